@@ -1,0 +1,76 @@
+// Puts one call into a baseline record (entity or tenant). Only allowed calls come here (and warned
+// ones when the config says so, and calls an operator vouched for): flagged calls never teach.
+
+import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
+  C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_PEER_PROMOTION } from "./config";
+import { toolsOff, shapesOff, valuesOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
+import { now, toolFp } from "./context";
+import { valueCount } from "./input";
+import { slotLearn, slotFind, relHours, vkeyFind, vkeyTotal, vkeyDistinct, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
+import { shapeFp } from "./signals/unseen_shape";
+import { valueKeyFp, valueFp } from "./signals/unseen_value";
+import { learnHour } from "./signals/hours";
+import { learnRate } from "./signals/rate_spike";
+
+function learnValues(p: usize, lastH: u32): void {
+  const kbase = p + <usize>vkeysOff;
+  const vbase = p + <usize>valuesOff;
+  const nk = cfgI(C_MAX_VALUE_KEYS);
+  const nv = cfgI(C_MAX_VALUES);
+  const minObs = cfg(C_VALUE_MIN_OBS);
+  const none = cfg(C_VALUE_REPEAT_NONE);
+  for (let i = 0; i < valueCount; i++) {
+    const kfp = valueKeyFp(i);
+    const vfp = valueFp(i);
+    const vi = slotFind(vbase, nv, vfp);
+    if (vi >= 0) {
+      slotLearn(p, vbase, nv, vfp, lastH);
+      vkeyRecord(p, kbase, nk, kfp, false, lastH);
+      continue;
+    }
+    // A new value is stored only while the key still looks repetitive: free text would flush the set.
+    const k = vkeyFind(kbase, nk, kfp);
+    let store_it = true;
+    if (k >= 0) {
+      const t = <f64>vkeyTotal(kbase, k);
+      if (t >= minObs && <f64>vkeyDistinct(kbase, k) / t >= none) store_it = false;
+    }
+    if (store_it) slotLearn(p, vbase, nv, vfp, lastH);
+    vkeyRecord(p, kbase, nk, kfp, true, lastH);
+  }
+}
+
+// transFp is computed by the caller from the entity's previous tool before anything is updated.
+export function learnInto(p: usize, isEntity: bool, transFp: u32): void {
+  const lastH = relHours(p, now);
+  if (isEntity) learnRate(p); // before R_LEARNED moves: the first call seeds the average
+  slotLearn(p, p + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp, lastH);
+  slotLearn(p, p + <usize>shapesOff, cfgI(C_MAX_SHAPES), shapeFp(), lastH);
+  slotLearn(p, p + <usize>transOff, cfgI(C_MAX_TRANSITIONS), transFp, lastH);
+  learnValues(p, lastH);
+  learnHour(p);
+  store<u32>(p + R_LEARNED, load<u32>(p + R_LEARNED) + 1);
+  if (isEntity) {
+    store<u32>(p + R_PREV, toolFp);
+    store<f64>(p + R_LAST_LEARN, now);
+  }
+}
+
+// A warned call with a tool its tenant does not know: the entity becomes one peer of that tool.
+// When PEER_PROMOTION distinct entities have used it, the tenant learns the tool (adoption by a team,
+// which one compromised account cannot fake alone). Returns 1 if counted, 2 if it promoted the tool.
+export function notePeer(e: usize, t: usize): i32 {
+  const need = cfgI(C_PEER_PROMOTION);
+  if (need <= 0) return 0;
+  const n = cfgI(C_MAX_TOOLS);
+  const tb = t + <usize>toolsOff;
+  if (slotKnown(tb, n, toolFp) >= 0) return 0;
+  if (!slotMarkCandidate(e, e + <usize>toolsOff, n, toolFp, relHours(e, now))) return 0;
+  const peers = slotAddPeer(t, tb, n, toolFp, relHours(t, now));
+  if (peers >= <u32>need) {
+    slotLearn(t, tb, n, toolFp, relHours(t, now));
+    bumpHeader(H_PROMOTIONS);
+    return 2;
+  }
+  return 1;
+}

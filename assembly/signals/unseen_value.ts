@@ -1,0 +1,49 @@
+// Signal 3: a never-seen value for an argument whose values normally repeat (a recipient, an account,
+// a URL host). A key counts as repeating once it has MIN_OBS observations and few distinct values.
+
+import { cfg, cfgI, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_FULL, C_VALUE_REPEAT_NONE } from "../config";
+import { valuesOff, vkeysOff } from "../arena";
+import { baseline, mode, toolKnown } from "../context";
+import { toolHash, valueCount, valKeyHash, valHash, valEntry } from "../input";
+import { combine, fp32 } from "../hash";
+import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct } from "../slots";
+import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, REASON_FLAG_TENANT } from "../layout";
+import { report } from "../result";
+
+@inline export function valueKeyFp(i: i32): u32 { return fp32(combine(toolHash, valKeyHash(i))); }
+@inline export function valueFp(i: i32): u32 { return fp32(combine(combine(toolHash, valKeyHash(i)), valHash(i))); }
+
+export function scoreUnseenValue(): void {
+  if (mode == MODE_COLD || !toolKnown || valueCount == 0) return;
+  const kbase = baseline + <usize>vkeysOff;
+  const vbase = baseline + <usize>valuesOff;
+  const nk = cfgI(C_MAX_VALUE_KEYS);
+  const nv = cfgI(C_MAX_VALUES);
+  const minObs = cfg(C_VALUE_MIN_OBS);
+  const full = cfg(C_VALUE_REPEAT_FULL);
+  const none = cfg(C_VALUE_REPEAT_NONE);
+  let best: f64 = 0;
+  let bestKey: u64 = 0;
+  let bestEntry: i32 = -1;
+  let bestD: f64 = 0;
+  let bestT: f64 = 0;
+  for (let i = 0; i < valueCount; i++) {
+    const k = vkeyFind(kbase, nk, valueKeyFp(i));
+    if (k < 0) continue;
+    const t = <f64>vkeyTotal(kbase, k);
+    const d = <f64>vkeyDistinct(kbase, k);
+    if (t < minObs) continue;
+    const ratio = d / t;
+    if (ratio >= none) continue;
+    if (slotKnown(vbase, nv, valueFp(i)) >= 0) continue;
+    const s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
+    const kh = valKeyHash(i);
+    // ties go to the smaller key hash so the reported key does not depend on argument order
+    if (s > best || (s == best && s > 0 && kh < bestKey)) {
+      best = s; bestKey = kh; bestEntry = valEntry(i); bestD = d; bestT = t;
+    }
+  }
+  if (best <= 0) return;
+  // actual: distinct values seen for the key; typical: calls with the key; context: argument entry index
+  report(SIG_UNSEEN_VALUE, mode == MODE_TENANT ? REASON_FLAG_TENANT : 0, best, bestD, bestT, <f64>bestEntry);
+}

@@ -1,0 +1,150 @@
+// Bounded fingerprint sets inside an entity record. Each slot is 8 bytes:
+//   u32 fingerprint (0 = empty), u16 count, u16 last use (hours after the record's first call).
+// Count bit 15 marks a candidate (seen in a warned call, not learned); its low bits count peers.
+// When a set is full the least recently used slot (then the least counted) is replaced.
+
+import { hdr, H_SLOT_EVICTIONS, R_SLOT_EVICTIONS, R_FIRST } from "./arena";
+
+export const CANDIDATE: u32 = 0x8000;
+const COUNT_MAX: u32 = 0x7FFF;
+
+@inline export function slotPtr(base: usize, i: i32): usize { return base + (<usize>i << 3); }
+@inline export function slotFp(base: usize, i: i32): u32 { return load<u32>(slotPtr(base, i)); }
+@inline export function slotCount(base: usize, i: i32): u32 { return <u32>load<u16>(slotPtr(base, i) + 4); }
+
+export function relHours(record: usize, now: f64): u32 {
+  const h = Math.floor((now - load<f64>(record + R_FIRST)) / 3600000.0);
+  if (h <= 0) return 0;
+  if (h >= 65535) return 65535;
+  return <u32>h;
+}
+
+export function slotFind(base: usize, n: i32, fp: u32): i32 {
+  for (let i = 0; i < n; i++) if (load<u32>(slotPtr(base, i)) == fp) return i;
+  return -1;
+}
+
+// A learned slot: present and not a candidate.
+export function slotKnown(base: usize, n: i32, fp: u32): i32 {
+  const i = slotFind(base, n, fp);
+  if (i < 0) return -1;
+  const c = slotCount(base, i);
+  return (c & CANDIDATE) != 0 || c == 0 ? -1 : i;
+}
+
+// Claims a slot for fp (count 0), replacing the least recently used one when full.
+export function slotClaim(record: usize, base: usize, n: i32, fp: u32, lastH: u32): i32 {
+  let victim: i32 = -1;
+  let vLast: u32 = 0xFFFFFFFF;
+  let vCount: u32 = 0xFFFFFFFF;
+  for (let i = 0; i < n; i++) {
+    const p = slotPtr(base, i);
+    if (load<u32>(p) == 0) { victim = i; vLast = 0; break; }
+    const last = <u32>load<u16>(p + 6);
+    const c = <u32>load<u16>(p + 4) & COUNT_MAX;
+    if (last < vLast || (last == vLast && c < vCount)) { victim = i; vLast = last; vCount = c; }
+  }
+  const p = slotPtr(base, victim);
+  if (load<u32>(p) != 0) {
+    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + 1);
+    store<u32>(record + R_SLOT_EVICTIONS, load<u32>(record + R_SLOT_EVICTIONS) + 1);
+  }
+  store<u32>(p, fp);
+  store<u16>(p + 4, 0);
+  store<u16>(p + 6, <u16>lastH);
+  return victim;
+}
+
+// Learns one use of fp: count + 1 (halving the whole set when it saturates), last use = lastH.
+export function slotLearn(record: usize, base: usize, n: i32, fp: u32, lastH: u32): void {
+  let i = slotFind(base, n, fp);
+  if (i < 0) i = slotClaim(record, base, n, fp, lastH);
+  const p = slotPtr(base, i);
+  let c = <u32>load<u16>(p + 4);
+  if (c & CANDIDATE) c = 0; // a candidate that is learned starts its real count
+  if (c >= COUNT_MAX) {
+    halve(base, n);
+    c = <u32>load<u16>(p + 4);
+  }
+  store<u16>(p + 4, <u16>(c + 1));
+  store<u16>(p + 6, <u16>lastH);
+}
+
+function halve(base: usize, n: i32): void {
+  for (let i = 0; i < n; i++) {
+    const p = slotPtr(base, i);
+    if (load<u32>(p) == 0) continue;
+    const c = <u32>load<u16>(p + 4);
+    if (c & CANDIDATE) continue;
+    let h = c >> 1;
+    if (h == 0) h = 1;
+    store<u16>(p + 4, <u16>h);
+  }
+}
+
+export function slotTotal(base: usize, n: i32): u32 {
+  let t: u32 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = slotPtr(base, i);
+    if (load<u32>(p) == 0) continue;
+    const c = <u32>load<u16>(p + 4);
+    if ((c & CANDIDATE) == 0) t += c;
+  }
+  return t;
+}
+
+export function slotUsed(base: usize, n: i32): u32 {
+  let t: u32 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = slotPtr(base, i);
+    if (load<u32>(p) != 0 && (<u32>load<u16>(p + 4) & CANDIDATE) == 0) t++;
+  }
+  return t;
+}
+
+// Marks fp as a candidate in this set (if not already present). Returns true when newly marked.
+export function slotMarkCandidate(record: usize, base: usize, n: i32, fp: u32, lastH: u32): bool {
+  if (slotFind(base, n, fp) >= 0) return false;
+  const i = slotClaim(record, base, n, fp, lastH);
+  store<u16>(slotPtr(base, i) + 4, <u16>CANDIDATE);
+  return true;
+}
+
+// Adds one peer to a candidate; returns the peer count after (0 if fp is already learned here).
+export function slotAddPeer(record: usize, base: usize, n: i32, fp: u32, lastH: u32): u32 {
+  let i = slotFind(base, n, fp);
+  if (i < 0) {
+    i = slotClaim(record, base, n, fp, lastH);
+    store<u16>(slotPtr(base, i) + 4, <u16>CANDIDATE);
+  }
+  const p = slotPtr(base, i);
+  const c = <u32>load<u16>(p + 4);
+  if ((c & CANDIDATE) == 0 && c != 0) return 0;
+  const peers = (c & COUNT_MAX) + 1;
+  store<u16>(p + 4, <u16>(CANDIDATE | (peers < COUNT_MAX ? peers : COUNT_MAX)));
+  store<u16>(p + 6, <u16>lastH);
+  return peers;
+}
+
+// ---- value-key statistics: u32 fingerprint(tool, key), u8 total, u8 distinct, u16 last use ----
+
+export function vkeyFind(base: usize, n: i32, fp: u32): i32 {
+  return slotFind(base, n, fp);
+}
+@inline export function vkeyTotal(base: usize, i: i32): u32 { return <u32>load<u8>(slotPtr(base, i) + 4); }
+@inline export function vkeyDistinct(base: usize, i: i32): u32 { return <u32>load<u8>(slotPtr(base, i) + 5); }
+
+export function vkeyRecord(record: usize, base: usize, n: i32, fp: u32, isNew: bool, lastH: u32): void {
+  let i = slotFind(base, n, fp);
+  if (i < 0) i = slotClaim(record, base, n, fp, lastH);
+  const p = slotPtr(base, i);
+  let t = <u32>load<u8>(p + 4);
+  let d = <u32>load<u8>(p + 5);
+  if (t >= 255) { t >>= 1; d = (d + 1) >> 1; } // keep the ratio, forget old evidence
+  t++;
+  if (isNew) d++;
+  if (d > t) d = t;
+  store<u8>(p + 4, <u8>t);
+  store<u8>(p + 5, <u8>d);
+  store<u16>(p + 6, <u16>lastH);
+}

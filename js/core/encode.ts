@@ -1,0 +1,146 @@
+// Marshals a call into the module's IO buffer (layout: docs/ABI.md "Call record").
+import { ARG_TYPE, LIMIT, type CoreExports } from "./abi.js";
+import { ToolwatchError } from "./errors.js";
+
+const encoder = new TextEncoder();
+const MAX_ELEMENTS = 16; // scalar elements of one array argument passed to the core
+
+export class Encoder {
+  private readonly core: CoreExports;
+  private readonly ioPtr: number;
+  private readonly ioSize: number;
+  readonly limits: { ident: number; tool: number; key: number; value: number; args: number };
+  private bytes!: Uint8Array;
+  private view!: DataView;
+  private buffer: ArrayBuffer | null = null;
+
+  constructor(core: CoreExports) {
+    this.core = core;
+    this.ioPtr = core.io_ptr();
+    this.ioSize = core.io_size();
+    this.limits = {
+      ident: core.limit(LIMIT.identBytes),
+      tool: core.limit(LIMIT.toolBytes),
+      key: core.limit(LIMIT.keyBytes),
+      value: core.limit(LIMIT.valueBytes),
+      args: core.limit(LIMIT.args),
+    };
+  }
+
+  /** Views over memory; refreshed when memory grew (init) and the old buffer detached. */
+  private views(): void {
+    const buf = this.core.memory.buffer;
+    if (buf !== this.buffer) {
+      this.buffer = buf;
+      this.bytes = new Uint8Array(buf, this.ioPtr, this.ioSize);
+      this.view = new DataView(buf, this.ioPtr, this.ioSize);
+    }
+  }
+
+  private putString(at: number, s: string, max: number, what: string, truncate: boolean): number {
+    const room = Math.min(max, this.ioSize - at);
+    const r = encoder.encodeInto(s, this.bytes.subarray(at, at + room));
+    if (r.read! < s.length && !truncate) {
+      throw new ToolwatchError("TOO_LONG", `${what} is longer than ${max} bytes of UTF-8`);
+    }
+    return r.written!;
+  }
+
+  /** Writes tenant, principal and tool; returns the offset after them (args not written). */
+  identity(tenant: string, principal: string, tool: string): number {
+    this.views();
+    const v = this.view;
+    let at = 16;
+    const tl = this.putString(at, tenant, this.limits.ident, "tenant", false);
+    at += tl;
+    const pl = this.putString(at, principal, this.limits.ident, "principal", false);
+    at += pl;
+    const tol = this.putString(at, tool, this.limits.tool, "tool name", false);
+    at += tol;
+    v.setUint32(0, tl, true);
+    v.setUint32(4, pl, true);
+    v.setUint32(8, tol, true);
+    v.setUint32(12, 0, true);
+    return at;
+  }
+
+  /**
+   * Writes a full call record. Top-level arguments become entries (key, JSON type, scalar value);
+   * arrays also pass up to 16 scalar elements. Values longer than the core's limit are cut (on a
+   * character boundary); undefined, functions and symbols are skipped, as JSON would.
+   * Returns the list of keys in entry order, for naming the argument a reason points at.
+   */
+  call(tenant: string, principal: string, tool: string, args: Record<string, unknown>, keys: string[]): void {
+    let at = this.identity(tenant, principal, tool);
+    const v = this.view;
+    let count = 0;
+    keys.length = 0;
+    const entry = (type: number, key: string): number => {
+      if (count >= this.limits.args) {
+        throw new ToolwatchError("ARGS_TOO_LARGE", `arguments have more than ${this.limits.args} entries (keys plus array elements)`);
+      }
+      if (at + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+      const kl = this.putString(at + 8, key, this.limits.key, `argument key "${key.slice(0, 40)}"`, false);
+      v.setUint8(at, type);
+      v.setUint8(at + 1, 0);
+      v.setUint16(at + 2, kl, true);
+      v.setUint32(at + 4, 0, true);
+      keys.push(key);
+      count++;
+      return at + 8 + kl; // where the value goes
+    };
+    const finish = (valueAt: number, len: number): void => {
+      v.setUint32(at + 4, len, true);
+      at = valueAt + len;
+    };
+    for (const key in args) {
+      if (!Object.prototype.hasOwnProperty.call(args, key)) continue;
+      let value = args[key];
+      let t = typeof value;
+      if (t === "undefined" || t === "function" || t === "symbol") continue;
+      if (t === "bigint") { value = Number(value); t = "number"; }
+      if (value === null) {
+        finish(entry(ARG_TYPE.null, key), 0);
+      } else if (t === "boolean") {
+        const va = entry(ARG_TYPE.bool, key);
+        if (va + 1 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+        v.setUint8(va, value ? 1 : 0);
+        finish(va, 1);
+      } else if (t === "number") {
+        const va = entry(ARG_TYPE.number, key);
+        if (va + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+        v.setFloat64(va, value as number, true);
+        finish(va, 8);
+      } else if (t === "string") {
+        const va = entry(ARG_TYPE.string, key);
+        finish(va, this.putString(va, value as string, this.limits.value, "value", true));
+      } else if (Array.isArray(value)) {
+        finish(entry(ARG_TYPE.array, key), 0);
+        let n = 0;
+        for (const el of value) {
+          if (n >= MAX_ELEMENTS) break;
+          if (typeof el === "string") {
+            const va = entry(ARG_TYPE.elemString, key);
+            finish(va, this.putString(va, el, this.limits.value, "value", true));
+            n++;
+          } else if (typeof el === "number") {
+            const va = entry(ARG_TYPE.elemNumber, key);
+            if (va + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+            v.setFloat64(va, el, true);
+            finish(va, 8);
+            n++;
+          }
+        }
+      } else {
+        finish(entry(ARG_TYPE.object, key), 0);
+      }
+    }
+    v.setUint32(12, count, true);
+  }
+
+  /** Writes the config block: one f64 per slot, NaN = the core's default. */
+  config(values: Float64Array): void {
+    this.views();
+    for (let i = 0; i < values.length; i++) this.view.setFloat64(i * 8, values[i]!, true);
+  }
+}

@@ -1,0 +1,343 @@
+// The public detector: a thin host over the WebAssembly core. It validates and marshals; every
+// detection rule lives in assembly/.
+import { RES, REASON_SIZE, FLAG, REASON_FLAG, SIGNALS, REASON_CODES, ACTIONS, MODES, STAT,
+  type Action, type BaselineMode, type CoreExports, type ReasonCode, type SignalName } from "./core/abi.js";
+import { instantiateCore } from "./core/module.js";
+import { Encoder } from "./core/encode.js";
+import { ToolwatchError, coreError } from "./core/errors.js";
+import { parseConfig } from "./config/parse.js";
+import { toCoreBlock, settingOfSlot } from "./config/slots.js";
+import type { Config, ConfigInput } from "./config/schema.js";
+import { explain } from "./explain.js";
+import { offsetMinutes, validateTimeZone } from "./timezone.js";
+import { resolveIdentity, type Identity } from "./identity.js";
+
+export interface CallInput {
+  tool: string;
+  args?: Record<string, unknown> | null;
+  /** Who calls; or give `identity`. Missing principal = anonymous (see config.anonymous). */
+  principal?: string;
+  tenant?: string;
+  identity?: Partial<Identity>;
+  /** Milliseconds since the epoch; defaults to Date.now(). */
+  time?: number;
+  /** Overrides the tenant's configured time zone for this call. */
+  timeZone?: string | number;
+}
+
+export interface Reason {
+  code: ReasonCode;
+  /** Signal that produced it (absent for ALLOWLISTED / LEARNING). */
+  signal?: SignalName;
+  score: number;
+  weight: number;
+  /** false in shadow mode: reported, not counted in the risk. */
+  counted: boolean;
+  actual: number;
+  typical: number;
+  context: number;
+  /** Judged against the tenant baseline (the principal is still learning). */
+  tenantBaseline: boolean;
+  /** Argument key, for UNSEEN_ARG_VALUE. */
+  key?: string;
+  message: string;
+}
+
+export interface Decision {
+  action: Action;
+  risk: number;
+  signals: Record<SignalName, number>;
+  reasons: Reason[];
+  learning: { baseline: BaselineMode; learnedCalls: number; minCalls: number; ageMs: number; baselineCalls: number };
+  /** The call entered the baselines. */
+  learned: boolean;
+  allowlisted: boolean;
+  newEntity: boolean;
+  tool: string;
+  identity: Identity;
+  time: number;
+  /** Calls in the burst window, this one included. */
+  windowCount: number;
+  /** Set when the detector itself failed and the failure policy decided. */
+  error?: { code: string; message: string };
+}
+
+export interface Stats {
+  entities: number;
+  tenants: number;
+  capacity: number;
+  entityEvictions: number;
+  slotEvictions: number;
+  checks: number;
+  allowed: number;
+  warned: number;
+  blocked: number;
+  learned: number;
+  promotions: number;
+  arenaBytes: number;
+  budgetBytes: number;
+  memoryBytes: number;
+  recordBytes: number;
+  allowlistEntries: number;
+  recoveries: number;
+}
+
+export interface DetectorOptions {
+  /** Called when the core traps and the detector recovers. */
+  onError?: (err: unknown) => void;
+}
+
+const ALLOW_KIND = { tool: 0, principal: 1, tenant: 2, entity: 3 } as const;
+export type AllowEntry = { tool: string } | { principal: string } | { tenant: string } | { tenant: string; principal: string };
+
+function isPlainArgs(a: unknown): a is Record<string, unknown> {
+  return typeof a === "object" && a !== null && !Array.isArray(a);
+}
+
+export class Detector {
+  readonly config: Config;
+  private readonly module: WebAssembly.Module;
+  private core!: CoreExports;
+  private enc!: Encoder;
+  private resultPtr = 0;
+  private weights: number[] = [];
+  private modes: number[] = [];
+  private minCalls = 0;
+  private readonly keys: string[] = [];
+  private readonly options: DetectorOptions;
+  private recoveries = 0;
+  private readonly tzCache = new Map<string, { bucket: number; offset: number }>();
+  private readonly allowEntries: AllowEntry[] = [];
+
+  constructor(module: WebAssembly.Module, config?: ConfigInput | Record<string, unknown>, options: DetectorOptions = {}) {
+    this.module = module;
+    this.config = parseConfig(config);
+    this.options = options;
+    if (this.config.timeZone !== undefined) validateTimeZone(this.config.timeZone);
+    for (const tz of Object.values(this.config.timeZones ?? {})) validateTimeZone(tz);
+    this.boot();
+    const al = this.config.allowlist;
+    for (const tool of al?.tools ?? []) this.allow({ tool });
+    for (const principal of al?.principals ?? []) this.allow({ principal });
+    for (const tenant of al?.tenants ?? []) this.allow({ tenant });
+    for (const e of al?.entities ?? []) this.allow({ tenant: e.tenant, principal: e.principal });
+  }
+
+  private boot(): void {
+    this.core = instantiateCore(this.module);
+    this.enc = new Encoder(this.core);
+    this.enc.config(toCoreBlock(this.config));
+    const rc = this.core.init();
+    if (rc < 0) {
+      if (rc === -8) {
+        const slot = new DataView(this.core.memory.buffer).getInt32(this.core.result_ptr(), true);
+        throw new ToolwatchError("INVALID_CONFIG", `config.${settingOfSlot(slot)}: refused by the core (value ${this.core.config_value(slot)} out of range or inconsistent)`);
+      }
+      throw coreError(rc, "init");
+    }
+    this.resultPtr = this.core.result_ptr();
+    this.weights = SIGNALS.map((_, i) => this.core.config_value(40 + i));
+    this.modes = SIGNALS.map((_, i) => this.core.config_value(49 + i));
+    this.minCalls = this.core.config_value(12);
+  }
+
+  /** A trap leaves the instance unusable: start a fresh one with the same config and allowlist. */
+  private recover(err: unknown): void {
+    this.recoveries++;
+    this.options.onError?.(err);
+    this.boot();
+    for (const e of this.allowEntries) this.allowRaw(e);
+  }
+
+  private identity(call: CallInput): Identity {
+    const id = call.identity ?? { principal: call.principal, tenant: call.tenant };
+    return resolveIdentity(id, this.config.anonymous ?? "shared");
+  }
+
+  private time(call: CallInput): number {
+    const t = call.time ?? Date.now();
+    if (typeof t !== "number" || !Number.isFinite(t) || t < 0 || t > 8.64e15) {
+      throw new ToolwatchError("BAD_TIME", `time must be milliseconds since the epoch, got ${String(t)}`);
+    }
+    return t;
+  }
+
+  private tzOffset(tenant: string, call: CallInput, t: number): number {
+    const tz = call.timeZone ?? this.config.timeZones?.[tenant] ?? this.config.timeZone;
+    if (tz === undefined) return 0;
+    if (typeof tz === "number") return tz;
+    const bucket = Math.floor(t / 900000); // offsets change on quarter-hour boundaries at most
+    const c = this.tzCache.get(tz);
+    if (c && c.bucket === bucket) return c.offset;
+    const offset = offsetMinutes(tz, t);
+    if (this.tzCache.size > 1000) this.tzCache.clear();
+    this.tzCache.set(tz, { bucket, offset });
+    return offset;
+  }
+
+  private encodeCall(call: CallInput): { id: Identity; t: number; tz: number } {
+    if (typeof call !== "object" || call === null) throw new ToolwatchError("INVALID_CALL", "call must be an object");
+    if (typeof call.tool !== "string" || call.tool.length === 0) {
+      throw new ToolwatchError("INVALID_TOOL", `tool name must be a non-empty string, got ${call.tool === "" ? "an empty string" : typeof call.tool}`);
+    }
+    const args = call.args ?? {};
+    if (!isPlainArgs(args)) throw new ToolwatchError("INVALID_ARGS", `args must be an object, got ${Array.isArray(args) ? "an array" : typeof args}`);
+    const id = this.identity(call);
+    const t = this.time(call);
+    const tz = this.tzOffset(id.tenant, call, t);
+    this.enc.call(id.tenant, id.principal, call.tool, args, this.keys);
+    return { id, t, tz };
+  }
+
+  /** Scores a call before it runs, and records it when the rules allow. */
+  check(call: CallInput): Decision {
+    const { id, t, tz } = this.encodeCall(call);
+    let rc: number;
+    try {
+      rc = this.core.check(t, tz);
+    } catch (err) {
+      return this.failure(err, call, id, t);
+    }
+    if (rc < 0) throw coreError(rc, "check");
+    return this.readDecision(call.tool, id, t);
+  }
+
+  private failure(err: unknown, call: CallInput, id: Identity, t: number): Decision {
+    this.recover(err);
+    const closed = (this.config.failurePolicy ?? "closed") === "closed";
+    const zero = Object.fromEntries(SIGNALS.map((s) => [s, 0])) as Record<SignalName, number>;
+    return {
+      action: closed ? "block" : "allow", risk: closed ? 1 : 0, signals: zero, reasons: [], learned: false,
+      allowlisted: false, newEntity: false, tool: call.tool, identity: id, time: t, windowCount: 0,
+      learning: { baseline: "cold", learnedCalls: 0, minCalls: this.minCalls, ageMs: 0, baselineCalls: 0 },
+      error: { code: "DETECTOR_FAILURE", message: `detector failed (${err instanceof Error ? err.message : String(err)}); failure policy ${closed ? "closed: blocked" : "open: allowed"}` },
+    };
+  }
+
+  private readDecision(tool: string, id: Identity, t: number): Decision {
+    const v = new DataView(this.core.memory.buffer, this.resultPtr, 4096);
+    const flags = v.getInt32(RES.flags, true);
+    const signals = {} as Record<SignalName, number>;
+    SIGNALS.forEach((s, i) => (signals[s] = v.getFloat64(RES.signals + i * 8, true)));
+    const reasons: Reason[] = [];
+    const nr = v.getInt32(RES.nReasons, true);
+    for (let i = 0; i < nr; i++) {
+      const p = RES.reasons + i * REASON_SIZE;
+      const code = REASON_CODES[v.getInt32(p, true)] as ReasonCode;
+      const rf = v.getInt32(p + 4, true);
+      const sigIndex = v.getInt32(p, true) - 1;
+      const signal = sigIndex >= 0 && sigIndex < SIGNALS.length ? SIGNALS[sigIndex] : undefined;
+      const actual = v.getFloat64(p + 16, true);
+      const typical = v.getFloat64(p + 24, true);
+      const context = v.getFloat64(p + 32, true);
+      const key = code === "UNSEEN_ARG_VALUE" ? this.keys[context] : undefined;
+      const figures = { code, actual, typical, context, tenant: (rf & REASON_FLAG.tenant) !== 0,
+        tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, estimate: (rf & REASON_FLAG.estimate) !== 0, key };
+      reasons.push({
+        code, signal, score: v.getFloat64(p + 8, true),
+        weight: signal ? this.weights[sigIndex]! : 0,
+        counted: signal ? (rf & REASON_FLAG.shadow) === 0 && this.modes[sigIndex] === 1 : false,
+        actual, typical, context, tenantBaseline: figures.tenant, ...(key !== undefined ? { key } : {}),
+        message: explain(figures),
+      });
+    }
+    return {
+      action: ACTIONS[v.getInt32(RES.action, true)]!,
+      risk: v.getFloat64(RES.risk, true),
+      signals,
+      reasons,
+      learning: {
+        baseline: MODES[v.getInt32(RES.mode, true)]!,
+        learnedCalls: v.getFloat64(RES.entityLearned, true),
+        minCalls: this.minCalls,
+        ageMs: v.getFloat64(RES.entityAge, true),
+        baselineCalls: v.getFloat64(RES.baselineCalls, true),
+      },
+      learned: (flags & FLAG.learned) !== 0,
+      allowlisted: (flags & FLAG.allowlisted) !== 0,
+      newEntity: (flags & FLAG.newEntity) !== 0,
+      tool,
+      identity: id,
+      time: t,
+      windowCount: v.getFloat64(RES.windowCount, true),
+    };
+  }
+
+  /** Post-invoke: records the outcome. Returns whether the principal is tracked. */
+  after(call: Omit<CallInput, "args"> & { args?: unknown }, outcome: { isError?: boolean } = {}): { tracked: boolean } {
+    const id = this.identity(call as CallInput);
+    const t = this.time(call as CallInput);
+    this.enc.identity(id.tenant, id.principal, typeof call.tool === "string" ? call.tool : "");
+    try {
+      const rc = this.core.after(t, outcome.isError ? 1 : 0);
+      if (rc < 0) throw coreError(rc, "after");
+      return { tracked: rc === 1 };
+    } catch (err) {
+      if (err instanceof ToolwatchError) throw err;
+      this.recover(err);
+      return { tracked: false };
+    }
+  }
+
+  /** Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines. */
+  learn(call: CallInput): void {
+    const { t, tz } = this.encodeCall(call);
+    let rc: number;
+    try {
+      rc = this.core.learn(t, tz);
+    } catch (err) {
+      this.recover(err);
+      throw new ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted");
+    }
+    if (rc < 0) throw coreError(rc, "learn");
+  }
+
+  private allowRaw(e: AllowEntry): number {
+    const tenant = "tenant" in e ? e.tenant : "";
+    const principal = "principal" in e ? e.principal : "";
+    const tool = "tool" in e ? e.tool : "";
+    const kind = "tool" in e ? ALLOW_KIND.tool : "tenant" in e && "principal" in e ? ALLOW_KIND.entity : "tenant" in e ? ALLOW_KIND.tenant : ALLOW_KIND.principal;
+    this.enc.identity(tenant, principal, tool);
+    const rc = this.core.allow_add(kind);
+    if (rc < 0) throw coreError(rc, "allowlist");
+    return rc;
+  }
+
+  /** Allowlists a tool, a principal (in every tenant), a tenant, or one tenant's principal. */
+  allow(entry: AllowEntry): void {
+    if (typeof entry !== "object" || entry === null) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object");
+    for (const [k, v] of Object.entries(entry)) {
+      if (!["tool", "principal", "tenant"].includes(k)) throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: unknown key "${k}"`);
+      if (typeof v !== "string") throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: ${k} must be a string`);
+    }
+    if ("tool" in entry && Object.keys(entry).length > 1) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: a tool entry takes no identity");
+    if (this.allowRaw(entry) === 1) this.allowEntries.push({ ...entry });
+  }
+
+  clearAllowlist(): void {
+    this.core.allow_clear();
+    this.allowEntries.length = 0;
+  }
+
+  stats(): Stats {
+    const s = (id: number) => this.core.stat(id);
+    return {
+      entities: s(STAT.entities), tenants: s(STAT.tenants), capacity: s(STAT.capacity),
+      entityEvictions: s(STAT.entityEvictions), slotEvictions: s(STAT.slotEvictions), checks: s(STAT.checks),
+      allowed: s(STAT.allowed), warned: s(STAT.warned), blocked: s(STAT.blocked), learned: s(STAT.learned),
+      promotions: s(STAT.promotions), arenaBytes: s(STAT.arenaBytes), budgetBytes: s(STAT.budgetBytes),
+      memoryBytes: s(STAT.memoryBytes), recordBytes: s(STAT.recordBytes), allowlistEntries: s(STAT.allowlistEntries),
+      recoveries: this.recoveries,
+    };
+  }
+
+  /** A 64-bit hash of the learned state as 16 hex digits (equal state = equal hash, in every host). */
+  stateHash(): string {
+    return BigInt.asUintN(64, this.core.state_hash()).toString(16).padStart(16, "0");
+  }
+
+  /** The raw core, for hosts and tools that speak the ABI directly (benchmarks, conformance). */
+  get raw(): CoreExports {
+    return this.core;
+  }
+}

@@ -1,0 +1,55 @@
+// Human-readable text for the core's reason codes and figures. The core decides; this only words it.
+import type { ReasonCode } from "./core/abi.js";
+
+export interface ReasonFigures {
+  code: ReasonCode;
+  actual: number;
+  typical: number;
+  context: number;
+  tenant: boolean;
+  tenantKnown: boolean;
+  estimate: boolean;
+  key?: string;
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+const pct = (x: number): string => {
+  const p = x * 100;
+  return (p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2)) + "%";
+};
+const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+const hh = (h: number): string => String(h).padStart(2, "0") + "h";
+
+export function explain(r: ReasonFigures): string {
+  const who = r.tenant ? "this tenant" : "this principal";
+  switch (r.code) {
+    case "UNSEEN_TOOL":
+      return r.tenantKnown
+        ? `tool never used by this principal (used elsewhere in its tenant; ${n(r.typical)} tools known over ${n(r.context)} calls)`
+        : `tool never used by ${who} (${n(r.typical)} tools known over ${n(r.context)} calls)`;
+    case "UNSEEN_ARG_SHAPE":
+      return `argument keys/types never sent with this tool by ${who} (tool used ${n(r.typical)} times)`;
+    case "UNSEEN_ARG_VALUE":
+      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)`;
+    case "BURST":
+      return `${r.estimate ? "about " : ""}${n(r.actual)} calls in ${n(r.context)} s, threshold ${n(r.typical)}`;
+    case "RATE_SPIKE":
+      return `${n(r.actual)} calls in ${n(r.context)} s, usually ${r.typical.toFixed(1)} (${(r.actual / Math.max(r.typical, 1)).toFixed(1)}x)`;
+    case "RARE_TOOL":
+      return `tool is ${pct(r.actual)} of ${n(r.context)} calls by ${who} (rare under ${pct(r.typical)})`;
+    case "OFF_HOURS":
+      return `${hh(r.actual)} UTC is inside the off-hours window ${hh(r.typical)}-${hh(r.context)} UTC`;
+    case "UNUSUAL_HOUR": {
+      const b = Math.round(r.context);
+      return `${DAYS[Math.floor(b / 24)] ?? "?"} ${hh(b % 24)} local: ${who} is active ${r.actual.toFixed(2)}x as much as an average hour (unusual under ${r.typical.toFixed(2)}x)`;
+    }
+    case "UNSEEN_TRANSITION":
+      return r.context === 1
+        ? `session never started with this tool for ${who} (${n(r.typical)} transitions known)`
+        : `this tool never followed the previous one for ${who} (${n(r.typical)} transitions known)`;
+    case "ALLOWLISTED":
+      return "allowlisted: allowed whatever the risk";
+    case "LEARNING":
+      return `principal still learning (${n(r.actual)} of ${n(r.typical)} calls, ${Math.floor(r.context / 60000)} min old); judged against its tenant's baseline when that has enough evidence`;
+  }
+}

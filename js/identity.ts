@@ -1,0 +1,90 @@
+// Who is calling: (tenant, principal). Adapters extract it here and nowhere else.
+import { ToolwatchError } from "./core/errors.js";
+
+export interface Identity {
+  tenant: string;
+  principal: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === "string" && v.length > 0 ? v : undefined);
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/**
+ * From a ContextForge global context: `user` (a string, or an object's email, else sub), then
+ * `user_context` (email, else user_id); tenant from `tenant_id`, else `user_context.team_id`.
+ * Absent and null fields are treated alike. Returns undefined principal when nothing identifies.
+ */
+export function fromContextForge(globalContext: unknown): Partial<Identity> {
+  const g = obj(globalContext) ?? {};
+  const user = g.user;
+  const uo = obj(user);
+  const uc = obj(g.user_context);
+  const principal = str(user) ?? str(uo?.email) ?? str(uo?.sub) ?? str(uc?.email) ?? str(uc?.user_id);
+  const tenant = str(g.tenant_id) ?? str(uc?.team_id);
+  return { principal, tenant };
+}
+
+export interface HeaderNames {
+  principal?: string;
+  tenant?: string;
+}
+
+function header(headers: unknown, name: string | undefined): string | undefined {
+  if (!name) return undefined;
+  const h = obj(headers);
+  if (!h) return undefined;
+  const want = name.toLowerCase();
+  for (const [k, v] of Object.entries(h)) {
+    if (k.toLowerCase() !== want) continue;
+    if (Array.isArray(v)) return str(v[0]);
+    return str(v);
+  }
+  return undefined;
+}
+
+/**
+ * From an MCP SDK request's `extra`: `authInfo.extra` (sub, email, tenant/tenant_id) or
+ * `authInfo.clientId`; then the configured headers, when `trustHeaders` says the transport
+ * authenticated them.
+ */
+export function fromMcpExtra(extra: unknown, names: HeaderNames = {}, trustHeaders = false): Partial<Identity> {
+  const e = obj(extra) ?? {};
+  const auth = obj(e.authInfo);
+  const ax = obj(auth?.extra);
+  let principal = str(ax?.email) ?? str(ax?.sub) ?? str(ax?.principal) ?? str(auth?.clientId);
+  let tenant = str(ax?.tenant) ?? str(ax?.tenant_id) ?? str(ax?.tenantId);
+  if (trustHeaders) {
+    const headers = obj(e.requestInfo)?.headers;
+    principal = principal ?? header(headers, names.principal);
+    tenant = tenant ?? header(headers, names.tenant);
+  }
+  return { principal, tenant };
+}
+
+/** From a plain object: principal | user | sub | email, and tenant | tenant_id | tenantId. */
+export function fromObject(o: unknown): Partial<Identity> {
+  const x = obj(o) ?? {};
+  return {
+    principal: str(x.principal) ?? str(x.user) ?? str(x.sub) ?? str(x.email),
+    tenant: str(x.tenant) ?? str(x.tenant_id) ?? str(x.tenantId),
+  };
+}
+
+export const ANONYMOUS = "anonymous";
+
+/** Applies the anonymous policy: a shared "anonymous" principal, or refusal. */
+export function resolveIdentity(id: Partial<Identity>, anonymous: "shared" | "refuse"): Identity {
+  if (id.principal !== undefined && typeof id.principal !== "string") {
+    throw new ToolwatchError("INVALID_IDENTITY", "principal must be a string");
+  }
+  if (id.tenant !== undefined && typeof id.tenant !== "string") {
+    throw new ToolwatchError("INVALID_IDENTITY", "tenant must be a string");
+  }
+  const principal = id.principal && id.principal.length > 0 ? id.principal : undefined;
+  if (principal === undefined) {
+    if (anonymous === "refuse") throw new ToolwatchError("ANONYMOUS_REFUSED", "the call carries no identity and anonymous calls are refused");
+    return { tenant: id.tenant ?? "", principal: ANONYMOUS };
+  }
+  return { tenant: id.tenant ?? "", principal };
+}
