@@ -7,7 +7,7 @@ import { Encoder } from "./core/encode.js";
 import { ToolwatchError, coreError } from "./core/errors.js";
 import { parseConfig } from "./config/parse.js";
 import { toCoreBlock, settingOfSlot } from "./config/slots.js";
-import type { Config, ConfigInput } from "./config/schema.js";
+import { HOST_DEFAULTS, type Config, type ConfigInput } from "./config/schema.js";
 import { explain } from "./explain.js";
 import { offsetMinutes, validateTimeZone } from "./timezone.js";
 import { resolveIdentity, type Identity } from "./identity.js";
@@ -151,7 +151,7 @@ export class Detector {
 
   private identity(call: CallInput): Identity {
     const id = call.identity ?? { principal: call.principal, tenant: call.tenant };
-    return resolveIdentity(id, this.config.anonymous ?? "shared");
+    return resolveIdentity(id, this.config.anonymous ?? HOST_DEFAULTS.anonymous);
   }
 
   private time(call: CallInput): number {
@@ -204,7 +204,7 @@ export class Detector {
 
   private failure(err: unknown, call: CallInput, id: Identity, t: number): Decision {
     this.recover(err);
-    const closed = (this.config.failurePolicy ?? "closed") === "closed";
+    const closed = (this.config.failurePolicy ?? HOST_DEFAULTS.failurePolicy) === "closed";
     const zero = Object.fromEntries(SIGNALS.map((s) => [s, 0])) as Record<SignalName, number>;
     return {
       action: closed ? "block" : "allow", risk: closed ? 1 : 0, signals: zero, reasons: [], learned: false,

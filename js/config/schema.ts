@@ -102,3 +102,10 @@ export const configSchema = z
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type SignalsConfig = z.output<typeof signalsSchema>;
+
+/** Defaults of the host-side settings (numeric defaults come from the core). */
+export const HOST_DEFAULTS = {
+  failurePolicy: "closed",
+  anonymous: "shared",
+  timeZone: "UTC",
+} as const;

@@ -1,0 +1,45 @@
+// The README's configuration reference, generated from the schema and the core's defaults so the two
+// cannot drift (test/docs.test.ts compares it with README.md).
+import { z } from "zod";
+import { configSchema, signalsSchema, HOST_DEFAULTS } from "./schema.js";
+import { SLOT_OF, WEIGHT_SLOT, MODE_SLOT, fromCoreValue } from "./slots.js";
+import { CORE_DEFAULTS } from "./defaults.generated.js";
+import { SIGNALS } from "../core/abi.js";
+
+function typeOf(schema: z.ZodType): string {
+  const json = z.toJSONSchema(schema, { unrepresentable: "any" }) as Record<string, unknown>;
+  if (Array.isArray(json.enum)) return json.enum.map((e) => `"${String(e)}"`).join(" \\| ");
+  if (Array.isArray(json.anyOf)) return (json.anyOf as Array<Record<string, unknown>>).map((a) => String(a.type)).join(" \\| ");
+  const t = String(json.type ?? "object");
+  const lo = json.minimum ?? json.exclusiveMinimum;
+  const hi = json.maximum;
+  if ((t === "number" || t === "integer") && (lo !== undefined || hi !== undefined)) {
+    return `${t} ${lo ?? "…"}..${hi ?? "…"}`;
+  }
+  return t;
+}
+
+const fmt = (v: unknown): string => (typeof v === "string" ? `"${v}"` : typeof v === "number" ? String(v) : String(v));
+
+export function configReference(): string {
+  const rows = ["| key | type | default | meaning |", "|---|---|---|---|"];
+  for (const [key, schema] of Object.entries(configSchema.shape)) {
+    if (key === "signals") continue;
+    const s = schema as z.ZodType;
+    let def = "—";
+    if (key in SLOT_OF) {
+      const k = key as keyof typeof SLOT_OF;
+      def = fmt(fromCoreValue(k, CORE_DEFAULTS[SLOT_OF[k][0]]!));
+      if (key === "maxEntities" && def === "0") def = "0 (fit the budget)";
+    } else if (key in HOST_DEFAULTS) def = fmt(HOST_DEFAULTS[key as keyof typeof HOST_DEFAULTS]);
+    rows.push(`| \`${key}\` | ${typeOf(s)} | ${def} | ${s.description ?? ""} |`);
+  }
+  rows.push("", "`signals.<name>` takes `{ weight, mode }`; mode is \"on\", \"off\" or \"shadow\" (computed and reported, not counted).", "");
+  rows.push("| signal | default weight | meaning |", "|---|---|---|");
+  SIGNALS.forEach((name, i) => {
+    const s = signalsSchema.shape[name] as z.ZodType;
+    const modeDefault = CORE_DEFAULTS[MODE_SLOT + i] === 1 ? "" : " (off by default)";
+    rows.push(`| \`${name}\` | ${CORE_DEFAULTS[WEIGHT_SLOT + i]}${modeDefault} | ${s.description ?? ""} |`);
+  });
+  return rows.join("\n");
+}
