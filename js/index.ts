@@ -7,6 +7,7 @@ export type { CallInput, Decision, Reason, Stats, DetectorOptions, AllowEntry } 
 export { ToolwatchError } from "./core/errors.js";
 export { parseConfig } from "./config/parse.js";
 export { configSchema } from "./config/schema.js";
+export { configJsonSchema } from "./config/json-schema.js";
 export type { Config, ConfigInput } from "./config/schema.js";
 export { fromContextForge, fromMcpExtra, fromObject, resolveIdentity, ANONYMOUS } from "./identity.js";
 export type { Identity } from "./identity.js";

@@ -22,4 +22,6 @@ const common = { bundle: true, platform: "node", target: "node20", sourcemap: tr
 await build({ ...common, entryPoints: { index: "js/adapter/node/index.ts" }, format: "esm", outdir: "dist/esm", outExtension: { ".js": ".js" } });
 await build({ ...common, entryPoints: { index: "js/adapter/node/index.ts" }, format: "cjs", define: { "import.meta.url": "undefined" }, outdir: "dist/cjs", outExtension: { ".js": ".cjs" } });
 run("npx", ["tsc", "-p", "tsconfig.json"]);
+const { configJsonSchema } = await import(new URL("../dist/esm/index.js", import.meta.url).href);
+(await import("node:fs")).writeFileSync("dist/config.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
 console.log("host: dist/esm, dist/cjs, dist/types");

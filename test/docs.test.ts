@@ -29,3 +29,10 @@ test("README metadata reference lists exactly the keys the host emits", () => {
   expect(text).not.toContain('"p"');
   expect(text).not.toContain('"t"');
 });
+
+test("the JSON Schema for editors accepts a valid config and rejects unknown keys", async () => {
+  const { configJsonSchema } = await import("../js/index.js");
+  const schema = configJsonSchema() as { properties: Record<string, unknown>; additionalProperties?: unknown };
+  expect(Object.keys(schema.properties)).toContain("burstThreshold");
+  expect(schema.additionalProperties).toBe(false);
+});
