@@ -77,12 +77,23 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
       if (sawScheme && sawAt) { // user@host: keep the host
         for (let i = hs; i < he; i++) if (load<u8>(SCRATCH + <usize>i) == 64) hs = i + 1;
       }
+      he = withoutPort(hs, he);
       if (he - hs > 4 && load<u32>(SCRATCH + <usize>hs) == 0x2E777777) hs += 4; // "www."
       return hashBytes(SCRATCH + <usize>hs, he - hs);
     }
     if (!cut && n > 4 && load<u32>(SCRATCH) == 0x2E777777 && sawDot) return hashBytes(SCRATCH + 4, n - 4);
   }
   return hashBytes(SCRATCH, n);
+}
+
+// "host:443" is the host: drops a trailing ":digits" (the last colon, so "[::1]:80" keeps "[::1]").
+function withoutPort(hs: i32, he: i32): i32 {
+  for (let i = he - 1; i > hs; i--) {
+    const c = <u32>load<u8>(SCRATCH + <usize>i);
+    if (c == 58) return i;
+    if (c < 48 || c > 57) return he;
+  }
+  return he;
 }
 
 function numberHash(ptr: usize): u64 {

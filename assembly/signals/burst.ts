@@ -4,7 +4,7 @@
 // Score is continuous: 0 up to T/2 calls, then ((n - T/2) / (T/2))^2, reaching 1 at n = T.
 
 import { cfg, C_BURST_WINDOW_MS, C_BURST_THRESHOLD } from "../config";
-import { ringOff, ringCap, R_RING_BASE, R_RING_HEAD, R_RING_LEN } from "../arena";
+import { ringOff, ringCap, R_RING_BASE, R_RING_HEAD, R_RING_LEN, R_SEEN } from "../arena";
 import { entity, now, windowCount, windowExact, setWindow } from "../context";
 import { SIG_BURST, REASON_FLAG_ESTIMATE } from "../layout";
 import { report } from "../result";
@@ -28,9 +28,11 @@ export function countWindow(): void {
     if (t - at < win) { inWindow++; oldest = at; } else break; // newest first: the rest are older
   }
   if (len == ringCap && inWindow == ringCap) {
+    // Extrapolate the ring's rate over the window, but never past the calls this entity has made.
     const span = t - oldest;
     const est = span > 0 ? <f64>ringCap * win / span : <f64>ringCap * win;
-    setWindow(Math.max(<f64>ringCap + 1, est + 1), false);
+    const most = <f64>load<u32>(p + R_SEEN) + 1;
+    setWindow(Math.max(<f64>ringCap + 1, Math.min(est + 1, most)), most > <f64>ringCap + 1 ? false : true);
   } else {
     setWindow(<f64>(inWindow + 1), true);
   }

@@ -40,7 +40,7 @@ export const configSchema = z
     rateSpikeLow: z.number().min(0).optional().describe("ratio of window calls to the usual count where the rate-spike score starts"),
     rateSpikeHigh: z.number().min(0).optional().describe("ratio where it reaches 1"),
     rateSpikeMinCalls: z.number().min(0).optional().describe("calls in the window below which no rate spike is reported"),
-    rateSmoothing: z.number().gt(0).max(1).optional().describe("EWMA weight of each new observation of the usual count"),
+    rateSmoothing: z.number().gt(0).max(1).optional().describe("EWMA weight of the usual count per burst window of time (observations weigh by the time since the previous learned call)"),
     // decision
     warnThreshold: unit.optional().describe("risk at or above which a call is warned"),
     blockThreshold: unit.optional().describe("risk at or above which a call is blocked"),

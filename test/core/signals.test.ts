@@ -1,0 +1,263 @@
+// Each of the nine signals: fires when it should, stays 0 when it should not.
+import { describe, it, expect } from "vitest";
+import { detector, establish, codes, reason, MONDAY_10, MIN, SEC, HOUR } from "./helpers.js";
+
+const SMALL = { budgetBytes: 1 << 20 };
+const who = { tenant: "acme", principal: "alice" };
+
+describe("unseen tool", () => {
+  it("fires for a tool the principal never used, not for a known one", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["a", "b"] });
+    const known = d.check({ ...who, tool: "a", time: last + MIN });
+    expect(known.signals.unseenTool).toBe(0);
+    const unseen = d.check({ ...who, tool: "zzz", time: last + 2 * MIN });
+    expect(unseen.signals.unseenTool).toBe(1);
+    expect(reason(unseen, "UNSEEN_TOOL")?.typical).toBe(2); // two tools known
+    expect(unseen.signals.rareTool).toBe(0); // novelty is not counted twice
+  });
+});
+
+describe("unseen argument shape", () => {
+  const args = () => ({ query: "x", limit: 5 });
+  it("ignores key order and fires on a new key or a changed type", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["search"], args });
+    const t = last + MIN;
+    expect(d.check({ ...who, tool: "search", args: { limit: 9, query: "y" }, time: t }).signals.unseenArgShape).toBe(0);
+    expect(d.check({ ...who, tool: "search", args: { query: 5, limit: 5 }, time: t + 1 }).signals.unseenArgShape).toBe(1);
+    expect(d.check({ ...who, tool: "search", args: { query: "x", limit: 5, all: true }, time: t + 2 }).signals.unseenArgShape).toBe(1);
+    expect(d.check({ ...who, tool: "search", args: { query: "x" }, time: t + 3 }).signals.unseenArgShape).toBe(1);
+  });
+  it("does not fire for an unseen tool (that is the unseen-tool signal's job)", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["search"], args });
+    expect(d.check({ ...who, tool: "other", args: { q: 1 }, time: last + MIN }).signals.unseenArgShape).toBe(0);
+  });
+});
+
+describe("unseen argument value", () => {
+  it("fires for a never-seen recipient of a repeating key, names the key, and never for free text", () => {
+    const d = detector(SMALL);
+    const rcpt = ["bob@corp.example", "carol@corp.example"];
+    const { last } = establish(d, { ...who, tools: ["send"], args: (_t, i) => ({ to: rcpt[i % 2], body: `free text ${i} ${Math.sin(i)}` }) });
+    let t = last + MIN;
+    const same = d.check({ ...who, tool: "send", args: { to: "BOB@corp.example ", body: "never seen body" }, time: t });
+    expect(same.signals.unseenArgValue).toBe(0); // case and surrounding space are normalised; body is free text
+    const fresh = d.check({ ...who, tool: "send", args: { to: "mallory@evil.example", body: "hi" }, time: (t += MIN) });
+    expect(fresh.signals.unseenArgValue).toBe(1);
+    expect(reason(fresh, "UNSEEN_ARG_VALUE")?.key).toBe("to");
+  });
+
+  it("judges URL hosts: https://WWW.X.com/a is the same destination as x.com/b", () => {
+    const d = detector(SMALL);
+    const paths = ["a", "b/c", "d?e=1", "f#g"];
+    const { last } = establish(d, { ...who, tools: ["fetch"], args: (_t, i) => ({ url: `https://WWW.X.com/${paths[i % 4]}` }) });
+    let t = last + MIN;
+    expect(d.check({ ...who, tool: "fetch", args: { url: "x.com/b" }, time: t }).signals.unseenArgValue).toBe(0);
+    expect(d.check({ ...who, tool: "fetch", args: { url: "http://user@x.com:443/zzz" }, time: (t += MIN) }).signals.unseenArgValue).toBe(0);
+    const other = d.check({ ...who, tool: "fetch", args: { url: "https://x.com.evil.example/a" }, time: (t += MIN) });
+    expect(other.signals.unseenArgValue).toBe(1);
+    expect(reason(other, "UNSEEN_ARG_VALUE")?.key).toBe("url");
+  });
+
+  it("judges array elements: recipients: [\"a@b.com\"]", () => {
+    const d = detector(SMALL);
+    const lists = [["a@b.com"], ["a@b.com", "c@d.com"], ["c@d.com"]];
+    const { last } = establish(d, { ...who, tools: ["send"], args: (_t, i) => ({ recipients: lists[i % 3] }) });
+    let t = last + MIN;
+    expect(d.check({ ...who, tool: "send", args: { recipients: ["c@d.com", "a@b.com"] }, time: t }).signals.unseenArgValue).toBe(0);
+    const dec = d.check({ ...who, tool: "send", args: { recipients: ["a@b.com", "x@evil.example"] }, time: (t += MIN) });
+    expect(dec.signals.unseenArgValue).toBe(1);
+    expect(reason(dec, "UNSEEN_ARG_VALUE")?.key).toBe("recipients");
+  });
+
+  it("stays 0 until a key has repeated enough to judge", () => {
+    const d = detector({ ...SMALL, minCalls: 2, learningWindowSeconds: 0 });
+    let t = MONDAY_10;
+    d.check({ ...who, tool: "send", args: { to: "a@x.example" }, time: t });
+    d.check({ ...who, tool: "send", args: { to: "a@x.example" }, time: (t += MIN) });
+    // two observations: under valueMinObservations (3)
+    expect(d.check({ ...who, tool: "send", args: { to: "b@x.example" }, time: (t += MIN) }).signals.unseenArgValue).toBe(0);
+  });
+});
+
+describe("burst", () => {
+  const cfg = { ...SMALL, burstThreshold: 20, burstWindowSeconds: 60 };
+
+  it("is continuous, grows with the count, is exact up to the threshold and flagged as an estimate above", () => {
+    const d = detector(cfg);
+    const scores: number[] = [];
+    for (let n = 1; n <= 30; n++) {
+      const dec = d.check({ ...who, tool: "ping", time: MONDAY_10 + n * SEC });
+      scores.push(dec.signals.burst);
+      if (n <= 21) { // the 20-entry ring plus this call: exact
+        expect(dec.windowCount).toBe(n);
+        const r = reason(dec, "BURST");
+        if (r) expect(r.message.startsWith("about")).toBe(false);
+      } else {
+        expect(dec.windowCount).toBeGreaterThan(20);
+        expect(dec.windowCount).toBeLessThanOrEqual(n * 3); // an estimate, but a sane one
+        expect(reason(dec, "BURST")?.message).toMatch(/^about /);
+      }
+    }
+    expect(scores.slice(0, 10).every((s) => s === 0)).toBe(true); // up to half the threshold: nothing
+    for (let i = 1; i < scores.length; i++) {
+      expect(scores[i]!).toBeGreaterThanOrEqual(scores[i - 1]!);
+      expect(scores[i]! - scores[i - 1]!).toBeLessThanOrEqual(0.2); // no jump anywhere
+    }
+    expect(scores[19]).toBe(1);
+    expect(scores[10]!).toBeGreaterThan(0);
+    expect(scores[18]!).toBeLessThan(1);
+  });
+
+  it("counts calls with equal timestamps, and the estimate above the ring stays bounded", () => {
+    const d = detector(cfg);
+    let dec = d.check({ ...who, tool: "ping", time: MONDAY_10 });
+    for (let n = 2; n <= 25; n++) {
+      dec = d.check({ ...who, tool: "ping", time: MONDAY_10 });
+      if (n <= 21) expect(dec.windowCount).toBe(n);
+      else expect(dec.windowCount).toBeLessThanOrEqual(n); // never more calls than were made
+    }
+    expect(dec.signals.burst).toBe(1);
+  });
+
+  it("forgets calls that left the window", () => {
+    const d = detector(cfg);
+    for (let n = 0; n < 20; n++) d.check({ ...who, tool: "ping", time: MONDAY_10 + n * SEC });
+    const later = d.check({ ...who, tool: "ping", time: MONDAY_10 + 19 * SEC + 60 * SEC });
+    expect(later.windowCount).toBe(1);
+    expect(later.signals.burst).toBe(0);
+  });
+});
+
+describe("rate spike", () => {
+  it("fires against the principal's own usual rate while under the burst threshold", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["a", "b"] }); // one call every 3 minutes
+    let t = last + 3 * MIN;
+    let dec = d.check({ ...who, tool: "a", time: t });
+    expect(dec.signals.rateSpike).toBe(0);
+    for (let i = 0; i < 8; i++) dec = d.check({ ...who, tool: i % 2 ? "a" : "b", time: (t += 2 * SEC) });
+    expect(dec.windowCount).toBe(9);
+    expect(dec.signals.burst).toBe(0); // 9 of 20: no absolute burst
+    expect(dec.signals.rateSpike).toBeGreaterThan(0.5);
+    expect(codes(dec)).toContain("RATE_SPIKE");
+  });
+
+  it("stays 0 for a principal who is usually that fast", () => {
+    const d = detector({ ...SMALL, learningWindowSeconds: 60 });
+    // 9 calls a minute, every minute: usual rate about 9
+    const { last } = establish(d, { ...who, tools: ["a", "b"], calls: 120, spacingMs: 6500 });
+    let t = last;
+    let dec = d.check({ ...who, tool: "a", time: (t += 6500) });
+    for (let i = 0; i < 8; i++) dec = d.check({ ...who, tool: i % 2 ? "a" : "b", time: (t += 6500) });
+    expect(dec.windowCount).toBeGreaterThanOrEqual(9);
+    expect(dec.signals.rateSpike).toBe(0);
+  });
+});
+
+describe("rare tool", () => {
+  it("fires for a known tool that is a tiny share of calls, and never for an unseen tool", () => {
+    const d = detector(SMALL);
+    // "export" is used once, early, among 200 calls of "read"
+    const { last } = establish(d, { ...who, tools: ["read"], calls: 1, spacingMs: 3 * MIN });
+    d.check({ ...who, tool: "export", time: last + 3 * MIN });
+    const r = establish(d, { ...who, tools: ["read"], calls: 200, start: last + 6 * MIN, spacingMs: 3 * MIN });
+    const rare = d.check({ ...who, tool: "export", time: r.last + MIN });
+    expect(rare.signals.unseenTool).toBe(0);
+    expect(rare.signals.rareTool).toBeGreaterThan(0.4);
+    expect(reason(rare, "RARE_TOOL")?.context).toBe(202);
+    const common = d.check({ ...who, tool: "read", time: r.last + 2 * MIN });
+    expect(common.signals.rareTool).toBe(0);
+    const unseen = d.check({ ...who, tool: "never", time: r.last + 3 * MIN });
+    expect(unseen.signals.unseenTool).toBe(1);
+    expect(unseen.signals.rareTool).toBe(0);
+  });
+});
+
+describe("off-hours (fixed UTC window)", () => {
+  const at = (h: number) => Date.UTC(2024, 0, 8, h, 30);
+  const offAt = (cfg: { offHoursStart: number; offHoursEnd: number }) => {
+    const d = detector({ ...SMALL, ...cfg });
+    return Array.from({ length: 24 }, (_, h) => d.check({ ...who, principal: `p${h}`, tool: "t", time: at(h) }).signals.offHours > 0);
+  };
+  it("wraps past midnight: 22..6 is 22h-05h", () => {
+    const off = offAt({ offHoursStart: 22, offHoursEnd: 6 });
+    expect(off.map((o, h) => (o ? h : -1)).filter((h) => h >= 0)).toEqual([0, 1, 2, 3, 4, 5, 22, 23]);
+  });
+  it("a daytime window 9..17 is 9h-16h", () => {
+    const off = offAt({ offHoursStart: 9, offHoursEnd: 17 });
+    expect(off.map((o, h) => (o ? h : -1)).filter((h) => h >= 0)).toEqual([9, 10, 11, 12, 13, 14, 15, 16]);
+  });
+  it("start == end means never", () => {
+    expect(offAt({ offHoursStart: 5, offHoursEnd: 5 }).some(Boolean)).toBe(false);
+  });
+  it("ignores the tenant time zone (it is a UTC window)", () => {
+    const d = detector({ ...SMALL, timeZone: "Asia/Tokyo" });
+    expect(d.check({ ...who, tool: "t", time: at(23) }).signals.offHours).toBe(1);
+    expect(d.check({ ...who, principal: "b", tool: "t", time: at(12) }).signals.offHours).toBe(0);
+  });
+});
+
+describe("unusual hour (learned hour-of-week profile, tenant time zone)", () => {
+  // Two weeks of office hours in New York: 09:00-17:00 local on weekdays (14:00-22:00 UTC in January).
+  function office(tz: Record<string, string> | undefined) {
+    const d = detector({ ...SMALL, offHoursStart: 0, offHoursEnd: 0, ...(tz ? { timeZones: tz } : {}) });
+    let last = 0;
+    for (let day = 0; day < 12; day++) {
+      const date = new Date(Date.UTC(2024, 0, 8 + day));
+      const dow = date.getUTCDay();
+      if (dow === 0 || dow === 6) continue;
+      for (let k = 0; k < 16; k++) {
+        last = date.getTime() + 14 * HOUR + k * 30 * MIN;
+        const dec = d.check({ ...who, tool: "work", time: last });
+        if (!dec.learned) throw new Error(`office call not learned: ${JSON.stringify(dec.reasons)}`);
+      }
+    }
+    return { d, last };
+  }
+
+  it("fires at 03:00 New York time and not at 10:00", () => {
+    const { d } = office({ acme: "America/New_York" });
+    const monday = Date.UTC(2024, 0, 22);
+    const night = d.check({ ...who, tool: "work", time: monday + 8 * HOUR }); // 03:00 in New York
+    expect(night.signals.unusualHour).toBeGreaterThan(0.9);
+    expect(reason(night, "UNUSUAL_HOUR")?.context).toBe(3); // Monday 03h local
+    const normal = d.check({ ...who, tool: "work", time: monday + 15 * HOUR }); // 10:00 in New York
+    expect(normal.signals.unusualHour).toBe(0);
+  });
+
+  it("uses the tenant's zone: the same UTC instant is ordinary in the zone the profile was learned in", () => {
+    // learned in UTC: 14h-22h UTC is ordinary; with no zone configured, 15:00 UTC is ordinary too
+    const { d } = office(undefined);
+    const monday = Date.UTC(2024, 0, 22);
+    expect(reason(d.check({ ...who, tool: "work", time: monday + 8 * HOUR }), "UNUSUAL_HOUR")?.context).toBe(8);
+    expect(d.check({ ...who, tool: "work", time: monday + 15 * HOUR }).signals.unusualHour).toBe(0);
+  });
+
+  it("stays 0 until the profile has hourMinCalls calls", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["work"], calls: 40 });
+    expect(d.check({ ...who, tool: "work", time: last + 14 * HOUR }).signals.unusualHour).toBe(0);
+  });
+});
+
+describe("unseen transition", () => {
+  it("fires for a never-seen A -> B and for a session that starts with a new first tool", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["login", "list", "read"], calls: 42 }); // ends on read
+    let t = last + MIN;
+    expect(d.check({ ...who, tool: "login", time: t }).signals.unseenTransition).toBe(0); // read -> login known
+    const jump = d.check({ ...who, tool: "read", time: (t += MIN) }); // login -> read never seen
+    expect(jump.signals.unseenTransition).toBe(1);
+    expect(reason(jump, "UNSEEN_TRANSITION")?.context).toBe(0);
+    // after a long gap a new session starts; the routine always started with login
+    t += 3 * HOUR;
+    const start = d.check({ ...who, tool: "read", time: t });
+    expect(start.signals.unseenTransition).toBe(1);
+    expect(reason(start, "UNSEEN_TRANSITION")?.context).toBe(1);
+    const usual = d.check({ ...who, tool: "login", time: t + 5 * HOUR });
+    expect(usual.signals.unseenTransition).toBe(0);
+  });
+});
