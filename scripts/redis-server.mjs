@@ -53,10 +53,17 @@ export async function startRedis(opts = {}) {
     "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "always",
   ];
   const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
+  // a test that fails before its cleanup must not leave a server behind
+  const reap = () => { if (!exited) child.kill("SIGKILL"); };
+  process.once("exit", reap);
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   let exited = null;
-  const exit = new Promise((resolve) => child.on("exit", (code, signal) => { exited = { code, signal }; resolve(exited); }));
+  const exit = new Promise((resolve) => child.on("exit", (code, signal) => {
+    exited = { code, signal };
+    process.removeListener("exit", reap);
+    resolve(exited);
+  }));
   child.on("error", (err) => { exited = { code: -1, signal: null, err }; });
   const deadline = Date.now() + 10_000;
   while (!(await ping(port))) {

@@ -1,0 +1,58 @@
+// One async interface over where baselines live, so servers, proxies and middleware call the same three
+// methods whether state is in this process or shared by replicas through Redis:
+//   const guard = await createGuard(config, { state: { redis: { url } } });
+//   const d = await guard.check(call); ... await guard.after(call, { isError }); await guard.close();
+import { createDetector } from "./adapter/node/index.js";
+import type { Detector, CallInput, Decision, DetectorOptions } from "./detector.js";
+import type { ConfigInput } from "./config/schema.js";
+import type { RedisStateOptions } from "./state/redis/guard.js";
+import { stderrLogger, type GuardLogger } from "./state/redis/log.js";
+
+export type { GuardLogger } from "./state/redis/log.js";
+export type { RedisStateOptions } from "./state/redis/guard.js";
+
+export type AfterCall = Omit<CallInput, "args"> & { args?: unknown };
+
+export interface Guard {
+  readonly mode: "local" | "redis";
+  /** The detector that scores calls (in Redis mode a scratch instance the records pass through). */
+  readonly detector: Detector;
+  /** Scores a call before it runs and records it. Throws ToolwatchError on invalid input only. */
+  check(call: CallInput): Promise<Decision>;
+  /** Post-invoke outcome. */
+  after(call: AfterCall, outcome?: { isError?: boolean }): Promise<{ tracked: boolean }>;
+  /** Operator feedback: learn this call into the baselines. */
+  learn(call: CallInput): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StateOptions {
+  /** Share baselines and burst windows between replicas through Redis. Absent = this process only. */
+  redis?: RedisStateOptions;
+}
+
+export interface GuardOptions extends DetectorOptions {
+  state?: StateOptions;
+  logger?: GuardLogger;
+  wasmPath?: string;
+}
+
+class LocalGuard implements Guard {
+  readonly mode = "local" as const;
+  constructor(readonly detector: Detector) {}
+  async check(call: CallInput): Promise<Decision> { return this.detector.check(call); }
+  async after(call: AfterCall, outcome?: { isError?: boolean }): Promise<{ tracked: boolean }> { return this.detector.after(call, outcome); }
+  async learn(call: CallInput): Promise<void> { this.detector.learn(call); }
+  async close(): Promise<void> {}
+}
+
+/** Local mode, or Redis mode when `options.state.redis` is set (ioredis is loaded only then). */
+export async function createGuard(config?: ConfigInput, options: GuardOptions = {}): Promise<Guard> {
+  const { state, logger, wasmPath, ...detectorOptions } = options;
+  const detector = createDetector(config, { ...detectorOptions, wasmPath });
+  if (!state?.redis) return new LocalGuard(detector);
+  const { RedisGuard } = await import("./state/redis/guard.js");
+  const guard = new RedisGuard(detector, state.redis, logger ?? stderrLogger());
+  await guard.start();
+  return guard;
+}

@@ -1,0 +1,294 @@
+// Replicas sharing baselines through Redis. Every call's two records (its entity and its tenant) live in
+// Redis; a call imports them into a local scratch detector, is scored there, and the updated records
+// are written back only if neither changed meanwhile (compare-and-set on versions, in one script).
+// On a conflict the whole check runs again on the state the failed write returned. The result is
+// serialisable per tenant: every replica's decisions equal one process's on the committed order.
+import type { Detector, CallInput, Decision } from "../../detector.js";
+import { SIGNALS, type SignalName } from "../../core/abi.js";
+import { resolveIdentity, type Identity } from "../../identity.js";
+import { ToolwatchError } from "../../core/errors.js";
+import type { Guard, AfterCall } from "../../guard.js";
+import { RedisState, StateUnavailableError, type CallState, type Versioned } from "./client.js";
+import { recordKeys, type RecordKeys } from "./keys.js";
+import { RecordPort } from "./records.js";
+import { RecordCache } from "./cache.js";
+import type { GuardLogger } from "./log.js";
+
+export interface RedisStateOptions {
+  /** redis://[user:password@]host:port[/db] */
+  url: string;
+  /** Key prefix; replicas that share baselines use the same one (default "toolwatch:"). */
+  prefix?: string;
+  /** What a call gets when Redis cannot be reached: open = allow, closed = block. Default: the config's failurePolicy. */
+  failurePolicy?: "open" | "closed";
+  /** Per-command timeout, ms (default 1000). */
+  commandTimeoutMs?: number;
+  /** Tries per call under write conflicts before the failure policy decides (default 64). */
+  maxAttempts?: number;
+  /** Records idle this long expire in Redis (default 0 = never; or bound Redis with maxmemory + an LRU policy). */
+  ttlSeconds?: number;
+  /** Records remembered here with their version, so an uncontended call needs one round trip (default 10000; 0 = read first every call). */
+  cacheEntries?: number;
+}
+
+/** What the shared state did for this decision. */
+export interface StateInfo {
+  /** Runs of the check (1 = no write conflict). */
+  attempts: number;
+  /** Versions written; the tenant's gives the order of the tenant's calls across replicas. */
+  entityVersion: number;
+  tenantVersion: number;
+}
+
+export type RedisDecision = Decision & { state?: StateInfo };
+
+export interface RedisGuardStats {
+  calls: number;
+  conflicts: number;
+  policyDecisions: number;
+  roundTrips: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The URL without credentials, for logs. */
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "(unparsable url)";
+  }
+}
+
+export class RedisGuard implements Guard {
+  readonly mode = "redis" as const;
+  readonly detector: Detector;
+  readonly stats: RedisGuardStats = { calls: 0, conflicts: 0, policyDecisions: 0, roundTrips: 0 };
+  private readonly store: RedisState;
+  private readonly port: RecordPort;
+  private readonly cache: RecordCache;
+  private readonly log: GuardLogger;
+  private readonly prefix: string;
+  private readonly closed: boolean;
+  private readonly maxAttempts: number;
+  private readonly ttl: number;
+  private readonly url: string;
+  private outage: { since: number; decided: number } | null = null;
+
+  constructor(detector: Detector, opts: RedisStateOptions, log: GuardLogger) {
+    if (typeof opts?.url !== "string" || !/^rediss?:\/\//.test(opts.url)) {
+      throw new ToolwatchError("INVALID_CONFIG", "state.redis.url must be a redis:// or rediss:// URL");
+    }
+    const int = (v: unknown, name: string, min: number): number | undefined => {
+      if (v === undefined) return undefined;
+      if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ToolwatchError("INVALID_CONFIG", `state.redis.${name} must be an integer >= ${min}`);
+      return v;
+    };
+    if (opts.failurePolicy !== undefined && opts.failurePolicy !== "open" && opts.failurePolicy !== "closed") {
+      throw new ToolwatchError("INVALID_CONFIG", 'state.redis.failurePolicy must be "open" or "closed"');
+    }
+    this.detector = detector;
+    this.log = log;
+    this.url = safeUrl(opts.url);
+    this.prefix = opts.prefix ?? "toolwatch:";
+    this.closed = (opts.failurePolicy ?? detector.config.failurePolicy ?? "closed") === "closed";
+    this.maxAttempts = int(opts.maxAttempts, "maxAttempts", 1) ?? 64;
+    this.ttl = int(opts.ttlSeconds, "ttlSeconds", 0) ?? 0;
+    this.cache = new RecordCache(int(opts.cacheEntries, "cacheEntries", 0) ?? 10000);
+    this.store = new RedisState({ url: opts.url, commandTimeoutMs: int(opts.commandTimeoutMs, "commandTimeoutMs", 1) });
+    this.port = new RecordPort(detector);
+  }
+
+  async start(): Promise<void> {
+    if (!(await this.store.connect())) {
+      this.down(new StateUnavailableError(`cannot connect to ${this.url}`));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.store.close();
+  }
+
+  private identity(call: { identity?: Partial<Identity>; principal?: string; tenant?: string }): Identity {
+    const id = call.identity ?? { principal: call.principal, tenant: call.tenant };
+    return resolveIdentity(id, this.detector.config.anonymous ?? "shared");
+  }
+
+  // ---- outage bookkeeping: one line when Redis goes, one when it is back ----
+
+  private down(err: Error): void {
+    if (this.outage) {
+      this.outage.decided++;
+      return;
+    }
+    this.outage = { since: Date.now(), decided: 1 };
+    this.log.error({ redis: this.url, policy: this.closed ? "closed" : "open", err: err.message },
+      `toolwatch: Redis state store unavailable; failure policy ${this.closed ? "closed: calls are blocked" : "open: calls are allowed unscored"} until it returns`);
+  }
+
+  private up(): void {
+    if (!this.outage) return;
+    const o = this.outage;
+    this.outage = null;
+    this.log.info({ redis: this.url, downMs: Date.now() - o.since, policyDecisions: o.decided },
+      "toolwatch: Redis state store reachable again; calls are scored on shared state");
+  }
+
+  private policy(call: CallInput, id: Identity, code: string, message: string): RedisDecision {
+    this.stats.policyDecisions++;
+    const zero = Object.fromEntries(SIGNALS.map((s) => [s, 0])) as Record<SignalName, number>;
+    const minCalls = this.detector.raw.config_value(12);
+    return {
+      action: this.closed ? "block" : "allow", risk: this.closed ? 1 : 0, signals: zero, reasons: [], learned: false,
+      allowlisted: false, newEntity: false, tool: call.tool, identity: id, time: call.time ?? Date.now(), windowCount: 0,
+      learning: { baseline: "cold", learnedCalls: 0, minCalls, ageMs: 0, baselineCalls: 0 },
+      error: { code, message: `${message}; failure policy ${this.closed ? "closed: blocked" : "open: allowed"}` },
+    };
+  }
+
+  private unavailable(err: unknown, call: CallInput, id: Identity): RedisDecision {
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.down(e);
+    return this.policy(call, id, "STATE_UNAVAILABLE", e.message);
+  }
+
+  // ---- the state a call starts from ----
+
+  private async begin(keys: RecordKeys): Promise<CallState> {
+    const e = this.cache.get(keys.entity);
+    const t = this.cache.get(keys.tenant);
+    if (e && t) return { entity: e, tenant: t };
+    this.stats.roundTrips++;
+    const s = await this.store.load(keys);
+    this.remember(keys, s);
+    return s;
+  }
+
+  private remember(keys: RecordKeys, s: CallState): void {
+    this.cache.set(keys.entity, s.entity);
+    this.cache.set(keys.tenant, s.tenant);
+  }
+
+  private importState(id: Identity, s: CallState): void {
+    this.port.import(id, "tenant", s.tenant.bytes);
+    this.port.import(id, "entity", s.entity.bytes);
+  }
+
+  /** Exports both records and clears them from the scratch detector. */
+  private takeRecords(id: Identity): { entity: Uint8Array; tenant: Uint8Array } {
+    const entity = this.port.export(id, "entity");
+    const tenant = this.port.export(id, "tenant");
+    this.port.drop(id, "entity");
+    this.port.drop(id, "tenant");
+    return { entity, tenant };
+  }
+
+  private async write(keys: RecordKeys, from: CallState, rec: { entity: Uint8Array; tenant: Uint8Array }, entityOnly: boolean) {
+    this.stats.roundTrips++;
+    // unchanged bytes are not resent: the script then only moves the version
+    const eb = from.entity.bytes.length > 0 && sameBytes(rec.entity, from.entity.bytes) ? EMPTY : rec.entity;
+    const tb = entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
+    const r = await this.store.commit(keys, from, eb, tb, this.ttl, entityOnly);
+    if (r.ok) {
+      const ev: Versioned = { version: r.entityVersion, bytes: rec.entity };
+      const tv: Versioned = entityOnly ? from.tenant : { version: r.tenantVersion, bytes: rec.tenant };
+      this.remember(keys, { entity: ev, tenant: tv });
+    } else {
+      this.stats.conflicts++;
+      this.remember(keys, r.fresh);
+    }
+    return r;
+  }
+
+  /** Spreads retries of replicas that collided, so they do not collide again in lock step. */
+  private async backoff(attempt: number): Promise<void> {
+    if (attempt < 3) return;
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
+  }
+
+  /** Runs `step` on the call's shared state until its write lands (or the policy decides). */
+  private async transact<T>(call: CallInput | AfterCall, id: Identity, entityOnly: boolean,
+    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo } | { failed: RedisDecision }> {
+    const keys = recordKeys(this.prefix, id);
+    let s: CallState;
+    try {
+      s = await this.begin(keys);
+    } catch (err) {
+      return { failed: this.unavailable(err, call as CallInput, id) };
+    }
+    for (let attempt = 1; ; attempt++) {
+      let value: T;
+      let skip: boolean | undefined;
+      let rec: { entity: Uint8Array; tenant: Uint8Array };
+      try {
+        this.importState(id, s);
+        ({ value, skip } = step(s));
+        rec = this.takeRecords(id);
+      } catch (err) {
+        this.port.drop(id, "entity");
+        this.port.drop(id, "tenant");
+        if (err instanceof ToolwatchError && err.code === "BAD_RECORD") {
+          this.log.error({ redis: this.url, err: err.message }, "toolwatch: a record in Redis was refused");
+          return { failed: this.policy(call as CallInput, id, "STATE_INVALID", err.message) };
+        }
+        throw err;
+      }
+      if (skip) return { value };
+      let r;
+      try {
+        r = await this.write(keys, s, rec, entityOnly);
+      } catch (err) {
+        return { failed: this.unavailable(err, call as CallInput, id) };
+      }
+      this.up();
+      if (r.ok) return { value, info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion } };
+      s = r.fresh;
+      if (attempt >= this.maxAttempts) {
+        this.log.warn({ redis: this.url, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
+        return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${attempt} conflicting writes in a row`) };
+      }
+      await this.backoff(attempt);
+    }
+  }
+
+  async check(call: CallInput): Promise<RedisDecision> {
+    this.stats.calls++;
+    const id = this.identity(call);
+    const r = await this.transact(call, id, false, () => {
+      const d = this.detector.check(call);
+      // the detector trapped and its own failure policy decided: nothing to write
+      return { value: d, skip: d.error !== undefined };
+    });
+    if ("failed" in r) return r.failed;
+    return r.info ? { ...r.value, state: r.info } : r.value;
+  }
+
+  async learn(call: CallInput): Promise<void> {
+    const id = this.identity(call);
+    const r = await this.transact(call, id, false, () => ({ value: this.detector.learn(call) }));
+    if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `learn: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
+  }
+
+  async after(call: AfterCall, outcome: { isError?: boolean } = {}): Promise<{ tracked: boolean }> {
+    const id = this.identity(call);
+    // "untracked" must come from Redis, not from a cached absence another replica may have filled since
+    const k = recordKeys(this.prefix, id).entity;
+    if (this.cache.get(k)?.bytes.length === 0) this.cache.delete(k);
+    const r = await this.transact(call, id, true, (s) => {
+      // never creates an entity: an untracked one has nothing to write
+      if (s.entity.bytes.length === 0) return { value: { tracked: false }, skip: true };
+      return { value: this.detector.after(call, outcome) };
+    });
+    if ("failed" in r) return { tracked: false };
+    return r.value;
+  }
+}
