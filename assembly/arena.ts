@@ -143,14 +143,14 @@ export function findRecord(key: u64): i32 {
   return -1;
 }
 
-function indexInsert(key: u64, r: i32): void {
+export function indexInsert(key: u64, r: i32): void {
   let i = <u32>key & indexMask;
   while (load<u32>(slotAt(i)) != 0) i = (i + 1) & indexMask;
   store<u32>(slotAt(i), <u32>r + 1);
 }
 
 // Backward-shift deletion keeps probe chains intact without tombstones.
-function indexRemove(key: u64, r: i32): void {
+export function indexRemove(key: u64, r: i32): void {
   let j = <u32>key & indexMask;
   while (load<u32>(slotAt(j)) != <u32>r + 1) j = (j + 1) & indexMask;
   let k = j;

@@ -24,6 +24,7 @@ import { transitionFp } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
 import { allowAdd, allowClear, allowed, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./allowlist";
 import { validUtf8 } from "./utf8";
+import * as transfer from "./transfer";
 
 let ready = false;
 
@@ -273,3 +274,11 @@ export function entity_info(): i32 {
   store<f64>(RESULT + 48, <f64>load<u32>(p + R_ERR));
   return 1;
 }
+
+// ---- record transfer (assembly/transfer.ts; docs/ABI.md "Snapshots and record transfer") ----
+
+export function xfer_ptr(): i32 { return <i32>transfer.XFER; }
+export function xfer_size(): i32 { return transfer.XFER_SIZE; }
+export function record_export(which: i32): i32 { return ready ? transfer.recordExport(which) : ERR_NOT_INITIALISED; }
+export function record_import(which: i32, len: i32): i32 { return ready ? transfer.recordImport(which, len) : ERR_NOT_INITIALISED; }
+export function record_drop(which: i32): i32 { return ready ? transfer.recordDrop(which) : ERR_NOT_INITIALISED; }

@@ -11,6 +11,8 @@ import { HOST_DEFAULTS, type Config, type ConfigInput } from "./config/schema.js
 import { explain } from "./explain.js";
 import { offsetMinutes, validateTimeZone } from "./timezone.js";
 import { resolveIdentity, type Identity } from "./identity.js";
+import { kindOf, type RecordKind, type StateExports } from "./state/core.js";
+import * as stateRecords from "./state/records.js";
 
 export interface CallInput {
   tool: string;
@@ -339,5 +341,37 @@ export class Detector {
   /** The raw core, for hosts and tools that speak the ABI directly (benchmarks, conformance). */
   get raw(): CoreExports {
     return this.core;
+  }
+
+  // ---- state: record transfer, snapshots, merge (js/state/, docs/STATE.md) ----
+
+  private get stateCore(): StateExports {
+    return this.core as StateExports;
+  }
+
+  private recordIdentity(identity: Partial<Identity>): void {
+    const id = resolveIdentity(identity ?? {}, this.config.anonymous ?? "shared");
+    this.enc.identity(id.tenant, id.principal, "");
+  }
+
+  /** The bytes of the principal's record (or its tenant's), self-describing; null when not tracked. */
+  exportRecord(identity: Partial<Identity>, which: RecordKind = "entity"): Uint8Array | null {
+    const k = kindOf(which);
+    this.recordIdentity(identity);
+    return stateRecords.exportRecord(this.stateCore, k);
+  }
+
+  /** Creates or replaces the record from bytes exportRecord gave (validated: layout, checksum, identity). */
+  importRecord(identity: Partial<Identity>, which: RecordKind, bytes: Uint8Array): "created" | "replaced" {
+    const k = kindOf(which);
+    this.recordIdentity(identity);
+    return stateRecords.importRecord(this.stateCore, k, bytes, false) as "created" | "replaced";
+  }
+
+  /** Forgets the record. Returns whether it was tracked. */
+  dropRecord(identity: Partial<Identity>, which: RecordKind = "entity"): boolean {
+    const k = kindOf(which);
+    this.recordIdentity(identity);
+    return stateRecords.dropRecord(this.stateCore, k);
   }
 }
