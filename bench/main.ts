@@ -1,0 +1,166 @@
+// npm run bench [-- --quick] [-- --sizes=1,10000] [-- --out=path]
+// Runs every measurement in one process on one machine, prints a table and writes bench/results.json.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { historyStream, measuredStream, DEFAULT_START } from "./streams.js";
+import { newDetector, preEncode, steppers, floorFeed, type Floor, type SubjectName } from "./subjects.js";
+import { PriorArtDetector } from "./prior-art.js";
+import { timeCalls, fig, gc, heapUsed, load, machine, type CallStats, type Figure } from "./measure.js";
+import { moduleFigures } from "./module.js";
+import { snapshotFigures } from "./snapshot.js";
+import { gatewayFigures } from "./gateway.js";
+import { targets, printReport } from "./report.js";
+
+const argv = process.argv.slice(2);
+const quick = argv.includes("--quick");
+const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+
+const SIZES = (opt("sizes") ?? (quick ? "1,1000,10000" : "1,10000,100000,1000000")).split(",").map(Number);
+const PER_TENANT = 2000;
+const ROUNDS = 24; // warm-up calls per principal: past the default minCalls (20)
+const SPAN_MS = 2 * 3600_000; // ...and past the default learning window (1 h)
+const STREAM = quick ? 16_384 : 65_536;
+const timing = quick
+  ? { minCpuTimeNs: 150e6, batch: 256, singleCalls: 5_000 }
+  : { minCpuTimeNs: 1_000e6, batch: 256, singleCalls: 50_000 };
+const SUBJECTS: SubjectName[] = ["raw", "public", "priorArt", "floor"];
+
+interface SizeResult {
+  entities: number;
+  tenants: number;
+  loadAvg: { start: number[]; end: number[] };
+  warmup: { calls: Figure; seconds: Figure };
+  perCall: Record<SubjectName, CallStats>;
+  /** Decisions of the public check() over one pass of the measured stream. */
+  actions: { allow: number; warn: number; block: number; ownBaseline: number };
+  memory: {
+    wasmMemoryBytes: Figure;
+    arenaBytes: Figure;
+    budgetBytes: Figure;
+    recordBytes: Figure;
+    wasmBytesPerEntity: Figure;
+    trackedEntities: Figure;
+    entityEvictions: Figure;
+    /** JS heap growth while building each subject's state (after GC). */
+    hostHeapToolwatch: Figure;
+    hostHeapPriorArt: Figure;
+    priorArtHeapBytesPerEntity: Figure;
+    hostHeapFloor: Figure;
+  };
+}
+
+async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<typeof newDetector> }> {
+  const loadStart = load();
+  const tenants = Math.max(1, Math.ceil(n / PER_TENANT));
+  const h0 = heapUsed();
+  const d = newDetector(n, tenants);
+  const pa = new PriorArtDetector();
+  const floor: Floor = { map: new Map() };
+  // Warm-up: the principal's history, learned by toolwatch (operator "learn" = no warnings held back),
+  // checked by the prior art (it records every call it does not block), and counted by the floor.
+  const t0 = performance.now();
+  let calls = 0;
+  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: ROUNDS, spanMs: SPAN_MS })) {
+    d.learn(c);
+    calls++;
+  }
+  const hTw = heapUsed();
+  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: ROUNDS, spanMs: SPAN_MS })) pa.check(c);
+  const hPa = heapUsed();
+  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: 1, spanMs: SPAN_MS })) floorFeed(floor, c);
+  const hFl = heapUsed();
+  const warmSeconds = (performance.now() - t0) / 1000;
+
+  const stream = measuredStream({ entities: n, perTenant: PER_TENANT, length: STREAM });
+  const encoded = preEncode(d, stream);
+  // One pass to record what the stream does to decisions (and to warm every path).
+  const actions = { allow: 0, warn: 0, block: 0, ownBaseline: 0 };
+  let t = DEFAULT_START;
+  for (const c of stream) {
+    t += c.dt!;
+    c.time = t;
+    const dec = d.check(c);
+    actions[dec.action]++;
+    if (dec.learning.baseline === "own") actions.ownBaseline++;
+  }
+  const s = steppers(d, pa, floor, stream, encoded, t);
+  const perCall = {} as Record<SubjectName, CallStats>;
+  for (const name of SUBJECTS) {
+    gc();
+    perCall[name] = await timeCalls(s[name], timing);
+  }
+  const st = d.stats();
+  const r: SizeResult = {
+    entities: n,
+    tenants,
+    loadAvg: { start: loadStart, end: load() },
+    warmup: { calls: fig(calls, "calls"), seconds: fig(warmSeconds, "s") },
+    perCall,
+    actions,
+    memory: {
+      wasmMemoryBytes: fig(st.memoryBytes, "bytes"),
+      arenaBytes: fig(st.arenaBytes, "bytes"),
+      budgetBytes: fig(st.budgetBytes, "bytes"),
+      recordBytes: fig(st.recordBytes, "bytes"),
+      wasmBytesPerEntity: fig(st.memoryBytes / Math.max(1, st.entities), "bytes/entity"),
+      trackedEntities: fig(st.entities, "entities"),
+      entityEvictions: fig(st.entityEvictions, "entities"),
+      hostHeapToolwatch: fig(hTw - h0, "bytes"),
+      hostHeapPriorArt: fig(hPa - hTw, "bytes"),
+      priorArtHeapBytesPerEntity: fig((hPa - hTw) / n, "bytes/entity"),
+      hostHeapFloor: fig(hFl - hPa, "bytes"),
+    },
+  };
+  return { r, keep: d };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const loadStart = load();
+  const mod = moduleFigures(quick ? 10 : 40);
+  const sizes: SizeResult[] = [];
+  let largest: ReturnType<typeof newDetector> | undefined;
+  for (const n of SIZES) {
+    process.stderr.write(`bench: ${n} entities...\n`);
+    const { r, keep } = await runSize(n);
+    sizes.push(r);
+    largest = keep;
+    process.stderr.write(`bench: ${n} entities: public check ${r.perCall.public.median.value} ns, raw ${r.perCall.raw.median.value} ns, prior art ${r.perCall.priorArt.median.value} ns, floor ${r.perCall.floor.median.value} ns\n`);
+  }
+  const snapshot = largest ? snapshotFigures(largest, quick ? 3 : 5) : { available: false, note: "no detector" };
+  largest = undefined;
+  gc();
+  const gateway = await gatewayFigures(quick);
+  const results = {
+    mode: quick ? "quick" : "full",
+    machine: { ...machine(), loadAvgStart: loadStart, loadAvgEnd: load() },
+    setup: {
+      sizes: SIZES,
+      principalsPerTenant: PER_TENANT,
+      warmupCallsPerPrincipal: ROUNDS,
+      warmupSpan: fig(SPAN_MS / 1000, "s"),
+      measuredStreamCalls: STREAM,
+      perPrincipalMeanGap: fig(10, "s"),
+      burst: "0.2% of calls start a burst of 25 calls 50 ms apart by one principal",
+      batchCalls: timing.batch,
+      minTimePerSubject: fig(timing.minCpuTimeNs / 1e6, "ms"),
+    },
+    module: mod,
+    sizes,
+    snapshot,
+    gateway,
+    targets: [] as ReturnType<typeof targets>,
+    durationSeconds: fig(0, "s"),
+  };
+  results.targets = targets(results);
+  results.durationSeconds = fig((performance.now() - started) / 1000, "s");
+  const out = opt("out") ?? resolve(process.cwd(), "bench/results.json");
+  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  printReport(results);
+  process.stdout.write(`\nwrote ${out}\n`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,21 @@
+// npm run bench [-- --quick]: bundles the harness (and bench/gateway-latency.ts when present) with the
+// host sources, builds the core if needed, and runs it in a Node with GC exposed and room for 1M entities.
+import { build } from "esbuild";
+import { existsSync, mkdirSync } from "node:fs";
+import { spawnSync, execFileSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+if (!existsSync("build/toolwatch.wasm")) execFileSync("node", ["scripts/build.mjs", "wasm"], { stdio: "inherit" });
+mkdirSync("build/bench", { recursive: true });
+const common = { bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "warning", sourcemap: true };
+await build({ ...common, entryPoints: ["bench/main.ts"], outfile: "build/bench/main.mjs" });
+if (existsSync("bench/gateway-latency.ts")) {
+  await build({ ...common, entryPoints: ["bench/gateway-latency.ts"], outfile: "build/bench/gateway-latency.mjs" });
+}
+const args = process.argv.slice(2);
+const heapMb = args.includes("--quick") ? 2048 : 12288;
+const r = spawnSync(process.execPath, ["--expose-gc", `--max-old-space-size=${heapMb}`, "--enable-source-maps", "build/bench/main.mjs", ...args], { stdio: "inherit" });
+process.exit(r.status ?? 1);
