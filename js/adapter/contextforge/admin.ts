@@ -1,0 +1,91 @@
+// Operator feedback and maintenance over HTTP, behind the admin credential only:
+// allowlist, "this call was fine" (learn), stats, snapshot, revert.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { ToolwatchError } from "../../core/errors.js";
+import type { DetectorLike } from "../mcp-sdk/detector-like.js";
+import type { Logger } from "../../log.js";
+import { BodyError, hasBearer, readJsonBody, sendJson } from "./http-common.js";
+
+export const ADMIN_PREFIX = "/admin/";
+
+export interface AdminOptions {
+  detector: DetectorLike;
+  adminToken?: string;
+  hookToken?: string;
+  logger: Logger;
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+const fail = (res: ServerResponse, status: number, code: string, message: string) => sendJson(res, status, { error: { code, message } });
+
+export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+  if (o.adminToken === undefined) return fail(res, 403, "ADMIN_DISABLED", "admin operations are disabled: set an admin token (TOOLWATCH_ADMIN_TOKEN or server.adminToken)");
+  if (!hasBearer(req, o.adminToken)) {
+    if (hasBearer(req, o.hookToken)) return fail(res, 403, "FORBIDDEN", "the hook credential cannot run admin operations; use the admin token");
+    return fail(res, 401, "UNAUTHORIZED", "admin operations need 'Authorization: Bearer <admin token>'");
+  }
+  const d = o.detector;
+  const op = `${req.method} ${route}`;
+  try {
+    let body: Record<string, unknown> = {};
+    if (req.method === "POST") {
+      const raw = await readJsonBody(req, 64 * 1024).catch((e) => {
+        if (e instanceof BodyError && e.message.includes("empty")) return {};
+        throw e;
+      });
+      const b = obj(raw);
+      if (!b) return fail(res, 400, "INVALID_REQUEST", "the body must be a JSON object");
+      body = b;
+    }
+    switch (op) {
+      case "GET stats":
+        return sendJson(res, 200, await d.stats());
+      case "POST allowlist":
+        await d.allow(body as never);
+        o.logger.info({ op: "allowlist", entry: Object.keys(body) }, "admin: allowlist entry added");
+        return sendJson(res, 200, { ok: true });
+      case "DELETE allowlist":
+        await d.clearAllowlist();
+        o.logger.info({ op: "allowlist-clear" }, "admin: allowlist cleared");
+        return sendJson(res, 200, { ok: true });
+      case "POST feedback": {
+        if (typeof body.tool !== "string") return fail(res, 400, "INVALID_REQUEST", "feedback needs {tool, args?, principal?, tenant?, time?}");
+        await d.learn({
+          tool: body.tool,
+          args: obj(body.args) ?? {},
+          principal: typeof body.principal === "string" ? body.principal : undefined,
+          tenant: typeof body.tenant === "string" ? body.tenant : undefined,
+          time: typeof body.time === "number" ? body.time : undefined,
+        });
+        o.logger.info({ op: "feedback", tool: body.tool }, "admin: call learned as fine");
+        return sendJson(res, 200, { ok: true, learned: true });
+      }
+      case "POST snapshot": {
+        if (typeof d.snapshot !== "function") return fail(res, 501, "NOT_AVAILABLE", "snapshots are not available in this build (no state store configured)");
+        const r = await (d.snapshot as (x?: unknown) => unknown)(body);
+        return sendJson(res, 200, { ok: true, snapshot: summarise(r) });
+      }
+      case "POST revert": {
+        const fn = d.revert ?? d.restore;
+        if (typeof fn !== "function") return fail(res, 501, "NOT_AVAILABLE", "revert is not available in this build (no state store configured)");
+        const r = await (fn as (x?: unknown) => unknown).call(d, body);
+        return sendJson(res, 200, { ok: true, reverted: summarise(r) });
+      }
+      default:
+        return fail(res, 404, "NOT_FOUND", `no admin operation ${op}; try GET stats, POST allowlist, DELETE allowlist, POST feedback, POST snapshot, POST revert`);
+    }
+  } catch (err) {
+    if (err instanceof BodyError) return fail(res, err.status, "INVALID_REQUEST", err.message);
+    if (err instanceof ToolwatchError) return fail(res, 400, err.code, err.message);
+    o.logger.error({ err: (err as Error).message, op }, "admin operation failed");
+    return fail(res, 500, "INTERNAL_ERROR", `admin ${op} failed: ${(err as Error).message}`);
+  }
+}
+
+// Snapshots may be bytes; answer with their size, not the bytes.
+function summarise(r: unknown): unknown {
+  if (r instanceof Uint8Array) return { bytes: r.byteLength };
+  return r ?? null;
+}

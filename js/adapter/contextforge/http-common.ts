@@ -1,0 +1,132 @@
+// HTTP plumbing shared by the plugin server and the proxy: the listen policy (no open door off
+// loopback), TLS with optional client certificates, bearer tokens, bounded JSON bodies.
+import { createServer as createHttp, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
+import { createServer as createHttps } from "node:https";
+import { readFileSync } from "node:fs";
+import { timingSafeEqual, createHash } from "node:crypto";
+import type { AddressInfo } from "node:net";
+
+export interface TlsSettings {
+  certfile: string;
+  keyfile: string;
+  /** CA bundle for verifying client certificates. */
+  caBundle?: string;
+  /** Require and verify a client certificate (needs caBundle). */
+  verifyClient?: boolean;
+}
+
+export interface ListenSettings {
+  host: string;
+  port: number;
+  tls?: TlsSettings;
+  /** Bearer token required on the MCP endpoint. */
+  token?: string;
+  /** Bearer token for admin operations; never the same as `token`. */
+  adminToken?: string;
+}
+
+export class StartupError extends Error {}
+
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1";
+}
+
+/** Off loopback, something must stand between the network and the endpoint. */
+export function assertSafeListen(s: ListenSettings): void {
+  if (!Number.isInteger(s.port) || s.port < 0 || s.port > 65535) throw new StartupError(`port must be an integer 0..65535, got ${s.port}`);
+  if (s.tls && (!s.tls.certfile || !s.tls.keyfile)) throw new StartupError("TLS needs both certfile and keyfile");
+  if (s.tls?.verifyClient && !s.tls.caBundle) throw new StartupError("client-certificate verification needs ca_bundle");
+  if (s.token !== undefined && s.token.length < 16) throw new StartupError("the bearer token must be at least 16 characters");
+  if (s.adminToken !== undefined && s.adminToken.length < 16) throw new StartupError("the admin token must be at least 16 characters");
+  if (s.token !== undefined && s.token === s.adminToken) throw new StartupError("the admin token must differ from the hook token");
+  if (!isLoopback(s.host) && !s.tls && !s.token) {
+    throw new StartupError(`refusing to listen on ${s.host} (not loopback) without TLS or a bearer token: set tls certfile/keyfile (TOOLWATCH_TLS_CERTFILE, TOOLWATCH_TLS_KEYFILE) or a token (TOOLWATCH_TOKEN)`);
+  }
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export function createHttpServer(tls: TlsSettings | undefined, handler: Handler): HttpServer {
+  if (!tls) return createHttp(handler);
+  return createHttps({
+    cert: readFileSync(tls.certfile),
+    key: readFileSync(tls.keyfile),
+    ...(tls.caBundle ? { ca: readFileSync(tls.caBundle) } : {}),
+    requestCert: tls.verifyClient === true,
+    rejectUnauthorized: tls.verifyClient === true,
+  }, handler) as unknown as HttpServer;
+}
+
+export function listen(server: HttpServer, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+export function urlOf(host: string, port: number, path: string, tls: boolean): string {
+  const h = host.includes(":") ? `[${host}]` : host;
+  return `${tls ? "https" : "http"}://${h}:${port}${path}`;
+}
+
+const digest = (s: string): Buffer => createHash("sha256").update(s).digest();
+
+/** Constant-time comparison of the request's bearer token with `expected`. */
+export function hasBearer(req: IncomingMessage, expected: string | undefined): boolean {
+  if (expected === undefined) return false;
+  const h = req.headers.authorization;
+  if (typeof h !== "string") return false;
+  const m = /^Bearer\s+(.+)$/i.exec(h.trim());
+  if (!m) return false;
+  return timingSafeEqual(digest(m[1]!), digest(expected));
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { "content-type": "application/json", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+/** A JSON-RPC error answer (id null: the request could not be read). */
+export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  sendJson(res, status, { jsonrpc: "2.0", id: null, error: { code, message } }, headers);
+}
+
+export class BodyError extends Error {
+  constructor(readonly status: number, readonly rpcCode: number, message: string) {
+    super(message);
+  }
+}
+
+/** Reads a JSON body of at most `limit` bytes. */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw new BodyError(413, -32600, `payload too large: ${declared} bytes, limit ${limit}`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new BodyError(413, -32600, `payload too large: over ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") throw new BodyError(400, -32700, "parse error: empty request body");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new BodyError(400, -32700, `parse error: invalid JSON (${(err as Error).message})`);
+  }
+}

@@ -1,0 +1,83 @@
+// A stateful streamable-HTTP MCP endpoint: one transport per session, created on `initialize`,
+// gone on DELETE or close. `connect` attaches whatever answers the session (a Server, a relay).
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
+import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
+import { BodyError, readJsonBody, sendRpcError } from "./http-common.js";
+import type { Logger } from "../../log.js";
+
+export interface EndpointOptions {
+  connect: (transport: StreamableHTTPServerTransport, req: IncomingMessage) => Promise<void>;
+  maxBodyBytes: number;
+  maxSessions: number;
+  logger: Logger;
+}
+
+export class McpEndpoint {
+  private readonly sessions = new Map<string, StreamableHTTPServerTransport>();
+  constructor(private readonly o: EndpointOptions) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  async handle(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<void> {
+    const sid = req.headers["mcp-session-id"];
+    const sessionId = typeof sid === "string" ? sid : undefined;
+    if (req.method === "POST") {
+      let body: unknown;
+      try {
+        body = await readJsonBody(req, this.o.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyError) {
+          this.o.logger.warn({ status: err.status, err: err.message }, "bad MCP request body");
+          return sendRpcError(res, err.status, err.rpcCode, err.message);
+        }
+        throw err;
+      }
+      if (sessionId !== undefined) return this.forward(sessionId, req, res, body);
+      if (!isInitializeRequest(body)) {
+        return sendRpcError(res, 400, -32600, "bad request: no mcp-session-id header and the body is not an initialize request");
+      }
+      if (this.sessions.size >= this.o.maxSessions) {
+        return sendRpcError(res, 503, -32000, `too many open sessions (${this.o.maxSessions}); close one (DELETE) and retry`);
+      }
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => {
+          this.sessions.set(id, transport);
+        },
+        onsessionclosed: (id) => {
+          this.sessions.delete(id);
+        },
+      });
+      transport.onclose = () => {
+        if (transport.sessionId) this.sessions.delete(transport.sessionId);
+      };
+      await this.o.connect(transport, req);
+      await transport.handleRequest(req, res, body);
+      return;
+    }
+    if (req.method === "GET" || req.method === "DELETE") {
+      if (sessionId === undefined) return sendRpcError(res, 400, -32600, "bad request: mcp-session-id header required");
+      return this.forward(sessionId, req, res, undefined);
+    }
+    res.setHeader("allow", "GET, POST, DELETE");
+    return sendRpcError(res, 405, -32600, `method ${req.method} not allowed`);
+  }
+
+  private async forward(sessionId: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const t = this.sessions.get(sessionId);
+    // 404 tells a client its session is gone, so it starts a new one.
+    if (!t) return sendRpcError(res, 404, -32001, "session not found");
+    await t.handleRequest(req, res, body);
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(all.map((t) => t.close()));
+  }
+}

@@ -1,0 +1,207 @@
+// The ContextForge external plugin itself, transport-free: plugin config answers and invoke_hook.
+// Translates the gateway's payload/context into a detector call and the decision back; no scoring here.
+import type { Decision } from "../../detector.js";
+import { ToolwatchError } from "../../core/errors.js";
+import { fromContextForge } from "../../identity.js";
+import { decisionMetadata, METADATA_KEY } from "../../metadata.js";
+import type { Logger } from "../../log.js";
+import { silentLogger } from "../../log.js";
+import { describeBlock, BLOCKED_ERROR_CODE } from "../mcp-sdk/block.js";
+import type { DetectorLike } from "../mcp-sdk/detector-like.js";
+import { Metrics } from "./metrics.js";
+import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult } from "./envelope.js";
+
+export const DEFAULT_PLUGIN_NAME = "ToolCallAnomalyDetection";
+
+export interface PluginOptions {
+  detector: DetectorLike;
+  name?: string;
+  priority?: number;
+  mode?: string;
+  /** Largest accepted invoke_hook arguments, in bytes of JSON. */
+  maxPayloadBytes?: number;
+  metrics?: Metrics;
+  logger?: Logger;
+  /** Milliseconds since the epoch; injectable for tests and replays. */
+  clock?: () => number;
+}
+
+const obj = (v: unknown): Record<string, unknown> | undefined =>
+  typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+const typeName = (v: unknown): string => (v === null ? "null" : Array.isArray(v) ? "an array" : typeof v);
+
+export class ContextForgePlugin {
+  readonly name: string;
+  readonly detector: DetectorLike;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  private readonly priority: number;
+  private readonly mode: string;
+  private readonly maxPayloadBytes: number;
+  private readonly clock: () => number;
+
+  constructor(o: PluginOptions) {
+    this.detector = o.detector;
+    this.name = o.name ?? DEFAULT_PLUGIN_NAME;
+    this.priority = o.priority ?? 201;
+    this.mode = o.mode ?? "sequential";
+    this.maxPayloadBytes = o.maxPayloadBytes ?? 1 << 20;
+    this.metrics = o.metrics ?? new Metrics();
+    this.logger = o.logger ?? silentLogger();
+    this.clock = o.clock ?? Date.now;
+  }
+
+  /** The plugin config get_plugin_config answers with. The gateway entry's own fields override these. */
+  pluginConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      kind: "external",
+      description: "toolwatch: behavioural anomaly detection for tool calls (learns each tenant/principal baseline; allow, warn or block)",
+      author: "toolwatch",
+      version: "0.1.0",
+      hooks: [...HOOKS],
+      tags: ["security", "anomaly", "toolwatch"],
+      mode: this.mode,
+      priority: this.priority,
+      config: { ...this.detector.config },
+    };
+  }
+
+  matches(name: unknown): boolean {
+    return typeof name === "string" && name.toLowerCase() === this.name.toLowerCase();
+  }
+
+  /** invoke_hook: always an envelope, never a throw. */
+  async invokeHook(args: unknown): Promise<Envelope> {
+    try {
+      return await this.dispatch(args);
+    } catch (err) {
+      const e = err instanceof HookError ? err
+        : err instanceof ToolwatchError ? new HookError(err.code, err.message)
+        : new HookError("INTERNAL_ERROR", `toolwatch failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.metrics.error(e.code);
+      this.logger.warn({ code: e.code, err: e.message }, "invoke_hook refused");
+      return errorEnvelope(this.name, e.code, e.message, e.details);
+    }
+  }
+
+  private async dispatch(args: unknown): Promise<Envelope> {
+    const a = obj(args);
+    if (!a) throw new HookError("INVALID_REQUEST", `invoke_hook arguments must be an object, got ${typeName(args)}`);
+    const size = JSON.stringify(a).length;
+    if (size > this.maxPayloadBytes) {
+      throw new HookError("PAYLOAD_TOO_LARGE", `invoke_hook arguments are ${size} bytes, over the ${this.maxPayloadBytes}-byte limit`, { bytes: size, limit: this.maxPayloadBytes });
+    }
+    const missing = ["hook_type", "plugin_name", "payload", "context"].filter((k) => a[k] === undefined || a[k] === null);
+    if (missing.length) throw new HookError("MISSING_FIELD", `invoke_hook is missing ${missing.map((m) => `"${m}"`).join(", ")}`, { missing });
+    if (!this.matches(a.plugin_name)) {
+      throw new HookError("UNKNOWN_PLUGIN", `no plugin named ${JSON.stringify(a.plugin_name)} here (this server runs "${this.name}")`);
+    }
+    const hook = a.hook_type;
+    if (typeof hook !== "string" || !(HOOKS as readonly string[]).includes(hook)) {
+      throw new HookError("UNKNOWN_HOOK", `unknown hook_type ${JSON.stringify(hook)}; this plugin serves ${HOOKS.join(", ")}`);
+    }
+    const payload = obj(a.payload);
+    if (!payload) throw new HookError("INVALID_PAYLOAD", `payload must be an object, got ${typeName(a.payload)}`);
+    const ctx = obj(a.context);
+    if (!ctx) throw new HookError("INVALID_CONTEXT", `context must be an object, got ${typeName(a.context)}`);
+    if (typeof payload.name !== "string" || payload.name.length === 0) {
+      throw new HookError("INVALID_PAYLOAD", `payload.name must be a non-empty string (the tool name), got ${payload.name === undefined ? "nothing" : typeName(payload.name)}`);
+    }
+    for (const k of ["state", "metadata", "global_context"] as const) {
+      if (ctx[k] !== undefined && ctx[k] !== null && !obj(ctx[k])) throw new HookError("INVALID_CONTEXT", `context.${k} must be an object, got ${typeName(ctx[k])}`);
+    }
+    // Absent and null alike; everything the gateway sent is echoed back.
+    const context: PluginContext = {
+      ...ctx,
+      state: { ...(obj(ctx.state) ?? {}) },
+      metadata: { ...(obj(ctx.metadata) ?? {}) },
+      global_context: obj(ctx.global_context) ?? {},
+    };
+    return (hook as HookType) === "tool_pre_invoke" ? this.pre(payload, context) : this.post(payload, context);
+  }
+
+  private async pre(payload: Record<string, unknown>, context: PluginContext): Promise<Envelope> {
+    const tool = payload.name as string;
+    const args = payload.args ?? {};
+    if (!obj(args)) throw new HookError("INVALID_PAYLOAD", `payload.args must be an object, got ${typeName(args)}`);
+    const time = this.clock();
+    const identity = fromContextForge(context.global_context);
+    let d: Decision;
+    const t0 = performance.now();
+    try {
+      d = await this.detector.check({ tool, args: args as Record<string, unknown>, identity, time });
+    } catch (err) {
+      if (err instanceof ToolwatchError && err.code === "ANONYMOUS_REFUSED") return this.refuseAnonymous(tool, context);
+      throw err;
+    }
+    this.metrics.decision(d, (performance.now() - t0) / 1000);
+    const metadata = decisionMetadata(d);
+    context.state[METADATA_KEY] = { action: d.action, risk_score: metadata.toolwatch.risk_score, time, reasons: metadata.toolwatch.reasons.filter((r) => r.counted).map((r) => r.code) };
+    const log = { tool, action: d.action, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code), request_id: context.global_context.request_id };
+    const result: PluginResult = { continue_processing: true, metadata, retry_delay_ms: 0 };
+    if (d.action === "block") {
+      const b = describeBlock(d, this.detector.config);
+      const retryHeaders = b.retryAfterMs !== undefined ? { "Retry-After": String(Math.ceil(b.retryAfterMs / 1000)) } : undefined;
+      result.continue_processing = false;
+      result.violation = {
+        reason: b.reason,
+        description: b.description,
+        code: b.code,
+        details: { ...metadata, ...(b.retryAfterMs !== undefined ? { retry_delay_ms: b.retryAfterMs } : {}) },
+        mcp_error_code: BLOCKED_ERROR_CODE,
+        http_status_code: b.httpStatus,
+        ...(retryHeaders ? { http_headers: retryHeaders } : {}),
+      };
+      if (b.retryAfterMs !== undefined) {
+        result.retry_delay_ms = b.retryAfterMs;
+        result.http_headers = retryHeaders;
+      }
+      this.logger.warn(log, "tool call blocked");
+    } else if (d.action === "warn") {
+      this.logger.warn(log, "tool call warned");
+    } else {
+      this.logger.debug(log, "tool call allowed");
+    }
+    return { plugin_name: this.name, result, context };
+  }
+
+  private refuseAnonymous(tool: string, context: PluginContext): Envelope {
+    this.metrics.error("ANONYMOUS_REFUSED");
+    this.logger.warn({ tool, request_id: context.global_context.request_id }, "anonymous tool call refused");
+    return {
+      plugin_name: this.name,
+      context,
+      result: {
+        continue_processing: false,
+        metadata: {},
+        retry_delay_ms: 0,
+        violation: {
+          reason: "Anonymous tool call",
+          description: "toolwatch refuses tool calls that carry no user identity (config.anonymous = refuse)",
+          code: "BLOCKED",
+          details: { [METADATA_KEY]: { action: "block", reasons: [{ code: "ANONYMOUS_REFUSED" }] } },
+          mcp_error_code: BLOCKED_ERROR_CODE,
+          http_status_code: 403,
+        },
+      },
+    };
+  }
+
+  private async post(payload: Record<string, unknown>, context: PluginContext): Promise<Envelope> {
+    const tool = payload.name as string;
+    const isError = obj(payload.result)?.isError === true;
+    const identity = fromContextForge(context.global_context);
+    let tracked = false;
+    try {
+      ({ tracked } = await this.detector.after({ tool, identity, time: this.clock() }, { isError }));
+    } catch (err) {
+      // A refused anonymous call never reached the tool; nothing to record.
+      if (!(err instanceof ToolwatchError && err.code === "ANONYMOUS_REFUSED")) throw err;
+    }
+    const pre = obj(context.state[METADATA_KEY]) ?? {};
+    const metadata = { [METADATA_KEY]: { tool, action: pre.action, risk_score: pre.risk_score, reasons: pre.reasons, outcome: isError ? "error" : "ok", tracked } };
+    return { plugin_name: this.name, result: { continue_processing: true, metadata, retry_delay_ms: 0 }, context };
+  }
+}
