@@ -19,6 +19,9 @@ console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
 if (only === "wasm") process.exit(0);
 
 const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning", packages: "external" };
+// The command line (bin/toolwatch.mjs runs it); `build.mjs cli` builds only what `npm start` needs.
+await build({ ...common, entryPoints: { cli: "js/cli/index.ts" }, format: "esm", outdir: "dist/esm" });
+if (only === "cli") process.exit(0);
 await build({ ...common, entryPoints: { index: "js/adapter/node/index.ts" }, format: "esm", outdir: "dist/esm", outExtension: { ".js": ".js" } });
 await build({ ...common, entryPoints: { index: "js/adapter/node/index.ts" }, format: "cjs", define: { "import.meta.url": "undefined" }, outdir: "dist/cjs", outExtension: { ".js": ".cjs" } });
 run("npx", ["tsc", "-p", "tsconfig.json"]);
