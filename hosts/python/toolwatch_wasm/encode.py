@@ -1,0 +1,131 @@
+"""Marshals a call into the core's call record, byte for byte as js/core/encode.ts does.
+
+Record (little-endian): u32 tenantLen, u32 principalLen, u32 toolLen, u32 argCount, the three names,
+then per entry {u8 type, u8 0, u16 keyLen, u32 valueLen, key, value}. Numbers are f64; an array is an
+array entry followed by up to 16 of its string/number elements; strings longer than the core's value
+limit are cut on a UTF-8 character boundary.
+"""
+import math
+import re
+import struct
+
+from .abi import (T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER)
+from .errors import ToolwatchError
+
+MAX_ELEMENTS = 16
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_U32 = struct.Struct("<I")
+_ENTRY = struct.Struct("<BBHI")
+_F64 = struct.Struct("<d")
+
+
+def utf8(s: str) -> bytes:
+    # A lone surrogate becomes U+FFFD, as the WHATWG encoder in the JS hosts does.
+    if _SURROGATE.search(s):
+        s = _SURROGATE.sub("\ufffd", s)
+    return s.encode("utf-8")
+
+
+def _array_index(k: str) -> bool:
+    return k.isascii() and k.isdigit() and (k == "0" or k[0] != "0") and int(k) < 4294967295
+
+
+def js_key_order(args: dict) -> list:
+    """Keys in the order a JS object enumerates them: array indices ascending, then insertion order.
+    The core ignores order, but reasons point at entries by index, so every host numbers them alike."""
+    keys = [k if isinstance(k, str) else str(k) for k in args.keys()]
+    idx = sorted((k for k in keys if _array_index(k)), key=int)
+    return idx + [k for k in keys if not _array_index(k)]
+
+
+def _number(v) -> float:
+    try:
+        return float(v)
+    except OverflowError:  # an int beyond f64, as JS Number() would give
+        return math.copysign(math.inf, v)
+
+
+class Encoder:
+    def __init__(self, io_size: int, limits: dict):
+        self.io_size = io_size
+        self.limits = limits
+
+    def _put(self, buf: bytearray, s: str, maximum: int, what: str, truncate: bool) -> int:
+        room = min(maximum, self.io_size - len(buf))
+        b = utf8(s)
+        if len(b) > room:
+            if not truncate:
+                raise ToolwatchError("TOO_LONG", f"{what} is longer than {maximum} bytes of UTF-8")
+            cut = room
+            while cut > 0 and (b[cut] & 0xC0) == 0x80:
+                cut -= 1
+            b = b[:cut]
+        buf += b
+        return len(b)
+
+    def identity(self, tenant: str, principal: str, tool: str) -> bytearray:
+        buf = bytearray(16)
+        tl = self._put(buf, tenant, self.limits["ident"], "tenant", False)
+        pl = self._put(buf, principal, self.limits["ident"], "principal", False)
+        ol = self._put(buf, tool, self.limits["tool"], "tool name", False)
+        buf[0:16] = _U32.pack(tl) + _U32.pack(pl) + _U32.pack(ol) + _U32.pack(0)
+        return buf
+
+    def call(self, tenant: str, principal: str, tool: str, args: dict, keys: list) -> bytearray:
+        buf = self.identity(tenant, principal, tool)
+        keys.clear()
+        too_large = "arguments exceed the 64 KiB call record"
+
+        def entry(kind: int, key: str) -> int:
+            if len(keys) >= self.limits["args"]:
+                raise ToolwatchError("ARGS_TOO_LARGE", f"arguments have more than {self.limits['args']} entries (keys plus array elements)")
+            if len(buf) + 8 > self.io_size:
+                raise ToolwatchError("ARGS_TOO_LARGE", too_large)
+            at = len(buf)
+            buf.extend(bytes(8))
+            kl = self._put(buf, key, self.limits["key"], f'argument key "{key[:40]}"', False)
+            _ENTRY.pack_into(buf, at, kind, 0, kl, 0)
+            keys.append(key)
+            return at
+
+        def value_len(at: int, n: int) -> None:
+            _U32.pack_into(buf, at + 4, n)
+
+        def number(at: int, v) -> None:
+            if len(buf) + 8 > self.io_size:
+                raise ToolwatchError("ARGS_TOO_LARGE", too_large)
+            buf.extend(_F64.pack(_number(v)))
+            value_len(at, 8)
+
+        for key in js_key_order(args):
+            value = args[key] if key in args else args[int(key)]
+            if value is None:
+                entry(T_NULL, key)
+            elif isinstance(value, bool):
+                at = entry(T_BOOL, key)
+                if len(buf) + 1 > self.io_size:
+                    raise ToolwatchError("ARGS_TOO_LARGE", too_large)
+                buf.append(1 if value else 0)
+                value_len(at, 1)
+            elif isinstance(value, (int, float)):
+                number(entry(T_NUMBER, key), value)
+            elif isinstance(value, str):
+                at = entry(T_STRING, key)
+                value_len(at, self._put(buf, value, self.limits["value"], "value", True))
+            elif isinstance(value, (list, tuple)):
+                entry(T_ARRAY, key)
+                n = 0
+                for el in value:
+                    if n >= MAX_ELEMENTS:
+                        break
+                    if isinstance(el, str):
+                        at = entry(T_ELEM_STRING, key)
+                        value_len(at, self._put(buf, el, self.limits["value"], "value", True))
+                        n += 1
+                    elif isinstance(el, (int, float)) and not isinstance(el, bool):
+                        number(entry(T_ELEM_NUMBER, key), el)
+                        n += 1
+            else:
+                entry(T_OBJECT, key)
+        _U32.pack_into(buf, 12, len(keys))
+        return buf

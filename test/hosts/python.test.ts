@@ -1,0 +1,84 @@
+// The Python host (hosts/python, over wasmtime) run as a real subprocess: it replays every
+// conformance vector exactly, and its API behaves as documented in docs/HOSTS.md.
+import { describe, it, expect } from "vitest";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { vectors } from "../vectors/vectors.js";
+
+const root = join(import.meta.dirname, "..", "..");
+const python = process.env.TOOLWATCH_PYTHON ?? join(root, ".venv", "bin", "python");
+const env = { ...process.env, PYTHONPATH: join(root, "hosts", "python"), TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") };
+
+function py(code: string): string {
+  return execFileSync(python, ["-c", code], { env, cwd: root, encoding: "utf8" });
+}
+
+describe("Python host", () => {
+  it("has an interpreter with wasmtime (.ci/run installs it from hosts/python/requirements.txt)", () => {
+    expect(existsSync(python), `${python} missing: python3 -m venv .venv && .venv/bin/pip install -r hosts/python/requirements.txt`).toBe(true);
+    expect(py("import wasmtime; print('ok')").trim()).toBe("ok");
+  });
+
+  it("replays every conformance vector exactly", () => {
+    const files = readdirSync(join(root, "test", "vectors")).filter((f) => f.endsWith(".json")).map((f) => join("test", "vectors", f));
+    const r = spawnSync(python, ["-m", "toolwatch_wasm.conformance", ...files], { env, cwd: root, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    const report = JSON.parse(r.stdout) as { vectors: number; steps: number; diffs: string[] };
+    expect(report.diffs).toEqual([]);
+    expect(report.vectors).toBe(vectors.length);
+    expect(report.steps).toBe(vectors.reduce((n, v) => n + v.steps.length, 0));
+    expect(r.status).toBe(0);
+  });
+
+  it("gives a pythonic decision and learns a routine", () => {
+    const out = py(`
+import json
+from toolwatch_wasm import Detector
+d = Detector({"minCalls": 5, "learningWindowSeconds": 60})
+t = 1767603600000
+for i in range(12):
+    d.check("read_file", {"path": "/a"}, principal="alice", tenant="acme", time_ms=t + i * 60000)
+ok = d.check("read_file", {"path": "/a"}, principal="alice", tenant="acme", time_ms=t + 13 * 60000)
+odd = d.check("drop_table", {"table": "users"}, principal="alice", tenant="acme", time_ms=t + 14 * 60000)
+print(json.dumps({"ok": [ok.action, ok.baseline, ok.learned], "odd": [odd.action, odd.codes, odd.risk > ok.risk],
+  "after": d.after("drop_table", principal="alice", tenant="acme", is_error=True, time_ms=t + 15 * 60000),
+  "stats": d.stats()["checks"], "hash": len(d.state_hash())}))
+`);
+    const r = JSON.parse(out);
+    expect(r.ok).toEqual(["allow", "own", true]);
+    expect(r.odd[0]).not.toBe("allow");
+    expect(r.odd[1]).toContain("UNSEEN_TOOL");
+    expect(r.odd[2]).toBe(true);
+    expect(r.after).toBe(true);
+    expect(r.stats).toBe(14);
+    expect(r.hash).toBe(16);
+  });
+
+  it("refuses bad config and bad calls with the same codes as the JS host", () => {
+    const out = py(`
+import json
+from toolwatch_wasm import Detector, ToolwatchError
+def code(f):
+    try:
+        f(); return None
+    except ToolwatchError as e:
+        return [e.code, str(e)]
+d = Detector()
+print(json.dumps([
+  code(lambda: Detector({"warnThreshold": 0.9, "blockThreshold": 0.5})),
+  code(lambda: Detector({"noSuchSetting": 1})),
+  code(lambda: Detector({"action": "explode"})),
+  code(lambda: d.check("")),
+  code(lambda: d.check("t", ["a"])),
+  code(lambda: d.check("t", time_ms=float("nan"))),
+  code(lambda: d.check("t", {"k" * 300: 1})),
+  code(lambda: d.check("t", tz="Mars/Olympus")),
+]))
+`);
+    const r = JSON.parse(out) as [string, string][];
+    expect(r.map((x) => x[0])).toEqual(["INVALID_CONFIG", "INVALID_CONFIG", "INVALID_CONFIG", "INVALID_TOOL", "INVALID_ARGS", "BAD_TIME", "TOO_LONG", "INVALID_TIMEZONE"]);
+    expect(r[0]![1]).toContain("blockThreshold");
+    expect(r[1]![1]).toContain("noSuchSetting");
+  });
+});
