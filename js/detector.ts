@@ -216,11 +216,19 @@ export class Detector {
     };
   }
 
+  /** A view over RESULT, kept while the memory's buffer stays the same (no allocation per call). */
+  private resultView(): DataView {
+    const buf = this.core.memory.buffer;
+    if (this.rv === null || this.rv.buffer !== buf || this.rv.byteOffset !== this.resultPtr) this.rv = new DataView(buf, this.resultPtr, 4096);
+    return this.rv;
+  }
+  private rv: DataView | null = null;
+
   private readDecision(tool: string, id: Identity, t: number): Decision {
-    const v = new DataView(this.core.memory.buffer, this.resultPtr, 4096);
+    const v = this.resultView();
     const flags = v.getInt32(RES.flags, true);
     const signals = {} as Record<SignalName, number>;
-    SIGNALS.forEach((s, i) => (signals[s] = v.getFloat64(RES.signals + i * 8, true)));
+    for (let i = 0; i < SIGNALS.length; i++) signals[SIGNALS[i]!] = v.getFloat64(RES.signals + i * 8, true);
     const reasons: Reason[] = [];
     const nr = v.getInt32(RES.nReasons, true);
     for (let i = 0; i < nr; i++) {

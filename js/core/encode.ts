@@ -39,6 +39,19 @@ export class Encoder {
 
   private putString(at: number, s: string, max: number, what: string, truncate: boolean): number {
     const room = Math.min(max, this.ioSize - at);
+    // ASCII fast path: names, keys and most values are short ASCII, and a byte loop beats
+    // encodeInto's per-call cost (a subarray plus a result object) for them.
+    const len = s.length;
+    if (len <= room && len <= 128) {
+      const b = this.bytes;
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[at + i] = c;
+      }
+      if (i === len) return len;
+    }
     const r = encoder.encodeInto(s, this.bytes.subarray(at, at + room));
     if (r.read! < s.length && !truncate) {
       throw new ToolwatchError("TOO_LONG", `${what} is longer than ${max} bytes of UTF-8`);
