@@ -17,7 +17,7 @@ export interface CallState {
   tenant: Versioned;
 }
 
-export type CommitResult = { ok: true; entityVersion: number; tenantVersion: number } | { ok: false; fresh: CallState };
+export type CommitResult = { ok: true; entityVersion: number; tenantVersion: number } | { ok: false; fresh: CallState; leased: boolean };
 
 /** Redis could not be reached or did not answer in time. */
 export class StateUnavailableError extends Error {
@@ -38,7 +38,8 @@ export interface RedisConnectionOptions {
 type ScriptReply = (string | number | Buffer)[];
 type ScriptClient = Redis & {
   twLoadBuffer(e: string, t: string): Promise<ScriptReply>;
-  twCommitBuffer(e: string, t: string, mode: string, ev: string, tv: string, eb: Uint8Array | string, tb: Uint8Array | string, ttl: string): Promise<ScriptReply>;
+  twCommitBuffer(e: string, t: string, lease: string, mode: string, ev: string, tv: string, eb: Uint8Array | string, tb: Uint8Array | string,
+    ttl: string, writer: string, claim: string): Promise<ScriptReply>;
 };
 
 const num = (x: string | number | Buffer): number => (typeof x === "number" ? x : Number(x.toString()));
@@ -60,7 +61,7 @@ export class RedisState {
       retryStrategy: (times) => Math.min(base * times, 2000),
     }) as ScriptClient;
     this.client.defineCommand("twLoad", { numberOfKeys: 2, lua: LOAD, readOnly: true });
-    this.client.defineCommand("twCommit", { numberOfKeys: 2, lua: COMMIT });
+    this.client.defineCommand("twCommit", { numberOfKeys: 3, lua: COMMIT });
     // without an 'error' listener a refused connection would be an uncaught exception
     this.client.on("error", (err: Error) => this.emit(false, err));
     this.client.on("ready", () => this.emit(true));
@@ -102,15 +103,15 @@ export class RedisState {
 
   /**
    * Writes the records if neither changed since `expected` was read (entityOnly: the tenant is not
-   * compared or written). An empty array = bytes unchanged. One round trip; a conflict returns the
-   * current state.
+   * compared or written) and no other writer holds the tenant's lease. An empty array = bytes
+   * unchanged. One round trip; a refusal returns the current state.
    */
-  async commit(k: RecordKeys, expected: CallState, entity: Uint8Array, tenant: Uint8Array, ttlSeconds: number, entityOnly = false): Promise<CommitResult> {
-    const r = await this.run("write", () => this.client.twCommitBuffer(k.entity, k.tenant, entityOnly ? "a" : "c",
+  async commit(k: RecordKeys, expected: CallState, entity: Uint8Array, tenant: Uint8Array, w: { ttlSeconds: number; writer: string; claim: boolean; entityOnly: boolean }): Promise<CommitResult> {
+    const r = await this.run("write", () => this.client.twCommitBuffer(k.entity, k.tenant, k.lease, w.entityOnly ? "a" : "c",
       String(expected.entity.version), String(expected.tenant.version), Buffer.from(entity.buffer, entity.byteOffset, entity.length),
-      Buffer.from(tenant.buffer, tenant.byteOffset, tenant.length), String(ttlSeconds)));
+      Buffer.from(tenant.buffer, tenant.byteOffset, tenant.length), String(w.ttlSeconds), w.writer, w.claim ? "1" : "0"));
     if (num(r[0]!) === 1) return { ok: true, entityVersion: num(r[1]!), tenantVersion: num(r[2]!) };
-    return { ok: false, fresh: { entity: { version: num(r[1]!), bytes: bytes(r[2]!) }, tenant: { version: num(r[3]!), bytes: bytes(r[4]!) } } };
+    return { ok: false, fresh: { entity: { version: num(r[1]!), bytes: bytes(r[2]!) }, tenant: { version: num(r[3]!), bytes: bytes(r[4]!) } }, leased: num(r[5]!) === 1 };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
 // are written back only if neither changed meanwhile (compare-and-set on versions, in one script).
 // On a conflict the whole check runs again on the state the failed write returned. The result is
 // serialisable per tenant: every replica's decisions equal one process's on the committed order.
+import { randomUUID } from "node:crypto";
 import type { Detector, CallInput, Decision } from "../../detector.js";
 import { SIGNALS, type SignalName } from "../../core/abi.js";
 import { resolveIdentity, type Identity } from "../../identity.js";
@@ -50,6 +51,8 @@ export interface RedisGuardStats {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Conflicts in a row after which a writer claims its tenant's lease. */
+const CLAIM_AFTER = 3;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -83,6 +86,8 @@ export class RedisGuard implements Guard {
   private readonly ttl: number;
   private readonly url: string;
   private outage: { since: number; decided: number } | null = null;
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly writer = randomUUID();
 
   constructor(detector: Detector, opts: RedisStateOptions, log: GuardLogger) {
     if (typeof opts?.url !== "string" || !/^rediss?:\/\//.test(opts.url)) {
@@ -192,12 +197,12 @@ export class RedisGuard implements Guard {
     return { entity, tenant };
   }
 
-  private async write(keys: RecordKeys, from: CallState, rec: { entity: Uint8Array; tenant: Uint8Array }, entityOnly: boolean) {
+  private async write(keys: RecordKeys, from: CallState, rec: { entity: Uint8Array; tenant: Uint8Array }, entityOnly: boolean, attempt: number) {
     this.stats.roundTrips++;
     // unchanged bytes are not resent: the script then only moves the version
     const eb = from.entity.bytes.length > 0 && sameBytes(rec.entity, from.entity.bytes) ? EMPTY : rec.entity;
     const tb = entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
-    const r = await this.store.commit(keys, from, eb, tb, this.ttl, entityOnly);
+    const r = await this.store.commit(keys, from, eb, tb, { ttlSeconds: this.ttl, writer: this.writer, claim: attempt >= CLAIM_AFTER, entityOnly });
     if (r.ok) {
       const ev: Versioned = { version: r.entityVersion, bytes: rec.entity };
       const tv: Versioned = entityOnly ? from.tenant : { version: r.tenantVersion, bytes: rec.tenant };
@@ -211,14 +216,37 @@ export class RedisGuard implements Guard {
 
   /** Spreads retries of replicas that collided, so they do not collide again in lock step. */
   private async backoff(attempt: number): Promise<void> {
-    if (attempt < 3) return;
-    await new Promise((r) => setTimeout(r, Math.random() * Math.min(attempt, 20)));
+    if (attempt < 2) return;
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(0.25 * 2 ** attempt, 20)));
+  }
+
+  /**
+   * One call per tenant at a time in this process: calls of one tenant here would only collide with
+   * each other on the tenant record, so they queue locally and contend with other replicas only.
+   */
+  private async serial<T>(key: string, f: () => Promise<T>): Promise<T> {
+    const prev = this.queues.get(key);
+    let release!: () => void;
+    const mine = new Promise<void>((r) => (release = r));
+    this.queues.set(key, mine);
+    if (prev) await prev;
+    try {
+      return await f();
+    } finally {
+      release();
+      if (this.queues.get(key) === mine) this.queues.delete(key);
+    }
   }
 
   /** Runs `step` on the call's shared state until its write lands (or the policy decides). */
   private async transact<T>(call: CallInput | AfterCall, id: Identity, entityOnly: boolean,
     step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo } | { failed: RedisDecision }> {
     const keys = recordKeys(this.prefix, id);
+    return this.serial(keys.tenant, () => this.attempts(call, id, keys, entityOnly, step));
+  }
+
+  private async attempts<T>(call: CallInput | AfterCall, id: Identity, keys: RecordKeys, entityOnly: boolean,
+    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo } | { failed: RedisDecision }> {
     let s: CallState;
     try {
       s = await this.begin(keys);
@@ -245,7 +273,7 @@ export class RedisGuard implements Guard {
       if (skip) return { value };
       let r;
       try {
-        r = await this.write(keys, s, rec, entityOnly);
+        r = await this.write(keys, s, rec, entityOnly, attempt);
       } catch (err) {
         return { failed: this.unavailable(err, call as CallInput, id) };
       }
@@ -256,7 +284,8 @@ export class RedisGuard implements Guard {
         this.log.warn({ redis: this.url, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
         return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${attempt} conflicting writes in a row`) };
       }
-      await this.backoff(attempt);
+      // the lease holder goes again at once; everyone else waits a little
+      if (!r.leased) await this.backoff(attempt);
     }
   }
 

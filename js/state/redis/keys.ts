@@ -7,6 +7,8 @@ import type { Identity } from "../../identity.js";
 export interface RecordKeys {
   entity: string;
   tenant: string;
+  /** Short-lived fairness lease on the tenant's writes (lua.ts COMMIT). */
+  lease: string;
 }
 
 const h = (s: string): string => createHash("sha256").update(s).digest("base64url").slice(0, 22);
@@ -14,5 +16,5 @@ const h = (s: string): string => createHash("sha256").update(s).digest("base64ur
 export function recordKeys(prefix: string, id: Identity): RecordKeys {
   const tag = `${prefix}{${h(id.tenant)}}`;
   // the principal hash covers the tenant too, so equal principals in two tenants never share a key
-  return { tenant: `${tag}:t`, entity: `${tag}:e:${h(`${id.tenant}\u0000${id.principal}`)}` };
+  return { tenant: `${tag}:t`, lease: `${tag}:lease`, entity: `${tag}:e:${h(`${id.tenant}\u0000${id.principal}`)}` };
 }

@@ -10,10 +10,13 @@ return {tonumber(e[1] or '0'), e[2] or '', tonumber(t[1] or '0'), t[2] or ''}
 `;
 
 /**
- * Compare-and-set of both records. KEYS: entity, tenant. ARGV: mode ('c' = both records, 'a' = entity
- * only: the tenant is neither compared nor written), expected entity version, expected tenant version,
- * entity bytes, tenant bytes ('' = unchanged: only the version moves), ttl seconds (0 = none).
- * Returns {1, newEntityVersion, newTenantVersion} or, on a version mismatch, {0, ev, eb, tv, tb}: the
+ * Compare-and-set of both records. KEYS: entity, tenant, the tenant's lease. ARGV: mode ('c' = both
+ * records, 'a' = entity only: the tenant is neither compared nor written), expected entity version,
+ * expected tenant version, entity bytes, tenant bytes ('' = unchanged: only the version moves), ttl
+ * seconds (0 = none), writer id, claim ('1' = on a conflict, take the tenant's lease).
+ * The lease makes contention fair: a writer that lost several times in a row claims it, and until it
+ * writes (or 250 ms pass) other writers of that tenant are refused, so nobody loses forever.
+ * Returns {1, newEntityVersion, newTenantVersion} or, when refused, {0, ev, eb, tv, tb, leased}: the
  * current state, so the caller retries without another read.
  */
 export const COMMIT = `
@@ -22,8 +25,18 @@ local t = redis.call('HMGET', KEYS[2], 'v', 'b')
 local ev = tonumber(e[1] or '0')
 local tv = tonumber(t[1] or '0')
 local both = ARGV[1] == 'c'
-if ev ~= tonumber(ARGV[2]) or (both and tv ~= tonumber(ARGV[3])) then
-  return {0, ev, e[2] or '', tv, t[2] or ''}
+local lease = false
+if both then lease = redis.call('GET', KEYS[3]) end
+local held = lease and lease ~= ARGV[7]
+if held or ev ~= tonumber(ARGV[2]) or (both and tv ~= tonumber(ARGV[3])) then
+  local mine = 0
+  if both and ARGV[8] == '1' and not lease then
+    redis.call('SET', KEYS[3], ARGV[7], 'PX', 250)
+    mine = 1
+  elseif lease == ARGV[7] then
+    mine = 1
+  end
+  return {0, ev, e[2] or '', tv, t[2] or '', mine}
 end
 local ttl = tonumber(ARGV[6])
 local function start()
@@ -39,5 +52,6 @@ end
 local nev = put(KEYS[1], ev, ARGV[4])
 local ntv = tv
 if both then ntv = put(KEYS[2], tv, ARGV[5]) end
+if lease then redis.call('DEL', KEYS[3]) end
 return {1, nev, ntv}
 `;

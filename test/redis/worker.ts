@@ -1,0 +1,26 @@
+// One gateway replica for the replica tests: scores its share of a stream through the Redis mode, a few
+// calls in flight at a time, and writes each decision with the tenant version its write committed at.
+// argv: input.json output.json. Input: {url, config, concurrency, calls: [{i, call}]}.
+import { readFileSync, writeFileSync } from "node:fs";
+import { createGuard } from "../../js/guard.js";
+import type { RedisDecision, RedisGuard } from "../../js/state/redis/index.js";
+
+const [input, output] = process.argv.slice(2);
+const job = JSON.parse(readFileSync(input!, "utf8"));
+const guard = (await createGuard(job.config, { state: { redis: { url: job.url, ...job.redis } } })) as RedisGuard;
+const results: unknown[] = [];
+let next = 0;
+async function lane(): Promise<void> {
+  while (next < job.calls.length) {
+    const { i, call } = job.calls[next++];
+    const d = (await guard.check(call)) as RedisDecision;
+    results.push({
+      i, tenant: call.tenant, tv: d.state?.tenantVersion ?? null, attempts: d.state?.attempts ?? 0, action: d.action,
+      risk: d.risk, reasons: d.reasons.map((x) => [x.code, x.score]), learned: d.learned, windowCount: d.windowCount,
+      baseline: d.learning.baseline, error: d.error?.code ?? null,
+    });
+  }
+}
+await Promise.all(Array.from({ length: job.concurrency ?? 1 }, lane));
+writeFileSync(output!, JSON.stringify({ results, stats: guard.stats }));
+await guard.close();
