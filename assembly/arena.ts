@@ -6,7 +6,7 @@
 //   [recOff, +capacity*recSize)  entity records (entities and tenant baselines alike)
 
 import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
-  C_BURST_THRESHOLD, C_BUDGET_BYTES, C_MAX_ENTITIES, C_EVICTION_SAMPLE } from "./config";
+  C_BURST_THRESHOLD, C_BUDGET_BYTES, C_MAX_ENTITIES, C_EVICTION_SAMPLE, C_MIN_CALLS, C_TENANT_MIN_CALLS } from "./config";
 
 export const HEADER_SIZE: i32 = 128;
 export const H_USED: i32 = 0; // u32 records ever handed out (high-water mark)
@@ -176,8 +176,14 @@ function nextRandom(): u64 {
   return x;
 }
 
-// Sampled least-recently-used: among EVICTION_SAMPLE random records, the one idle longest goes.
-// Tenant baselines are chosen only when every sampled record is a tenant; `pinned` is never chosen.
+// A record with enough evidence to judge counts as this much more recently used when choosing what to
+// evict (four times as much for a tenant's baseline, which all its newcomers rely on).
+export const PROTECT_MS: f64 = 7 * 86400000;
+
+// Sampled least-recently-used with protection by evidence: among EVICTION_SAMPLE random records the
+// one with the lowest (last call + protection) goes; `pinned` is never chosen. So a flood of new
+// principals (or tenants) evicts its own short-lived records, while an established baseline goes
+// only once it has been idle PROTECT_MS longer than them.
 function evictOne(pinned: i32): i32 {
   const used = <u64>load<u32>(hdr(H_USED));
   const samples = cfgI(C_EVICTION_SAMPLE);
@@ -187,8 +193,10 @@ function evictOne(pinned: i32): i32 {
     const r = <i32>(nextRandom() % used);
     if (r == pinned) continue;
     const p = rec(r);
+    const isTenant = (load<u32>(p + R_FLAGS) & RF_TENANT) != 0;
+    const need = isTenant ? cfg(C_TENANT_MIN_CALLS) : cfg(C_MIN_CALLS);
     let score = load<f64>(p + R_LAST);
-    if (load<u32>(p + R_FLAGS) & RF_TENANT) score += 1e15;
+    if (<f64>load<u32>(p + R_LEARNED) >= need) score += isTenant ? 4 * PROTECT_MS : PROTECT_MS;
     if (score < bestScore) { bestScore = score; best = r; }
   }
   if (best < 0) best = pinned == 0 ? 1 : 0;

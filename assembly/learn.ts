@@ -11,6 +11,7 @@ import { shapeFp } from "./signals/unseen_shape";
 import { valueKeyFp, valueFp } from "./signals/unseen_value";
 import { learnHour } from "./signals/hours";
 import { learnRate } from "./signals/rate_spike";
+import { transitionFp } from "./signals/unseen_transition";
 
 function learnValues(p: usize, lastH: u32): void {
   const kbase = p + <usize>vkeysOff;
@@ -67,8 +68,11 @@ export function notePeer(e: usize, t: usize): i32 {
   if (slotKnown(tb, n, toolFp) >= 0) return 0;
   if (!slotMarkCandidate(e, e + <usize>toolsOff, n, toolFp, relHours(e, now))) return 0;
   const peers = slotAddPeer(t, tb, n, toolFp, relHours(t, now));
+  if (peers == 0) return 0;
   if (peers >= <u32>need) {
-    slotLearn(t, tb, n, toolFp, relHours(t, now));
+    // Adopted: the tenant learns this call whole (tool, shape, transition, values, hour), so that the
+    // next newcomer using the tool the way the team does is not warned for its shape or sequence.
+    learnInto(t, false, transitionFp());
     bumpHeader(H_PROMOTIONS);
     return 2;
   }

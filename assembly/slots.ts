@@ -102,20 +102,40 @@ export function slotUsed(base: usize, n: i32): u32 {
   return t;
 }
 
+// A slot for a new candidate: an empty one, else the least recently used candidate; -1 when every
+// slot holds a learned fingerprint. Candidates come from warned calls, so they never push out what
+// was learned (a flood of unseen tool names must not erase a baseline).
+function claimCandidate(base: usize, n: i32, fp: u32, lastH: u32): i32 {
+  let victim: i32 = -1;
+  let vLast: u32 = 0xFFFFFFFF;
+  for (let i = 0; i < n; i++) {
+    const p = slotPtr(base, i);
+    if (load<u32>(p) == 0) { victim = i; break; }
+    if ((<u32>load<u16>(p + 4) & CANDIDATE) == 0) continue;
+    const last = <u32>load<u16>(p + 6);
+    if (last < vLast) { victim = i; vLast = last; }
+  }
+  if (victim < 0) return -1;
+  const p = slotPtr(base, victim);
+  store<u32>(p, fp);
+  store<u16>(p + 4, <u16>CANDIDATE);
+  store<u16>(p + 6, <u16>lastH);
+  return victim;
+}
+
 // Marks fp as a candidate in this set (if not already present). Returns true when newly marked.
 export function slotMarkCandidate(record: usize, base: usize, n: i32, fp: u32, lastH: u32): bool {
   if (slotFind(base, n, fp) >= 0) return false;
-  const i = slotClaim(record, base, n, fp, lastH);
-  store<u16>(slotPtr(base, i) + 4, <u16>CANDIDATE);
-  return true;
+  return claimCandidate(base, n, fp, lastH) >= 0;
 }
 
-// Adds one peer to a candidate; returns the peer count after (0 if fp is already learned here).
+// Adds one peer to a candidate; returns the peer count after (0 if fp is already learned here, or
+// if there is no room for a candidate).
 export function slotAddPeer(record: usize, base: usize, n: i32, fp: u32, lastH: u32): u32 {
   let i = slotFind(base, n, fp);
   if (i < 0) {
-    i = slotClaim(record, base, n, fp, lastH);
-    store<u16>(slotPtr(base, i) + 4, <u16>CANDIDATE);
+    i = claimCandidate(base, n, fp, lastH);
+    if (i < 0) return 0;
   }
   const p = slotPtr(base, i);
   const c = <u32>load<u16>(p + 4);

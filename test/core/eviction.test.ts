@@ -1,0 +1,76 @@
+// Bounded memory under cardinality attacks: the arena never grows, evictions are counted, and an
+// established principal's baseline keeps working.
+import { describe, it, expect } from "vitest";
+import { detector, establish, MONDAY_10, MIN, SEC, type Detector } from "./helpers.js";
+
+const search = () => ({ query: "q" });
+const victimTools = ["search", "read"];
+const argsOf = (t: string) => (t === "search" ? search() : { path: "/x" });
+
+function victimStillWorks(d: Detector, time: number): void {
+  const routine = d.check({ tenant: "acme", principal: "victim", tool: "search", args: search(), time });
+  expect(routine.newEntity).toBe(false);
+  expect(routine.learning.baseline).toBe("own");
+  expect(routine.action, JSON.stringify(routine.reasons)).toBe("allow");
+  const unseen = d.check({ tenant: "acme", principal: "victim", tool: "wipe_disk", time: time + MIN });
+  expect(unseen.signals.unseenTool).toBe(1);
+  expect(unseen.action).not.toBe("allow");
+}
+
+describe("cardinality attacks", () => {
+  it("one principal sending 100k distinct tool names: memory fixed, baselines intact", () => {
+    const budgetBytes = 1 << 20;
+    const d = detector({ budgetBytes });
+    const bytes = d.raw.memory.buffer.byteLength;
+    const v = establish(d, { tenant: "acme", principal: "victim", tools: victimTools, args: argsOf, calls: 60 });
+    const a = establish(d, { tenant: "acme", principal: "mallory", tools: victimTools, args: argsOf, calls: 40, start: v.last + MIN });
+    let t = a.last + MIN;
+    let warned = 0;
+    for (let i = 0; i < 100_000; i++) {
+      // slow enough to be warned, not blocked: warned calls are the ones that count towards adoption
+      const dec = d.check({ tenant: "acme", principal: "mallory", tool: `tool_${i}`, args: { i }, time: (t += 30 * SEC) });
+      if (dec.action === "warn") warned++;
+    }
+    expect(warned).toBeGreaterThan(90_000);
+    expect(d.raw.memory.buffer.byteLength).toBe(bytes);
+    const s = d.stats();
+    expect(s.arenaBytes).toBeLessThanOrEqual(s.budgetBytes);
+    expect(s.budgetBytes).toBe(budgetBytes);
+    t += 10 * MIN;
+    victimStillWorks(d, t);
+    // the tenant baseline still knows the team's tools: a newcomer's routine call is allowed
+    const newcomer = d.check({ tenant: "acme", principal: "newcomer", tool: "search", args: search(), time: t + 5 * MIN });
+    expect(newcomer.learning.baseline).toBe("tenant");
+    expect(newcomer.action, JSON.stringify(newcomer.reasons)).toBe("allow");
+    // and the attacker's own learned tools were not pushed out by its flood of unseen ones
+    const own = d.check({ tenant: "acme", principal: "mallory", tool: "read", args: { path: "/x" }, time: t + 60 * MIN });
+    expect(own.signals.unseenTool).toBe(0);
+  });
+
+  it("100k distinct principals with a small budget: memory fixed, evictions counted, the victim kept", () => {
+    const budgetBytes = 256 * 1024;
+    const d = detector({ budgetBytes });
+    const bytes = d.raw.memory.buffer.byteLength;
+    const v = establish(d, { tenant: "acme", principal: "victim", tools: victimTools, args: argsOf, calls: 60 });
+    const cap = d.stats().capacity;
+    expect(cap).toBeLessThan(1000);
+    let t = v.last + MIN;
+    for (let i = 0; i < 100_000; i++) {
+      const tenant = i % 3 === 0 ? "acme" : `tenant_${i % 3}`;
+      d.check({ tenant, principal: `bot_${i}`, tool: "search", args: search(), time: (t += 100) });
+      if (i % 25_000 === 0) expect(d.raw.memory.buffer.byteLength).toBe(bytes);
+    }
+    const s = d.stats();
+    expect(d.raw.memory.buffer.byteLength).toBe(bytes);
+    expect(s.arenaBytes).toBeLessThanOrEqual(budgetBytes);
+    expect(s.entities + s.tenants).toBeLessThanOrEqual(cap);
+    expect(s.entityEvictions).toBeGreaterThan(90_000);
+    victimStillWorks(d, t + 10 * MIN);
+  });
+
+  it("counts per-entity slot evictions when a principal legitimately uses more tools than it keeps", () => {
+    const d = detector({ budgetBytes: 1 << 20, maxToolsPerEntity: 4 });
+    for (let i = 0; i < 10; i++) d.learn({ tenant: "t", principal: "p", tool: `t${i}`, time: MONDAY_10 + i * MIN });
+    expect(d.stats().slotEvictions).toBeGreaterThan(0);
+  });
+});
