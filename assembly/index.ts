@@ -86,8 +86,9 @@ function locate(t: f64, tz: i32): i32 {
   let flags = 0;
   const tk = tenantKey();
   const ek = entityKey();
-  const existed = findRecord(ek) >= 0;
-  const tr = getOrCreate(tk, 0, t, -1);
+  const known = findRecord(ek);
+  const existed = known >= 0;
+  const tr = getOrCreate(tk, 0, t, known); // recreating the tenant must not evict this very entity
   if (lastCreateEvicted) flags |= FLAG_EVICTED;
   const er = getOrCreate(ek, tk, t, tr);
   if (lastCreateEvicted) flags |= FLAG_EVICTED;
