@@ -25,6 +25,8 @@ import { learnInto, notePeer } from "./learn";
 import { allowAdd, allowClear, allowed, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./allowlist";
 import { validUtf8 } from "./utf8";
 import * as transfer from "./transfer";
+import * as merge from "./merge";
+import * as snapshot from "./snapshot";
 
 let ready = false;
 
@@ -283,3 +285,13 @@ export function xfer_size(): i32 { return transfer.XFER_SIZE; }
 export function record_export(which: i32): i32 { return ready ? transfer.recordExport(which) : ERR_NOT_INITIALISED; }
 export function record_import(which: i32, len: i32): i32 { return ready ? transfer.recordImport(which, len) : ERR_NOT_INITIALISED; }
 export function record_drop(which: i32): i32 { return ready ? transfer.recordDrop(which) : ERR_NOT_INITIALISED; }
+export function record_merge(which: i32, len: i32): i32 { return ready ? merge.recordMerge(which, len) : ERR_NOT_INITIALISED; }
+
+// ---- snapshots (assembly/snapshot.ts): chunked through XFER, restored in a verify and a commit pass ----
+
+export function snapshot_begin(): f64 { return ready ? snapshot.snapshotBegin() : <f64>ERR_NOT_INITIALISED; }
+export function snapshot_read(offset: f64, len: i32): i32 { return ready ? snapshot.snapshotRead(offset, len) : ERR_NOT_INITIALISED; }
+export function restore_begin(total: f64, mode: i32): i32 { return ready ? snapshot.restoreBegin(total, mode) : ERR_NOT_INITIALISED; }
+export function restore_chunk(offset: f64, len: i32): i32 { return ready ? snapshot.restoreChunk(offset, len) : ERR_NOT_INITIALISED; }
+export function restore_end(): i32 { return ready ? snapshot.restoreEnd() : ERR_NOT_INITIALISED; }
+export function restore_abort(): void { if (ready) snapshot.restoreAbort(); }

@@ -13,6 +13,7 @@ import { offsetMinutes, validateTimeZone } from "./timezone.js";
 import { resolveIdentity, type Identity } from "./identity.js";
 import { kindOf, type RecordKind, type StateExports } from "./state/core.js";
 import * as stateRecords from "./state/records.js";
+import * as stateSnapshot from "./state/snapshot.js";
 
 export interface CallInput {
   tool: string;
@@ -148,6 +149,7 @@ export class Detector {
     this.recoveries++;
     this.options.onError?.(err);
     this.boot();
+    this.restoreLastSnapshot();
     for (const e of this.allowEntries) this.allowRaw(e);
   }
 
@@ -381,5 +383,56 @@ export class Detector {
     const k = kindOf(which);
     this.recordIdentity(identity);
     return stateRecords.dropRecord(this.stateCore, k);
+  }
+
+  /** Merges a record from another replica into this one's (docs/STATE.md "Merge"); creates it if absent. */
+  mergeRecord(identity: Partial<Identity>, which: RecordKind, bytes: Uint8Array): "created" | "merged" {
+    const k = kindOf(which);
+    this.recordIdentity(identity);
+    return stateRecords.importRecord(this.stateCore, k, bytes, true) as "created" | "merged";
+  }
+
+  /** Last snapshot taken or restored: what trap recovery goes back to (null: recovery starts empty). */
+  private lastSnapshot: Uint8Array | null = null;
+
+  /** The whole learned state as versioned, checksummed bytes (docs/ABI.md "Snapshots"). */
+  snapshot(): Uint8Array {
+    const bytes = stateSnapshot.snapshotBytes(this.stateCore);
+    this.lastSnapshot = bytes;
+    return bytes;
+  }
+
+  /** Streams a snapshot in chunks (for large states); returns its size. Chunks are views valid during the call. */
+  writeSnapshot(sink: stateSnapshot.ChunkSink): number {
+    return stateSnapshot.writeSnapshot(this.stateCore, sink);
+  }
+
+  /**
+   * Replaces the state with a snapshot. A corrupt, truncated, foreign, newer or incompatible snapshot
+   * is refused (ToolwatchError SNAPSHOT_*) and the running state is left as it was. Returns records restored.
+   */
+  restore(bytes: Uint8Array): number {
+    const n = stateSnapshot.restoreBytes(this.stateCore, bytes, "replace");
+    this.lastSnapshot = bytes;
+    return n;
+  }
+
+  /** restore() from a re-readable source of `total` bytes (read twice: verify, then commit). */
+  restoreFrom(total: number, read: stateSnapshot.ChunkSource): number {
+    return stateSnapshot.restoreFrom(this.stateCore, total, read, "replace");
+  }
+
+  /** Merges another replica's snapshot into this state (docs/STATE.md "Merge"). Returns records merged. */
+  merge(bytes: Uint8Array): number {
+    return stateSnapshot.restoreBytes(this.stateCore, bytes, "merge");
+  }
+
+  private restoreLastSnapshot(): void {
+    if (!this.lastSnapshot) return;
+    try {
+      stateSnapshot.restoreBytes(this.stateCore, this.lastSnapshot, "replace");
+    } catch (err) {
+      this.options.onError?.(err);
+    }
   }
 }
