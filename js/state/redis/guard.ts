@@ -188,6 +188,16 @@ export class RedisGuard implements Guard {
     this.port.import(id, "entity", s.entity.bytes);
   }
 
+  /** Clears the identity's records from the scratch detector after a failed step (best effort). */
+  private forget(id: Identity): void {
+    try {
+      this.port.drop(id, "entity");
+      this.port.drop(id, "tenant");
+    } catch {
+      // the step's own error is the one to report
+    }
+  }
+
   /** Exports both records and clears them from the scratch detector. */
   private takeRecords(id: Identity): { entity: Uint8Array; tenant: Uint8Array } {
     const entity = this.port.export(id, "entity");
@@ -262,9 +272,8 @@ export class RedisGuard implements Guard {
         ({ value, skip } = step(s));
         rec = this.takeRecords(id);
       } catch (err) {
-        this.port.drop(id, "entity");
-        this.port.drop(id, "tenant");
-        if (err instanceof ToolwatchError && err.code === "BAD_RECORD") {
+        this.forget(id);
+        if (err instanceof ToolwatchError && err.code.startsWith("RECORD_")) {
           this.log.error({ redis: this.url, err: err.message }, "toolwatch: a record in Redis was refused");
           return { failed: this.policy(call as CallInput, id, "STATE_INVALID", err.message) };
         }

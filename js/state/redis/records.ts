@@ -1,47 +1,27 @@
 // Moves one identity's records in and out of a local detector through the core's transfer buffer
-// (record_export / record_import / record_drop; docs/ABI.md "Snapshots and record transfer").
+// (js/state/records.ts; docs/ABI.md "Snapshots and record transfer"). An empty array stands for "no
+// record", which is how Redis replies for an absent key.
 import type { Detector } from "../../detector.js";
-import type { CoreExports } from "../../core/abi.js";
 import { Encoder } from "../../core/encode.js";
-import { ToolwatchError } from "../../core/errors.js";
+import { RECORD_KIND, type RecordKind, type StateExports } from "../core.js";
+import { exportRecord, importRecord, dropRecord } from "../records.js";
 import type { Identity } from "../../identity.js";
 
-export type Which = "entity" | "tenant";
-const WHICH: Record<Which, number> = { entity: 0, tenant: 1 };
-
-interface TransferExports {
-  xfer_ptr(): number;
-  xfer_size(): number;
-  record_export(which: number): number;
-  record_import(which: number, len: number): number;
-  record_drop(which: number): number;
-}
-
-const XFER_ERRORS: Record<number, string> = {
-  [-20]: "length does not match the record layout",
-  [-21]: "not a toolwatch record",
-  [-22]: "written by a newer format",
-  [-23]: "another record layout or hash seed (replicas must share maxTools/…/burstThreshold and hashSeed)",
-  [-24]: "checksum mismatch (corrupt)",
-  [-25]: "belongs to another identity",
-  [-26]: "fields out of range",
-  [-27]: "bad record kind",
-};
+const EMPTY = new Uint8Array(0);
 
 export class RecordPort {
   private readonly detector: Detector;
-  private core: (CoreExports & TransferExports) | null = null;
+  private core: StateExports | null = null;
   private enc!: Encoder;
 
   constructor(detector: Detector) {
     this.detector = detector;
   }
 
-  /** The detector replaces its core instance after a trap: follow it. */
-  private bind(id: Identity): CoreExports & TransferExports {
-    const core = this.detector.raw as CoreExports & TransferExports;
+  /** Names the identity in the IO buffer. The detector replaces its core after a trap: follow it. */
+  private bind(id: Identity): StateExports {
+    const core = this.detector.raw as StateExports;
     if (core !== this.core) {
-      if (typeof core.record_export !== "function") throw new ToolwatchError("ABI_MISMATCH", "this core has no record transfer exports");
       this.core = core;
       this.enc = new Encoder(core);
     }
@@ -49,34 +29,19 @@ export class RecordPort {
     return core;
   }
 
-  private fail(rc: number, what: string, which: Which): never {
-    throw new ToolwatchError("BAD_RECORD", `${what} of the ${which} record refused: ${XFER_ERRORS[rc] ?? `core error ${rc}`}`);
+  /** The record's bytes, or an empty array when the detector does not track it. */
+  export(id: Identity, which: RecordKind): Uint8Array {
+    return exportRecord(this.bind(id), RECORD_KIND[which]) ?? EMPTY;
   }
 
-  /** A copy of the record's transfer bytes, or an empty array when the core does not track it. */
-  export(id: Identity, which: Which): Uint8Array {
+  /** Replaces (or creates) the record; an empty array drops it. Throws ToolwatchError RECORD_* if refused. */
+  import(id: Identity, which: RecordKind, bytes: Uint8Array): void {
     const core = this.bind(id);
-    const n = core.record_export(WHICH[which]);
-    if (n < 0) this.fail(n, "export", which);
-    return new Uint8Array(core.memory.buffer, core.xfer_ptr(), n).slice();
+    if (bytes.length === 0) dropRecord(core, RECORD_KIND[which]);
+    else importRecord(core, RECORD_KIND[which], bytes, false);
   }
 
-  /** Replaces (or creates) the record from transfer bytes; an empty array drops it instead. */
-  import(id: Identity, which: Which, bytes: Uint8Array): void {
-    const core = this.bind(id);
-    if (bytes.length === 0) {
-      const rc = core.record_drop(WHICH[which]);
-      if (rc < 0) this.fail(rc, "drop", which);
-      return;
-    }
-    if (bytes.length > core.xfer_size()) this.fail(-20, "import", which);
-    new Uint8Array(core.memory.buffer, core.xfer_ptr(), bytes.length).set(bytes);
-    const rc = core.record_import(WHICH[which], bytes.length);
-    if (rc < 0) this.fail(rc, "import", which);
-  }
-
-  drop(id: Identity, which: Which): void {
-    const rc = this.bind(id).record_drop(WHICH[which]);
-    if (rc < 0) this.fail(rc, "drop", which);
+  drop(id: Identity, which: RecordKind): void {
+    dropRecord(this.bind(id), RECORD_KIND[which]);
   }
 }
