@@ -37,9 +37,8 @@ export function closest(key: string, valid: readonly string[]): string | undefin
   return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
 }
 
-function normalise(input: Record<string, unknown>): Record<string, unknown> {
+function normalise(input: Record<string, unknown>, origin: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const origin: Record<string, string> = {};
   const weights: Record<string, Record<string, unknown>> = {};
   for (const [key, value] of Object.entries(input)) {
     if (key in PRIOR_ART_WEIGHTS) {
@@ -76,7 +75,8 @@ export function parseConfig(input: ConfigInput | Record<string, unknown> | undef
   if (typeof input !== "object" || Array.isArray(input)) {
     throw new ToolwatchError("INVALID_CONFIG", "config: expected an object");
   }
-  const normalised = normalise(input as Record<string, unknown>);
+  const origin: Record<string, string> = {}; // camelCase key -> the spelling the user wrote
+  const normalised = normalise(input as Record<string, unknown>, origin);
   const r = configSchema.safeParse(normalised);
   if (r.success) return r.data;
   const problems: string[] = [];
@@ -87,10 +87,15 @@ export function parseConfig(input: ConfigInput | Record<string, unknown> | undef
       const valid = shape ? Object.keys(shape) : [];
       for (const k of issue.keys) {
         const hint = closest(camel(k), valid);
-        problems.push(`${describePath(issue.path)}: unknown key "${k}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
+        const written = issue.path.length === 0 ? origin[k] ?? k : k;
+        problems.push(`${describePath(issue.path)}: unknown key "${written}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
       }
     } else {
-      problems.push(`${describePath(issue.path)}: ${issue.message}`);
+      const path = [...issue.path];
+      if (path.length > 0 && typeof path[0] === "string" && origin[path[0]] !== undefined && origin[path[0]] !== path[0]) {
+        path[0] = `${origin[path[0]]} (${path[0]})`;
+      }
+      problems.push(`${describePath(path)}: ${issue.message}`);
     }
   }
   throw new ToolwatchError("INVALID_CONFIG", problems.join("; "), r.error.issues);

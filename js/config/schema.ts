@@ -1,6 +1,10 @@
 // The one configuration schema. Types, validation, JSON Schema and the README reference derive from it.
 // Numeric defaults live in the core (assembly/config.ts) and are read into defaults.generated.ts.
 import { z } from "zod";
+import { CORE_DEFAULTS } from "./defaults.generated.js";
+
+// Core config slots of the ordered pairs below (assembly/config.ts; js/config/slots.ts maps them all).
+const SLOT_INDEX = { warnThreshold: 9, blockThreshold: 10, rateSpikeLow: 20, rateSpikeHigh: 21, valueRepeatFull: 25, valueRepeatNone: 26 } as const;
 
 const unit = z.number().min(0).max(1);
 const signalMode = z.enum(["on", "off", "shadow"]);
@@ -86,17 +90,21 @@ export const configSchema = z
     maxHistoryPerUser: z.number().int().min(10).optional().describe("accepted for compatibility with the prior plugin; memory is bounded by budgetBytes"),
   })
   .superRefine((c, ctx) => {
-    const warn = c.warnThreshold;
-    const block = c.blockThreshold;
-    if (warn !== undefined && block !== undefined && warn > block) {
-      ctx.addIssue({ code: "custom", path: ["warnThreshold"], message: `warnThreshold (${warn}) must be <= blockThreshold (${block})` });
-    }
-    if (c.rateSpikeLow !== undefined && c.rateSpikeHigh !== undefined && c.rateSpikeHigh <= c.rateSpikeLow) {
-      ctx.addIssue({ code: "custom", path: ["rateSpikeHigh"], message: "rateSpikeHigh must be greater than rateSpikeLow" });
-    }
-    if (c.valueRepeatFull !== undefined && c.valueRepeatNone !== undefined && c.valueRepeatNone <= c.valueRepeatFull) {
-      ctx.addIssue({ code: "custom", path: ["valueRepeatNone"], message: "valueRepeatNone must be greater than valueRepeatFull" });
-    }
+    // Ordered pairs are checked against the core's default for the half that is not given, so the
+    // error names the key the user set rather than coming back from the core as a slot number.
+    const pair = (lo: "warnThreshold" | "rateSpikeLow" | "valueRepeatFull", hi: "blockThreshold" | "rateSpikeHigh" | "valueRepeatNone",
+      strict: boolean) => {
+      if (c[lo] === undefined && c[hi] === undefined) return;
+      const l = c[lo] ?? CORE_DEFAULTS[SLOT_INDEX[lo]]!;
+      const h = c[hi] ?? CORE_DEFAULTS[SLOT_INDEX[hi]]!;
+      if (strict ? h > l : h >= l) return;
+      const shown = (k: string, v: number, given: boolean) => `${k} (${v}${given ? "" : ", the default"})`;
+      ctx.addIssue({ code: "custom", path: [c[lo] !== undefined ? lo : hi],
+        message: `${shown(lo, l, c[lo] !== undefined)} must be ${strict ? "<" : "<="} ${shown(hi, h, c[hi] !== undefined)}` });
+    };
+    pair("warnThreshold", "blockThreshold", false);
+    pair("rateSpikeLow", "rateSpikeHigh", true);
+    pair("valueRepeatFull", "valueRepeatNone", true);
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
