@@ -1,7 +1,7 @@
 // Targets from the project's benchmark goals, and the printed table.
 import type { Figure } from "./measure.js";
 
-interface Stats { median: Figure; single: { p99: Figure } }
+interface Stats { median: Figure; cpu: Figure; single: { p99: Figure } }
 interface SizeLike {
   entities: number;
   perCall: Record<"raw" | "public" | "priorArt" | "floor", Stats>;
@@ -77,14 +77,14 @@ export function printReport(r: ResultsLike & { targets: Target[] }): void {
   const p = (s: string) => process.stdout.write(s + "\n");
   p(`\ntoolwatch benchmarks (${r.mode}) — ${String(m.cpu)}, ${String(m.cores)} cores, Node ${String(m.node)}, ${String(m.date)}`);
   p(`load average at start ${JSON.stringify(m.loadAvgStart)}, at end ${JSON.stringify(m.loadAvgEnd)}\n`);
-  p("per call, median of batch means (single-call p99 in brackets)");
-  p(`${pad("entities", 9)} | ${pad("raw ABI", 16)} | ${pad("public check()", 18)} | ${pad("prior art", 18)} | ${pad("floor", 14)} | ${pad("×prior", 7)} | ${pad("×floor", 7)} | ${pad("B/entity", 8)} | ${pad("warn%", 5)}`);
+  p("per call: median of batch means (single-call p99) / process CPU time per call");
+  p(`${pad("entities", 9)} | ${pad("raw ABI", 26)} | ${pad("public check()", 26)} | ${pad("prior art", 26)} | ${pad("floor", 22)} | ${pad("×prior", 7)} | ${pad("×floor", 7)} | ${pad("B/entity", 8)} | ${pad("warn%", 5)}`);
   for (const s of r.sizes) {
     const c = s.perCall;
-    const cell = (x: Stats, w: number) => pad(`${ns(x.median)} (${ns(x.single.p99)})`, w);
+    const cell = (x: Stats, w: number) => pad(`${ns(x.median)} (${ns(x.single.p99)}) / ${ns(x.cpu)}`, w);
     const total = s.actions.allow + s.actions.warn + s.actions.block;
     p(
-      `${pad(s.entities.toLocaleString("en-US"), 9)} | ${cell(c.raw, 16)} | ${cell(c.public, 18)} | ${cell(c.priorArt, 18)} | ${cell(c.floor, 14)} | ` +
+      `${pad(s.entities.toLocaleString("en-US"), 9)} | ${cell(c.raw, 26)} | ${cell(c.public, 26)} | ${cell(c.priorArt, 26)} | ${cell(c.floor, 22)} | ` +
         `${pad((c.priorArt.median.value / c.public.median.value).toFixed(1), 7)} | ${pad((c.public.median.value / c.floor.median.value).toFixed(1), 7)} | ` +
         `${pad(s.memory.wasmBytesPerEntity.value.toFixed(0), 8)} | ${pad(((100 * (s.actions.warn + s.actions.block)) / total).toFixed(1), 5)}`,
     );

@@ -86,7 +86,7 @@ export const TOOLS: { name: string; keys: string[]; alt: string[] }[] = (() => {
 
 function value(key: string, entity: number, r: Rng): unknown {
   const fresh = r.next() < 0.01; // most values repeat per principal; a few are new
-  const v = fresh ? r.int(1e9) : r.int(3);
+  const v = fresh ? r.int(1e9) : r.int(2);
   switch (key) {
     case "limit":
       return fresh ? 1 + r.int(1000) : [10, 20, 50][v % 3];
@@ -112,7 +112,7 @@ export interface StreamOptions {
   /** First timestamp (ms). Default: Monday 2026-01-05 09:00 UTC. */
   start?: number;
   /** Mean gap between consecutive calls in the whole stream (ms). Default: each principal calls about
-   * every 10 s on average (at least 1 ms between calls). */
+   * every 5 minutes on average, the cadence of the warm-up history (24 calls in 2 hours). */
   gapMs?: number;
   /** Probability that a call starts a burst of `burstLength` calls by the same principal. */
   burstChance?: number;
@@ -122,13 +122,14 @@ export interface StreamOptions {
 export const DEFAULT_START = Date.UTC(2026, 0, 5, 9, 0, 0);
 
 const globalTools = new Zipf(TOOLS.length, 1.1);
-const personal = new Zipf(8, 1.2);
+const HABITS = 6;
+const personal = new Zipf(HABITS, 1.4);
 
-/** A principal's 8 habitual tools, drawn by global popularity; fixed per principal index. */
+/** A principal's habitual tools, drawn by global popularity; fixed per principal index. */
 function habits(entity: number): number[] {
   const r = new Rng(entity * 2654435761 + 1);
   const out: number[] = [];
-  while (out.length < 8) {
+  while (out.length < HABITS) {
     const t = globalTools.sample(r);
     if (!out.includes(t)) out.push(t);
   }
@@ -169,7 +170,7 @@ export function makeCall(entity: number, time: number, perTenant: number, r: Rng
 export function measuredStream(o: StreamOptions & { length: number }): BenchCall[] {
   const r = new Rng(o.seed ?? 42);
   const per = o.perTenant ?? 2000;
-  const gap = o.gapMs ?? Math.max(1, 10_000 / o.entities);
+  const gap = o.gapMs ?? 300_000 / o.entities;
   const burstChance = o.burstChance ?? 0.002;
   const burstLength = o.burstLength ?? 25;
   let t = o.start ?? DEFAULT_START;
@@ -178,14 +179,15 @@ export function measuredStream(o: StreamOptions & { length: number }): BenchCall
     const e = r.int(o.entities);
     const n = r.next() < burstChance ? burstLength : 1;
     for (let i = 0; i < n && out.length < o.length; i++) {
-      const dt = n > 1 ? 50 : Math.round(gap * 2 * r.next());
+      const dt = n > 1 ? 50 : gap * 2 * r.next();
       t += dt;
       const c = makeCall(e, t, per, r);
       c.dt = dt;
       out.push(c);
     }
   }
-  return out;
+  // Through JSON, as a gateway receives them: flat strings, one set of objects per call.
+  return JSON.parse(JSON.stringify(out)) as BenchCall[];
 }
 
 /**
