@@ -1,0 +1,141 @@
+// `toolwatch proxy`: a streamable-HTTP MCP endpoint in front of an upstream MCP server, applying
+// toolwatch to every tools/call. Also serves /health, /metrics and the admin routes.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Decision } from "../detector.js";
+import { ToolwatchError } from "../core/errors.js";
+import { decisionMetadata } from "../metadata.js";
+import type { Identity } from "../identity.js";
+import type { Logger } from "../log.js";
+import { silentLogger } from "../log.js";
+import { BLOCKED_ERROR_CODE, describeBlock } from "../adapter/mcp-sdk/block.js";
+import { toDetectorLike, type DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
+import { Metrics } from "../adapter/contextforge/metrics.js";
+import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
+import { handleAdmin, ADMIN_PREFIX } from "../adapter/contextforge/admin.js";
+import {
+  StartupError, assertSafeListen, createHttpServer, isLoopback, listen, sendJson, sendRpcError, urlOf, type TlsSettings,
+} from "../adapter/contextforge/http-common.js";
+import type { RunningServer } from "../adapter/contextforge/serve.js";
+import { AuthError, createAuthenticator, type ProxyAuthOptions } from "./auth.js";
+import { Relay, type CallCheck } from "./relay.js";
+import { upstreamTransport, validateUpstream, type UpstreamOptions } from "./upstream.js";
+
+export interface ProxyOptions extends UpstreamOptions {
+  detector: DetectorLike | Parameters<typeof toDetectorLike>[0];
+  auth: ProxyAuthOptions;
+  host?: string;
+  port?: number;
+  path?: string;
+  tls?: TlsSettings;
+  adminToken?: string;
+  maxBodyBytes?: number;
+  maxSessions?: number;
+  logger?: Logger;
+  metrics?: Metrics;
+  clock?: () => number;
+  /** Every decision as it is made (the demo prints them). */
+  onDecision?: (d: Decision, call: { tool: string; args: Record<string, unknown>; identity: Identity }) => void;
+}
+
+export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
+  validateUpstream(o);
+  const host = o.host ?? "127.0.0.1";
+  const path = o.path ?? "/mcp";
+  const authenticate = createAuthenticator(o.auth);
+  // A verified JWT or TLS stands between the network and the endpoint; a trusted header alone does not.
+  if (!isLoopback(host) && !o.tls && !authenticate.usesJwt) {
+    throw new StartupError(`refusing to listen on ${host} (not loopback) without TLS or JWT verification`);
+  }
+  assertSafeListen({ host: "127.0.0.1", port: o.port ?? 0, tls: o.tls, adminToken: o.adminToken });
+  const d = toDetectorLike(o.detector);
+  const log = o.logger ?? silentLogger();
+  const metrics = o.metrics ?? new Metrics();
+  const clock = o.clock ?? Date.now;
+
+  const guard: CallCheck = {
+    async check({ tool, args, identity }) {
+      const t0 = performance.now();
+      let decision: Decision;
+      try {
+        decision = await d.check({ tool, args, identity, time: clock() });
+      } catch (err) {
+        if (err instanceof ToolwatchError) {
+          metrics.error(err.code);
+          return { code: BLOCKED_ERROR_CODE, message: `toolwatch refused "${tool}": ${err.message}`, data: { toolwatch: { action: "block", code: err.code } } };
+        }
+        throw err;
+      }
+      metrics.decision(decision, (performance.now() - t0) / 1000);
+      o.onDecision?.(decision, { tool, args, identity });
+      const metadata = decisionMetadata(decision);
+      const logged = { tool, action: decision.action, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) };
+      if (decision.action !== "block") {
+        if (decision.action === "warn") log.warn(logged, "tool call warned");
+        else log.debug(logged, "tool call allowed");
+        return undefined;
+      }
+      const b = describeBlock(decision, d.config);
+      log.warn(logged, "tool call blocked");
+      return { code: BLOCKED_ERROR_CODE, message: b.description, data: { ...metadata, code: b.code, http_status: b.httpStatus, ...(b.retryAfterMs !== undefined ? { retry_after_ms: b.retryAfterMs } : {}) } };
+    },
+    async after({ tool, identity }, isError) {
+      await d.after({ tool, identity, time: clock() }, { isError });
+    },
+  };
+
+  const endpoint = new McpEndpoint({
+    maxBodyBytes: o.maxBodyBytes ?? 4 << 20,
+    maxSessions: o.maxSessions ?? 1000,
+    logger: log,
+    connect: async (down) => {
+      const relay = new Relay(down, upstreamTransport(o), guard, log);
+      try {
+        await relay.start();
+      } catch (err) {
+        await relay.close();
+        throw new Error(`cannot reach upstream: ${(err as Error).message}`);
+      }
+    },
+  });
+
+  const route = async (req: IncomingMessage & { auth?: unknown }, res: ServerResponse): Promise<void> => {
+    const p = new URL(req.url ?? "/", "http://x").pathname;
+    if (p === "/health" && req.method === "GET") return sendJson(res, 200, { status: "healthy" });
+    if (p === "/metrics" && req.method === "GET") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(metrics.render(await d.stats()));
+      return;
+    }
+    if (p.startsWith(ADMIN_PREFIX)) return handleAdmin({ detector: d, adminToken: o.adminToken, logger: log }, req, res, p.slice(ADMIN_PREFIX.length));
+    if (p !== path) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `nothing at ${p}; MCP is at ${path}` } });
+    let identity: Identity;
+    try {
+      identity = await authenticate(req);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      log.warn({ err: err.message }, "request refused: identity not verified");
+      return sendRpcError(res, 401, -32001, `unauthorized: ${err.message}`, { "www-authenticate": "Bearer" });
+    }
+    // The SDK hands req.auth to message handlers as extra.authInfo.
+    req.auth = { token: "", clientId: identity.principal, scopes: [], extra: { principal: identity.principal, tenant: identity.tenant } };
+    return endpoint.handle(req as never, res);
+  };
+
+  const http = createHttpServer(o.tls, (req, res) => {
+    route(req, res).catch((err) => {
+      log.error({ err: (err as Error).message }, "proxy request failed");
+      sendRpcError(res, 502, -32603, (err as Error).message);
+    });
+  });
+  const port = await listen(http, host, o.port ?? 0);
+  const url = urlOf(host, port, path, o.tls !== undefined);
+  log.info({ url, upstream: o.upstream.split(/\s/)[0] }, "toolwatch proxy listening");
+  return {
+    url, port, http,
+    async close() {
+      await endpoint.closeAll();
+      http.closeAllConnections?.();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
