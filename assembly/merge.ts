@@ -225,8 +225,8 @@ function mergeRing(d: usize, s: usize): void {
 }
 
 // Each replica's average counts only the calls it saw. When both were active over the same period (calls
-// spread over replicas) the true rate is about the sum; when their periods do not overlap it is the
-// learned-weighted mean. The overlap share of the shorter period interpolates between the two.
+// spread over replicas) the true rate is about the sum less one; when their periods do not overlap it is
+// the learned-weighted mean. The overlap share of the shorter period interpolates between the two.
 function mergeRate(d: usize, s: usize): f64 {
   const ld = <f64>load<u32>(d + R_LEARNED), ls = <f64>load<u32>(s + R_LEARNED);
   const rd = load<f64>(d + R_RATE), rs = load<f64>(s + R_RATE);
@@ -239,7 +239,10 @@ function mergeRate(d: usize, s: usize): f64 {
   const shorter = Math.min(lastD - fd, lastS - fs);
   let f: f64 = 0;
   if (ov > 0) f = shorter > 0 ? Math.min(1.0, ov / shorter) : 1.0;
-  return mean + f * (rd + rs - mean);
+  // every window count includes the judged call itself: interleaved, the other side adds its count minus that one
+  let both = rd + rs - 1;
+  if (both < mean) both = mean;
+  return mean + f * (both - mean);
 }
 
 // Merges record s into record d (same key, same kind).
