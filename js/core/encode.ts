@@ -3,6 +3,8 @@ import { ARG_TYPE, LIMIT, type CoreExports } from "./abi.js";
 import { ToolwatchError } from "./errors.js";
 
 const encoder = new TextEncoder();
+// A high surrogate not followed by a low one, or a low one not preceded by a high one.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_ELEMENTS = 16; // scalar elements of one array argument passed to the core
 
 export class Encoder {
@@ -38,7 +40,7 @@ export class Encoder {
   }
 
   private putString(at: number, s: string, max: number, what: string, truncate: boolean): number {
-    const room = Math.min(max, this.ioSize - at);
+    const room = Math.max(0, Math.min(max, this.ioSize - at));
     // ASCII fast path: names, keys and most values are short ASCII, and a byte loop beats
     // encodeInto's per-call cost (a subarray plus a result object) for them.
     const len = s.length;
@@ -52,8 +54,14 @@ export class Encoder {
       }
       if (i === len) return len;
     }
+    // Names must be well-formed: a lone surrogate would be written as U+FFFD and two different names
+    // would become one. Values (truncate) keep the JSON-encoder behaviour: U+FFFD.
+    if (!truncate && LONE_SURROGATE.test(s)) {
+      throw new ToolwatchError("INVALID_STRING", `${what} contains a lone UTF-16 surrogate (not valid Unicode)`);
+    }
     const r = encoder.encodeInto(s, this.bytes.subarray(at, at + room));
     if (r.read! < s.length && !truncate) {
+      if (room < max) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
       throw new ToolwatchError("TOO_LONG", `${what} is longer than ${max} bytes of UTF-8`);
     }
     return r.written!;
@@ -129,9 +137,11 @@ export class Encoder {
         finish(va, this.putString(va, value as string, this.limits.value, "value", true));
       } else if (Array.isArray(value)) {
         finish(entry(ARG_TYPE.array, key), 0);
+        // Only the first MAX_ELEMENTS elements are looked at: a huge or sparse array costs nothing.
         let n = 0;
-        for (const el of value) {
-          if (n >= MAX_ELEMENTS) break;
+        const upto = Math.min(value.length, MAX_ELEMENTS);
+        for (let i = 0; i < upto; i++) {
+          const el: unknown = value[i];
           if (typeof el === "string") {
             const va = entry(ARG_TYPE.elemString, key);
             finish(va, this.putString(va, el, this.limits.value, "value", true));
