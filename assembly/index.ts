@@ -22,6 +22,7 @@ import { scoreCall } from "./score";
 import { countWindow, pushRing } from "./signals/burst";
 import { transitionFp } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
+import { noteRecurrence } from "./recurrence";
 import { allowAdd, allowClear, allowed, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./allowlist";
 import { validUtf8 } from "./utf8";
 import * as transfer from "./transfer";
@@ -154,6 +155,7 @@ export function check(t: f64, tz: i32): i32 {
     const r = notePeer(entity, tenant);
     if (r >= 1) flags |= FLAG_CANDIDATE;
     if (r == 2) flags |= FLAG_PROMOTED;
+    if (noteRecurrence(entity, baseline, tfp)) flags |= FLAG_LEARNED;
   }
   pushRing();
   touch();

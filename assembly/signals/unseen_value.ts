@@ -3,20 +3,30 @@
 
 import { cfg, cfgI, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_FULL, C_VALUE_REPEAT_NONE } from "../config";
 import { valuesOff, vkeysOff } from "../arena";
-import { baseline, mode, toolKnown } from "../context";
+import { baseline, tenant, mode, toolKnown, toolFp } from "../context";
+import { toolsOff } from "../arena";
 import { toolHash, valueCount, valKeyHash, valHash, valEntry } from "../input";
 import { combine, fp32 } from "../hash";
 import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct } from "../slots";
-import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, REASON_FLAG_TENANT } from "../layout";
+import { C_MAX_TOOLS } from "../config";
+import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT } from "../layout";
 import { report } from "../result";
 
 @inline export function valueKeyFp(i: i32): u32 { return fp32(combine(toolHash, valKeyHash(i))); }
 @inline export function valueFp(i: i32): u32 { return fp32(combine(combine(toolHash, valKeyHash(i)), valHash(i))); }
 
 export function scoreUnseenValue(): void {
-  if (mode == MODE_COLD || !toolKnown || valueCount == 0) return;
-  const kbase = baseline + <usize>vkeysOff;
-  const vbase = baseline + <usize>valuesOff;
+  if (mode == MODE_COLD || valueCount == 0) return;
+  let judge = baseline;
+  let flags = mode == MODE_TENANT ? REASON_FLAG_TENANT : 0;
+  if (!toolKnown) {
+    // a tool new to the principal but used in its tenant: its values are judged by the tenant's
+    if (mode != MODE_OWN || slotKnown(tenant + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp) < 0) return;
+    judge = tenant;
+    flags = REASON_FLAG_TENANT;
+  }
+  const kbase = judge + <usize>vkeysOff;
+  const vbase = judge + <usize>valuesOff;
   const nk = cfgI(C_MAX_VALUE_KEYS);
   const nv = cfgI(C_MAX_VALUES);
   const minObs = cfg(C_VALUE_MIN_OBS);
@@ -45,5 +55,5 @@ export function scoreUnseenValue(): void {
   }
   if (best <= 0) return;
   // actual: distinct values seen for the key; typical: calls with the key; context: argument entry index
-  report(SIG_UNSEEN_VALUE, mode == MODE_TENANT ? REASON_FLAG_TENANT : 0, best, bestD, bestT, <f64>bestEntry);
+  report(SIG_UNSEEN_VALUE, flags, best, bestD, bestT, <f64>bestEntry);
 }

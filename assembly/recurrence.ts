@@ -1,0 +1,77 @@
+// A principal's own new habit. Flagged calls never teach, so without this a legitimate recipient or
+// tool first used after the baseline formed is warned on every use, forever. A warned call's
+// never-seen tool, and its never-seen values of repeating arguments, become candidates in the
+// principal's own sets; warned again in PEER_PROMOTION distinct hours, the call is learned into the
+// principal's baseline (never the tenant's). Blocked calls never count, a burst within one hour
+// counts once, and each occurrence was reported to the operator as a warning.
+
+import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_PEER_PROMOTION } from "./config";
+import { toolsOff, valuesOff, vkeysOff } from "./arena";
+import { now, toolFp } from "./context";
+import { valueCount } from "./input";
+import { slotFind, slotPtr, slotKnown, relHours, vkeyFind, vkeyTotal, vkeyDistinct, CANDIDATE } from "./slots";
+import { valueKeyFp, valueFp } from "./signals/unseen_value";
+import { learnInto } from "./learn";
+
+const COUNT_MASK: u32 = 0x7FFF;
+
+// Counts one more hour in which fp was warned; returns the hours counted (0: learned or no room).
+function recur(base: usize, n: i32, fp: u32, h: u32): u32 {
+  const i = slotFind(base, n, fp);
+  if (i >= 0) {
+    const p = slotPtr(base, i);
+    const c = <u32>load<u16>(p + 4);
+    if ((c & CANDIDATE) == 0) return 0;
+    let k = c & COUNT_MASK;
+    if (k == 0 || <u32>load<u16>(p + 6) != h) {
+      if (k < COUNT_MASK) k++;
+      store<u16>(p + 4, <u16>(CANDIDATE | k));
+      store<u16>(p + 6, <u16>h);
+    }
+    return k;
+  }
+  // room: an empty slot, else the least recently warned candidate; learned slots are never displaced
+  let victim: i32 = -1;
+  let vLast: u32 = 0xFFFFFFFF;
+  for (let j = 0; j < n; j++) {
+    const p = slotPtr(base, j);
+    if (load<u32>(p) == 0) { victim = j; break; }
+    if ((<u32>load<u16>(p + 4) & CANDIDATE) == 0) continue;
+    const last = <u32>load<u16>(p + 6);
+    if (last < vLast) { victim = j; vLast = last; }
+  }
+  if (victim < 0) return 0;
+  const p = slotPtr(base, victim);
+  store<u32>(p, fp);
+  store<u16>(p + 4, <u16>(CANDIDATE | 1));
+  store<u16>(p + 6, <u16>h);
+  return 1;
+}
+
+// judge: the record that judged the call (its key statistics say which arguments repeat).
+// Returns true when the call was learned into the principal's baseline.
+export function noteRecurrence(e: usize, judge: usize, transFp: u32): bool {
+  const need = cfgI(C_PEER_PROMOTION);
+  if (need <= 0) return false;
+  const h = relHours(e, now);
+  let most: u32 = 0;
+  const nt = cfgI(C_MAX_TOOLS);
+  if (slotKnown(e + <usize>toolsOff, nt, toolFp) < 0) most = recur(e + <usize>toolsOff, nt, toolFp, h);
+  const nk = cfgI(C_MAX_VALUE_KEYS);
+  const nv = cfgI(C_MAX_VALUES);
+  const minObs = cfg(C_VALUE_MIN_OBS);
+  const none = cfg(C_VALUE_REPEAT_NONE);
+  for (let i = 0; i < valueCount; i++) {
+    const k = vkeyFind(judge + <usize>vkeysOff, nk, valueKeyFp(i));
+    if (k < 0) continue;
+    const t = <f64>vkeyTotal(judge + <usize>vkeysOff, k);
+    if (t < minObs || <f64>vkeyDistinct(judge + <usize>vkeysOff, k) / t >= none) continue;
+    const vfp = valueFp(i);
+    if (slotKnown(e + <usize>valuesOff, nv, vfp) >= 0) continue;
+    const c = recur(e + <usize>valuesOff, nv, vfp, h);
+    if (c > most) most = c;
+  }
+  if (most < <u32>need) return false;
+  learnInto(e, true, transFp);
+  return true;
+}
