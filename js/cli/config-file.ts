@@ -45,7 +45,6 @@ export const proxySchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   path: z.string().startsWith("/").optional(),
   tls: tls.optional(),
-  token: z.string().min(16).optional(),
   adminToken: z.string().min(16).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
   auth: z.strictObject({

@@ -1,1 +1,52 @@
-export const PROXY_HELP = ""; export async function runProxy(_f: unknown): Promise<number> { return 1; }
+// `toolwatch proxy`: toolwatch in front of any MCP server.
+import { createDetector } from "../adapter/node/index.js";
+import { startProxy } from "../proxy/server.js";
+import { createLogger } from "../log.js";
+import { loadConfig } from "./config-file.js";
+import { UsageError, type Flags } from "./flags.js";
+
+export const PROXY_HELP = `toolwatch proxy --upstream <url | command> [options]
+
+  --upstream <x>             http(s)://host/mcp, or a command to spawn ("node server.mjs")
+  --config <file>            YAML/JSON: detector settings, plus a proxy: section       [TOOLWATCH_CONFIG]
+  --host <addr> --port <n>   listen address (default 127.0.0.1:8080) --path <p> (default /mcp)
+  Identity (one is required; anything unverifiable is refused with 401):
+  --jwt-secret <s>           verify HS256/384/512 JWTs (prefer TOOLWATCH_JWT_SECRET)
+  --jwks-url <url>           verify JWTs against a JWKS endpoint    --jwks-file <file>  a local JWKS
+  --issuer <iss> --audience <aud>     required claims
+  --principal-claim <c>      default email, else sub   --tenant-claim <c>  default tenant|tenant_id|team_id|org_id
+  --trusted-header <h>       take the principal from a header set by an authenticating proxy in front
+  --trusted-tenant-header <h>
+  --anonymous                accept calls without identity (one shared baseline)
+  --log-level <level>                                                                   [TOOLWATCH_LOG_LEVEL]`;
+
+export async function runProxy(flags: Flags): Promise<void> {
+  const cfg = loadConfig(flags.string("config"));
+  const p = cfg.proxy;
+  const upstream = flags.string("upstream") ?? p.upstream ?? process.env.TOOLWATCH_UPSTREAM;
+  if (!upstream) throw new UsageError("--upstream is required");
+  const logger = createLogger(flags.string("log-level") ?? p.logLevel ?? cfg.server.logLevel ?? "info");
+  const a = p.auth ?? {};
+  const auth = {
+    jwtSecret: flags.string("jwt-secret") ?? process.env.TOOLWATCH_JWT_SECRET ?? a.jwtSecret,
+    jwksUrl: flags.string("jwks-url") ?? a.jwksUrl,
+    jwksFile: flags.string("jwks-file") ?? a.jwksFile,
+    issuer: flags.string("issuer") ?? a.issuer,
+    audience: flags.string("audience") ?? a.audience,
+    principalClaim: flags.string("principal-claim") ?? a.principalClaim,
+    tenantClaim: flags.string("tenant-claim") ?? a.tenantClaim,
+    trustedHeader: flags.string("trusted-header") ?? a.trustedHeader,
+    trustedTenantHeader: flags.string("trusted-tenant-header") ?? a.trustedTenantHeader,
+    anonymous: flags.bool("anonymous") || a.anonymous === true,
+  };
+  const detector = createDetector(cfg.detector, { onError: (err) => logger.error({ err: String(err) }, "detector trapped; restarted") });
+  const srv = await startProxy({
+    upstream, headers: p.upstreamHeaders, detector, auth, logger,
+    host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
+    tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN,
+  });
+  process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}\n  point MCP clients at ${srv.url}\n`);
+  const stop = () => void srv.close().finally(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}

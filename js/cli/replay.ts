@@ -1,1 +1,92 @@
-export const REPLAY_HELP = ""; export async function runReplay(_f: unknown): Promise<number> { return 1; }
+// `toolwatch replay <events.jsonl>`: scores a recorded call stream with the detector and summarises.
+import { createReadStream, statSync, writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+import { createDetector } from "../adapter/node/index.js";
+import { ToolwatchError } from "../core/errors.js";
+import { loadConfig } from "./config-file.js";
+import { UsageError, type Flags } from "./flags.js";
+import { LineError, parseEvent } from "./replay-read.js";
+import { ReplayTally, formatSummary, type ReplayReport } from "./replay-summary.js";
+import { Progress } from "./progress.js";
+
+export const REPLAY_HELP = `toolwatch replay <events.jsonl> [options]
+
+  Scores each recorded call in order (format: docs/REPLAY-FORMAT.md) and prints a summary;
+  with labels in the file, also detection metrics.
+  --config <file>   detector settings (YAML/JSON, same schema as the library)
+  --out <file>      write the JSON report there
+  --top <n>         reasons and entities to list (default 10)
+  --strict          stop at the first bad line (exit 1) instead of skipping it
+  --quiet           no summary on stdout (use with --out)
+  --no-progress     no progress bar (it is drawn on stderr only when stderr is a terminal)`;
+
+const PROGRESS_MIN_BYTES = 1 << 20;
+const MAX_BAD_LINES_SHOWN = 20;
+
+export async function replayFile(path: string, opts: { config?: string; strict?: boolean; progress?: boolean; top?: number; onBadLine?: (e: LineError) => void } = {}): Promise<ReplayReport> {
+  let size: number;
+  try {
+    size = statSync(path).size;
+  } catch (err) {
+    throw new ToolwatchError("REPLAY_INPUT", `cannot read ${path}: ${(err as Error).message}`);
+  }
+  const cfg = loadConfig(opts.config);
+  const detector = createDetector(cfg.detector);
+  const tally = new ReplayTally();
+  const progress = new Progress(size, opts.progress === true && size >= PROGRESS_MIN_BYTES);
+  const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let line = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  try {
+    for await (const text of rl) {
+      line++;
+      bytes += Buffer.byteLength(text) + 1;
+      try {
+        const e = parseEvent(text, line);
+        if (!e) continue;
+        let d;
+        try {
+          d = detector.check(e.call);
+        } catch (err) {
+          if (err instanceof ToolwatchError) throw new LineError(line, err.message);
+          throw err;
+        }
+        if (e.outcome) detector.after({ tool: e.call.tool, principal: e.call.principal, tenant: e.call.tenant, time: e.call.time }, { isError: e.outcome === "error" });
+        tally.add(d, e.label);
+      } catch (err) {
+        if (!(err instanceof LineError)) throw err;
+        if (opts.strict) throw new ToolwatchError("REPLAY_BAD_LINE", `${path}: ${err.message} (--strict)`);
+        tally.bad(err.line, err.message);
+        opts.onBadLine?.(err);
+      }
+      if ((line & 1023) === 0) progress.update(bytes, line);
+    }
+  } finally {
+    progress.done();
+    rl.close();
+  }
+  return tally.report(path, performance.now() - t0, detector.stateHash(), opts.top);
+}
+
+export async function runReplay(flags: Flags): Promise<number> {
+  const [path, ...extra] = flags.positionals;
+  if (!path) throw new UsageError("give the events file: toolwatch replay <events.jsonl>");
+  if (extra.length) throw new UsageError(`one events file at a time (got ${flags.positionals.length})`);
+  const top = flags.int("top") ?? 10;
+  let shown = 0;
+  const report = await replayFile(path, {
+    config: flags.string("config"),
+    strict: flags.bool("strict"),
+    progress: !flags.bool("no-progress") && !flags.bool("quiet") && process.stderr.isTTY === true,
+    top,
+    onBadLine: (e) => {
+      if (shown++ < MAX_BAD_LINES_SHOWN) process.stderr.write(`toolwatch replay: skipped ${e.message}\n`);
+      else if (shown === MAX_BAD_LINES_SHOWN + 1) process.stderr.write("toolwatch replay: more bad lines skipped (all counted in the report)\n");
+    },
+  });
+  const out = flags.string("out");
+  if (out) writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  if (!flags.bool("quiet")) process.stdout.write(formatSummary(report) + (out ? `\n  report written to ${out}` : "") + "\n");
+  return 0;
+}
