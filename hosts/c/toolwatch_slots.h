@@ -39,6 +39,15 @@ static const toolwatch_setting TOOLWATCH_SETTINGS[] = {
   { "evictionSample", 33, 1 },
 };
 #define TOOLWATCH_SETTING_COUNT 34
+typedef struct { const char *name; const char *label; double value; } toolwatch_label;
+static const toolwatch_label TOOLWATCH_LABELS[] = {
+  { "action", "warn", 0 },
+  { "action", "block", 1 },
+  { "mode", "off", 0 },
+  { "mode", "on", 1 },
+  { "mode", "shadow", 2 },
+};
+#define TOOLWATCH_LABEL_COUNT 5
 static const char *const TOOLWATCH_SIGNALS[] = { "unseenTool", "unseenArgShape", "unseenArgValue", "burst", "rateSpike", "rareTool", "offHours", "unusualHour", "unseenTransition" };
 #define TOOLWATCH_SIGNAL_COUNT 9
 #define TOOLWATCH_CONFIG_SLOTS 64

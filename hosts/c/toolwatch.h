@@ -1,0 +1,107 @@
+/* toolwatch for C: the WebAssembly core translated to C by wasm2c, behind a small API.
+ *
+ *   double cfg[TOOLWATCH_CONFIG_SLOTS];
+ *   toolwatch_config_defaults(cfg);
+ *   toolwatch_config_set(cfg, "minCalls", 20);
+ *   toolwatch *tw = toolwatch_new(cfg, &rc);
+ *   toolwatch_begin(tw, "acme", "alice", "send_email");
+ *   toolwatch_arg_string(tw, "to", "bob@example.com", 15);
+ *   toolwatch_decision d;
+ *   int action = toolwatch_check(tw, now_ms, 0, &d);   // 0 allow, 1 warn, 2 block, <0 error
+ *
+ * Strings are UTF-8; names and keys are NUL-terminated, values carry their length. Errors are
+ * negative codes; toolwatch_error_code() names them as every other host does (docs/HOSTS.md).
+ */
+#ifndef TOOLWATCH_H
+#define TOOLWATCH_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TOOLWATCH_CONFIG_BLOCK 64
+#define TOOLWATCH_MAX_REASONS 16
+#define TOOLWATCH_SIGNALS_N 9
+
+/* Core error codes are -1..-12 (docs/ABI.md); the host adds these. */
+#define TOOLWATCH_E_ARGS_TOO_LARGE (-100)
+#define TOOLWATCH_E_INVALID_TOOL (-101)
+#define TOOLWATCH_E_INVALID_CONFIG (-102)
+#define TOOLWATCH_E_INVALID_ALLOWLIST (-103)
+#define TOOLWATCH_E_DETECTOR_FAILURE (-104)
+#define TOOLWATCH_E_NO_MEMORY (-105)
+#define TOOLWATCH_E_ABI_MISMATCH (-106)
+#define TOOLWATCH_E_NO_CALL (-107)
+
+enum { TOOLWATCH_ALLOW_TOOL = 0, TOOLWATCH_ALLOW_PRINCIPAL = 1, TOOLWATCH_ALLOW_TENANT = 2, TOOLWATCH_ALLOW_ENTITY = 3 };
+
+typedef struct toolwatch toolwatch;
+
+typedef struct {
+  int code; /* 1..9 signal id + 1, 10 ALLOWLISTED, 11 LEARNING; toolwatch_reason_name() */
+  int flags;
+  double score, actual, typical, context;
+} toolwatch_reason;
+
+typedef struct {
+  int action; /* 0 allow, 1 warn, 2 block */
+  int flags;  /* 1 learned, 2 allowlisted, 4 new entity, 8 evicted, 16 candidate, 32 promoted */
+  int mode;   /* baseline: 0 own, 1 tenant, 2 cold */
+  int n_reasons;
+  double risk;
+  double signals[TOOLWATCH_SIGNALS_N];
+  double entity_learned, entity_age_ms, baseline_calls, window_count;
+  toolwatch_reason reasons[TOOLWATCH_MAX_REASONS];
+} toolwatch_decision;
+
+/* Config block: NaN = the core's default. Names are the JS config's camelCase settings, or
+ * "signals.<signal>.weight" / "signals.<signal>.mode". Return 0 or TOOLWATCH_E_INVALID_CONFIG. */
+void toolwatch_config_defaults(double *block);
+int toolwatch_config_set(double *block, const char *name, double value);
+int toolwatch_config_set_label(double *block, const char *name, const char *label); /* action: warn|block; mode: on|off|shadow */
+const char *toolwatch_config_slot_name(int slot);
+
+/* A detector with its own instance of the core. config may be NULL (all defaults). On failure
+ * returns NULL and, when rc is not NULL, the error code (the refused slot in *bad_slot if given). */
+toolwatch *toolwatch_new(const double *config, int *rc, int *bad_slot);
+void toolwatch_free(toolwatch *tw);
+
+/* Builds a call: begin, then arguments in order. Errors stick until the call is used. */
+int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, const char *tool);
+int toolwatch_arg_null(toolwatch *tw, const char *key);
+int toolwatch_arg_bool(toolwatch *tw, const char *key, int value);
+int toolwatch_arg_number(toolwatch *tw, const char *key, double value);
+int toolwatch_arg_string(toolwatch *tw, const char *key, const char *value, size_t len);
+int toolwatch_arg_object(toolwatch *tw, const char *key);
+/* An array argument: then up to 16 elements (more are dropped, as in every host). */
+int toolwatch_arg_array(toolwatch *tw, const char *key);
+int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len);
+int toolwatch_elem_number(toolwatch *tw, double value);
+
+/* Scores the built call at time_ms (ms since the epoch) in the tenant's UTC offset (minutes). */
+int toolwatch_check(toolwatch *tw, double time_ms, int tz_minutes, toolwatch_decision *out);
+/* Operator feedback: learn the built call now. Returns 0 or an error. */
+int toolwatch_learn(toolwatch *tw, double time_ms, int tz_minutes);
+/* Post-invoke outcome. Returns 1 tracked, 0 not, or an error. */
+int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, const char *tool, double time_ms, int is_error);
+/* kind: TOOLWATCH_ALLOW_*; unused names may be NULL. Returns 1 added, 0 already there, or an error. */
+int toolwatch_allow(toolwatch *tw, int kind, const char *tenant, const char *principal, const char *tool);
+
+uint64_t toolwatch_state_hash(toolwatch *tw);
+double toolwatch_stat(toolwatch *tw, int id);
+/* The RESULT bytes of the last decision, as the core wrote them. */
+const uint8_t *toolwatch_result(toolwatch *tw, size_t *len);
+/* Writes a raw call record into IO and calls check (fn 0) or learn (fn 1). For conformance tests. */
+int toolwatch_raw(toolwatch *tw, const uint8_t *record, size_t len, int fn, double time_ms, int tz_minutes);
+
+const char *toolwatch_error_code(int rc);
+const char *toolwatch_action_name(int action);
+const char *toolwatch_reason_name(int code);
+const char *toolwatch_mode_name(int mode);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
