@@ -368,28 +368,28 @@ export class Detector {
   exportRecord(identity: Partial<Identity>, which: RecordKind = "entity"): Uint8Array | null {
     const k = kindOf(which);
     this.recordIdentity(identity);
-    return stateRecords.exportRecord(this.stateCore, k);
+    return this.guardState("exportRecord", () => stateRecords.exportRecord(this.stateCore, k));
   }
 
   /** Creates or replaces the record from bytes exportRecord gave (validated: layout, checksum, identity). */
   importRecord(identity: Partial<Identity>, which: RecordKind, bytes: Uint8Array): "created" | "replaced" {
     const k = kindOf(which);
     this.recordIdentity(identity);
-    return stateRecords.importRecord(this.stateCore, k, bytes, false) as "created" | "replaced";
+    return this.guardState("importRecord", () => stateRecords.importRecord(this.stateCore, k, bytes, false)) as "created" | "replaced";
   }
 
   /** Forgets the record. Returns whether it was tracked. */
   dropRecord(identity: Partial<Identity>, which: RecordKind = "entity"): boolean {
     const k = kindOf(which);
     this.recordIdentity(identity);
-    return stateRecords.dropRecord(this.stateCore, k);
+    return this.guardState("dropRecord", () => stateRecords.dropRecord(this.stateCore, k));
   }
 
   /** Merges a record from another replica into this one's (docs/STATE.md "Merge"); creates it if absent. */
   mergeRecord(identity: Partial<Identity>, which: RecordKind, bytes: Uint8Array): "created" | "merged" {
     const k = kindOf(which);
     this.recordIdentity(identity);
-    return stateRecords.importRecord(this.stateCore, k, bytes, true) as "created" | "merged";
+    return this.guardState("mergeRecord", () => stateRecords.importRecord(this.stateCore, k, bytes, true)) as "created" | "merged";
   }
 
   /** Last snapshot taken or restored: what trap recovery goes back to (null: recovery starts empty). */
@@ -397,14 +397,14 @@ export class Detector {
 
   /** The whole learned state as versioned, checksummed bytes (docs/ABI.md "Snapshots"). */
   snapshot(): Uint8Array {
-    const bytes = stateSnapshot.snapshotBytes(this.stateCore);
+    const bytes = this.guardState("snapshot", () => stateSnapshot.snapshotBytes(this.stateCore));
     this.lastSnapshot = bytes;
     return bytes;
   }
 
   /** Streams a snapshot in chunks (for large states); returns its size. Chunks are views valid during the call. */
   writeSnapshot(sink: stateSnapshot.ChunkSink): number {
-    return stateSnapshot.writeSnapshot(this.stateCore, sink);
+    return this.guardState("snapshot", () => stateSnapshot.writeSnapshot(this.stateCore, sink));
   }
 
   /**
@@ -412,27 +412,46 @@ export class Detector {
    * is refused (ToolwatchError SNAPSHOT_*) and the running state is left as it was. Returns records restored.
    */
   restore(bytes: Uint8Array): number {
-    const n = stateSnapshot.restoreBytes(this.stateCore, bytes, "replace");
+    const n = this.guardState("restore", () => stateSnapshot.restoreBytes(this.stateCore, bytes, "replace"));
     this.lastSnapshot = bytes;
     return n;
   }
 
   /** restore() from a re-readable source of `total` bytes (read twice: verify, then commit). */
   restoreFrom(total: number, read: stateSnapshot.ChunkSource): number {
-    return stateSnapshot.restoreFrom(this.stateCore, total, read, "replace");
+    return this.guardState("restore", () => stateSnapshot.restoreFrom(this.stateCore, total, read, "replace"));
   }
 
   /** Merges another replica's snapshot into this state (docs/STATE.md "Merge"). Returns records merged. */
   merge(bytes: Uint8Array): number {
-    return stateSnapshot.restoreBytes(this.stateCore, bytes, "merge");
+    return this.guardState("merge", () => stateSnapshot.restoreBytes(this.stateCore, bytes, "merge"));
+  }
+
+  /** Where trap recovery gets its state: set by a snapshot store (the newest saved file), else the last snapshot in memory. */
+  private recoverySource: ((detector: Detector) => void) | null = null;
+
+  /** Makes trap recovery restore from `source` (e.g. a FileStore's newest file); null goes back to the last in-memory snapshot. */
+  setRecoverySource(source: ((detector: Detector) => void) | null): void {
+    this.recoverySource = source;
   }
 
   private restoreLastSnapshot(): void {
-    if (!this.lastSnapshot) return;
     try {
-      stateSnapshot.restoreBytes(this.stateCore, this.lastSnapshot, "replace");
+      if (this.recoverySource) this.recoverySource(this);
+      else if (this.lastSnapshot) stateSnapshot.restoreBytes(this.stateCore, this.lastSnapshot, "replace");
     } catch (err) {
       this.options.onError?.(err);
+    }
+  }
+
+  /** A trap inside a state operation: start over like check() does, and say so. */
+  private guardState<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof WebAssembly.RuntimeError)) throw err;
+      this.recover(err);
+      throw new ToolwatchError("DETECTOR_FAILURE", `detector failed during ${what}; it was restarted`);
     }
   }
 }

@@ -204,6 +204,8 @@ export class FileStore {
     this.stop();
     this.detector = detector;
     const restored = this.restoreLatest(detector);
+    // a core trap goes back to the newest saved file, not to an empty state
+    detector.setRecoverySource((d) => void this.restoreLatest(d));
     const every = this.options.intervalMs ?? 300_000;
     if (every > 0) {
       this.timer = setInterval(() => this.backgroundSave(), every);
@@ -222,6 +224,7 @@ export class FileStore {
 
   /** Stops periodic saves and shutdown hooks (no save). */
   stop(): void {
+    this.detector?.setRecoverySource(null);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     process.off("exit", this.onExit);

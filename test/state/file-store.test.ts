@@ -78,6 +78,28 @@ describe("file store", () => {
     rmSync(dir, { recursive: true });
   });
 
+  it("start() restores the newest file, hooks shutdown, and makes trap recovery go back to the newest file", () => {
+    const dir = tempDir();
+    const first = createDetector();
+    feed(first, 200, T0);
+    new FileStore({ dir }).save(first);
+    const exitListeners = process.listenerCount("exit");
+    const d = createDetector();
+    const store = new FileStore({ dir, intervalMs: 0 });
+    expect(store.start(d)?.seq).toBe(1);
+    expect(d.stateHash()).toBe(first.stateHash());
+    expect(process.listenerCount("exit")).toBe(exitListeners + 1);
+    feed(d, 100, T0 + 3600_000);
+    store.save(d);
+    const saved = d.stateHash();
+    feed(d, 100, T0 + 7200_000);
+    (d as unknown as { recover(e: unknown): void }).recover(new Error("simulated trap"));
+    expect(d.stateHash()).toBe(saved);
+    store.stop();
+    expect(process.listenerCount("exit")).toBe(exitListeners);
+    rmSync(dir, { recursive: true });
+  });
+
   it("refuses bad options with a clear message", () => {
     expect(() => new FileStore({ dir: "" })).toThrow(/dir/);
     expect(() => new FileStore({ dir: tempDir(), keep: 0 })).toThrow(/keep/);
