@@ -113,7 +113,10 @@ export function validate(): i32 {
     if (!isFinite(v)) return i;
   }
   if (cfg(C_BUDGET_BYTES) < 65536 || cfg(C_BUDGET_BYTES) > 4294967296.0 - 2 * 1048576) return C_BUDGET_BYTES;
-  if (cfg(C_MAX_ENTITIES) < 0 || cfg(C_MAX_ENTITIES) > 67108864) return C_MAX_ENTITIES;
+  // 0 = as the budget holds; else room for a tenant and a principal at least (1 would leave eviction
+  // nothing it may choose)
+  const me = cfg(C_MAX_ENTITIES);
+  if (me < 0 || me > 67108864 || (me != 0 && me < 2)) return C_MAX_ENTITIES;
   for (let i = C_MAX_TOOLS; i <= C_MAX_VALUE_KEYS; i++) if (cfg(i) < 1 || cfg(i) > 255) return i;
   if (cfg(C_BURST_WINDOW_MS) < 1 || cfg(C_BURST_WINDOW_MS) > 86400000) return C_BURST_WINDOW_MS;
   if (cfg(C_BURST_THRESHOLD) < 1 || cfg(C_BURST_THRESHOLD) > 1000) return C_BURST_THRESHOLD;

@@ -31,7 +31,8 @@ export const configSchema = z
   .strictObject({
     // memory
     budgetBytes: z.number().int().min(65536).max(4292870144).optional().describe("bytes of WebAssembly memory for all baselines; allocated once"),
-    maxEntities: z.number().int().min(0).max(67108864).optional().describe("records to hold (principals + tenants); 0 = as many as the budget holds"),
+    maxEntities: z.number().int().min(0).max(67108864).refine((n) => n !== 1, "must be 0 (as many as the budget holds) or at least 2 (a tenant and a principal)")
+      .optional().describe("records to hold (principals + tenants); 0 = as many as the budget holds"),
     maxToolsPerEntity: z.number().int().min(1).max(255).optional().describe("distinct tools remembered per principal (least recently used evicted)"),
     maxShapesPerEntity: z.number().int().min(1).max(255).optional().describe("distinct argument shapes remembered per principal"),
     maxValuesPerEntity: z.number().int().min(1).max(255).optional().describe("distinct argument values remembered per principal"),

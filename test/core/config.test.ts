@@ -56,6 +56,7 @@ describe("config errors", () => {
     expect(configError({ burstThreshold: 0 }).message).toMatch(/config\.burstThreshold/);
     expect(configError({ offHoursStart: 24 }).message).toMatch(/config\.offHoursStart/);
     expect(configError({ budgetBytes: 1000 }).message).toMatch(/config\.budgetBytes/);
+    expect(configError({ maxEntities: 1 }).message).toMatch(/config\.maxEntities: must be 0 .* or at least 2/);
     expect(configError({ signals: { rareTool: { weight: 1.5 } } }).message).toMatch(/config\.signals\.rareTool\.weight/);
     expect(configError([]).message).toMatch(/expected an object/);
     expect(configError("x").message).toMatch(/expected an object/);

@@ -73,4 +73,43 @@ describe("cardinality attacks", () => {
     for (let i = 0; i < 10; i++) d.learn({ tenant: "t", principal: "p", tool: `t${i}`, time: MONDAY_10 + i * MIN });
     expect(d.stats().slotEvictions).toBeGreaterThan(0);
   });
+
+  it("works with the smallest arena (2 records) as tenants and principals churn", () => {
+    const d = detector({ budgetBytes: 1 << 20, maxEntities: 2 });
+    expect(d.stats().capacity).toBe(2);
+    for (let i = 0; i < 200; i++) {
+      const dec = d.check({ tenant: `t${i % 3}`, principal: `p${i % 5}`, tool: "x", time: MONDAY_10 + i * SEC });
+      expect(dec.action).toBeDefined();
+      const s = d.stats();
+      expect(s.entities + s.tenants).toBeLessThanOrEqual(2);
+    }
+    expect(d.stats().entityEvictions).toBeGreaterThan(100);
+  });
+
+  it("refuses maxEntities 1 (nothing could ever be evicted) instead of looping", () => {
+    expect(() => detector({ budgetBytes: 1 << 20, maxEntities: 1 })).toThrow(/maxEntities/);
+    // and the core refuses it too when a host skips the schema
+    const d = detector({ budgetBytes: 1 << 20 });
+    const v = new DataView(d.raw.memory.buffer);
+    const io = d.raw.io_ptr();
+    for (let i = 0; i < d.raw.config_count(); i++) v.setFloat64(io + 8 * i, NaN, true);
+    v.setFloat64(io, 1 << 20, true);
+    v.setFloat64(io + 8, 1, true);
+    expect(d.raw.init()).toBe(-8);
+  });
+
+  it("keeps an established principal's own baseline when its tenant's record is evicted", () => {
+    // a tenant that never gathers enough evidence is as cheap to evict as a newcomer
+    const d = detector({ budgetBytes: 1 << 20, maxEntities: 8, tenantMinCalls: 1000 });
+    const v = establish(d, { tenant: "acme", principal: "victim", tools: victimTools, args: argsOf, calls: 40 });
+    let t = v.last;
+    for (let i = 0; i < 500; i++) d.check({ tenant: `other${i}`, principal: `p${i}`, tool: "x", time: (t += SEC) });
+    const s = d.stats();
+    expect(s.entities + s.tenants).toBeLessThanOrEqual(8);
+    t += 10 * MIN;
+    const routine = d.check({ tenant: "acme", principal: "victim", tool: "search", args: search(), time: t });
+    expect(routine.newEntity).toBe(false);
+    expect(routine.learning.baseline).toBe("own");
+    expect(routine.action).toBe("allow");
+  });
 });

@@ -201,3 +201,25 @@ describe("one principal in two tenants", () => {
     expect(d.stats().tenants).toBe(2);
   });
 });
+
+describe("saturated counters", () => {
+  it("halve and keep working after 40,000 calls of one tool", () => {
+    const d = detector(SMALL);
+    const who = { tenant: "acme", principal: "heavy" };
+    const rcpt = ["a@corp.example", "b@corp.example"];
+    let t = MONDAY_10;
+    for (let i = 0; i < 100; i++) d.learn({ ...who, tool: "export", args: {}, time: (t += 100) });
+    for (let i = 0; i < 40_000; i++) d.learn({ ...who, tool: "send", args: { to: rcpt[i % 2] }, time: (t += 100) });
+    t += 3 * MIN;
+    const routine = d.check({ ...who, tool: "send", args: { to: "a@corp.example" }, time: t });
+    expect(routine.action, JSON.stringify(routine.reasons)).toBe("allow");
+    const value = d.check({ ...who, tool: "send", args: { to: "evil@x.example" }, time: (t += MIN) });
+    expect(value.signals.unseenArgValue).toBe(1);
+    expect(d.check({ ...who, tool: "nuke", time: (t += MIN) }).signals.unseenTool).toBe(1);
+    // export's share survives the halving: 100 of 40,100 calls, about 0.25%
+    const rare = reason(d.check({ ...who, tool: "export", args: {}, time: (t += MIN) }), "RARE_TOOL");
+    expect(rare?.actual).toBeGreaterThan(0.001);
+    expect(rare?.actual).toBeLessThan(0.006);
+  });
+});
+
