@@ -1,0 +1,149 @@
+// npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json]
+//                 [--md out.md] [--seeds N] [--reps N] [--quick]
+// With neither --agentdojo nor --scenarios, runs both. Prints Markdown tables.
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { parse as parseYaml } from "yaml";
+import type { ConfigInput } from "../js/config/schema.js";
+import { parseConfig } from "../js/config/parse.js";
+import { renderHtmlReport } from "../js/report/html.js";
+import { evaluateAgentDojo, type AgentDojoReport } from "./agentdojo/run.js";
+import { formatAgentDojo } from "./agentdojo/format.js";
+import { evaluateScenarios, type ScenariosReport } from "./scenarios/run.js";
+import { formatScenarios } from "./scenarios/format.js";
+import { reportData } from "./report-data.js";
+import { createDetector } from "../js/adapter/node/index.js";
+
+/** The per-principal memory variant the scenarios also report (see EVALUATION.md). */
+export const MORE_VALUE_KEYS: ConfigInput = { maxValueKeysPerEntity: 16 };
+
+export interface CliOptions {
+  agentdojo: string | null;
+  scenarios: boolean;
+  config?: string;
+  html?: string;
+  json?: string;
+  md?: string;
+  seeds: number;
+  reps: number;
+  quick: boolean;
+}
+
+export function parseArgs(argv: string[], repoRoot: string): CliOptions {
+  const o: CliOptions = { agentdojo: null, scenarios: false, seeds: 10, reps: 1000, quick: false };
+  let any = false;
+  const value = (i: number, flag: string): string => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith("--")) throw new Error(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    switch (a) {
+      case "--agentdojo": {
+        any = true;
+        const next = argv[i + 1];
+        if (next !== undefined && !next.startsWith("--")) { o.agentdojo = resolve(next); i++; }
+        else o.agentdojo = resolve(repoRoot, "..", "shared", "data", "agentdojo");
+        break;
+      }
+      case "--scenarios": any = true; o.scenarios = true; break;
+      case "--config": o.config = value(i, a); i++; break;
+      case "--html": o.html = value(i, a); i++; break;
+      case "--json": o.json = value(i, a); i++; break;
+      case "--md": o.md = value(i, a); i++; break;
+      case "--seeds": o.seeds = positive(value(i, a), a); i++; break;
+      case "--reps": o.reps = positive(value(i, a), a); i++; break;
+      case "--quick": o.quick = true; break;
+      case "--help": case "-h":
+        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--seeds N] [--reps N] [--quick]");
+      default: throw new Error(`unknown option ${a}`);
+    }
+  }
+  if (!any) { o.agentdojo = resolve(repoRoot, "..", "shared", "data", "agentdojo"); o.scenarios = true; }
+  if (o.quick) { o.seeds = Math.min(o.seeds, 3); o.reps = Math.min(o.reps, 200); }
+  return o;
+}
+
+function positive(s: string, flag: string): number {
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a positive integer, got ${s}`);
+  return n;
+}
+
+export function loadConfigFile(path: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new Error(`cannot read config ${path}: ${(e as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new Error(`config ${path} is not valid ${/\.ya?ml$/i.test(path) ? "YAML" : "JSON"}: ${(e as Error).message}`);
+  }
+  parseConfig(raw as Record<string, unknown>); // validates with readable errors
+  return raw as ConfigInput;
+}
+
+function write(path: string, text: string): void {
+  mkdirSync(dirname(resolve(path)), { recursive: true });
+  writeFileSync(path, text);
+}
+
+export interface EvalOutput {
+  agentdojo: AgentDojoReport | null;
+  scenarios: ScenariosReport[] | null;
+  markdown: string;
+}
+
+export function runEval(o: CliOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): EvalOutput {
+  const config = o.config ? loadConfigFile(o.config) : undefined;
+  const md: string[] = [];
+  let ad: AgentDojoReport | null = null;
+  let sc: ScenariosReport[] | null = null;
+  if (o.agentdojo) {
+    log(`AgentDojo: ${o.agentdojo}`);
+    ad = evaluateAgentDojo(o.agentdojo, { config, reps: o.reps, quick: o.quick, log });
+    md.push("## AgentDojo", "", formatAgentDojo(ad), "");
+  }
+  if (o.scenarios) {
+    log(`Scenarios: ${o.seeds} seeds`);
+    const t = Date.now();
+    sc = [evaluateScenarios({ seeds: o.seeds, config })];
+    sc[0]!.scorer = config ? "toolwatch (--config)" : "toolwatch (default config)";
+    if (!o.quick) {
+      const more = evaluateScenarios({ seeds: o.seeds, config: { ...(config ?? {}), ...MORE_VALUE_KEYS } });
+      more.scorer = "toolwatch (maxValueKeysPerEntity 16)";
+      sc.push(more);
+      sc.push(evaluateScenarios({ seeds: o.seeds, priorArt: true }));
+    }
+    log(`scenarios: ${Date.now() - t} ms`);
+    md.push("## Timed scenarios", "", formatScenarios(sc), "");
+  }
+  const markdown = md.join("\n");
+  if (o.md) write(o.md, markdown);
+  if (o.json) write(o.json, JSON.stringify({ agentdojo: ad && { ...ad, examples: undefined }, scenarios: sc }, null, 1));
+  if (o.html) {
+    const d = createDetector(config);
+    const warn = d.raw.config_value(9);
+    const block = d.raw.config_value(10);
+    write(o.html, renderHtmlReport(reportData(ad, sc, warn, block)));
+    log(`wrote ${o.html}`);
+  }
+  return { agentdojo: ad, scenarios: sc, markdown };
+}
+
+export function main(argv: string[], repoRoot: string): number {
+  try {
+    const o = parseArgs(argv, repoRoot);
+    const out = runEval(o);
+    process.stdout.write(out.markdown + "\n");
+    return 0;
+  } catch (e) {
+    process.stderr.write(`eval: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
