@@ -103,6 +103,26 @@ describe("bad calls through the public API", () => {
   });
 });
 
+describe("edge values that are valid", () => {
+  it("accepts empty keys and values, and tells {\"\": \"\"} from {}", () => {
+    const d = detector({ budgetBytes: 1 << 20, minCalls: 1, learningWindowSeconds: 0 });
+    d.check({ tenant: "", principal: "p", tool: "t", args: {}, time: MONDAY_10 });
+    const same = d.check({ tenant: "", principal: "p", tool: "t", args: {}, time: MONDAY_10 + MIN });
+    expect(same.signals.unseenArgShape).toBe(0);
+    const empty = d.check({ tenant: "", principal: "p", tool: "t", args: { "": "" }, time: MONDAY_10 + 2 * MIN });
+    expect(empty.signals.unseenArgShape).toBe(1);
+    expect(empty.identity).toEqual({ tenant: "", principal: "p" });
+  });
+
+  it("refuses a call-time zone it cannot use, with a typed error", () => {
+    const d = detector({ budgetBytes: 1 << 20 });
+    d.check({ ...who, tool: "seed", time: MONDAY_10 });
+    refused(d, { ...who, tool: "t", time: MONDAY_10 + MIN, timeZone: "Atlantis/Capital" }, "INVALID_TIMEZONE");
+    refused(d, { ...who, tool: "t", time: MONDAY_10 + MIN, timeZone: 5000 }, "BAD_TZ");
+    expect(d.check({ ...who, tool: "t", time: MONDAY_10 + MIN, timeZone: "+05:30" }).action).toBeDefined();
+  });
+});
+
 // Raw ABI: a host in another language could write anything into IO.
 describe("bad call records through the raw ABI", () => {
   type Arg = { type: number; key: Uint8Array; value: Uint8Array; valueLen?: number; keyLen?: number };

@@ -33,6 +33,12 @@ const op = fc.record({
 
 const config = fc.record({
   budgetBytes: fc.constantFrom(65536, 100_000, 262_144),
+  maxEntities: fc.constantFrom(0, 0, 2, 3, 7),
+  evictionSample: fc.integer({ min: 1, max: 64 }),
+  maxTransitionsPerEntity: fc.integer({ min: 1, max: 6 }),
+  maxValueKeysPerEntity: fc.integer({ min: 1, max: 4 }),
+  offHoursStart: fc.integer({ min: 0, max: 23 }),
+  offHoursEnd: fc.integer({ min: 0, max: 23 }),
   burstThreshold: fc.integer({ min: 1, max: 30 }),
   burstWindowSeconds: fc.constantFrom(1, 10, 60),
   minCalls: fc.integer({ min: 0, max: 10 }),
