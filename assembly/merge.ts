@@ -43,29 +43,32 @@ function collect(base: usize, n: i32, first: f64, n0: i32, vkeys: bool): i32 {
     const last = first + <f64>load<u16>(p + 6) * HOUR_MS;
     let j = 0;
     while (j < m && load<u32>(eFp(j)) != fp) j++;
+    const raw = <u32>load<u16>(p + 4);
+    // while merging, a candidate is marked by a bit no sum of learned counts reaches
+    const c = vkeys ? raw : (raw & CANDIDATE) != 0 ? CAND | (raw & COUNT_MAX) : raw;
     if (j == m) {
       store<u32>(eFp(m), fp);
-      store<u32>(eCount(m), <u32>load<u16>(p + 4));
+      store<u32>(eCount(m), c);
       store<f64>(eLast(m), last);
       m++;
       continue;
     }
     if (load<f64>(eLast(j)) < last) store<f64>(eLast(j), last);
     const a = load<u32>(eCount(j));
-    const b = <u32>load<u16>(p + 4);
-    store<u32>(eCount(j), vkeys ? mergeVkey(a, b) : mergeCount(a, b));
+    store<u32>(eCount(j), vkeys ? mergeVkey(a, c) : mergeCount(a, c));
   }
   return m;
 }
 
 // Learned counts add; a learned slot beats a candidate; two candidates add their peers (an upper bound:
 // the same peer may have been counted on both replicas).
+const CAND: u32 = 0x40000000;
 function mergeCount(a: u32, b: u32): u32 {
-  const ac = (a & CANDIDATE) != 0;
-  const bc = (b & CANDIDATE) != 0;
+  const ac = (a & CAND) != 0;
+  const bc = (b & CAND) != 0;
   if (ac && bc) {
     const peers = (a & COUNT_MAX) + (b & COUNT_MAX);
-    return CANDIDATE | (peers < COUNT_MAX ? peers : COUNT_MAX);
+    return CAND | (peers < COUNT_MAX ? peers : COUNT_MAX);
   }
   if (ac) return b;
   if (bc) return a;
@@ -103,7 +106,7 @@ function writeBack(rp: usize, base: usize, n: i32, m: i32, first: f64, vkeys: bo
     for (let j = 0; j < m; j++) {
       if (load<u32>(eFp(j)) == 0) continue;
       const l = load<f64>(eLast(j));
-      const c = vkeys ? wideTotal(load<u32>(eCount(j))) : load<u32>(eCount(j)) & ~CANDIDATE;
+      const c = vkeys ? wideTotal(load<u32>(eCount(j))) : load<u32>(eCount(j)) & ~CAND;
       if (best < 0 || l > bLast || (l == bLast && c > bCount)) { best = j; bLast = l; bCount = c; }
     }
     if (best < 0) break;
@@ -117,7 +120,7 @@ function writeBack(rp: usize, base: usize, n: i32, m: i32, first: f64, vkeys: bo
       store<u8>(p + 4, <u8>t);
       store<u8>(p + 5, <u8>d);
     } else {
-      store<u16>(p + 4, <u16>c);
+      store<u16>(p + 4, <u16>((c & CAND) != 0 ? CANDIDATE | (c & COUNT_MAX) : c));
     }
     store<u16>(p + 6, relHoursFrom(first, bLast));
     store<u32>(eFp(best), 0);
@@ -137,12 +140,12 @@ function halveIfSaturated(m: i32): void {
     let over = false;
     for (let j = 0; j < m; j++) {
       const c = load<u32>(eCount(j));
-      if ((c & CANDIDATE) == 0 && c > COUNT_MAX) over = true;
+      if ((c & CAND) == 0 && c > COUNT_MAX) over = true;
     }
     if (!over) return;
     for (let j = 0; j < m; j++) {
       const c = load<u32>(eCount(j));
-      if ((c & CANDIDATE) != 0 || c == 0) continue;
+      if ((c & CAND) != 0 || c == 0) continue;
       const h = c >> 1;
       store<u32>(eCount(j), h == 0 ? 1 : h);
     }

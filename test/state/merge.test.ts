@@ -200,6 +200,28 @@ describe("merge", () => {
     expect(m.stateHash()).toBe(before);
   });
 
+  it("counts that saturate when added are halved, and stay learned counts", () => {
+    const alice = { tenant: "acme", principal: "alice" };
+    const replica = (start: number) => {
+      const d = createDetector();
+      for (let i = 0; i < 20000; i++) d.learn({ ...alice, tool: i % 100 === 0 ? "search" : "read_file", args: { path: "/a" }, time: start + i * 60_000 });
+      return d;
+    };
+    const a = replica(T0);
+    const b = replica(T0 + 20000 * 60_000);
+    a.merge(b.snapshot());
+    const f = figures(a, alice, "entity");
+    expect(f.learned).toBe(40000);
+    const counts = f.tools.map(([, c]) => c).sort((x, y) => y - x);
+    expect(counts.length).toBe(2);
+    expect(counts[0]).toBeLessThanOrEqual(0x7fff); // 39 600 halved to 19 800, the candidate bit never set
+    expect(counts[0]).toBe(19800);
+    expect(counts[1]).toBe(200);
+    const d = a.check({ ...alice, tool: "read_file", args: { path: "/a" }, time: T0 + 40001 * 60_000 });
+    expect(d.reasons.map((r) => r.code)).not.toContain("UNSEEN_TOOL");
+    expect(d.action).toBe("allow");
+  });
+
   it("unions allowlists and adds the counters", () => {
     const a = createDetector();
     const b = createDetector();
