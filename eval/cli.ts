@@ -1,5 +1,5 @@
 // npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json]
-//                 [--md out.md] [--seeds N] [--reps N] [--quick]
+//                 [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--quick]
 // With neither --agentdojo nor --scenarios, runs both. Prints Markdown tables.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -24,6 +24,8 @@ export interface CliOptions {
   html?: string;
   json?: string;
   md?: string;
+  /** screenshot of the HTML report (headless Chromium) */
+  png?: string;
   seeds: number;
   reps: number;
   quick: boolean;
@@ -52,15 +54,17 @@ export function parseArgs(argv: string[], repoRoot: string): CliOptions {
       case "--html": o.html = value(i, a); i++; break;
       case "--json": o.json = value(i, a); i++; break;
       case "--md": o.md = value(i, a); i++; break;
+      case "--png": o.png = value(i, a); i++; break;
       case "--seeds": o.seeds = positive(value(i, a), a); i++; break;
       case "--reps": o.reps = positive(value(i, a), a); i++; break;
       case "--quick": o.quick = true; break;
       case "--help": case "-h":
-        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--seeds N] [--reps N] [--quick]");
+        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--quick]");
       default: throw new Error(`unknown option ${a}`);
     }
   }
   if (!any) { o.agentdojo = resolve(repoRoot, "..", "shared", "data", "agentdojo"); o.scenarios = true; }
+  if (o.png && !o.html) throw new Error("--png needs --html (the screenshot is of the HTML report)");
   if (o.quick) { o.seeds = Math.min(o.seeds, 3); o.reps = Math.min(o.reps, 200); }
   return o;
 }
@@ -136,11 +140,17 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
   return { agentdojo: ad, scenarios: sc, markdown };
 }
 
-export function main(argv: string[], repoRoot: string): number {
+export async function main(argv: string[], repoRoot: string): Promise<number> {
   try {
     const o = parseArgs(argv, repoRoot);
     const out = runEval(o);
     process.stdout.write(out.markdown + "\n");
+    if (o.png && o.html) {
+      const { openReport } = await import("./browser.js");
+      const r = await openReport(o.html, o.png);
+      if (r.errors.length) throw new Error(`the report logged errors in Chromium: ${r.errors.join("; ")}`);
+      process.stderr.write(`wrote ${o.png} (${r.svgs} SVG charts)\n`);
+    }
     return 0;
   } catch (e) {
     process.stderr.write(`eval: ${(e as Error).message}\n`);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Entry of `npm run eval`: bundles the TypeScript evaluation (eval/cli.ts) with esbuild into
+// Entry of `npm run eval` (options: eval/cli.ts): bundles the TypeScript evaluation (eval/cli.ts) with esbuild into
 // node_modules/.cache and runs it. Builds the core first if build/toolwatch.wasm is missing.
 import { build } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
@@ -23,7 +23,7 @@ const { main } = await import(pathToFileURL(outfile).href);
 const { rmSync } = await import("node:fs");
 let code;
 try {
-  code = main(process.argv.slice(2), root);
+  code = await main(process.argv.slice(2), root);
 } finally {
   rmSync(outfile, { force: true });
 }

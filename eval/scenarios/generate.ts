@@ -97,7 +97,8 @@ function workMoment(r: Rand, p: Principal, day: number): number {
 
 function evalWeekday(r: Rand, learnDays: number, evalDays: number): number {
   for (;;) {
-    const d = learnDays + r.int(0, evalDays - 1);
+    // not the first evaluation day: a local day east of UTC starts before it in UTC
+    const d = learnDays + r.int(1, evalDays - 1);
     if (!isWeekend(d)) return d;
   }
 }
