@@ -183,6 +183,17 @@ describe("allowlist", () => {
   });
 });
 
+describe("allowlist capacity", () => {
+  it("refuses entry 1025 with a typed error and keeps the others", () => {
+    const d = detector(SMALL);
+    for (let i = 0; i < 1024; i++) d.allow({ tool: `tool${i}` });
+    expect(() => d.allow({ tool: "one_too_many" })).toThrow(expect.objectContaining({ code: "ALLOWLIST_FULL" }));
+    d.allow({ tool: "tool7" }); // already there: fine
+    expect(d.stats().allowlistEntries).toBe(1024);
+    expect(d.check({ tenant: "t", principal: "p", tool: "tool1023", time: MONDAY_10 }).allowlisted).toBe(true);
+  });
+});
+
 describe("one principal in two tenants", () => {
   it("has two separate baselines", () => {
     const d = detector(SMALL);

@@ -74,6 +74,14 @@ function run(cfg: object, ops: Op[]) {
         if (!dec.learned) expect(d.stats().learned).toBe(learnedBefore);
         if (dec.action === "block") expect(dec.learned).toBe(false);
         if (dec.action === "warn" && !c.learnFromWarned && c.peerPromotion === 0) expect(dec.learned).toBe(false);
+        // every signal that scored has its reason
+        for (const [sig, score] of Object.entries(dec.signals)) {
+          if (score > 0) expect(dec.reasons.some((r) => r.signal === sig)).toBe(true);
+          expect(score).toBeGreaterThanOrEqual(0);
+          expect(score).toBeLessThanOrEqual(1);
+        }
+        expect(dec.risk).toBeGreaterThanOrEqual(0);
+        expect(dec.risk).toBeLessThanOrEqual(1);
         out.push(JSON.stringify([dec.action, dec.risk, dec.signals, dec.reasons, dec.learning, dec.learned, dec.windowCount]));
       } else if (o.kind === "learn") {
         d.learn(call);

@@ -261,3 +261,37 @@ describe("unseen transition", () => {
     expect(usual.signals.unseenTransition).toBe(0);
   });
 });
+
+describe("signal modes and weights", () => {
+  it("shadow: computed and reported, not counted; off: not computed", () => {
+    const run = (unseenTool: object) => {
+      const d = detector({ ...SMALL, signals: { unseenTool } });
+      const { last } = establish(d, { ...who, tools: ["a"] });
+      return d.check({ ...who, tool: "new_tool", time: last + MIN });
+    };
+    const shadow = run({ mode: "shadow" });
+    expect(shadow.signals.unseenTool).toBe(1);
+    expect(reason(shadow, "UNSEEN_TOOL")?.counted).toBe(false);
+    expect(shadow.risk).toBe(0);
+    expect(shadow.action).toBe("allow");
+    const off = run({ mode: "off" });
+    expect(off.signals.unseenTool).toBe(0);
+    expect(codes(off)).not.toContain("UNSEEN_TOOL");
+    const light = run({ weight: 0.2 });
+    expect(light.risk).toBeCloseTo(0.2);
+    expect(reason(light, "UNSEEN_TOOL")?.weight).toBe(0.2);
+    expect(run({}).risk).toBeCloseTo(0.6);
+  });
+});
+
+describe("explanations", () => {
+  it("give the actual and typical figures in words", () => {
+    const d = detector(SMALL);
+    let dec = d.check({ ...who, tool: "ping", time: MONDAY_10 });
+    for (let i = 1; i < 20; i++) dec = d.check({ ...who, tool: "ping", time: MONDAY_10 + i * SEC });
+    expect(reason(dec, "BURST")?.message).toBe("20 calls in 60 s, threshold 20");
+    const { last } = establish(d, { ...who, principal: "bob", tools: ["read", "send"] });
+    const unseen = d.check({ ...who, principal: "bob", tool: "wipe", time: last + MIN });
+    expect(reason(unseen, "UNSEEN_TOOL")?.message).toBe("tool never used by this principal (2 tools known over 40 calls)");
+  });
+});
