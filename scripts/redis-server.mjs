@@ -85,7 +85,8 @@ export async function startRedis(opts = {}) {
   };
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+// run as a script (not when imported, bundled or not)
+if (/redis-server\.mjs$/.test(process.argv[1] ?? "") && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const a = process.argv.slice(2);
   const val = (k) => { const i = a.indexOf(k); return i >= 0 ? a[i + 1] : undefined; };
   const r = await startRedis({

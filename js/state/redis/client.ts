@@ -17,7 +17,7 @@ export interface CallState {
   tenant: Versioned;
 }
 
-export type CommitResult = { ok: true; entityVersion: number; tenantVersion: number } | { ok: false; fresh: CallState; leased: boolean };
+export type CommitResult = { ok: true; entityVersion: number; tenantVersion: number } | { ok: false; fresh: CallState; lease: "none" | "mine" | "other" };
 
 /** Redis could not be reached or did not answer in time. */
 export class StateUnavailableError extends Error {
@@ -111,7 +111,7 @@ export class RedisState {
       String(expected.entity.version), String(expected.tenant.version), Buffer.from(entity.buffer, entity.byteOffset, entity.length),
       Buffer.from(tenant.buffer, tenant.byteOffset, tenant.length), String(w.ttlSeconds), w.writer, w.claim ? "1" : "0"));
     if (num(r[0]!) === 1) return { ok: true, entityVersion: num(r[1]!), tenantVersion: num(r[2]!) };
-    return { ok: false, fresh: { entity: { version: num(r[1]!), bytes: bytes(r[2]!) }, tenant: { version: num(r[3]!), bytes: bytes(r[4]!) } }, leased: num(r[5]!) === 1 };
+    return { ok: false, fresh: { entity: { version: num(r[1]!), bytes: bytes(r[2]!) }, tenant: { version: num(r[3]!), bytes: bytes(r[4]!) } }, lease: (["none", "mine", "other"] as const)[num(r[5]!)] ?? "none" };
   }
 
   async close(): Promise<void> {

@@ -52,7 +52,7 @@ export interface RedisGuardStats {
 
 const EMPTY = new Uint8Array(0);
 /** Conflicts in a row after which a writer claims its tenant's lease. */
-const CLAIM_AFTER = 3;
+const CLAIM_AFTER = 2;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -224,10 +224,13 @@ export class RedisGuard implements Guard {
     return r;
   }
 
-  /** Spreads retries of replicas that collided, so they do not collide again in lock step. */
-  private async backoff(attempt: number): Promise<void> {
-    if (attempt < 2) return;
-    await new Promise((r) => setTimeout(r, Math.random() * Math.min(0.25 * 2 ** attempt, 20)));
+  /**
+   * After a refused write: the lease holder goes again at once; a writer refused because another holds
+   * the lease waits for it to write (about one round trip); a plain conflict retries at once (the
+   * next refusal claims the lease).
+   */
+  private async backoff(lease: "none" | "mine" | "other"): Promise<void> {
+    if (lease === "other") await new Promise((r) => setTimeout(r, 1));
   }
 
   /**
@@ -293,8 +296,7 @@ export class RedisGuard implements Guard {
         this.log.warn({ redis: this.url, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
         return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${attempt} conflicting writes in a row`) };
       }
-      // the lease holder goes again at once; everyone else waits a little
-      if (!r.leased) await this.backoff(attempt);
+      await this.backoff(r.lease);
     }
   }
 

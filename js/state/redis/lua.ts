@@ -16,8 +16,9 @@ return {tonumber(e[1] or '0'), e[2] or '', tonumber(t[1] or '0'), t[2] or ''}
  * seconds (0 = none), writer id, claim ('1' = on a conflict, take the tenant's lease).
  * The lease makes contention fair: a writer that lost several times in a row claims it, and until it
  * writes (or 250 ms pass) other writers of that tenant are refused, so nobody loses forever.
- * Returns {1, newEntityVersion, newTenantVersion} or, when refused, {0, ev, eb, tv, tb, leased}: the
- * current state, so the caller retries without another read.
+ * Returns {1, newEntityVersion, newTenantVersion} or, when refused, {0, ev, eb, tv, tb, lease}: the
+ * current state, so the caller retries without another read, and who holds the lease (0 nobody,
+ * 1 this writer, 2 another).
  */
 export const COMMIT = `
 local e = redis.call('HMGET', KEYS[1], 'v', 'b')
@@ -29,14 +30,16 @@ local lease = false
 if both then lease = redis.call('GET', KEYS[3]) end
 local held = lease and lease ~= ARGV[7]
 if held or ev ~= tonumber(ARGV[2]) or (both and tv ~= tonumber(ARGV[3])) then
-  local mine = 0
-  if both and ARGV[8] == '1' and not lease then
+  local owner = 0
+  if lease == ARGV[7] then
+    owner = 1
+  elseif lease then
+    owner = 2
+  elseif both and ARGV[8] == '1' then
     redis.call('SET', KEYS[3], ARGV[7], 'PX', 250)
-    mine = 1
-  elseif lease == ARGV[7] then
-    mine = 1
+    owner = 1
   end
-  return {0, ev, e[2] or '', tv, t[2] or '', mine}
+  return {0, ev, e[2] or '', tv, t[2] or '', owner}
 end
 local ttl = tonumber(ARGV[6])
 local function start()
