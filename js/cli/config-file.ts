@@ -61,6 +61,21 @@ export const proxySchema = z.strictObject({
   }).optional(),
 });
 
+export const stateSchema = z.strictObject({
+  dir: z.string().min(1).optional(),
+  keep: z.number().int().min(1).optional(),
+  intervalSeconds: z.number().min(0).optional(),
+  redis: z.strictObject({
+    url: z.string().min(1),
+    prefix: z.string().optional(),
+    failurePolicy: z.enum(["open", "closed"]).optional(),
+    commandTimeoutMs: z.number().int().min(1).optional(),
+    ttlSeconds: z.number().int().min(0).optional(),
+    cacheEntries: z.number().int().min(0).optional(),
+  }).optional(),
+});
+
+export type StateSection = z.output<typeof stateSchema>;
 export type ServerSection = z.output<typeof serverSchema>;
 export type ProxySection = z.output<typeof proxySchema>;
 
@@ -68,6 +83,7 @@ export interface LoadedConfig {
   detector: Config;
   server: ServerSection;
   proxy: ProxySection;
+  state: StateSection;
   source?: string;
 }
 
@@ -139,7 +155,7 @@ function applyEnv(target: Record<string, unknown>, table: typeof ENV_SERVER, env
 export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const source = path ?? env.TOOLWATCH_CONFIG;
   const raw = source ? readFile(source) : {};
-  const { server: rawServer, proxy: rawProxy, ...detectorRaw } = raw;
+  const { server: rawServer, proxy: rawProxy, state: rawState, ...detectorRaw } = raw;
   const det: Record<string, unknown> = { ...detectorRaw };
   applyEnv(det, ENV_DETECTOR, env);
   let detector: Config;
@@ -156,5 +172,9 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   if (Object.keys(tlsRaw).length) srv.tls = tlsRaw;
   const server = section(serverSchema, srv, "server", source ?? "environment");
   const proxy = section(proxySchema, rawProxy, "proxy", source ?? "config");
-  return { detector, server, proxy, source };
+  const st = { ...(camelKeys(rawState ?? {}) as Record<string, unknown>) };
+  if (env.TOOLWATCH_STATE_DIR) st.dir = env.TOOLWATCH_STATE_DIR;
+  if (env.TOOLWATCH_REDIS_URL) st.redis = { ...((st.redis as Record<string, unknown>) ?? {}), url: env.TOOLWATCH_REDIS_URL };
+  const state = section(stateSchema, st, "state", source ?? "environment");
+  return { detector, server, proxy, state, source };
 }

@@ -1,8 +1,8 @@
 // `toolwatch proxy`: toolwatch in front of any MCP server.
-import { createDetector } from "../adapter/node/index.js";
 import { startProxy } from "../proxy/server.js";
 import { createLogger } from "../log.js";
 import { loadConfig } from "./config-file.js";
+import { setupScoring } from "./detector-setup.js";
 import { UsageError, type Flags } from "./flags.js";
 
 export const PROXY_HELP = `toolwatch proxy --upstream <url | command> [options]
@@ -39,14 +39,14 @@ export async function runProxy(flags: Flags): Promise<void> {
     trustedTenantHeader: flags.string("trusted-tenant-header") ?? a.trustedTenantHeader,
     anonymous: flags.bool("anonymous") || a.anonymous === true,
   };
-  const detector = createDetector(cfg.detector, { onError: (err) => logger.error({ err: String(err) }, "detector trapped; restarted") });
+  const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const srv = await startProxy({
-    upstream, headers: p.upstreamHeaders, detector, auth, logger,
+    upstream, headers: p.upstreamHeaders, detector: scoring.detector, store: scoring.store, auth, logger,
     host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
     tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN,
   });
-  process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}\n  point MCP clients at ${srv.url}\n`);
-  const stop = () => void srv.close().finally(() => process.exit(0));
+  process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);
+  const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

@@ -1,9 +1,9 @@
 // `toolwatch serve`: the ContextForge external plugin server.
-import { createDetector } from "../adapter/node/index.js";
 import { ContextForgePlugin } from "../adapter/contextforge/plugin.js";
 import { servePluginHttp, servePluginStdio } from "../adapter/contextforge/serve.js";
 import { createLogger } from "../log.js";
 import { loadConfig } from "./config-file.js";
+import { setupScoring } from "./detector-setup.js";
 import type { Flags } from "./flags.js";
 
 export const SERVE_HELP = `toolwatch serve [options]   ContextForge external plugin server (MCP)
@@ -18,7 +18,9 @@ export const SERVE_HELP = `toolwatch serve [options]   ContextForge external plu
   Credentials and TLS come from the config file or the environment only:
   TOOLWATCH_TOKEN, TOOLWATCH_ADMIN_TOKEN, TOOLWATCH_TLS_CERTFILE, TOOLWATCH_TLS_KEYFILE,
   TOOLWATCH_TLS_CA_BUNDLE, TOOLWATCH_TLS_VERIFY_CLIENT=true
-  Off loopback the server refuses to start without TLS or a token.`;
+  Off loopback the server refuses to start without TLS or a token.
+  State: in memory unless TOOLWATCH_STATE_DIR (snapshots) or TOOLWATCH_REDIS_URL (shared by replicas),
+  or a state: section in the config file.`;
 
 export function gatewayYaml(name: string, url: string): string {
   return [
@@ -37,14 +39,14 @@ export async function runServe(flags: Flags): Promise<void> {
   const cfg = loadConfig(flags.string("config"));
   const s = cfg.server;
   const logger = createLogger(flags.string("log-level") ?? s.logLevel ?? "info");
-  const detector = createDetector(cfg.detector, { onError: (err) => logger.error({ err: String(err) }, "detector trapped; restarted") });
+  const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const plugin = new ContextForgePlugin({
-    detector, logger, name: flags.string("plugin-name") ?? s.pluginName, priority: s.priority, mode: s.mode,
+    detector: scoring.detector, logger, name: flags.string("plugin-name") ?? s.pluginName, priority: s.priority, mode: s.mode,
     maxPayloadBytes: s.maxBodyBytes,
   });
   if (flags.bool("stdio")) {
     const srv = await servePluginStdio(plugin);
-    const stop = () => void srv.close().finally(() => process.exit(0));
+    const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     process.stdin.once("end", stop);
@@ -54,7 +56,7 @@ export async function runServe(flags: Flags): Promise<void> {
   const port = flags.int("port") ?? s.port ?? 8000;
   const srv = await servePluginHttp(plugin, {
     host, port, path: flags.string("path") ?? s.path, token: s.token, adminToken: s.adminToken, tls: s.tls,
-    maxBodyBytes: s.maxBodyBytes, maxSessions: s.maxSessions,
+    maxBodyBytes: s.maxBodyBytes, maxSessions: s.maxSessions, store: scoring.store,
   });
   // Gateways refuse private IP literals by default: print a hostname.
   const gatewayUrl = srv.url.replace("//127.0.0.1:", "//localhost:").replace("//[::1]:", "//localhost:");
@@ -62,14 +64,15 @@ export async function runServe(flags: Flags): Promise<void> {
     `toolwatch plugin "${plugin.name}" listening on ${srv.url}`,
     `  health:  ${srv.url.replace(/\/[^/]*$/, "")}/health`,
     `  metrics: ${srv.url.replace(/\/[^/]*$/, "")}/metrics`,
-    `  config:  ${cfg.source ?? "defaults (in-memory state)"}`,
+    `  config:  ${cfg.source ?? "defaults"}`,
+    `  state:   ${scoring.describe}`,
     "",
     "Add this to the gateway's plugins/config.yaml (and set PLUGINS_ENABLED=true):",
     "",
     gatewayYaml(plugin.name, gatewayUrl),
     "",
   ].join("\n") + "\n");
-  const stop = () => void srv.close().finally(() => process.exit(0));
+  const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

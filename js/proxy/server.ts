@@ -11,7 +11,7 @@ import { BLOCKED_ERROR_CODE, describeBlock } from "../adapter/mcp-sdk/block.js";
 import { toDetectorLike, type DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
 import { Metrics } from "../adapter/contextforge/metrics.js";
 import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
-import { handleAdmin, ADMIN_PREFIX } from "../adapter/contextforge/admin.js";
+import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../adapter/contextforge/admin.js";
 import {
   StartupError, assertSafeListen, createHttpServer, isLoopback, listen, sendJson, sendRpcError, urlOf, type TlsSettings,
 } from "../adapter/contextforge/http-common.js";
@@ -28,6 +28,8 @@ export interface ProxyOptions extends UpstreamOptions {
   path?: string;
   tls?: TlsSettings;
   adminToken?: string;
+  /** Snapshot store for the admin snapshot/revert operations. */
+  store?: SnapshotStore;
   maxBodyBytes?: number;
   maxSessions?: number;
   logger?: Logger;
@@ -106,7 +108,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
       res.end(metrics.render(await d.stats()));
       return;
     }
-    if (p.startsWith(ADMIN_PREFIX)) return handleAdmin({ detector: d, adminToken: o.adminToken, logger: log }, req, res, p.slice(ADMIN_PREFIX.length));
+    if (p.startsWith(ADMIN_PREFIX)) return handleAdmin({ detector: d, store: o.store, adminToken: o.adminToken, logger: log }, req, res, p.slice(ADMIN_PREFIX.length));
     if (p !== path) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `nothing at ${p}; MCP is at ${path}` } });
     let identity: Identity;
     try {

@@ -8,8 +8,18 @@ import { BodyError, hasBearer, readJsonBody, sendJson } from "./http-common.js";
 
 export const ADMIN_PREFIX = "/admin/";
 
+const NO_STORE = "snapshots need a state directory (server.stateDir or TOOLWATCH_STATE_DIR); this server keeps its state in memory only";
+
+/** Saved baselines (a file store bound to the detector): save now, list, go back. */
+export interface SnapshotStore {
+  save(): { seq: number; bytes: number };
+  list(): Array<{ seq: number; bytes: number; mtimeMs: number }>;
+  revert(steps: number): { seq: number; bytes: number };
+}
+
 export interface AdminOptions {
   detector: DetectorLike;
+  store?: SnapshotStore;
   adminToken?: string;
   hookToken?: string;
   logger: Logger;
@@ -63,18 +73,24 @@ export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: Se
         return sendJson(res, 200, { ok: true, learned: true });
       }
       case "POST snapshot": {
-        if (typeof d.snapshot !== "function") return fail(res, 501, "NOT_AVAILABLE", "snapshots are not available in this build (no state store configured)");
-        const r = await (d.snapshot as (x?: unknown) => unknown)(body);
-        return sendJson(res, 200, { ok: true, snapshot: summarise(r) });
+        if (!o.store) return fail(res, 501, "NOT_AVAILABLE", NO_STORE);
+        const snap = o.store.save();
+        o.logger.info({ op: "snapshot", seq: snap.seq, bytes: snap.bytes }, "admin: snapshot saved");
+        return sendJson(res, 200, { ok: true, snapshot: { seq: snap.seq, bytes: snap.bytes } });
       }
+      case "GET snapshots":
+        if (!o.store) return fail(res, 501, "NOT_AVAILABLE", NO_STORE);
+        return sendJson(res, 200, { snapshots: o.store.list().map((x) => ({ seq: x.seq, bytes: x.bytes, time: new Date(x.mtimeMs).toISOString() })) });
       case "POST revert": {
-        const fn = d.revert ?? d.restore;
-        if (typeof fn !== "function") return fail(res, 501, "NOT_AVAILABLE", "revert is not available in this build (no state store configured)");
-        const r = await (fn as (x?: unknown) => unknown).call(d, body);
-        return sendJson(res, 200, { ok: true, reverted: summarise(r) });
+        if (!o.store) return fail(res, 501, "NOT_AVAILABLE", NO_STORE);
+        const steps = body.steps ?? 1;
+        if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 0) return fail(res, 400, "INVALID_REQUEST", "revert: steps must be a non-negative integer (1 = the snapshot before the newest)");
+        const snap = o.store.revert(steps);
+        o.logger.warn({ op: "revert", seq: snap.seq, steps }, "admin: baselines reverted");
+        return sendJson(res, 200, { ok: true, reverted: { seq: snap.seq, bytes: snap.bytes } });
       }
       default:
-        return fail(res, 404, "NOT_FOUND", `no admin operation ${op}; try GET stats, POST allowlist, DELETE allowlist, POST feedback, POST snapshot, POST revert`);
+        return fail(res, 404, "NOT_FOUND", `no admin operation ${op}; try GET stats, POST allowlist, DELETE allowlist, POST feedback, POST snapshot, GET snapshots, POST revert`);
     }
   } catch (err) {
     if (err instanceof BodyError) return fail(res, err.status, "INVALID_REQUEST", err.message);
@@ -84,8 +100,3 @@ export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: Se
   }
 }
 
-// Snapshots may be bytes; answer with their size, not the bytes.
-function summarise(r: unknown): unknown {
-  if (r instanceof Uint8Array) return { bytes: r.byteLength };
-  return r ?? null;
-}

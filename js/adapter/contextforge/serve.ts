@@ -4,7 +4,7 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import type { ContextForgePlugin } from "./plugin.js";
 import { createPluginMcpServer } from "./mcp-server.js";
 import { McpEndpoint } from "./mcp-endpoint.js";
-import { handleAdmin, ADMIN_PREFIX } from "./admin.js";
+import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "./admin.js";
 import { assertSafeListen, createHttpServer, hasBearer, listen, sendJson, sendRpcError, urlOf, type ListenSettings } from "./http-common.js";
 
 export interface HttpServeOptions extends ListenSettings {
@@ -12,6 +12,8 @@ export interface HttpServeOptions extends ListenSettings {
   path?: string;
   maxBodyBytes?: number;
   maxSessions?: number;
+  /** Snapshot store for the admin snapshot/revert operations. */
+  store?: SnapshotStore;
 }
 
 export interface RunningServer {
@@ -46,7 +48,7 @@ export async function servePluginHttp(plugin: ContextForgePlugin, o: HttpServeOp
       return;
     }
     if (p.startsWith(ADMIN_PREFIX)) {
-      return handleAdmin({ detector: plugin.detector, adminToken: o.adminToken, hookToken: o.token, logger: log }, req, res, p.slice(ADMIN_PREFIX.length));
+      return handleAdmin({ detector: plugin.detector, store: o.store, adminToken: o.adminToken, hookToken: o.token, logger: log }, req, res, p.slice(ADMIN_PREFIX.length));
     }
     if (p === path) {
       if (!authorised(req)) {

@@ -13,11 +13,6 @@ export interface DetectorLike {
   allow(entry: AllowEntry): MaybePromise<void>;
   clearAllowlist(): MaybePromise<void>;
   stats(): MaybePromise<Stats>;
-  /** Present when the state layer is: save the current baselines. */
-  snapshot?: (...args: never[]) => unknown;
-  /** Present when the state layer is: go back to an earlier snapshot. */
-  restore?: (...args: never[]) => unknown;
-  revert?: (...args: never[]) => unknown;
 }
 
 /** The shared-state guard's shape (js/guard.ts): async check/after/learn over a local detector. */
@@ -38,7 +33,6 @@ export function toDetectorLike(x: DetectorLike | GuardShape): DetectorLike {
   if (!isGuard(x)) return x;
   const g = x;
   const d = g.detector;
-  const extra = g as unknown as Partial<DetectorLike>;
   return {
     get config() { return d.config; },
     check: (c) => g.check(c),
@@ -47,8 +41,5 @@ export function toDetectorLike(x: DetectorLike | GuardShape): DetectorLike {
     allow: (e) => d.allow(e),
     clearAllowlist: () => d.clearAllowlist(),
     stats: () => d.stats(),
-    ...(extra.snapshot ? { snapshot: extra.snapshot.bind(g) } : d.snapshot ? { snapshot: d.snapshot.bind(d) } : {}),
-    ...(extra.revert ? { revert: extra.revert.bind(g) } : d.revert ? { revert: d.revert.bind(d) } : {}),
-    ...(extra.restore ? { restore: extra.restore.bind(g) } : d.restore ? { restore: d.restore.bind(d) } : {}),
   };
 }
