@@ -155,7 +155,7 @@ export function check(t: f64, tz: i32): i32 {
     const r = notePeer(entity, tenant);
     if (r >= 1) flags |= FLAG_CANDIDATE;
     if (r == 2) flags |= FLAG_PROMOTED;
-    if (noteRecurrence(entity, baseline, tfp)) flags |= FLAG_LEARNED;
+    if (noteRecurrence(entity, baseline, tfp)) { flags |= FLAG_LEARNED; bumpHeader(H_LEARNED); }
   }
   pushRing();
   touch();

@@ -23,7 +23,8 @@ function learnValues(p: usize, lastH: u32): void {
   for (let i = 0; i < valueCount; i++) {
     const kfp = valueKeyFp(i);
     const vfp = valueFp(i);
-    const vi = slotFind(vbase, nv, vfp);
+    // a candidate (warned, never learned) is still new to the key's statistics
+    const vi = slotKnown(vbase, nv, vfp);
     if (vi >= 0) {
       slotLearn(p, vbase, nv, vfp, lastH);
       vkeyRecord(p, kbase, nk, kfp, false, lastH);
