@@ -2,8 +2,8 @@
 // methods whether state is in this process or shared by replicas through Redis:
 //   const guard = await createGuard(config, { state: { redis: { url } } });
 //   const d = await guard.check(call); ... await guard.after(call, { isError }); await guard.close();
-import { createDetector } from "./adapter/node/index.js";
-import type { Detector, CallInput, Decision, DetectorOptions } from "./detector.js";
+import { Detector, type CallInput, type Decision, type DetectorOptions } from "./detector.js";
+import { loadModule } from "./adapter/node/wasm.js";
 import type { ConfigInput } from "./config/schema.js";
 import type { RedisStateOptions } from "./state/redis/guard.js";
 import { stderrLogger, type GuardLogger } from "./state/redis/log.js";
@@ -49,7 +49,7 @@ class LocalGuard implements Guard {
 /** Local mode, or Redis mode when `options.state.redis` is set (ioredis is loaded only then). */
 export async function createGuard(config?: ConfigInput, options: GuardOptions = {}): Promise<Guard> {
   const { state, logger, wasmPath, ...detectorOptions } = options;
-  const detector = createDetector(config, { ...detectorOptions, wasmPath });
+  const detector = new Detector(loadModule(wasmPath), config, detectorOptions);
   if (!state?.redis) return new LocalGuard(detector);
   const { RedisGuard } = await import("./state/redis/guard.js");
   const guard = new RedisGuard(detector, state.redis, logger ?? stderrLogger());

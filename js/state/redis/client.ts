@@ -1,7 +1,7 @@
 // The connection to Redis and the two scripts, with fail-fast settings: a gateway must not hang a tool
 // call waiting for a Redis that is down, so nothing queues while disconnected and every command has a
 // timeout. Reconnection keeps going in the background.
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { LOAD, COMMIT } from "./lua.js";
 import type { RecordKeys } from "./keys.js";
 
@@ -49,9 +49,15 @@ export class RedisState {
   readonly client: ScriptClient;
   private readonly listeners = new Set<(up: boolean, err?: Error) => void>();
 
-  constructor(opts: RedisConnectionOptions) {
+  /** ioredis is imported here, on first use, so local-mode users never load it. */
+  static async create(opts: RedisConnectionOptions): Promise<RedisState> {
+    const { Redis } = await import("ioredis");
+    return new RedisState(Redis, opts);
+  }
+
+  private constructor(RedisClass: typeof Redis, opts: RedisConnectionOptions) {
     const base = opts.reconnectMs ?? 250;
-    this.client = new Redis(opts.url, {
+    this.client = new RedisClass(opts.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,

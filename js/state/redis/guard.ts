@@ -9,7 +9,7 @@ import { SIGNALS, type SignalName } from "../../core/abi.js";
 import { resolveIdentity, type Identity } from "../../identity.js";
 import { ToolwatchError } from "../../core/errors.js";
 import type { Guard, AfterCall } from "../../guard.js";
-import { RedisState, StateUnavailableError, type CallState, type Versioned } from "./client.js";
+import { RedisState, StateUnavailableError, type CallState, type Versioned, type RedisConnectionOptions } from "./client.js";
 import { recordKeys, type RecordKeys } from "./keys.js";
 import { RecordPort } from "./records.js";
 import { RecordCache } from "./cache.js";
@@ -76,7 +76,7 @@ export class RedisGuard implements Guard {
   readonly mode = "redis" as const;
   readonly detector: Detector;
   readonly stats: RedisGuardStats = { calls: 0, conflicts: 0, policyDecisions: 0, roundTrips: 0 };
-  private readonly store: RedisState;
+  private store!: RedisState;
   private readonly port: RecordPort;
   private readonly cache: RecordCache;
   private readonly log: GuardLogger;
@@ -109,18 +109,22 @@ export class RedisGuard implements Guard {
     this.maxAttempts = int(opts.maxAttempts, "maxAttempts", 1) ?? 64;
     this.ttl = int(opts.ttlSeconds, "ttlSeconds", 0) ?? 0;
     this.cache = new RecordCache(int(opts.cacheEntries, "cacheEntries", 0) ?? 10000);
-    this.store = new RedisState({ url: opts.url, commandTimeoutMs: int(opts.commandTimeoutMs, "commandTimeoutMs", 1) });
+    this.connection = { url: opts.url, commandTimeoutMs: int(opts.commandTimeoutMs, "commandTimeoutMs", 1) };
     this.port = new RecordPort(detector);
   }
 
+  private readonly connection: RedisConnectionOptions;
+
+  /** Connects (or, if Redis is not there, logs the outage and keeps trying in the background). */
   async start(): Promise<void> {
+    this.store = await RedisState.create(this.connection);
     if (!(await this.store.connect())) {
       this.down(new StateUnavailableError(`cannot connect to ${this.url}`));
     }
   }
 
   async close(): Promise<void> {
-    await this.store.close();
+    await this.store?.close();
   }
 
   private identity(call: { identity?: Partial<Identity>; principal?: string; tenant?: string }): Identity {
