@@ -6,6 +6,7 @@ const encoder = new TextEncoder();
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_ELEMENTS = 16; // scalar elements of one array argument passed to the core
+const KEY = "\u0000key"; // putString's `what` for argument keys: the message names the key only on error
 
 export class Encoder {
   private readonly core: CoreExports;
@@ -57,12 +58,13 @@ export class Encoder {
     // Names must be well-formed: a lone surrogate would be written as U+FFFD and two different names
     // would become one. Values (truncate) keep the JSON-encoder behaviour: U+FFFD.
     if (!truncate && LONE_SURROGATE.test(s)) {
-      throw new ToolwatchError("INVALID_STRING", `${what} contains a lone UTF-16 surrogate (not valid Unicode)`);
+      throw new ToolwatchError("INVALID_STRING", `${what === KEY ? `argument key "${s.slice(0, 40)}"` : what} contains a lone UTF-16 surrogate (not valid Unicode)`);
     }
     const r = encoder.encodeInto(s, this.bytes.subarray(at, at + room));
     if (r.read! < s.length && !truncate) {
       if (room < max) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
-      throw new ToolwatchError("TOO_LONG", `${what} is longer than ${max} bytes of UTF-8`);
+      const name = what === KEY ? `argument key "${s.slice(0, 40)}"` : what;
+      throw new ToolwatchError("TOO_LONG", `${name} is longer than ${max} bytes of UTF-8`);
     }
     return r.written!;
   }
@@ -92,28 +94,11 @@ export class Encoder {
    * Returns the list of keys in entry order, for naming the argument a reason points at.
    */
   call(tenant: string, principal: string, tool: string, args: Record<string, unknown>, keys: string[]): void {
-    let at = this.identity(tenant, principal, tool);
+    this.at = this.identity(tenant, principal, tool);
     const v = this.view;
-    let count = 0;
+    this.count = 0;
     keys.length = 0;
-    const entry = (type: number, key: string): number => {
-      if (count >= this.limits.args) {
-        throw new ToolwatchError("ARGS_TOO_LARGE", `arguments have more than ${this.limits.args} entries (keys plus array elements)`);
-      }
-      if (at + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
-      const kl = this.putString(at + 8, key, this.limits.key, `argument key "${key.slice(0, 40)}"`, false);
-      v.setUint8(at, type);
-      v.setUint8(at + 1, 0);
-      v.setUint16(at + 2, kl, true);
-      v.setUint32(at + 4, 0, true);
-      keys.push(key);
-      count++;
-      return at + 8 + kl; // where the value goes
-    };
-    const finish = (valueAt: number, len: number): void => {
-      v.setUint32(at + 4, len, true);
-      at = valueAt + len;
-    };
+    this.keys = keys;
     for (const key in args) {
       if (!Object.prototype.hasOwnProperty.call(args, key)) continue;
       let value = args[key];
@@ -121,44 +106,75 @@ export class Encoder {
       if (t === "undefined" || t === "function" || t === "symbol") continue;
       if (t === "bigint") { value = Number(value); t = "number"; }
       if (value === null) {
-        finish(entry(ARG_TYPE.null, key), 0);
+        this.finish(this.entry(ARG_TYPE.null, key), 0);
       } else if (t === "boolean") {
-        const va = entry(ARG_TYPE.bool, key);
+        const va = this.entry(ARG_TYPE.bool, key);
         if (va + 1 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
         v.setUint8(va, value ? 1 : 0);
-        finish(va, 1);
+        this.finish(va, 1);
       } else if (t === "number") {
-        const va = entry(ARG_TYPE.number, key);
+        const va = this.entry(ARG_TYPE.number, key);
         if (va + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
         v.setFloat64(va, value as number, true);
-        finish(va, 8);
+        this.finish(va, 8);
       } else if (t === "string") {
-        const va = entry(ARG_TYPE.string, key);
-        finish(va, this.putString(va, value as string, this.limits.value, "value", true));
+        const va = this.entry(ARG_TYPE.string, key);
+        this.finish(va, this.putString(va, value as string, this.limits.value, "value", true));
       } else if (Array.isArray(value)) {
-        finish(entry(ARG_TYPE.array, key), 0);
+        this.finish(this.entry(ARG_TYPE.array, key), 0);
         // Only the first MAX_ELEMENTS elements are looked at: a huge or sparse array costs nothing.
         let n = 0;
         const upto = Math.min(value.length, MAX_ELEMENTS);
         for (let i = 0; i < upto; i++) {
           const el: unknown = value[i];
           if (typeof el === "string") {
-            const va = entry(ARG_TYPE.elemString, key);
-            finish(va, this.putString(va, el, this.limits.value, "value", true));
+            const va = this.entry(ARG_TYPE.elemString, key);
+            this.finish(va, this.putString(va, el, this.limits.value, "value", true));
             n++;
           } else if (typeof el === "number") {
-            const va = entry(ARG_TYPE.elemNumber, key);
+            const va = this.entry(ARG_TYPE.elemNumber, key);
             if (va + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
             v.setFloat64(va, el, true);
-            finish(va, 8);
+            this.finish(va, 8);
             n++;
           }
         }
       } else {
-        finish(entry(ARG_TYPE.object, key), 0);
+        this.finish(this.entry(ARG_TYPE.object, key), 0);
       }
     }
-    v.setUint32(12, count, true);
+    v.setUint32(12, this.count, true);
+    this.keys = null;
+  }
+
+  // Cursor of the record being written by call(): instance fields rather than closures, so that
+  // encoding a call allocates nothing.
+  private at = 0;
+  private count = 0;
+  private keys: string[] | null = null;
+
+  /** Starts an argument entry at the cursor; returns where its value goes. */
+  private entry(type: number, key: string): number {
+    const at = this.at;
+    if (this.count >= this.limits.args) {
+      throw new ToolwatchError("ARGS_TOO_LARGE", `arguments have more than ${this.limits.args} entries (keys plus array elements)`);
+    }
+    if (at + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+    const kl = this.putString(at + 8, key, this.limits.key, KEY, false);
+    const v = this.view;
+    v.setUint8(at, type);
+    v.setUint8(at + 1, 0);
+    v.setUint16(at + 2, kl, true);
+    v.setUint32(at + 4, 0, true);
+    this.keys!.push(key);
+    this.count++;
+    return at + 8 + kl;
+  }
+
+  /** Closes the entry at the cursor with its value length and moves the cursor past it. */
+  private finish(valueAt: number, len: number): void {
+    this.view.setUint32(this.at + 4, len, true);
+    this.at = valueAt + len;
   }
 
   /** Writes the config block: one f64 per slot, NaN = the core's default. */
