@@ -2,13 +2,12 @@
 // toolwatch to every tools/call. Also serves /health, /metrics and the admin routes.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Decision } from "../detector.js";
-import { ToolwatchError } from "../core/errors.js";
 import { decisionMetadata } from "../metadata.js";
 import type { Identity } from "../identity.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "../adapter/mcp-sdk/block.js";
-import { toDetectorLike, type DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
+import { isToolwatchError, toDetectorLike, type DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
 import { Metrics } from "../adapter/contextforge/metrics.js";
 import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../adapter/contextforge/admin.js";
@@ -61,7 +60,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
       try {
         decision = await d.check({ tool, args, identity, time: clock() });
       } catch (err) {
-        if (err instanceof ToolwatchError) {
+        if (isToolwatchError(err)) {
           metrics.error(err.code);
           return { code: BLOCKED_ERROR_CODE, message: `toolwatch refused "${tool}": ${err.message}`, data: { toolwatch: { action: "block", code: err.code } } };
         }

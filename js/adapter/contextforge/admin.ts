@@ -1,8 +1,7 @@
 // Operator feedback and maintenance over HTTP, behind the admin credential only:
 // allowlist, "this call was fine" (learn), stats, snapshot, revert.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ToolwatchError } from "../../core/errors.js";
-import type { DetectorLike } from "../mcp-sdk/detector-like.js";
+import { isToolwatchError, type DetectorLike } from "../mcp-sdk/detector-like.js";
 import type { Logger } from "../../log.js";
 import { BodyError, hasBearer, readJsonBody, sendJson } from "./http-common.js";
 
@@ -94,7 +93,7 @@ export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: Se
     }
   } catch (err) {
     if (err instanceof BodyError) return fail(res, err.status, "INVALID_REQUEST", err.message);
-    if (err instanceof ToolwatchError) return fail(res, 400, err.code, err.message);
+    if (isToolwatchError(err)) return fail(res, 400, err.code, err.message);
     o.logger.error({ err: (err as Error).message, op }, "admin operation failed");
     return fail(res, 500, "INTERNAL_ERROR", `admin ${op} failed: ${(err as Error).message}`);
   }

@@ -1,13 +1,12 @@
 // The ContextForge external plugin itself, transport-free: plugin config answers and invoke_hook.
 // Translates the gateway's payload/context into a detector call and the decision back; no scoring here.
 import type { Decision } from "../../detector.js";
-import { ToolwatchError } from "../../core/errors.js";
 import { fromContextForge } from "../../identity.js";
 import { decisionMetadata, METADATA_KEY } from "../../metadata.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { describeBlock, BLOCKED_ERROR_CODE } from "../mcp-sdk/block.js";
-import type { DetectorLike } from "../mcp-sdk/detector-like.js";
+import { isToolwatchError, type DetectorLike } from "../mcp-sdk/detector-like.js";
 import { Metrics } from "./metrics.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult } from "./envelope.js";
 
@@ -78,7 +77,7 @@ export class ContextForgePlugin {
       return await this.dispatch(args);
     } catch (err) {
       const e = err instanceof HookError ? err
-        : err instanceof ToolwatchError ? new HookError(err.code, err.message)
+        : isToolwatchError(err) ? new HookError(err.code, err.message)
         : new HookError("INTERNAL_ERROR", `toolwatch failed: ${err instanceof Error ? err.message : String(err)}`);
       this.metrics.error(e.code);
       this.logger.warn({ code: e.code, err: e.message }, "invoke_hook refused");
@@ -133,7 +132,7 @@ export class ContextForgePlugin {
     try {
       d = await this.detector.check({ tool, args: args as Record<string, unknown>, identity, time });
     } catch (err) {
-      if (err instanceof ToolwatchError && err.code === "ANONYMOUS_REFUSED") return this.refuseAnonymous(tool, context);
+      if (isToolwatchError(err) && err.code === "ANONYMOUS_REFUSED") return this.refuseAnonymous(tool, context);
       throw err;
     }
     this.metrics.decision(d, (performance.now() - t0) / 1000);
@@ -198,7 +197,7 @@ export class ContextForgePlugin {
       ({ tracked } = await this.detector.after({ tool, identity, time: this.clock() }, { isError }));
     } catch (err) {
       // A refused anonymous call never reached the tool; nothing to record.
-      if (!(err instanceof ToolwatchError && err.code === "ANONYMOUS_REFUSED")) throw err;
+      if (!(isToolwatchError(err) && err.code === "ANONYMOUS_REFUSED")) throw err;
     }
     const pre = obj(context.state[METADATA_KEY]) ?? {};
     const metadata = { [METADATA_KEY]: { tool, action: pre.action, risk_score: pre.risk_score, reasons: pre.reasons, outcome: isError ? "error" : "ok", tracked } };

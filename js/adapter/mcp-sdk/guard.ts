@@ -8,7 +8,7 @@ import { decisionMetadata } from "../../metadata.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "./block.js";
-import { toDetectorLike, type DetectorLike } from "./detector-like.js";
+import { isToolwatchError, toDetectorLike, type DetectorLike } from "./detector-like.js";
 
 type RawHandler = (request: { method: string; params?: Record<string, unknown> }, extra: unknown) => Promise<unknown>;
 
@@ -79,7 +79,7 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
       try {
         decision = await d.check({ tool, args: args as Record<string, unknown>, identity, time: clock() });
       } catch (err) {
-        if (err instanceof ToolwatchError) {
+        if (isToolwatchError(err)) {
           log.warn({ tool, code: err.code }, "tool call refused");
           throw new McpError(BLOCKED_ERROR_CODE, `toolwatch refused "${tool}": ${err.message}`, { toolwatch: { action: "block", code: err.code } });
         }
