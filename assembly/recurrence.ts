@@ -30,16 +30,26 @@ function recur(base: usize, n: i32, fp: u32, h: u32): u32 {
     }
     return k;
   }
-  // room: an empty slot, else the least recently warned candidate; learned slots are never displaced
+  // room: an empty slot, else the least recently warned candidate, else the least recently used entry
+  // learned exactly once (free text stored before its key proved free-form): never an entry seen twice,
+  // so a flood of warned calls cannot erase a habit, but a full set of one-off values cannot lock out
+  // a real new one either
   let victim: i32 = -1;
   let vLast: u32 = 0xFFFFFFFF;
+  let once: i32 = -1;
+  let oLast: u32 = 0xFFFFFFFF;
   for (let j = 0; j < n; j++) {
     const p = slotPtr(base, j);
     if (load<u32>(p) == 0) { victim = j; break; }
-    if ((<u32>load<u16>(p + 4) & CANDIDATE) == 0) continue;
+    const c = <u32>load<u16>(p + 4);
     const last = <u32>load<u16>(p + 6);
+    if ((c & CANDIDATE) == 0) {
+      if (c == 1 && last < oLast) { once = j; oLast = last; }
+      continue;
+    }
     if (last < vLast) { victim = j; vLast = last; }
   }
+  if (victim < 0) victim = once;
   if (victim < 0) return 0;
   const p = slotPtr(base, victim);
   store<u32>(p, fp);
