@@ -124,12 +124,19 @@ let recFill: i32 = 0; // bytes of the current record in RECBUF
 let recIndex: i32 = 0;
 let merged: i32 = 0;
 
+let beganLayout: u64 = 0;
+let beganCapacity: i32 = 0;
+
 export function restoreBegin(total: f64, m: i32): i32 {
+  if (phase == 2 && mode == 0) clearState(); // an abandoned replace commit is never left half-written
+  phase = 0;
   if (m != 0 && m != 1) return ERR_SNAP_SEQUENCE;
   if (!(total >= 0 && total <= 9007199254740991.0) || total != Math.floor(total)) return ERR_SNAP_TRUNCATED;
   phase = 1;
   mode = m;
   inTotal = total;
+  beganLayout = layoutHash();
+  beganCapacity = capacity;
   startPass();
   return 0;
 }
@@ -221,8 +228,12 @@ function feedBody(ptr: usize, bodyOff: f64, n: i32): void {
 }
 
 // The host wrote file bytes [off, off + len) into XFER. Chunks come in order, XFER_SIZE each but the last.
+// The arena must be the one the restore began with (init() in between would change it).
+function sameArena(): bool { return layoutHash() == beganLayout && capacity == beganCapacity; }
+
 export function restoreChunk(off: f64, len: i32): i32 {
   if (phase == 0) return ERR_SNAP_SEQUENCE;
+  if (!sameArena()) return fail(ERR_SNAP_SEQUENCE);
   if (off != expect || len <= 0 || len > XFER_SIZE || off + <f64>len > inTotal) return fail(ERR_SNAP_SEQUENCE);
   if (len != XFER_SIZE && off + <f64>len != inTotal) return fail(ERR_SNAP_SEQUENCE);
   if (off == 0) {
@@ -257,6 +268,7 @@ function addHeader(off: i32): void {
 // number of records restored or merged.
 export function restoreEnd(): i32 {
   if (phase == 0) return ERR_SNAP_SEQUENCE;
+  if (!sameArena()) return fail(ERR_SNAP_SEQUENCE);
   if (expect < <f64>SNAP_HDR) return fail(expect == 0 && inTotal > 0 ? ERR_SNAP_SEQUENCE : ERR_SNAP_TRUNCATED);
   if (expect != inTotal) return fail(ERR_SNAP_SEQUENCE);
   const ok = combine(sum, reinterpret<u64>(inTotal)) == load<u64>(STAGE_SUM);

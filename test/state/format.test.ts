@@ -133,4 +133,35 @@ describe("snapshot format", () => {
       { numRuns: 150 },
     );
   });
+
+  it("the raw restore protocol refuses chunks out of order and never leaves a half-written state", () => {
+    const src = populated(100).snapshot();
+    expect(src.length).toBeGreaterThan(3 * 65536);
+    const d = populated(7);
+    const core = d.raw as unknown as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
+    const xp = core.xfer_ptr!(), xs = core.xfer_size!();
+    const put = (off: number) => {
+      const n = Math.min(xs, src.length - off);
+      new Uint8Array(core.memory.buffer, xp, n).set(src.subarray(off, off + n));
+      return n;
+    };
+    const before = d.stateHash();
+    expect(core.restore_chunk!(0, 10)).toBe(-36); // no restore begun
+    expect(core.restore_begin!(src.length, 0)).toBe(0);
+    expect(core.restore_chunk!(xs, put(xs))).toBe(-36); // skipped the first chunk
+    expect(core.restore_begin!(src.length, 0)).toBe(0);
+    expect(core.restore_chunk!(0, 100)).toBe(-36); // short chunk that is not the last
+    expect(core.restore_begin!(src.length, 7)).toBe(-36); // unknown mode
+    expect(core.snapshot_read!(1e9, 10)).toBe(-36);
+    expect(d.stateHash()).toBe(before);
+    // a replace commit abandoned half-way, then a new restore that is refused: the state is empty, not mixed
+    expect(core.restore_begin!(src.length, 0)).toBe(0);
+    for (let off = 0; off < src.length; off += xs) expect(core.restore_chunk!(off, put(off))).toBe(0);
+    expect(core.restore_end!()).toBe(0);
+    expect(core.restore_chunk!(0, put(0))).toBe(0); // commit pass, first chunk only
+    expect(core.restore_begin!(5, 0)).toBe(0);
+    expect(core.restore_end!()).toBeLessThan(0);
+    expect(d.stats().entities).toBe(0);
+    expect(d.stats().checks).toBe(0);
+  });
 });
