@@ -106,12 +106,61 @@ describe("file store", () => {
     expect(() => new FileStore({ dir: tempDir(), prefix: "../x" })).toThrow(/prefix/);
   });
 
-  describe("crash safety", () => {
+  it("saves periodically once started", async () => {
+    const dir = tempDir();
+    const d = createDetector();
+    const store = new FileStore({ dir, intervalMs: 20, saveOnShutdown: false });
+    store.start(d);
+    feed(d, 50, T0);
+    const h = d.stateHash();
+    while (!store.list().some((s) => { const x = createDetector(); store.restoreFile(x, s); return x.stateHash() === h; })) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    store.stop();
+    rmSync(dir, { recursive: true });
+  });
+
+  describe("child processes", () => {
     let saver = "";
+    let shutdown = "";
     beforeAll(async () => {
       const out = tempDir();
       saver = join(out, "saver.mjs");
+      shutdown = join(out, "shutdown.mjs");
       await build({ entryPoints: ["test/state/fixtures/saver.ts"], bundle: true, platform: "node", format: "esm", outfile: saver, logLevel: "error" });
+      await build({ entryPoints: ["test/state/fixtures/shutdown.ts"], bundle: true, platform: "node", format: "esm", outfile: shutdown, logLevel: "error" });
+    });
+
+    it("saves on exit and on SIGTERM, restores at the next start, and still dies of the signal", async () => {
+      const dir = tempDir();
+      const run = (how: "exit" | "wait") => new Promise<{ hash: string; restored: number; code: number | null; signal: string | null }>((res, rej) => {
+        const child = spawn(process.execPath, [shutdown, dir, how], { env: { ...process.env, TOOLWATCH_WASM: WASM }, stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stderr.on("data", (c) => (err += c));
+        child.stdout.on("data", (c) => {
+          out += c;
+          if (how === "wait" && out.includes("\n")) child.kill("SIGTERM");
+        });
+        child.on("error", rej);
+        child.on("exit", (code, signal) => {
+          const [, hash, , restored] = out.trim().split(" ");
+          if (!hash) rej(new Error(`no output: ${err}`));
+          else res({ hash, restored: Number(restored), code, signal });
+        });
+      });
+      const first = await run("exit");
+      expect(first.code).toBe(0);
+      expect(new FileStore({ dir }).list().length).toBe(1);
+      const second = await run("wait");
+      expect(second.restored).toBe(1);
+      expect(second.signal).toBe("SIGTERM");
+      const store = new FileStore({ dir });
+      expect(store.list().map((s) => s.seq)).toEqual([2, 1]);
+      const check = (seq: number) => { const d = createDetector(); store.restoreFile(d, store.list().find((s) => s.seq === seq)!); return d.stateHash(); };
+      expect(check(1)).toBe(first.hash);
+      expect(check(2)).toBe(second.hash);
+      rmSync(dir, { recursive: true });
     });
 
     it("a writer SIGKILLed at random moments always leaves a valid snapshot, old or new, never a broken one", async () => {
