@@ -10,10 +10,12 @@ import { ToolwatchError } from "../core/errors.js";
 import { LOG_LEVELS } from "../log.js";
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+// Keys of these maps are data (header names), not settings: left as written.
+const VERBATIM = new Set(["upstreamHeaders"]);
 function camelKeys(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(camelKeys);
   if (typeof v !== "object" || v === null) return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), camelKeys(x)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), VERBATIM.has(camel(k)) ? x : camelKeys(x)]));
 }
 
 const tls = z.strictObject({

