@@ -4,6 +4,9 @@
 //   const d = await guard.check(call); ... await guard.after(call, { isError }); await guard.close();
 import { Detector, type CallInput, type Decision, type DetectorOptions } from "./detector.js";
 import { loadModule } from "./adapter/node/wasm.js";
+import { parseConfig } from "./config/parse.js";
+
+const SCRATCH_BYTES = 1 << 20;
 import type { ConfigInput } from "./config/schema.js";
 import type { RedisStateOptions } from "./state/redis/guard.js";
 import { stderrLogger, type GuardLogger } from "./state/redis/log.js";
@@ -49,10 +52,15 @@ class LocalGuard implements Guard {
 /** Local mode, or Redis mode when `options.state.redis` is set (ioredis is loaded only then). */
 export async function createGuard(config?: ConfigInput, options: GuardOptions = {}): Promise<Guard> {
   const { state, logger, wasmPath, ...detectorOptions } = options;
-  const detector = new Detector(loadModule(wasmPath), config, detectorOptions);
-  if (!state?.redis) return new LocalGuard(detector);
+  const module = loadModule(wasmPath);
+  if (!state?.redis) return new LocalGuard(new Detector(module, config, detectorOptions));
+  // In Redis mode the detector is scratch space holding one call's two records at a time: a small
+  // arena is enough (the budget is not part of the record layout, so records stay compatible).
+  const scratch = { ...parseConfig(config), budgetBytes: SCRATCH_BYTES, maxEntities: 0 };
+  const detector = new Detector(module, scratch, detectorOptions);
+  const delta = state.redis.tenantSync === "batched" ? new Detector(module, scratch, detectorOptions) : undefined;
   const { RedisGuard } = await import("./state/redis/guard.js");
-  const guard = new RedisGuard(detector, state.redis, logger ?? stderrLogger());
+  const guard = new RedisGuard(detector, state.redis, logger ?? stderrLogger(), delta);
   await guard.start();
   return guard;
 }

@@ -30,7 +30,7 @@ export interface WorkerJob {
 }
 
 export interface WorkerRow {
-  i: number; tenant: string; tv: number | null; attempts: number; action: string; risk: number;
+  i: number; tenant: string; principal: string; tv: number | null; ev: number | null; attempts: number; action: string; risk: number;
   reasons: [string, number][]; learned: boolean; windowCount: number; baseline: string; error: string | null;
 }
 

@@ -15,7 +15,7 @@ async function lane(): Promise<void> {
     const { i, call } = job.calls[next++];
     const d = (await guard.check(call)) as RedisDecision;
     results.push({
-      i, tenant: call.tenant, tv: d.state?.tenantVersion ?? null, attempts: d.state?.attempts ?? 0, action: d.action,
+      i, tenant: call.tenant, principal: call.principal, tv: d.state?.tenantVersion ?? null, ev: d.state?.entityVersion ?? null, attempts: d.state?.attempts ?? 0, action: d.action,
       risk: d.risk, reasons: d.reasons.map((x) => [x.code, x.score]), learned: d.learned, windowCount: d.windowCount,
       baseline: d.learning.baseline, error: d.error?.code ?? null,
     });

@@ -108,12 +108,13 @@ export class RedisState {
   }
 
   /**
-   * Writes the records if neither changed since `expected` was read (entityOnly: the tenant is not
+   * Writes the records if neither changed since `expected` was read (`only`: the other record is not
    * compared or written) and no other writer holds the tenant's lease. An empty array = bytes
    * unchanged. One round trip; a refusal returns the current state.
    */
-  async commit(k: RecordKeys, expected: CallState, entity: Uint8Array, tenant: Uint8Array, w: { ttlSeconds: number; writer: string; claim: boolean; entityOnly: boolean }): Promise<CommitResult> {
-    const r = await this.run("write", () => this.client.twCommitBuffer(k.entity, k.tenant, k.lease, w.entityOnly ? "a" : "c",
+  async commit(k: RecordKeys, expected: CallState, entity: Uint8Array, tenant: Uint8Array, w: { ttlSeconds: number; writer: string; claim: boolean; only?: "entity" | "tenant" }): Promise<CommitResult> {
+    const mode = w.only === "entity" ? "a" : w.only === "tenant" ? "t" : "c";
+    const r = await this.run("write", () => this.client.twCommitBuffer(k.entity, k.tenant, k.lease, mode,
       String(expected.entity.version), String(expected.tenant.version), Buffer.from(entity.buffer, entity.byteOffset, entity.length),
       Buffer.from(tenant.buffer, tenant.byteOffset, tenant.length), String(w.ttlSeconds), w.writer, w.claim ? "1" : "0"));
     if (num(r[0]!) === 1) return { ok: true, entityVersion: num(r[1]!), tenantVersion: num(r[2]!) };

@@ -13,6 +13,7 @@ import { RedisState, StateUnavailableError, type CallState, type Versioned, type
 import { recordKeys, type RecordKeys } from "./keys.js";
 import { RecordPort } from "./records.js";
 import { RecordCache } from "./cache.js";
+import { TenantBatch } from "./tenant-batch.js";
 import type { GuardLogger } from "./log.js";
 
 export interface RedisStateOptions {
@@ -30,6 +31,14 @@ export interface RedisStateOptions {
   ttlSeconds?: number;
   /** Records remembered here with their version, so an uncontended call needs one round trip (default 10000; 0 = read first every call). */
   cacheEntries?: number;
+  /**
+   * strict (default): every call writes its tenant's record too, so decisions are exactly one process's.
+   * batched: calls write only the principal's record; what they teach the tenant is merged into Redis
+   * every tenantFlushMs. For tenants too busy for one write per call (docs/STATE.md "Batched tenants").
+   */
+  tenantSync?: "strict" | "batched";
+  /** batched: how often each replica merges its tenant deltas into Redis, ms (default 1000). */
+  tenantFlushMs?: number;
 }
 
 /** What the shared state did for this decision. */
@@ -89,7 +98,7 @@ export class RedisGuard implements Guard {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly writer = randomUUID();
 
-  constructor(detector: Detector, opts: RedisStateOptions, log: GuardLogger) {
+  constructor(detector: Detector, opts: RedisStateOptions, log: GuardLogger, delta?: Detector) {
     if (typeof opts?.url !== "string" || !/^rediss?:\/\//.test(opts.url)) {
       throw new ToolwatchError("INVALID_CONFIG", "state.redis.url must be a redis:// or rediss:// URL");
     }
@@ -111,7 +120,19 @@ export class RedisGuard implements Guard {
     this.cache = new RecordCache(int(opts.cacheEntries, "cacheEntries", 0) ?? 10000);
     this.connection = { url: opts.url, commandTimeoutMs: int(opts.commandTimeoutMs, "commandTimeoutMs", 1) };
     this.port = new RecordPort(detector);
+    if (opts.tenantSync !== undefined && opts.tenantSync !== "strict" && opts.tenantSync !== "batched") {
+      throw new ToolwatchError("INVALID_CONFIG", 'state.redis.tenantSync must be "strict" or "batched"');
+    }
+    const flushMs = int(opts.tenantFlushMs, "tenantFlushMs", 1) ?? 1000;
+    if (opts.tenantSync === "batched") {
+      if (!delta) throw new ToolwatchError("INVALID_CONFIG", "batched tenants need a second scratch detector");
+      this.batch = new TenantBatch(delta, () => this.store, this.prefix, flushMs, this.ttl, this.writer,
+        (tk, v) => this.cache.set(tk, v));
+    }
   }
+
+  private readonly batch: TenantBatch | null = null;
+  private flushTimer: ReturnType<typeof setInterval> | null = null;
 
   private readonly connection: RedisConnectionOptions;
 
@@ -121,9 +142,26 @@ export class RedisGuard implements Guard {
     if (!(await this.store.connect())) {
       this.down(new StateUnavailableError(`cannot connect to ${this.url}`));
     }
+    if (this.batch) {
+      this.flushTimer = setInterval(() => void this.flushTenants(), this.batch.flushMs);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** batched: merges this replica's tenant deltas into Redis now (also runs on a timer and at close). */
+  async flushTenants(): Promise<void> {
+    if (!this.batch) return;
+    try {
+      await this.batch.flush();
+      this.up();
+    } catch (err) {
+      this.down(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   async close(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flushTenants();
     await this.store?.close();
   }
 
@@ -175,7 +213,8 @@ export class RedisGuard implements Guard {
   private async begin(keys: RecordKeys): Promise<CallState> {
     const e = this.cache.get(keys.entity);
     const t = this.cache.get(keys.tenant);
-    if (e && t) return { entity: e, tenant: t };
+    // batched: the tenant as fetched may be at most one flush interval old
+    if (e && t && (!this.batch || this.batch.fresh(keys.tenant))) return { entity: e, tenant: t };
     this.stats.roundTrips++;
     const s = await this.store.load(keys);
     this.remember(keys, s);
@@ -185,10 +224,16 @@ export class RedisGuard implements Guard {
   private remember(keys: RecordKeys, s: CallState): void {
     this.cache.set(keys.entity, s.entity);
     this.cache.set(keys.tenant, s.tenant);
+    this.batch?.noteFetched(keys.tenant);
   }
 
-  private importState(id: Identity, s: CallState): void {
+  private importState(id: Identity, keys: RecordKeys, s: CallState): void {
     this.port.import(id, "tenant", s.tenant.bytes);
+    const mine = this.batch?.pendingFor(keys.tenant);
+    if (mine) {
+      if (s.tenant.bytes.length === 0) this.port.import(id, "tenant", mine);
+      else this.port.merge(id, "tenant", mine);
+    }
     this.port.import(id, "entity", s.entity.bytes);
   }
 
@@ -216,11 +261,10 @@ export class RedisGuard implements Guard {
     // unchanged bytes are not resent: the script then only moves the version
     const eb = from.entity.bytes.length > 0 && sameBytes(rec.entity, from.entity.bytes) ? EMPTY : rec.entity;
     const tb = entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
-    const r = await this.store.commit(keys, from, eb, tb, { ttlSeconds: this.ttl, writer: this.writer, claim: attempt >= CLAIM_AFTER, entityOnly });
+    const r = await this.store.commit(keys, from, eb, tb, { ttlSeconds: this.ttl, writer: this.writer, claim: attempt >= CLAIM_AFTER, only: entityOnly ? "entity" : undefined });
     if (r.ok) {
-      const ev: Versioned = { version: r.entityVersion, bytes: rec.entity };
-      const tv: Versioned = entityOnly ? from.tenant : { version: r.tenantVersion, bytes: rec.tenant };
-      this.remember(keys, { entity: ev, tenant: tv });
+      this.cache.set(keys.entity, { version: r.entityVersion, bytes: rec.entity });
+      if (!entityOnly) this.cache.set(keys.tenant, { version: r.tenantVersion, bytes: rec.tenant });
     } else {
       this.stats.conflicts++;
       this.remember(keys, r.fresh);
@@ -257,13 +301,14 @@ export class RedisGuard implements Guard {
 
   /** Runs `step` on the call's shared state until its write lands (or the policy decides). */
   private async transact<T>(call: CallInput | AfterCall, id: Identity, entityOnly: boolean,
-    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo } | { failed: RedisDecision }> {
+    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
     const keys = recordKeys(this.prefix, id);
-    return this.serial(keys.tenant, () => this.attempts(call, id, keys, entityOnly, step));
+    // batched: only the principal's record is written per call, so only its calls need to queue
+    return this.serial(this.batch ? keys.entity : keys.tenant, () => this.attempts(call, id, keys, entityOnly || this.batch !== null, step));
   }
 
   private async attempts<T>(call: CallInput | AfterCall, id: Identity, keys: RecordKeys, entityOnly: boolean,
-    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo } | { failed: RedisDecision }> {
+    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
     let s: CallState;
     try {
       s = await this.begin(keys);
@@ -275,7 +320,7 @@ export class RedisGuard implements Guard {
       let skip: boolean | undefined;
       let rec: { entity: Uint8Array; tenant: Uint8Array };
       try {
-        this.importState(id, s);
+        this.importState(id, keys, s);
         ({ value, skip } = step(s));
         rec = this.takeRecords(id);
       } catch (err) {
@@ -294,7 +339,7 @@ export class RedisGuard implements Guard {
         return { failed: this.unavailable(err, call as CallInput, id) };
       }
       this.up();
-      if (r.ok) return { value, info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion } };
+      if (r.ok) return { value, from: s, info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion } };
       s = r.fresh;
       if (attempt >= this.maxAttempts) {
         this.log.warn({ redis: this.url, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
@@ -313,13 +358,16 @@ export class RedisGuard implements Guard {
       return { value: d, skip: d.error !== undefined };
     });
     if ("failed" in r) return r.failed;
+    if (this.batch && r.from && r.value.learned) this.batch.add(id, recordKeys(this.prefix, id).tenant, r.from.entity.bytes, call, r.value.time);
     return r.info ? { ...r.value, state: r.info } : r.value;
   }
 
   async learn(call: CallInput): Promise<void> {
     const id = this.identity(call);
-    const r = await this.transact(call, id, false, () => ({ value: this.detector.learn(call) }));
+    const time = call.time ?? Date.now();
+    const r = await this.transact(call, id, false, () => ({ value: this.detector.learn({ ...call, time }) }));
     if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `learn: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
+    if (this.batch && r.from) this.batch.add(id, recordKeys(this.prefix, id).tenant, r.from.entity.bytes, call, time);
   }
 
   async after(call: AfterCall, outcome: { isError?: boolean } = {}): Promise<{ tracked: boolean }> {

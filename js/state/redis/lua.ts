@@ -10,10 +10,10 @@ return {tonumber(e[1] or '0'), e[2] or '', tonumber(t[1] or '0'), t[2] or ''}
 `;
 
 /**
- * Compare-and-set of both records. KEYS: entity, tenant, the tenant's lease. ARGV: mode ('c' = both
- * records, 'a' = entity only: the tenant is neither compared nor written), expected entity version,
- * expected tenant version, entity bytes, tenant bytes ('' = unchanged: only the version moves), ttl
- * seconds (0 = none), writer id, claim ('1' = on a conflict, take the tenant's lease).
+ * Compare-and-set. KEYS: entity, tenant, the tenant's lease. ARGV: mode ('c' = both records, 'a' =
+ * entity only, 't' = tenant only: the other record is neither compared nor written), expected entity
+ * version, expected tenant version, entity bytes, tenant bytes ('' = unchanged: only the version moves),
+ * ttl seconds (0 = none), writer id, claim ('1' = on a conflict, take the tenant's lease; mode 'c' only).
  * The lease makes contention fair: a writer that lost several times in a row claims it, and until it
  * writes (or 250 ms pass) other writers of that tenant are refused, so nobody loses forever.
  * Returns {1, newEntityVersion, newTenantVersion} or, when refused, {0, ev, eb, tv, tb, lease}: the
@@ -26,10 +26,12 @@ local t = redis.call('HMGET', KEYS[2], 'v', 'b')
 local ev = tonumber(e[1] or '0')
 local tv = tonumber(t[1] or '0')
 local both = ARGV[1] == 'c'
+local wantE = ARGV[1] ~= 't'
+local wantT = ARGV[1] ~= 'a'
 local lease = false
 if both then lease = redis.call('GET', KEYS[3]) end
 local held = lease and lease ~= ARGV[7]
-if held or ev ~= tonumber(ARGV[2]) or (both and tv ~= tonumber(ARGV[3])) then
+if held or (wantE and ev ~= tonumber(ARGV[2])) or (wantT and tv ~= tonumber(ARGV[3])) then
   local owner = 0
   if lease == ARGV[7] then
     owner = 1
@@ -52,9 +54,10 @@ local function put(key, v, bytes)
   if ttl > 0 then redis.call('EXPIRE', key, ttl) end
   return v
 end
-local nev = put(KEYS[1], ev, ARGV[4])
+local nev = ev
+if wantE then nev = put(KEYS[1], ev, ARGV[4]) end
 local ntv = tv
-if both then ntv = put(KEYS[2], tv, ARGV[5]) end
+if wantT then ntv = put(KEYS[2], tv, ARGV[5]) end
 if lease then redis.call('DEL', KEYS[3]) end
 return {1, nev, ntv}
 `;

@@ -41,6 +41,11 @@ export class RecordPort {
     else importRecord(core, RECORD_KIND[which], bytes, false);
   }
 
+  /** Merges the bytes into the record (core merge rules), creating it if absent. */
+  merge(id: Identity, which: RecordKind, bytes: Uint8Array): void {
+    importRecord(this.bind(id), RECORD_KIND[which], bytes, true);
+  }
+
   drop(id: Identity, which: RecordKind): void {
     dropRecord(this.bind(id), RECORD_KIND[which]);
   }
