@@ -11,7 +11,7 @@ import { report } from "../result";
 const HOUR_MS: f64 = 3600000;
 
 export function utcHour(): i32 {
-  return <i32>(Math.floor(now / HOUR_MS) % 24);
+  return <i32>(<i64>Math.floor(now / HOUR_MS) % 24); // integer remainder: f64 % is a slow software fmod
 }
 
 // Monday 00h = 0 ... Sunday 23h = 167, in local time.
@@ -19,7 +19,7 @@ export function hourOfWeek(): i32 {
   const local = now + <f64>tzOffsetMin * 60000;
   const hours = Math.floor(local / HOUR_MS);
   const day = Math.floor(hours / 24);
-  let dow = <i32>((day + 3) % 7); // 1970-01-01 was a Thursday
+  let dow = (<i32>day + 3) % 7; // 1970-01-01 was a Thursday (|day| < 1e8: fits i32)
   if (dow < 0) dow += 7;
   let h = <i32>(hours - day * 24);
   return dow * 24 + h;
