@@ -14,7 +14,7 @@ export async function gatewayFigures(quick: boolean): Promise<Record<string, unk
     return { available: false, note: "n/a yet: bench/gateway-latency.ts exports no measureGatewayLatency()" };
   }
   try {
-    return { available: true, ...(await mod.measureGatewayLatency({ quick })) };
+    return { available: true, unit: "ms", ...(await mod.measureGatewayLatency({ quick })) };
   } catch (err) {
     return { available: false, note: `failed: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -9,7 +9,7 @@ import { timeCalls, fig, gc, heapUsed, load, machine, type CallStats, type Figur
 import { moduleFigures } from "./module.js";
 import { snapshotFigures } from "./snapshot.js";
 import { gatewayFigures } from "./gateway.js";
-import { targets, printReport } from "./report.js";
+import { targets, printReport, markdown } from "./report.js";
 
 const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
@@ -163,6 +163,7 @@ async function main(): Promise<void> {
   results.durationSeconds = fig((performance.now() - started) / 1000, "s");
   const out = opt("out") ?? resolve(process.cwd(), "bench/results.json");
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(out.replace(/\.json$/, "") + ".md", markdown(results));
   printReport(results);
   process.stdout.write(`\nwrote ${out}\n`);
 }

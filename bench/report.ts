@@ -92,11 +92,66 @@ export function printReport(r: ResultsLike & { targets: Target[] }): void {
   const md = r.module;
   p(`\nmodule: ${md.wasmBytes.value} bytes, compile ${md.compileMs.value.toFixed(2)} ms, instantiate ${md.instantiateMs.value.toFixed(2)} ms, compile+instantiate ${md.compileInstantiateMs.value.toFixed(2)} ms, new detector ${md.createDetectorMs.value.toFixed(1)} ms (64 MiB budget) / ${md.createDetectorSmallMs.value.toFixed(2)} ms (1 MiB)`);
   p(`snapshot: ${JSON.stringify(r.snapshot)}`);
-  p(`gateway: ${JSON.stringify(r.gateway)}`);
+  const g = r.gateway as Record<string, unknown>;
+  p(g.available
+    ? `gateway (ms, ${String(g.calls)} calls): direct ${JSON.stringify(g.directMs)}\n  proxy ${JSON.stringify(g.proxyMs)} added ${JSON.stringify(g.proxyAddedMs)}\n  plugin pre-invoke ${JSON.stringify(g.pluginPreInvokeMs)} pre+post ${JSON.stringify(g.pluginPerToolCallMs)}`
+    : `gateway: ${String(g.note)}`);
   p("\ntargets");
   for (const t of r.targets) {
     const mark = t.met === null ? "n/a " : t.met ? "met " : "MISS";
     const a = t.actual ? `${t.actual.value} ${t.actual.unit}` : "—";
     p(`  [${mark}] ${t.name}: ${a} (target ${t.target}${t.atEntities !== undefined ? `; measured at ${t.atEntities} entities` : ""})${t.note ? ` — ${t.note}` : ""}`);
   }
+}
+
+/** The same figures as Markdown, for BENCHMARKS.md. */
+export function markdown(r: ResultsLike & { targets: Target[] }): string {
+  const m = r.machine;
+  const L: string[] = [];
+  L.push(`Machine: ${String(m.cpu)}, ${String(m.cores)} cores, Node ${String(m.node)} (V8 ${String(m.v8)}), ${String(m.platform)}; run ${String(m.date)} (${r.mode}); load average at start ${JSON.stringify(m.loadAvgStart)}, at end ${JSON.stringify(m.loadAvgEnd)}.`);
+  L.push("");
+  L.push("Per call: median of batch means; in brackets the p99 of calls timed one at a time; then process CPU time per call.");
+  L.push("");
+  L.push("| entities | raw ABI | public check() | prior art (TS) | floor (Map) | prior art ÷ check() | check() ÷ floor | WASM bytes/entity | warned+blocked | own baseline | load avg (start → end) |");
+  L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  for (const s of r.sizes) {
+    const c = s.perCall;
+    const cell = (x: Stats) => `${ns(x.median)} (${ns(x.single.p99)}); ${ns(x.cpu)} CPU`;
+    const total = s.actions.allow + s.actions.warn + s.actions.block;
+    L.push(
+      `| ${s.entities.toLocaleString("en-US")} | ${cell(c.raw)} | ${cell(c.public)} | ${cell(c.priorArt)} | ${cell(c.floor)} | ` +
+        `${(c.priorArt.median.value / c.public.median.value).toFixed(1)}× | ${(c.public.median.value / c.floor.median.value).toFixed(1)}× | ` +
+        `${s.memory.wasmBytesPerEntity.value.toFixed(0)} | ${((100 * (s.actions.warn + s.actions.block)) / total).toFixed(1)}% | ${((100 * s.actions.ownBaseline) / total).toFixed(0)}% | ${s.loadAvg.start[0]} → ${s.loadAvg.end[0]} |`,
+    );
+  }
+  const md = r.module;
+  L.push("");
+  L.push(`Module: ${md.wasmBytes.value} bytes; compile ${md.compileMs.value.toFixed(3)} ms, instantiate ${md.instantiateMs.value.toFixed(3)} ms, compile + instantiate ${md.compileInstantiateMs.value.toFixed(3)} ms; a new detector (config, arena zeroed) ${md.createDetectorMs.value.toFixed(1)} ms with the default 64 MiB budget, ${md.createDetectorSmallMs.value.toFixed(2)} ms with 1 MiB.`);
+  const big = r.sizes[r.sizes.length - 1];
+  if (big) {
+    const mm = big.memory as unknown as Record<string, Figure>;
+    L.push("");
+    L.push(`Memory at ${big.entities.toLocaleString("en-US")} entities: WASM memory ${mm.wasmMemoryBytes!.value} bytes (${mm.wasmBytesPerEntity!.value} bytes/entity; arena ${mm.arenaBytes!.value} of a ${mm.budgetBytes!.value}-byte budget; record ${mm.recordBytes!.value} bytes); JS heap grown by toolwatch ${mm.hostHeapToolwatch!.value} bytes, by the prior art ${mm.hostHeapPriorArt!.value} bytes (${mm.priorArtHeapBytesPerEntity!.value} bytes/entity), by the floor's Map ${mm.hostHeapFloor!.value} bytes.`);
+  }
+  const sn = r.snapshot as Record<string, Figure | boolean | string>;
+  L.push("");
+  L.push(sn.available
+    ? `Snapshot at ${(sn.entities as Figure).value} entities: ${(sn.bytes as Figure).value} bytes, save ${(sn.saveMs as Figure).value} ms, restore ${(sn.restoreMs as Figure).value} ms (restored state hash equal: ${String(sn.restoredStateEqual)}).`
+    : `Snapshot: ${String(sn.note)}.`);
+  const g = r.gateway as Record<string, unknown>;
+  L.push("");
+  if (g.available) {
+    const f = (k: string) => JSON.stringify(g[k]);
+    L.push(`Gateway (${String(g.calls)} calls, ms): direct ${f("directMs")}; through the proxy ${f("proxyMs")}, added ${f("proxyAddedMs")}; plugin server pre-invoke hook ${f("pluginPreInvokeMs")}, pre + post per tool call ${f("pluginPerToolCallMs")}.`);
+  } else {
+    L.push(`Gateway: ${String(g.note)}.`);
+  }
+  L.push("");
+  L.push("| target | wanted | measured | met |");
+  L.push("|---|---|---|---|");
+  for (const t of r.targets) {
+    const a = t.actual ? `${t.actual.value} ${t.actual.unit}${t.atEntities !== undefined ? ` (at ${t.atEntities.toLocaleString("en-US")} entities)` : ""}` : "n/a";
+    L.push(`| ${t.name} | ${t.target} | ${a} | ${t.met === null ? "n/a" : t.met ? "yes" : "**no**"} |`);
+  }
+  return L.join("\n") + "\n";
 }

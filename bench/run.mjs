@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
-if (!existsSync("build/toolwatch.wasm")) execFileSync("node", ["scripts/build.mjs", "wasm"], { stdio: "inherit" });
+// The gateway section runs the real CLI from dist/; build everything when it is missing.
+if (!existsSync("build/toolwatch.wasm") || !existsSync("dist/esm/cli.js")) execFileSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
 mkdirSync("build/bench", { recursive: true });
 const common = { bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "warning", sourcemap: true };
 await build({ ...common, entryPoints: ["bench/main.ts"], outfile: "build/bench/main.mjs" });
