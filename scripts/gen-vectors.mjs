@@ -31,6 +31,20 @@ process.env.TOOLWATCH_WASM ??= join(root, "build", "toolwatch.wasm");
 const hex = (bytes) => Buffer.from(bytes).toString("hex");
 const f64bits = (x) => { const b = Buffer.alloc(8); b.writeDoubleBE(x); return b.toString("hex"); };
 const STAT_COUNT = 17;
+// FNV-1a 64 of a snapshot: short to store, easy to compute in every host.
+function fnv1a(bytes) {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, "0");
+}
+// The same damage every host applies to its own snapshot before restoring it.
+function damage(bytes, step) {
+  const b = bytes.slice();
+  if (step.damage === "flip") { b[step.at] ^= 0xff; return b; }
+  if (step.damage === "truncate") return b.slice(0, step.at);
+  if (step.damage === "foreign") { b.set(new TextEncoder().encode("notasnap"), 0); return b; }
+  throw new Error(`unknown damage ${step.damage}`);
+}
 
 function resultBytes(d) {
   const core = d.raw;
@@ -57,7 +71,7 @@ function toCall(c) {
 
 // Runs one stream through a fresh Node detector and records what it did.
 function record(stream) {
-  const d = host.createDetector(stream.config);
+  let d = host.createDetector(stream.config);
   const steps = [];
   for (const s of stream.steps) {
     const step = JSON.parse(JSON.stringify(s)); // as every other host will read it
@@ -90,6 +104,17 @@ function record(stream) {
       expect = { rc };
     } else if (step.op === "hash") {
       expect = { stateHash: d.stateHash() };
+    } else if (step.op === "snapshot") {
+      const b = d.snapshot();
+      expect = { bytes: b.length, fnv1a: fnv1a(b) };
+    } else if (step.op === "reload") {
+      // an evicted detector coming back: a fresh instance with the same config restores the snapshot
+      const b = d.snapshot();
+      d = host.createDetector(stream.config);
+      expect = { records: d.restore(b), stateHash: d.stateHash() };
+    } else if (step.op === "restoreDamaged") {
+      const r = attempt(() => d.restore(damage(d.snapshot(), step)));
+      expect = r.error ? { error: r.error } : { records: r.ok };
     } else throw new Error(`unknown op ${step.op}`);
     steps.push({ ...step, expect });
   }

@@ -31,6 +31,14 @@ static void same_int(int step, const char *what, long long got, long long want) 
   diff(step, what, g, w);
 }
 
+static char *fnv1a(const uint8_t *b, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 0x100000001b3ULL;
+  char *s = malloc(17);
+  snprintf(s, 17, "%016" PRIx64, h);
+  return s;
+}
+
 static char *read_file(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) return NULL;
@@ -157,12 +165,27 @@ static int config_from_json(double *block, const cJSON *config) {
   return 0;
 }
 
-static int replay(const cJSON *v) {
+/* The damage a vector asks for, applied to this host's own snapshot (len may shrink). */
+static void damage(uint8_t *b, size_t *len, const cJSON *s) {
+  const char *how = str_of(s, "damage");
+  size_t at = (size_t)num_of(s, "at");
+  if (strcmp(how, "flip") == 0 && at < *len) b[at] ^= 0xff;
+  else if (strcmp(how, "truncate") == 0 && at < *len) *len = at;
+  else if (strcmp(how, "foreign") == 0 && *len >= 8) memcpy(b, "notasnap", 8);
+}
+
+static toolwatch *fresh(const cJSON *v) {
   double block[TOOLWATCH_CONFIG_BLOCK];
   int rc, slot = -1;
-  if (config_from_json(block, cJSON_GetObjectItemCaseSensitive(v, "config"))) { diff(-1, "config", "unmapped setting", "ok"); return 0; }
+  if (config_from_json(block, cJSON_GetObjectItemCaseSensitive(v, "config"))) { diff(-1, "config", "unmapped setting", "ok"); return NULL; }
   toolwatch *tw = toolwatch_new(block, &rc, &slot);
-  if (!tw) { diff(-1, "new", toolwatch_error_code(rc), "ok"); return 0; }
+  if (!tw) diff(-1, "new", toolwatch_error_code(rc), "ok");
+  return tw;
+}
+
+static int replay(const cJSON *v) {
+  toolwatch *tw = fresh(v);
+  if (!tw) return 0;
   const cJSON *steps = cJSON_GetObjectItemCaseSensitive(v, "steps"), *s;
   int i = 0;
   cJSON_ArrayForEach(s, steps) {
@@ -222,6 +245,33 @@ static int replay(const cJSON *v) {
       char h[17];
       snprintf(h, sizeof h, "%016" PRIx64, toolwatch_state_hash(tw));
       same_str(i, "stateHash", h, str_of(e, "stateHash"));
+    } else if (strcmp(op, "snapshot") == 0 || strcmp(op, "reload") == 0 || strcmp(op, "restoreDamaged") == 0) {
+      uint8_t *b;
+      size_t n;
+      int r = toolwatch_snapshot(tw, &b, &n);
+      if (r < 0) { diff(i, "snapshot", toolwatch_error_code(r), "bytes"); i++; continue; }
+      if (op[0] == 's') {
+        char *h = fnv1a(b, n);
+        same_int(i, "snapshot bytes", (long long)n, (long long)num_of(e, "bytes"));
+        same_str(i, "snapshot fnv1a", h, str_of(e, "fnv1a"));
+        free(h);
+      } else if (op[1] == 'e' && op[2] == 'l') { /* reload: a fresh detector restores the snapshot */
+        toolwatch *next = fresh(v);
+        if (next) {
+          toolwatch_free(tw);
+          tw = next;
+          char h[17];
+          same_int(i, "records", toolwatch_restore(tw, b, n), (long long)num_of(e, "records"));
+          snprintf(h, sizeof h, "%016" PRIx64, toolwatch_state_hash(tw));
+          same_str(i, "stateHash", h, str_of(e, "stateHash"));
+        }
+      } else {
+        damage(b, &n, s);
+        r = toolwatch_restore(tw, b, n);
+        if (r < 0 || cJSON_GetObjectItemCaseSensitive(e, "error")) expect_error(i, r, e);
+        else same_int(i, "records", r, (long long)num_of(e, "records"));
+      }
+      free(b);
     } else diff(i, "op", op, "a known op");
     i++;
   }

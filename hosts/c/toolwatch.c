@@ -384,6 +384,62 @@ int toolwatch_allow(toolwatch *tw, int kind, const char *tenant, const char *pri
   return r;
 }
 
+/* ---- snapshots: the host copies chunks through XFER; the core owns the format -------------- */
+
+static int snapshot_guarded(toolwatch *tw, uint8_t **out, size_t *len) {
+  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  double total = Z_toolwatchZ_snapshot_begin(&tw->inst);
+  if (total < 0) return (int)total;
+  uint32_t xp = Z_toolwatchZ_xfer_ptr(&tw->inst), xs = Z_toolwatchZ_xfer_size(&tw->inst);
+  uint8_t *buf = malloc(total > 0 ? (size_t)total : 1);
+  if (!buf) return TOOLWATCH_E_NO_MEMORY;
+  for (size_t off = 0; off < (size_t)total; off += xs) {
+    uint32_t want = (size_t)total - off < xs ? (uint32_t)((size_t)total - off) : xs;
+    int32_t n = (int32_t)Z_toolwatchZ_snapshot_read(&tw->inst, (double)off, want);
+    if (n < 0) { free(buf); return n; }
+    memcpy(buf + off, mem(tw) + xp, (size_t)n);
+  }
+  *out = buf;
+  *len = (size_t)total;
+  return 0;
+}
+
+int toolwatch_snapshot(toolwatch *tw, uint8_t **out, size_t *len) {
+  *out = NULL;
+  *len = 0;
+  return snapshot_guarded(tw, out, len);
+}
+
+typedef struct { const uint8_t *data; size_t len; int mode; } restore_args;
+
+static int restore_guarded(toolwatch *tw, const restore_args *a) {
+  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  int32_t rc = (int32_t)Z_toolwatchZ_restore_begin(&tw->inst, (double)a->len, (uint32_t)a->mode);
+  if (rc < 0) return rc;
+  uint32_t xp = Z_toolwatchZ_xfer_ptr(&tw->inst), xs = Z_toolwatchZ_xfer_size(&tw->inst);
+  for (int pass = 0; pass < 2; pass++) { /* verify, then commit */
+    for (size_t off = 0; off < a->len; off += xs) {
+      uint32_t n = a->len - off < xs ? (uint32_t)(a->len - off) : xs;
+      memcpy(mem(tw) + xp, a->data + off, n);
+      rc = (int32_t)Z_toolwatchZ_restore_chunk(&tw->inst, (double)off, n);
+      if (rc < 0) { Z_toolwatchZ_restore_abort(&tw->inst); return rc; }
+    }
+    rc = (int32_t)Z_toolwatchZ_restore_end(&tw->inst);
+    if (rc < 0) { Z_toolwatchZ_restore_abort(&tw->inst); return rc; }
+  }
+  return rc;
+}
+
+int toolwatch_restore(toolwatch *tw, const uint8_t *data, size_t len) {
+  restore_args a = { data, len, 0 };
+  return restore_guarded(tw, &a);
+}
+
+int toolwatch_merge(toolwatch *tw, const uint8_t *data, size_t len) {
+  restore_args a = { data, len, 1 };
+  return restore_guarded(tw, &a);
+}
+
 uint64_t toolwatch_state_hash(toolwatch *tw) { return Z_toolwatchZ_state_hash(&tw->inst); }
 double toolwatch_stat(toolwatch *tw, int id) { return Z_toolwatchZ_stat(&tw->inst, (uint32_t)id); }
 
@@ -409,7 +465,10 @@ int toolwatch_raw(toolwatch *tw, const uint8_t *record, size_t len, int fn, doub
 const char *toolwatch_error_code(int rc) {
   static const char *const core[] = { "", "NOT_INITIALISED", "BAD_RECORD", "BAD_TIME", "INVALID_UTF8", "EMPTY_TOOL",
     "TOO_LONG", "TOO_MANY_ARGS", "BAD_CONFIG", "BUDGET", "ALLOWLIST_FULL", "BAD_ARG_TYPE", "BAD_TZ" };
+  static const char *const state[] = { "SNAPSHOT_FOREIGN", "SNAPSHOT_VERSION", "SNAPSHOT_TRUNCATED", "SNAPSHOT_CORRUPT",
+    "SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_SEQUENCE", "SNAPSHOT_INVALID" };
   if (rc < 0 && rc >= -12) return core[-rc];
+  if (rc <= -30 && rc >= -37) return state[-30 - rc];
   switch (rc) {
     case TOOLWATCH_E_ARGS_TOO_LARGE: return "ARGS_TOO_LARGE";
     case TOOLWATCH_E_INVALID_TOOL: return "INVALID_TOOL";

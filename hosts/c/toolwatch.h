@@ -89,6 +89,15 @@ int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, co
 /* kind: TOOLWATCH_ALLOW_*; unused names may be NULL. Returns 1 added, 0 already there, or an error. */
 int toolwatch_allow(toolwatch *tw, int kind, const char *tenant, const char *principal, const char *tool);
 
+/* The whole learned state as versioned, checksummed bytes (any host restores them). On success *out
+ * is a malloc'ed buffer the caller frees. Returns 0 or an error. */
+int toolwatch_snapshot(toolwatch *tw, uint8_t **out, size_t *len);
+/* Replaces the state with a snapshot; a damaged or incompatible one is refused (SNAPSHOT_* codes,
+ * -30..-37) and the state is left as it was. Returns the records restored or an error. */
+int toolwatch_restore(toolwatch *tw, const uint8_t *data, size_t len);
+/* Merges another replica's snapshot into this state. Returns the records merged or an error. */
+int toolwatch_merge(toolwatch *tw, const uint8_t *data, size_t len);
+
 uint64_t toolwatch_state_hash(toolwatch *tw);
 double toolwatch_stat(toolwatch *tw, int id);
 /* The RESULT bytes of the last decision, as the core wrote them. */

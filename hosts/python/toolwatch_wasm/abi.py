@@ -42,3 +42,16 @@ CORE_ERRORS = {
     -11: ("BAD_ARG_TYPE", "an argument entry has an unknown type"),
     -12: ("BAD_TZ", "the UTC offset must be within ±1439 minutes"),
 }
+
+# state transfer errors (snapshots; docs/ABI.md "Snapshots and record transfer")
+RESTORE_REPLACE, RESTORE_MERGE = 0, 1
+STATE_ERRORS = {
+    -30: ("SNAPSHOT_FOREIGN", "the bytes are not a toolwatch snapshot (bad magic)"),
+    -31: ("SNAPSHOT_VERSION", "the snapshot was written by a newer format or ABI version"),
+    -32: ("SNAPSHOT_TRUNCATED", "the snapshot is shorter (or longer) than its header says"),
+    -33: ("SNAPSHOT_CORRUPT", "the snapshot's checksum does not match its bytes"),
+    -34: ("SNAPSHOT_INCOMPATIBLE", "the snapshot has another record layout (caps, burst threshold or hash seed differ)"),
+    -35: ("SNAPSHOT_INCOMPATIBLE", "the snapshot holds more records than this detector's capacity"),
+    -36: ("SNAPSHOT_SEQUENCE", "snapshot chunks arrived out of order"),
+    -37: ("SNAPSHOT_INVALID", "the snapshot's checksum is right but its contents break the core's invariants"),
+}

@@ -22,6 +22,24 @@ def _attempt(fn):
         return None, e.code
 
 
+def fnv1a(data: bytes) -> str:
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return format(h, "016x")
+
+
+def damage(data: bytes, step: dict) -> bytes:
+    b = bytearray(data)
+    if step["damage"] == "flip":
+        b[step["at"]] ^= 0xFF
+    elif step["damage"] == "truncate":
+        del b[step["at"]:]
+    elif step["damage"] == "foreign":
+        b[0:8] = b"notasnap"
+    return bytes(b)
+
+
 def _call(c: dict) -> dict:
     return {"tool": c.get("tool"), "args": c.get("args"), "principal": c.get("principal"),
             "tenant": c.get("tenant"), "time_ms": c.get("time"), "tz": c.get("tz")}
@@ -64,6 +82,16 @@ def replay(v: dict) -> list:
             same(i, "rc", d.raw(s["fn"], bytes.fromhex(s["io"]), float(s["time"]), s["tz"]), e["rc"])
         elif op == "hash":
             same(i, "stateHash", d.state_hash(), e["stateHash"])
+        elif op == "snapshot":
+            b = d.snapshot()
+            same(i, "snapshot", {"bytes": len(b), "fnv1a": fnv1a(b)}, e)
+        elif op == "reload":
+            b = d.snapshot()
+            d = Detector(v["config"])
+            same(i, "reload", {"records": d.restore(b), "stateHash": d.state_hash()}, e)
+        elif op == "restoreDamaged":
+            n, err = _attempt(lambda: d.restore(damage(d.snapshot(), s)))
+            same(i, "restore", {"error": err} if err is not None else {"records": n}, e)
         else:
             diffs.append(f"{v['name']} step {i}: unknown op {op}")
     n = len(v["steps"])

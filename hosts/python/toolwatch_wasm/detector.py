@@ -14,6 +14,7 @@ from . import abi
 from .config import to_core_block, setting_of_slot
 from .encode import Encoder
 from .errors import ToolwatchError, core_error
+from . import snapshot as _snapshot
 
 ANONYMOUS = "anonymous"
 
@@ -329,6 +330,25 @@ class Detector:
     def state_hash(self) -> str:
         """A 64-bit hash of the learned state as 16 hex digits (equal state = equal hash, in every host)."""
         return format(self._call("state_hash") & 0xFFFFFFFFFFFFFFFF, "016x")
+
+    def snapshot(self) -> bytes:
+        """The whole learned state as versioned, checksummed bytes; any host's restore() takes them."""
+        return self._state("snapshot", lambda: _snapshot.snapshot(self._call, self._mem, self._store))
+
+    def restore(self, data: bytes) -> int:
+        """Replaces the state with a snapshot (refused with SNAPSHOT_* codes, state untouched). Returns records restored."""
+        return self._state("restore", lambda: _snapshot.restore(self._call, self._mem, self._store, data, abi.RESTORE_REPLACE))
+
+    def merge(self, data: bytes) -> int:
+        """Merges another replica's snapshot into this state. Returns records merged."""
+        return self._state("merge", lambda: _snapshot.restore(self._call, self._mem, self._store, data, abi.RESTORE_MERGE))
+
+    def _state(self, what: str, fn):
+        try:
+            return fn()
+        except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
+            self._recover(err)
+            raise ToolwatchError("DETECTOR_FAILURE", f"detector failed during {what}; it was restarted") from err
 
     def raw(self, fn: str, record: bytes, *args) -> int:
         """Writes bytes straight into IO and calls a core export (for conformance and tools)."""
