@@ -1,6 +1,7 @@
 // Record transfer: one entity's (or tenant's) state out of one core and into another, as a Redis-backed
 // host does around each call.
 import { describe, expect, it } from "vitest";
+import fc from "fast-check";
 import { createDetector, type Detector } from "../../js/adapter/node/index.js";
 
 const T0 = Date.UTC(2024, 0, 8, 10, 0, 0);
@@ -114,5 +115,35 @@ describe("record transfer", () => {
     expect(a.stats().entities + a.stats().tenants).toBe(a.stats().capacity);
     expect(a.dropRecord({ tenant: "acme" }, "tenant")).toBe(true);
     expect(a.stats().tenants).toBe(0);
+  });
+
+  it("any sequence of creates, drops and imports keeps every tracked record reachable", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ op: fc.constantFrom("check", "drop", "reimport"), who: fc.nat(40) }), { minLength: 1, maxLength: 120 }),
+        (ops) => {
+          const d = createDetector({ maxEntities: 64 } as never);
+          const live = new Set<number>();
+          let t = T0;
+          for (const { op, who } of ops) {
+            const id = { tenant: "acme", principal: `p${who}` };
+            if (op === "check") {
+              d.check({ ...id, tool: "t", time: (t += 1000) });
+              live.add(who);
+            } else if (op === "drop") {
+              expect(d.dropRecord(id)).toBe(live.delete(who));
+            } else if (live.has(who)) {
+              const r = d.exportRecord(id)!;
+              d.dropRecord(id);
+              expect(d.importRecord(id, "entity", r)).toBe("created");
+              expect(d.exportRecord(id)).toEqual(r);
+            }
+          }
+          expect(d.stats().entities).toBe(live.size);
+          for (let w = 0; w <= 40; w++) expect(d.exportRecord({ tenant: "acme", principal: `p${w}` }) !== null).toBe(live.has(w));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
