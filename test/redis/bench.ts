@@ -41,8 +41,8 @@ async function timeGuard(url: string, prefix: string, calls: StreamCall[], extra
   return { lat, stats };
 }
 
-async function replica(url: string, calls: StreamCall[]): Promise<void> {
-  const { lat, stats } = await timeGuard(url, "hot:", calls, {});
+async function replica(url: string, mode: string, calls: StreamCall[]): Promise<void> {
+  const { lat, stats } = await timeGuard(url, `hot-${mode}:`, calls, mode === "batched" ? { tenantSync: "batched" } : {});
   process.send!({ lat, stats });
 }
 
@@ -72,19 +72,22 @@ async function main(): Promise<void> {
       console.log(`${name.padEnd(37)}${fmt(lat)}; added over local: median ${(pct(lat, 50) - pct(loc, 50)).toFixed(1)} µs; round trips/call ${(stats.roundTrips / N).toFixed(2)}; Redis bytes/call ${bytes.toFixed(0)}`);
     }
 
-    // four processes, every call on one tenant's records: the worst case for the tenant lease
+    // four processes, every call on one tenant's records: the worst case for a tenant record
     const hot = calls.map((c) => ({ ...c, tenant: "acme" }));
-    const kids = [0, 1, 2, 3].map((k) => fork(fileURLToPath(import.meta.url), ["replica", server.url], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
-    const t0 = Date.now();
-    const outs = await Promise.all(kids.map((child, k) => new Promise<{ lat: number[]; stats: { calls: number; conflicts: number; roundTrips: number } }>((res, rej) => {
-      child.on("message", (m) => res(m as never));
-      child.on("exit", (code) => code !== 0 && rej(new Error(`replica exited ${code}`)));
-      child.send(hot.filter((_, i) => i % 4 === k));
-    })));
-    const secs = (Date.now() - t0) / 1000;
-    const lat = outs.flatMap((o) => o.lat);
-    const conflicts = outs.reduce((a, o) => a + o.stats.conflicts, 0);
-    console.log(`4 replicas, one hot tenant:           ${fmt(lat)}; conflicts/call ${(conflicts / N).toFixed(2)}; ${(N / secs).toFixed(0)} calls/s for that tenant`);
+    for (const mode of ["strict", "batched"]) {
+      const kids = [0, 1, 2, 3].map(() => fork(fileURLToPath(import.meta.url), ["replica", server.url, mode], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+      const t0 = Date.now();
+      const outs = await Promise.all(kids.map((child, k) => new Promise<{ lat: number[]; stats: { calls: number; conflicts: number; roundTrips: number } }>((res, rej) => {
+        child.on("message", (m) => res(m as never));
+        child.on("exit", (code) => code !== 0 && rej(new Error(`replica exited ${code}`)));
+        child.send(hot.filter((_, i) => i % 4 === k));
+      })));
+      const secs = (Date.now() - t0) / 1000;
+      const lat = outs.flatMap((o) => o.lat);
+      const conflicts = outs.reduce((a, o) => a + o.stats.conflicts, 0);
+      const trips = outs.reduce((a, o) => a + o.stats.roundTrips, 0);
+      console.log(`4 replicas, one hot tenant, ${mode.padEnd(8)}${fmt(lat)}; round trips/call ${(trips / N).toFixed(2)}; conflicts/call ${(conflicts / N).toFixed(2)}; ${(N / secs).toFixed(0)} calls/s for that tenant`);
+    }
   } finally {
     await r.quit();
     await server.stop();
@@ -92,7 +95,7 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "replica") {
-  process.once("message", (calls) => void replica(process.argv[3]!, calls as StreamCall[]).then(() => process.exit(0)));
+  process.once("message", (calls) => void replica(process.argv[3]!, process.argv[4]!, calls as StreamCall[]).then(() => process.exit(0)));
 } else {
   await main();
 }
