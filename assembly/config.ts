@@ -85,7 +85,7 @@ export function defaultValue(i: i32): f64 {
     case C_HOUR_MIN_CALLS: return 100;
     case C_HOUR_LOW: return 0.3;
     case C_SESSION_GAP_MS: return 1800000;
-    case C_TENANT_KNOWN_TOOL: return 0.5;
+    case C_TENANT_KNOWN_TOOL: return 0.75; // 0.45 at the default weight: under warn alone, above a reordering (0.3)
     case C_PEER_PROMOTION: return 3;
     case C_HASH_SEED: return 0;
     case C_EVICTION_SAMPLE: return 8;
