@@ -43,6 +43,30 @@ export function rocAuc(scores: Array<[number, boolean]>): number | null {
   return Math.round(((rankSum - (pos * (pos + 1)) / 2) / (pos * neg)) * 10000) / 10000;
 }
 
+const MAX_ENTITIES = 2000;
+const MAX_POINTS = 2000;
+
+/** [false-positive rate, true-positive rate] and [recall, precision] at every distinct risk threshold. */
+export function curves(scores: ReadonlyArray<readonly [number, boolean]>): { roc: [number, number][]; pr: [number, number][] } {
+  const pos = scores.filter((s) => s[1]).length;
+  const neg = scores.length - pos;
+  const sorted = [...scores].sort((a, b) => b[0] - a[0]);
+  const roc: [number, number][] = [[0, 0]];
+  const pr: [number, number][] = [];
+  let tp = 0, fp = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const t = sorted[i]![0];
+    while (i < sorted.length && sorted[i]![0] === t) {
+      if (sorted[i]![1]) tp++;
+      else fp++;
+      i++;
+    }
+    roc.push([neg ? fp / neg : 0, pos ? tp / pos : 0]);
+    if (pos) pr.push([tp / pos, tp / (tp + fp)]);
+  }
+  return { roc, pr };
+}
+
 export class ReplayTally {
   calls = 0;
   allowed = 0;
@@ -53,6 +77,10 @@ export class ReplayTally {
   private readonly reasons = new Map<string, number>();
   private readonly entities = new Map<string, { calls: number; warned: number; blocked: number }>();
   private readonly labelled: Array<[number, boolean]> = [];
+  /** Per-entity risk over time, for the HTML report (bounded: first MAX_ENTITIES entities, MAX_POINTS each). */
+  readonly points = new Map<string, Array<{ x: number; risk: number; action: string; label?: boolean }>>();
+  readonly reasonsByLabel = { attack: new Map<string, number>(), benign: new Map<string, number>() };
+  constructor(private readonly keepPoints = false) {}
   private readonly conf = { flagged: [0, 0, 0, 0], blocked: [0, 0, 0, 0] };
 
   bad(line: number, error: string): void {
@@ -72,12 +100,25 @@ export class ReplayTally {
     if (d.action === "warn") e.warned++;
     if (d.action === "block") e.blocked++;
     this.entities.set(key, e);
+    if (this.keepPoints) {
+      let pts = this.points.get(key);
+      if (!pts && this.points.size < MAX_ENTITIES) this.points.set(key, (pts = []));
+      if (pts && pts.length < MAX_POINTS) pts.push({ x: d.time, risk: d.risk, action: d.action, label });
+      if (label !== undefined) {
+        const m = label ? this.reasonsByLabel.attack : this.reasonsByLabel.benign;
+        for (const r of d.reasons) if (r.counted && r.score > 0) m.set(r.code, (m.get(r.code) ?? 0) + 1);
+      }
+    }
     if (label !== undefined) {
       this.labelled.push([d.risk, label]);
       const count = (c: number[], hit: boolean) => c[label ? (hit ? 0 : 2) : hit ? 1 : 3]!++;
       count(this.conf.flagged, d.action !== "allow");
       count(this.conf.blocked, d.action === "block");
     }
+  }
+
+  labelledScores(): ReadonlyArray<readonly [number, boolean]> {
+    return this.labelled;
   }
 
   report(input: string, durationMs: number, stateHash: string, top = 10): ReplayReport {

@@ -7,6 +7,8 @@ import { loadConfig } from "./config-file.js";
 import { UsageError, type Flags } from "./flags.js";
 import { LineError, parseEvent } from "./replay-read.js";
 import { ReplayTally, formatSummary, type ReplayReport } from "./replay-summary.js";
+import { replayHtml } from "./replay-html.js";
+import { CORE_DEFAULTS } from "../config/defaults.generated.js";
 import { Progress } from "./progress.js";
 
 export const REPLAY_HELP = `toolwatch replay <events.jsonl> [options]
@@ -15,6 +17,7 @@ export const REPLAY_HELP = `toolwatch replay <events.jsonl> [options]
   with labels in the file, also detection metrics.
   --config <file>   detector settings (YAML/JSON, same schema as the library)
   --out <file>      write the JSON report there
+  --html <file>     write a self-contained HTML report (charts of risk over time, ROC/PR with labels)
   --top <n>         reasons and entities to list (default 10)
   --strict          stop at the first bad line (exit 1) instead of skipping it
   --quiet           no summary on stdout (use with --out)
@@ -23,7 +26,7 @@ export const REPLAY_HELP = `toolwatch replay <events.jsonl> [options]
 const PROGRESS_MIN_BYTES = 1 << 20;
 const MAX_BAD_LINES_SHOWN = 20;
 
-export async function replayFile(path: string, opts: { config?: string; strict?: boolean; progress?: boolean; top?: number; onBadLine?: (e: LineError) => void } = {}): Promise<ReplayReport> {
+export async function replayFile(path: string, opts: { config?: string; strict?: boolean; progress?: boolean; top?: number; html?: boolean; onBadLine?: (e: LineError) => void } = {}): Promise<ReplayReport & { html?: string }> {
   let size: number;
   try {
     size = statSync(path).size;
@@ -32,7 +35,7 @@ export async function replayFile(path: string, opts: { config?: string; strict?:
   }
   const cfg = loadConfig(opts.config);
   const detector = createDetector(cfg.detector);
-  const tally = new ReplayTally();
+  const tally = new ReplayTally(opts.html === true);
   const progress = new Progress(size, opts.progress === true && size >= PROGRESS_MIN_BYTES);
   const rl = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
   let line = 0;
@@ -66,7 +69,10 @@ export async function replayFile(path: string, opts: { config?: string; strict?:
     progress.done();
     rl.close();
   }
-  return tally.report(path, performance.now() - t0, detector.stateHash(), opts.top);
+  const report = tally.report(path, performance.now() - t0, detector.stateHash(), opts.top);
+  if (!opts.html) return report;
+  const thresholds = { warn: cfg.detector.warnThreshold ?? CORE_DEFAULTS[9]!, block: cfg.detector.blockThreshold ?? CORE_DEFAULTS[10]! };
+  return { ...report, html: replayHtml(report, tally, thresholds) };
 }
 
 export async function runReplay(flags: Flags): Promise<number> {
@@ -75,8 +81,10 @@ export async function runReplay(flags: Flags): Promise<number> {
   if (extra.length) throw new UsageError(`one events file at a time (got ${flags.positionals.length})`);
   const top = flags.int("top") ?? 10;
   let shown = 0;
-  const report = await replayFile(path, {
+  const html = flags.string("html");
+  const { html: page, ...report } = await replayFile(path, {
     config: flags.string("config"),
+    html: html !== undefined,
     strict: flags.bool("strict"),
     progress: !flags.bool("no-progress") && !flags.bool("quiet") && process.stderr.isTTY === true,
     top,
@@ -87,6 +95,7 @@ export async function runReplay(flags: Flags): Promise<number> {
   });
   const out = flags.string("out");
   if (out) writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
-  if (!flags.bool("quiet")) process.stdout.write(formatSummary(report) + (out ? `\n  report written to ${out}` : "") + "\n");
+  if (html && page) writeFileSync(html, page);
+  if (!flags.bool("quiet")) process.stdout.write(formatSummary(report) + (out ? `\n  report written to ${out}` : "") + (html ? `\n  HTML report written to ${html}` : "") + "\n");
   return 0;
 }

@@ -176,3 +176,36 @@ describe("docs stay true", () => {
     for (const line of printed) expect(readme).toContain(line);
   });
 });
+
+describe("toolwatch replay: HTML report and progress bar", () => {
+  it("--html writes a self-contained page with the charts", () => {
+    const events = join(dir, "html.jsonl");
+    writeEvents(events);
+    const page = join(dir, "report.html");
+    const r = run(["replay", events, "--html", page]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`HTML report written to ${page}`);
+    const html = readFileSync(page, "utf8");
+    expect(html.startsWith("<!doctype html>")).toBe(true);
+    expect(html).toContain("Risk over time per entity");
+    expect(html).toContain("acme/alice");
+    expect(html).toContain("<svg");
+    expect(html).not.toMatch(/<script|src="http|href="http/);
+  });
+
+  it("draws a progress bar on a terminal for a long file", () => {
+    const events = join(dir, "long.jsonl");
+    const t0 = Date.UTC(2026, 0, 5);
+    const lines: string[] = [];
+    for (let i = 0; i < 12_000; i++) lines.push(JSON.stringify({ time: t0 + i * 1000, tenant: "t", principal: `p${i % 50}`, tool: `tool${i % 7}`, args: { path: `/some/long/path/to/a/file/number/${i % 13}`, padding: "x".repeat(40) } }));
+    writeFileSync(events, lines.join("\n") + "\n");
+    // `script` gives the command a pseudo-terminal, as an interactive shell would
+    const r = spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" replay "${events}"`, "/dev/null"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\r\[#*\.*\] +\d+%  [\d,]+ lines/);
+    expect(r.stdout).toContain("12,000 calls");
+    // not on a pipe
+    const piped = run(["replay", events]);
+    expect(piped.stderr).not.toContain("lines");
+  });
+});
