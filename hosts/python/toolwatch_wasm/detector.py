@@ -15,8 +15,12 @@ from .config import to_core_block, setting_of_slot
 from .encode import Encoder
 from .errors import ToolwatchError, core_error
 from . import snapshot as _snapshot
+from . import fastcall
 
 ANONYMOUS = "anonymous"
+# RESULT: action, flags, mode, reason count, risk, 9 signal scores, 4 figures (abi.RES_*); then reasons
+_HEAD = struct.Struct("<iiiid9d4d")
+_REASON = struct.Struct("<ii4d")
 
 
 def find_wasm() -> str:
@@ -144,6 +148,11 @@ class Detector:
         self._weights = [self._call("config_value", 40 + i) for i in range(len(abi.SIGNALS))]
         self._modes = [self._call("config_value", 49 + i) for i in range(len(abi.SIGNALS))]
         self._min_calls = self._call("config_value", 12)
+        self._fast = {n: fastcall.make(self._store, self._x[n]) for n in ("check", "learn")}
+
+    def _hot(self, name: str, t: float, tz: int) -> int:
+        f = self._fast.get(name)
+        return f(t, tz) if f else self._call(name, t, tz)
 
     def _call(self, name: str, *args):
         return self._x[name](self._store, *args)
@@ -216,7 +225,7 @@ class Detector:
         or an IANA zone name (default: config timeZones[tenant], then config timeZone, then UTC)."""
         tenant, principal, t, off = self._encode_call(tool, args, principal, tenant, time_ms, tz)
         try:
-            rc = self._call("check", t, off)
+            rc = self._hot("check", t, off)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
             return self._failure(err, tool, tenant, principal, t)
         if rc < 0:
@@ -239,31 +248,27 @@ class Detector:
 
     def _decision(self, tool, tenant, principal, t) -> Decision:
         r = self.result_bytes()
-        i32 = lambda off: struct.unpack_from("<i", r, off)[0]
-        f64 = lambda off: struct.unpack_from("<d", r, off)[0]
-        flags = i32(abi.RES_FLAGS)
+        action, flags, mode, n, risk, *rest = _HEAD.unpack_from(r, 0)
+        signals, (learned, age, baseline_calls, window) = rest[:9], rest[9:]
         reasons = []
-        for i in range(i32(abi.RES_NREASONS)):
-            p = abi.RES_REASONS + i * abi.REASON_SIZE
-            code_id, rf = i32(p), i32(p + 4)
+        for i in range(n):
+            code_id, rf, score, actual, typical, context = _REASON.unpack_from(r, abi.RES_REASONS + i * abi.REASON_SIZE)
             s = code_id - 1
             sig = abi.SIGNALS[s] if 0 <= s < len(abi.SIGNALS) else None
             code = abi.REASON_CODES[code_id]
-            context = f64(p + 32)
             key = None
             if code == "UNSEEN_ARG_VALUE" and 0 <= context < len(self._keys):
                 key = self._keys[int(context)]
-            reasons.append(Reason(code=code, signal=sig, score=f64(p + 8), weight=self._weights[s] if sig else 0.0,
+            reasons.append(Reason(code=code, signal=sig, score=score, weight=self._weights[s] if sig else 0.0,
                                   counted=bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and self._modes[s] == 1,
-                                  actual=f64(p + 16), typical=f64(p + 24), context=context,
+                                  actual=actual, typical=typical, context=context,
                                   tenant_baseline=bool(rf & abi.REASON_FLAG_TENANT), flags=rf, key=key))
         return Decision(
-            action=abi.ACTIONS[i32(abi.RES_ACTION)], risk=f64(abi.RES_RISK), reasons=reasons,
-            signals={name: f64(abi.RES_SIGNALS + i * 8) for i, name in enumerate(abi.SIGNALS)},
-            baseline=abi.MODES[i32(abi.RES_MODE)], learned_calls=f64(abi.RES_ENTITY_LEARNED), min_calls=self._min_calls,
-            age_ms=f64(abi.RES_ENTITY_AGE), baseline_calls=f64(abi.RES_BASELINE_CALLS), window_count=f64(abi.RES_WINDOW_COUNT),
-            learned=bool(flags & abi.FLAG_LEARNED), allowlisted=bool(flags & abi.FLAG_ALLOWLISTED),
-            new_entity=bool(flags & abi.FLAG_NEW_ENTITY), flags=flags, tool=tool, tenant=tenant, principal=principal, time_ms=t)
+            action=abi.ACTIONS[action], risk=risk, reasons=reasons, signals=dict(zip(abi.SIGNALS, signals)),
+            baseline=abi.MODES[mode], learned_calls=learned, min_calls=self._min_calls, age_ms=age,
+            baseline_calls=baseline_calls, window_count=window, learned=bool(flags & abi.FLAG_LEARNED),
+            allowlisted=bool(flags & abi.FLAG_ALLOWLISTED), new_entity=bool(flags & abi.FLAG_NEW_ENTITY), flags=flags,
+            tool=tool, tenant=tenant, principal=principal, time_ms=t)
 
     def after(self, tool: Optional[str] = None, principal: Optional[str] = None, tenant: Optional[str] = None,
               is_error: bool = False, time_ms: Optional[float] = None) -> bool:
@@ -285,7 +290,7 @@ class Detector:
         """Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines."""
         _, _, t, off = self._encode_call(tool, args, principal, tenant, time_ms, tz)
         try:
-            rc = self._call("learn", t, off)
+            rc = self._hot("learn", t, off)
         except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
             self._recover(err)
             raise ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted") from err
