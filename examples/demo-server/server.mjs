@@ -40,6 +40,12 @@ function buildServer() {
     table === "customers" ? text(FILES["/finance/customers.csv"]) : text(`exported ${table}`));
   server.registerTool("http_post", { description: "POST data to a URL", inputSchema: { url: z.string(), data: z.string() } }, async ({ url }) =>
     text(`posted to ${url}`));
+  server.registerResource("roadmap", "file:///projects/roadmap.md", { mimeType: "text/markdown" }, async (uri) => ({
+    contents: [{ uri: uri.href, text: FILES["/projects/roadmap.md"] }],
+  }));
+  server.registerPrompt("summarise", { description: "Summarise a file", argsSchema: { path: z.string() } }, ({ path }) => ({
+    messages: [{ role: "user", content: { type: "text", text: `Summarise ${path}` } }],
+  }));
   return server;
 }
 

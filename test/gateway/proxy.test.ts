@@ -69,6 +69,20 @@ describe("proxy to a stdio upstream, JWT with a shared secret", () => {
     await alice.close();
   });
 
+  it("relays resources, prompts and pings untouched", async () => {
+    const c = await httpClient(proxy.url, { authorization: `Bearer ${await hs({ sub: "rita", tenant: "acme" })}` });
+    const before = decisions.length;
+    await c.ping();
+    const { resources } = await c.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(["file:///projects/roadmap.md"]);
+    const res = await c.readResource({ uri: "file:///projects/roadmap.md" });
+    expect((res.contents[0] as { text: string }).text).toMatch(/^Q3/);
+    const prompt = await c.getPrompt({ name: "summarise", arguments: { path: "/x" } });
+    expect((prompt.messages[0]!.content as { text: string }).text).toBe("Summarise /x");
+    expect(decisions.length).toBe(before); // only tools/call is scored
+    await c.close();
+  });
+
   it("each verified principal has its own baseline", async () => {
     const bob = await httpClient(proxy.url, { authorization: `Bearer ${await hs({ sub: "bob", tenant: "globex" })}` });
     now += 120_000;
