@@ -74,6 +74,9 @@ export const stateSchema = z.strictObject({
     commandTimeoutMs: z.number().int().min(1).optional(),
     ttlSeconds: z.number().int().min(0).optional(),
     cacheEntries: z.number().int().min(0).optional(),
+    maxAttempts: z.number().int().min(1).optional(),
+    tenantSync: z.enum(["strict", "batched"]).optional(),
+    tenantFlushMs: z.number().int().min(1).optional(),
   }).optional(),
 });
 
