@@ -211,3 +211,22 @@ describe("health and metrics", () => {
     }
   });
 });
+
+describe("session table", () => {
+  it("closes the least recently used session when full, and keeps serving", async () => {
+    const plugin = new ContextForgePlugin({ detector: createDetector({}) });
+    const small = await servePluginHttp(plugin, { host: "127.0.0.1", port: 0, maxSessions: 2 });
+    try {
+      const a = await httpClient(small.url);
+      const b = await httpClient(small.url);
+      await callJson(a, "get_plugin_configs", {}); // a is now more recent than b
+      const c = await httpClient(small.url); // evicts b
+      expect((await callJson(a, "get_plugin_configs", {}))[0].name).toBe(PLUGIN);
+      expect((await callJson(c, "get_plugin_configs", {}))[0].name).toBe(PLUGIN);
+      await expect(b.callTool({ name: "get_plugin_configs", arguments: {} })).rejects.toThrow();
+      await Promise.all([a.close(), c.close()]);
+    } finally {
+      await small.close();
+    }
+  });
+});

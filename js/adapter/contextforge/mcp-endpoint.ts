@@ -41,8 +41,12 @@ export class McpEndpoint {
       if (!isInitializeRequest(body)) {
         return sendRpcError(res, 400, -32600, "bad request: no mcp-session-id header and the body is not an initialize request");
       }
+      // Clients that vanish without DELETE must not fill the table: the least recently used session goes.
       if (this.sessions.size >= this.o.maxSessions) {
-        return sendRpcError(res, 503, -32000, `too many open sessions (${this.o.maxSessions}); close one (DELETE) and retry`);
+        const [oldId, oldest] = this.sessions.entries().next().value as [string, StreamableHTTPServerTransport];
+        this.sessions.delete(oldId);
+        this.o.logger.warn({ maxSessions: this.o.maxSessions }, "session table full; closed the least recently used session");
+        await oldest.close().catch(() => undefined);
       }
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
@@ -72,6 +76,9 @@ export class McpEndpoint {
     const t = this.sessions.get(sessionId);
     // 404 tells a client its session is gone, so it starts a new one.
     if (!t) return sendRpcError(res, 404, -32001, "session not found");
+    // most recently used last
+    this.sessions.delete(sessionId);
+    this.sessions.set(sessionId, t);
     await t.handleRequest(req, res, body);
   }
 
