@@ -39,6 +39,17 @@ describe("C host", () => {
     expect(line("unknown")).toEqual(["INVALID_CONFIG"]);
   });
 
+  it("links into Rust through extern \"C\" (hosts/c/rust)", () => {
+    // rustc is installed by .ci/run (Debian's rustc when none is on PATH)
+    execFileSync("make", ["-C", dir, "-s", "rust"], { stdio: "pipe" });
+    const out = execFileSync(join(dir, "build", "guard-rs"), { encoding: "utf8" }).trim().split("\n");
+    const line = (k: string) => out.find((l) => l.startsWith(`${k} `))!.trim().split(" ").slice(1);
+    expect(line("routine")).toEqual(["allow"]);
+    expect(line("odd")[0]).not.toBe("allow");
+    expect(line("odd")).toContain("UNSEEN_TOOL");
+    expect(line("empty")).toEqual(["INVALID_TOOL"]);
+  }, 120_000);
+
   it("a broken vector file is reported, not crashed on", () => {
     const r = spawnSync(join(dir, "build", "toolwatch-replay"), [join(root, "package.json")], { encoding: "utf8" });
     expect(r.status).toBe(1);
