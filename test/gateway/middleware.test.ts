@@ -177,3 +177,38 @@ describe("with a Guard (js/guard.ts) in place of a detector", () => {
     await guard.close();
   });
 });
+
+describe("identity from configured headers", () => {
+  it("uses them only when trusted", async () => {
+    const seen: Array<{ principal?: string; tenant?: string }> = [];
+    const transports = new Map<string, StreamableHTTPServerTransport>();
+    const detector = createDetector({ identityHeaders: { principal: "x-user", tenant: "x-tenant" } });
+    let trust = false;
+    const http = createServer(async (req, res) => {
+      const sid = req.headers["mcp-session-id"] as string | undefined;
+      let t = sid ? transports.get(sid) : undefined;
+      if (!t) {
+        t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => transports.set(id, t!) });
+        const s = new Server({ name: "h", version: "1" }, { capabilities: { tools: {} } });
+        s.setRequestHandler(CallToolRequestSchema, async () => ({ content: [{ type: "text", text: "ok" }] }));
+        guardMcpServer(s, detector, { trustHeaders: trust, onDecision: (_d, call) => seen.push(call.identity) });
+        await s.connect(t);
+      }
+      await t.handleRequest(req, res);
+    });
+    await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/mcp`;
+      for (const t of [false, true]) {
+        trust = t;
+        const c = await httpClient(url, { "x-user": "hank@example.com", "x-tenant": "acme" });
+        await c.callTool({ name: "anything", arguments: {} });
+        await c.close();
+      }
+      expect(seen[0]).toEqual({ principal: undefined, tenant: undefined });
+      expect(seen[1]).toEqual({ principal: "hank@example.com", tenant: "acme" });
+    } finally {
+      http.close();
+    }
+  });
+});
