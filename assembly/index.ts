@@ -7,7 +7,7 @@ import { ABI_VERSION, IO, IO_SIZE, RESULT, RESULT_SIZE, MAX_IDENT_BYTES, MAX_TOO
   FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED } from "./layout";
 import { CONFIG_COUNT, CFG, cfg, cfgI, defaultValue, validate, C_HASH_SEED, C_MIN_CALLS, C_MIN_AGE_MS,
   C_TENANT_MIN_CALLS, C_TENANT_MIN_AGE_MS, C_WARN_THRESHOLD, C_BLOCK_THRESHOLD, C_ENFORCE, C_LEARN_WARNED,
-  C_MAX_TOOLS } from "./config";
+  C_MAX_TOOLS, C_BURST_WINDOW_MS } from "./config";
 import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bumpHeader, arenaBase, arenaBytes,
   capacity, recSize, toolsOff, initialised as _init, HEADER_SIZE, ALLOW_OFF, ALLOW_CAP, recOff,
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
@@ -19,7 +19,7 @@ import * as hash from "./hash";
 import { slotKnown } from "./slots";
 import { resetResult, setOutcome, addReason } from "./result";
 import { scoreCall } from "./score";
-import { countWindow, pushRing } from "./signals/burst";
+import { countWindow, pushRing, restartClock } from "./signals/burst";
 import { transitionFp } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
 import { noteRecurrence } from "./recurrence";
@@ -98,7 +98,9 @@ function locate(t: f64, tz: i32): i32 {
   if (!existed) flags |= FLAG_NEW_ENTITY;
   const e = rec(er);
   const tp = rec(tr);
-  // time never runs backwards inside one entity: an earlier timestamp is treated as the latest seen
+  // time never runs backwards inside one entity: a slightly earlier timestamp (requests racing) is
+  // treated as the latest seen; a step back of more than a burst window is a clock correction
+  if (load<f64>(e + R_LAST) - t > cfg(C_BURST_WINDOW_MS)) restartClock(e, tp, t);
   const last = load<f64>(e + R_LAST);
   const tt = t < last ? last : t;
   setCall(tt, tz);

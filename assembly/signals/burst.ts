@@ -4,7 +4,7 @@
 // Score is continuous: 0 up to T/2 calls, then ((n - T/2) / (T/2))^2, reaching 1 at n = T.
 
 import { cfg, C_BURST_WINDOW_MS, C_BURST_THRESHOLD } from "../config";
-import { ringOff, ringCap, R_RING_BASE, R_RING_HEAD, R_RING_LEN, R_SEEN } from "../arena";
+import { ringOff, ringCap, R_RING_BASE, R_RING_HEAD, R_RING_LEN, R_SEEN, R_FIRST, R_LAST, R_LAST_LEARN } from "../arena";
 import { entity, now, windowCount, windowExact, setWindow } from "../context";
 import { SIG_BURST, REASON_FLAG_ESTIMATE } from "../layout";
 import { report } from "../result";
@@ -71,4 +71,19 @@ export function scoreBurst(): void {
   else if (n > h) { const x = (n - h) / (T - h); s = x * x; }
   // actual: calls in window; typical: threshold; context: window seconds
   report(SIG_BURST, windowExact ? 0 : REASON_FLAG_ESTIMATE, s, n, T, cfg(C_BURST_WINDOW_MS) / 1000);
+}
+
+// The host's clock stepped back by more than a burst window (a correction, or one bad timestamp far in
+// the future before it): the entity's time-based state starts over at t, instead of every later call
+// being pinned to that latest time, where they would pile into one instant and read as a burst forever.
+export function restartClock(e: usize, tenant: usize, t: f64): void {
+  memory.fill(e + <usize>ringOff, 0, <usize>ringCap << 2);
+  store<u16>(e + R_RING_LEN, 0);
+  store<u16>(e + R_RING_HEAD, 0);
+  store<f64>(e + R_RING_BASE, Math.floor(t));
+  store<f64>(e + R_LAST, t);
+  if (load<f64>(e + R_LAST_LEARN) > t) store<f64>(e + R_LAST_LEARN, t);
+  if (load<f64>(e + R_FIRST) > t) store<f64>(e + R_FIRST, t);
+  if (load<f64>(tenant + R_FIRST) > t) store<f64>(tenant + R_FIRST, t);
+  if (load<f64>(tenant + R_LAST) > t) store<f64>(tenant + R_LAST, t);
 }
