@@ -25,8 +25,8 @@ const roundsFor = (n: number): number => (n >= 1_000_000 ? 4 : 24);
 const SPAN_MS = 2 * 3600_000; // ...and past the default learning window (1 h)
 const STREAM = quick ? 16_384 : 65_536;
 const timing = quick
-  ? { minCpuTimeNs: 150e6, batch: 256, singleCalls: 5_000 }
-  : { minCpuTimeNs: 1_000e6, batch: 256, singleCalls: 50_000 };
+  ? { minCpuTimeNs: 150e6, batch: 16, singleCalls: 5_000 }
+  : { minCpuTimeNs: 1_000e6, batch: 16, singleCalls: 50_000 };
 const SUBJECTS: SubjectName[] = ["raw", "public", "priorArt", "floor"];
 
 interface SizeResult {
