@@ -93,8 +93,14 @@ export interface DetectorOptions {
 const ALLOW_KIND = { tool: 0, principal: 1, tenant: 2, entity: 3 } as const;
 export type AllowEntry = { tool: string } | { principal: string } | { tenant: string } | { tenant: string; principal: string };
 
-function isPlainArgs(a: unknown): a is Record<string, unknown> {
-  return typeof a === "object" && a !== null && !Array.isArray(a);
+/** "object" for usable args, else what they are, for the error (a revoked Proxy throws on inspection). */
+function argsKind(a: unknown): string {
+  if (typeof a !== "object" || a === null) return a === null ? "null" : typeof a;
+  try {
+    return Array.isArray(a) ? "an array" : "object";
+  } catch {
+    return "an unreadable object";
+  }
 }
 
 export class Detector {
@@ -185,11 +191,18 @@ export class Detector {
       throw new ToolwatchError("INVALID_TOOL", `tool name must be a non-empty string, got ${call.tool === "" ? "an empty string" : typeof call.tool}`);
     }
     const args = call.args ?? {};
-    if (!isPlainArgs(args)) throw new ToolwatchError("INVALID_ARGS", `args must be an object, got ${Array.isArray(args) ? "an array" : typeof args}`);
+    const kind = argsKind(args);
+    if (kind !== "object") throw new ToolwatchError("INVALID_ARGS", `args must be an object, got ${kind}`);
     const id = this.identity(call);
     const t = this.time(call);
     const tz = this.tzOffset(id.tenant, call, t);
-    this.enc.call(id.tenant, id.principal, call.tool, args, this.keys);
+    try {
+      this.enc.call(id.tenant, id.principal, call.tool, args, this.keys);
+    } catch (err) {
+      // a throwing getter or a revoked Proxy in args is the caller's input, not a detector failure
+      if (err instanceof ToolwatchError) throw err;
+      throw new ToolwatchError("INVALID_ARGS", `args could not be read (${err instanceof Error ? err.message : String(err)})`);
+    }
     return { id, t, tz };
   }
 

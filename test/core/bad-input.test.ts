@@ -65,6 +65,16 @@ describe("bad calls through the public API", () => {
     }
   });
 
+  it("refuses args that throw when read (a getter, a revoked Proxy) with a typed error", () => {
+    const d = detector({ budgetBytes: 1 << 20 });
+    d.check({ ...who, tool: "seed", time: MONDAY_10 });
+    const getter = Object.defineProperty({}, "x", { enumerable: true, get() { throw new Error("boom"); } });
+    refused(d, { ...who, tool: "t", args: getter, time: MONDAY_10 + MIN }, "INVALID_ARGS");
+    const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
+    revoke();
+    refused(d, { ...who, tool: "t", args: proxy, time: MONDAY_10 + MIN }, "INVALID_ARGS");
+  });
+
   it("refuses args with thousands of keys with a typed error, and cuts long values", () => {
     const d = detector({ budgetBytes: 1 << 20 });
     d.check({ ...who, tool: "seed", time: MONDAY_10 });
