@@ -102,20 +102,34 @@ export function slotUsed(base: usize, n: i32): u32 {
   return t;
 }
 
-// A slot for a new candidate: an empty one, else the least recently used candidate; -1 when every
-// slot holds a learned fingerprint. Candidates come from warned calls, so they never push out what
-// was learned (a flood of unseen tool names must not erase a baseline).
-function claimCandidate(base: usize, n: i32, fp: u32, lastH: u32): i32 {
+// Learned slots unused for this many hours may make room for a candidate.
+export const STALE_HOURS: u32 = 720;
+
+// A slot for a new candidate: an empty one, else the least recently used candidate, else a learned
+// slot unused for STALE_HOURS; -1 when there is none. Candidates come from warned calls, so they never
+// push out what is in use (a flood of unseen tool names must not erase a baseline), while a set full
+// of long-unused tools can still take part in adoption.
+function claimCandidate(record: usize, base: usize, n: i32, fp: u32, lastH: u32): i32 {
   let victim: i32 = -1;
   let vLast: u32 = 0xFFFFFFFF;
+  let stale: i32 = -1;
+  let sLast: u32 = 0xFFFFFFFF;
   for (let i = 0; i < n; i++) {
     const p = slotPtr(base, i);
     if (load<u32>(p) == 0) { victim = i; break; }
-    if ((<u32>load<u16>(p + 4) & CANDIDATE) == 0) continue;
     const last = <u32>load<u16>(p + 6);
+    if ((<u32>load<u16>(p + 4) & CANDIDATE) == 0) {
+      if (last + STALE_HOURS <= lastH && last < sLast) { stale = i; sLast = last; }
+      continue;
+    }
     if (last < vLast) { victim = i; vLast = last; }
   }
-  if (victim < 0) return -1;
+  if (victim < 0) {
+    if (stale < 0) return -1;
+    victim = stale;
+    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + 1);
+    store<u32>(record + R_SLOT_EVICTIONS, load<u32>(record + R_SLOT_EVICTIONS) + 1);
+  }
   const p = slotPtr(base, victim);
   store<u32>(p, fp);
   store<u16>(p + 4, <u16>CANDIDATE);
@@ -126,7 +140,7 @@ function claimCandidate(base: usize, n: i32, fp: u32, lastH: u32): i32 {
 // Marks fp as a candidate in this set (if not already present). Returns true when newly marked.
 export function slotMarkCandidate(record: usize, base: usize, n: i32, fp: u32, lastH: u32): bool {
   if (slotFind(base, n, fp) >= 0) return false;
-  return claimCandidate(base, n, fp, lastH) >= 0;
+  return claimCandidate(record, base, n, fp, lastH) >= 0;
 }
 
 // Adds one peer to a candidate; returns the peer count after (0 if fp is already learned here, or
@@ -134,7 +148,7 @@ export function slotMarkCandidate(record: usize, base: usize, n: i32, fp: u32, l
 export function slotAddPeer(record: usize, base: usize, n: i32, fp: u32, lastH: u32): u32 {
   let i = slotFind(base, n, fp);
   if (i < 0) {
-    i = claimCandidate(base, n, fp, lastH);
+    i = claimCandidate(record, base, n, fp, lastH);
     if (i < 0) return 0;
   }
   const p = slotPtr(base, i);

@@ -99,6 +99,28 @@ describe("tenant back-off", () => {
   });
 });
 
+describe("adoption when the tenant's tool set is full", () => {
+  // 4 tools per record; the tenant learns 4 tools from an operator, then 3 newcomers try a fifth
+  function full(gapDays: number) {
+    const d = detector({ ...SMALL, maxToolsPerEntity: 4, tenantMinCalls: 8, tenantLearningWindowSeconds: 0 });
+    let t = MONDAY_10;
+    for (let i = 0; i < 8; i++) d.learn({ tenant: "acme", principal: "ops", tool: `tool${i % 4}`, time: (t += MIN) });
+    t += gapDays * 86_400_000;
+    for (const p of ["n1", "n2", "n3"]) d.check({ tenant: "acme", principal: p, tool: "brand_new", time: (t += MIN) });
+    return { d, t };
+  }
+  it("never displaces tools in use", () => {
+    const { d, t } = full(1);
+    expect(d.stats().promotions).toBe(0);
+    expect(d.check({ tenant: "acme", principal: "n4", tool: "tool1", time: t + MIN }).signals.unseenTool).toBe(0);
+  });
+  it("lets a long-unused tool make room", () => {
+    const { d, t } = full(40);
+    expect(d.stats().promotions).toBe(1);
+    expect(d.check({ tenant: "acme", principal: "n4", tool: "brand_new", time: t + MIN }).signals.unseenTool).toBe(0);
+  });
+});
+
 describe("no learning from anomalies", () => {
   function alice() {
     const d = detector(SMALL);
