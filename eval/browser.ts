@@ -16,7 +16,7 @@ export interface PageCheck {
   requests: string[];
 }
 
-export async function openReport(htmlPath: string, png?: string): Promise<PageCheck> {
+export async function openReport(htmlPath: string, png?: string, clipHeight = 2300): Promise<PageCheck> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1000, height: 900 } });
@@ -33,7 +33,8 @@ export async function openReport(htmlPath: string, png?: string): Promise<PageCh
         curves: n("svg path.curve"), dots: n("svg circle.dot"), thresholds: n("svg line.thr"), tables: n("table") };
     });
     const svgs = await page.locator("svg").count();
-    if (png) await page.screenshot({ path: png, fullPage: true });
+    // the top of the page (curves and the first risk series); a whole long report makes an unreadable image
+    if (png) await page.screenshot({ path: png, fullPage: true, clip: { x: 0, y: 0, width: 1000, height: Math.min(clipHeight, await page.evaluate(() => document.body.scrollHeight + 48)) } });
     return { errors, svgs, counts, requests };
   } finally {
     await browser.close();

@@ -15,7 +15,11 @@ import { reportData } from "./report-data.js";
 import { createDetector } from "../js/adapter/node/index.js";
 
 /** The per-principal memory variant the scenarios also report (see EVALUATION.md). */
-export const MORE_VALUE_KEYS: ConfigInput = { maxValueKeysPerEntity: 16 };
+export const MORE_VALUE_MEMORY: ConfigInput = { maxValueKeysPerEntity: 16, maxValuesPerEntity: 48 };
+
+function recordBytes(config: ConfigInput | undefined): number {
+  return createDetector({ ...(config ?? {}), budgetBytes: 1 << 20 }).stats().recordBytes;
+}
 
 export interface CliOptions {
   agentdojo: string | null;
@@ -117,10 +121,11 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
     log(`Scenarios: ${o.seeds} seeds`);
     const t = Date.now();
     sc = [evaluateScenarios({ seeds: o.seeds, config })];
-    sc[0]!.scorer = config ? "toolwatch (--config)" : "toolwatch (default config)";
+    sc[0]!.scorer = `toolwatch (${config ? "--config" : "default config"}, ${recordBytes(config)} B/record)`;
     if (!o.quick) {
-      const more = evaluateScenarios({ seeds: o.seeds, config: { ...(config ?? {}), ...MORE_VALUE_KEYS } });
-      more.scorer = "toolwatch (maxValueKeysPerEntity 16)";
+      const moreConfig = { ...(config ?? {}), ...MORE_VALUE_MEMORY };
+      const more = evaluateScenarios({ seeds: o.seeds, config: moreConfig });
+      more.scorer = `toolwatch (maxValueKeysPerEntity 16, maxValuesPerEntity 48, ${recordBytes(moreConfig)} B/record)`;
       sc.push(more);
       sc.push(evaluateScenarios({ seeds: o.seeds, priorArt: true }));
     }

@@ -39,8 +39,8 @@ export function reportData(ad: AgentDojoReport | null, sc: ScenariosReport[] | n
         `${(100 * r.labels.succeeded.recall.value).toFixed(1)}%`, `${(100 * r.labels.succeeded.fpr.value).toFixed(1)}%`]),
     });
   }
-  for (const rep of sc ?? []) {
-    if (rep.scorer !== "prior art") {
+  for (const [i, rep] of (sc ?? []).entries()) {
+    if (i === 0) {
       for (const s of rep.series) {
         data.entities!.push({ label: `Scenario ${s.label}`, xAxis: "time", warn, block, window: s.window, markedLabel: "attack calls",
           points: s.points.map((p) => ({ x: p.t, risk: p.risk, marked: p.attack })) });

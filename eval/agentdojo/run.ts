@@ -83,7 +83,7 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
   };
 }
 
-/** For the picture: per suite, the successful attack runs with the most calls and their benign twins. */
+/** For the picture: per suite, the successful attack run with the most calls; the first one's benign twin. */
 function pickExamples(scored: ScoredRun[]): ScoredRun[] {
   const out: ScoredRun[] = [];
   for (const s of [...new Set(scored.map((r) => r.run.suite))].sort()) {
@@ -91,7 +91,7 @@ function pickExamples(scored: ScoredRun[]): ScoredRun[] {
     if (!att) continue;
     out.push(att);
     const twin = scored.find((r) => !r.run.attacked && r.fold === att.fold && r.run.entity === att.run.entity);
-    if (twin) out.push(twin);
+    if (twin && out.length === 1) out.push(twin);
   }
   return out;
 }

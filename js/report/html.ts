@@ -100,7 +100,7 @@ function legend(items: { name: string; color: string; dash?: boolean }[], x: num
 }
 
 function curveChart(kind: "roc" | "pr", title: string, items: ReportCurve[]): string {
-  const f: Frame = { w: 440, h: 340, l: 46, r: 12, t: 12, b: 38 };
+  const f: Frame = { w: 420, h: 330, l: 46, r: 12, t: 12, b: 38 };
   const body: string[] = [axes(f, unitTicks(f, true), unitTicks(f, false), kind === "roc" ? "false-positive rate" : "recall", kind === "roc" ? "true-positive rate" : "precision")];
   if (kind === "roc") body.push(`<line class="chance" x1="${sx(f, 0, 0, 1)}" y1="${sy(f, 0, 0, 1)}" x2="${sx(f, 1, 0, 1)}" y2="${sy(f, 1, 0, 1)}"/>`);
   const leg: { name: string; color: string }[] = [];
@@ -189,9 +189,9 @@ function table(t: ReportTable): string {
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:960px;color:#111827;background:#fff}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:960px;padding:0 12px;color:#111827;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #e5e7eb;padding-bottom:4px}h3{font-size:14px;margin:18px 0 6px}
-.sub{color:#4b5563;margin:0 0 12px}.row{display:flex;flex-wrap:wrap;gap:12px}
+.sub{color:#4b5563;margin:0 0 12px}.row{display:flex;flex-wrap:wrap;gap:10px}
 figure.chart{margin:8px 0;border:1px solid #e5e7eb;border-radius:6px;padding:8px;background:#fafafa}
 figcaption{font-weight:600;font-size:13px;margin-bottom:4px}svg{display:block;max-width:100%;height:auto}
 .grid{stroke:#e5e7eb;stroke-width:1}.frame{fill:none;stroke:#9ca3af}.tick{font-size:10px;fill:#4b5563}.label{font-size:11px;fill:#374151}
