@@ -3,43 +3,23 @@
 // are written back only if neither changed meanwhile (compare-and-set on versions, in one script).
 // On a conflict the whole check runs again on the state the failed write returned. The result is
 // serialisable per tenant: every replica's decisions equal one process's on the committed order.
+// With tenantSync "batched" only the entity record is compared and written per call; the tenant's
+// lessons travel through tenant-batch.ts.
 import { randomUUID } from "node:crypto";
 import type { Detector, CallInput, Decision } from "../../detector.js";
-import { SIGNALS, type SignalName } from "../../core/abi.js";
 import { resolveIdentity, type Identity } from "../../identity.js";
 import { ToolwatchError } from "../../core/errors.js";
 import type { Guard, AfterCall } from "../../guard.js";
-import { RedisState, StateUnavailableError, type CallState, type Versioned, type RedisConnectionOptions } from "./client.js";
+import { RedisState, StateUnavailableError, type CallState } from "./client.js";
 import { recordKeys, type RecordKeys } from "./keys.js";
 import { RecordPort } from "./records.js";
 import { RecordCache } from "./cache.js";
 import { TenantBatch } from "./tenant-batch.js";
 import type { GuardLogger } from "./log.js";
+import { resolveOptions, type RedisStateOptions, type ResolvedOptions } from "./options.js";
+import { Outage, policyDecision } from "./outage.js";
 
-export interface RedisStateOptions {
-  /** redis://[user:password@]host:port[/db] */
-  url: string;
-  /** Key prefix; replicas that share baselines use the same one (default "toolwatch:"). */
-  prefix?: string;
-  /** What a call gets when Redis cannot be reached: open = allow, closed = block. Default: the config's failurePolicy. */
-  failurePolicy?: "open" | "closed";
-  /** Per-command timeout, ms (default 1000). */
-  commandTimeoutMs?: number;
-  /** Tries per call under write conflicts before the failure policy decides (default 64). */
-  maxAttempts?: number;
-  /** Records idle this long expire in Redis (default 0 = never; or bound Redis with maxmemory + an LRU policy). */
-  ttlSeconds?: number;
-  /** Records remembered here with their version, so an uncontended call needs one round trip (default 10000; 0 = read first every call). */
-  cacheEntries?: number;
-  /**
-   * strict (default): every call writes its tenant's record too, so decisions are exactly one process's.
-   * batched: calls write only the principal's record; what they teach the tenant is merged into Redis
-   * every tenantFlushMs. For tenants too busy for one write per call (docs/STATE.md "Batched tenants").
-   */
-  tenantSync?: "strict" | "batched";
-  /** batched: how often each replica merges its tenant deltas into Redis, ms (default 1000). */
-  tenantFlushMs?: number;
-}
+export type { RedisStateOptions } from "./options.js";
 
 /** What the shared state did for this decision. */
 export interface StateInfo {
@@ -69,18 +49,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** The URL without credentials, for logs. */
-function safeUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = "";
-    u.password = "";
-    return u.toString();
-  } catch {
-    return "(unparsable url)";
-  }
-}
-
 export class RedisGuard implements Guard {
   readonly mode = "redis" as const;
   readonly detector: Detector;
@@ -89,61 +57,36 @@ export class RedisGuard implements Guard {
   private readonly port: RecordPort;
   private readonly cache: RecordCache;
   private readonly log: GuardLogger;
-  private readonly prefix: string;
-  private readonly closed: boolean;
-  private readonly maxAttempts: number;
-  private readonly ttl: number;
-  private readonly url: string;
-  private outage: { since: number; decided: number } | null = null;
+  private readonly o: ResolvedOptions;
+  private readonly outage: Outage;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly writer = randomUUID();
+  private readonly batch: TenantBatch | null = null;
+  private flushTimer: ReturnType<typeof setInterval> | null = null;
 
+  /** `delta`: a second scratch detector, needed for tenantSync "batched". Throws INVALID_CONFIG on bad options. */
   constructor(detector: Detector, opts: RedisStateOptions, log: GuardLogger, delta?: Detector) {
-    if (typeof opts?.url !== "string" || !/^rediss?:\/\//.test(opts.url)) {
-      throw new ToolwatchError("INVALID_CONFIG", "state.redis.url must be a redis:// or rediss:// URL");
-    }
-    const int = (v: unknown, name: string, min: number): number | undefined => {
-      if (v === undefined) return undefined;
-      if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw new ToolwatchError("INVALID_CONFIG", `state.redis.${name} must be an integer >= ${min}`);
-      return v;
-    };
-    if (opts.failurePolicy !== undefined && opts.failurePolicy !== "open" && opts.failurePolicy !== "closed") {
-      throw new ToolwatchError("INVALID_CONFIG", 'state.redis.failurePolicy must be "open" or "closed"');
-    }
+    this.o = resolveOptions(opts, detector.config.failurePolicy);
     this.detector = detector;
     this.log = log;
-    this.url = safeUrl(opts.url);
-    this.prefix = opts.prefix ?? "toolwatch:";
-    this.closed = (opts.failurePolicy ?? detector.config.failurePolicy ?? "closed") === "closed";
-    this.maxAttempts = int(opts.maxAttempts, "maxAttempts", 1) ?? 64;
-    this.ttl = int(opts.ttlSeconds, "ttlSeconds", 0) ?? 0;
-    this.cache = new RecordCache(int(opts.cacheEntries, "cacheEntries", 0) ?? 10000);
-    this.connection = { url: opts.url, commandTimeoutMs: int(opts.commandTimeoutMs, "commandTimeoutMs", 1) };
+    this.outage = new Outage(log, this.o.safeUrl, this.o.closed);
+    this.cache = new RecordCache(this.o.cacheEntries);
     this.port = new RecordPort(detector);
-    if (opts.tenantSync !== undefined && opts.tenantSync !== "strict" && opts.tenantSync !== "batched") {
-      throw new ToolwatchError("INVALID_CONFIG", 'state.redis.tenantSync must be "strict" or "batched"');
-    }
-    const flushMs = int(opts.tenantFlushMs, "tenantFlushMs", 1) ?? 1000;
-    if (opts.tenantSync === "batched") {
-      if (!delta) throw new ToolwatchError("INVALID_CONFIG", "batched tenants need a second scratch detector");
-      this.batch = new TenantBatch(delta, () => this.store, this.prefix, flushMs, this.ttl, this.writer,
+    if (this.o.batched) {
+      if (!delta) throw new ToolwatchError("INVALID_CONFIG", "state.redis.tenantSync batched needs a second scratch detector");
+      this.batch = new TenantBatch(delta, () => this.store, this.o.prefix, this.o.tenantFlushMs, this.o.ttlSeconds, this.writer,
         (tk, v) => this.cache.set(tk, v));
     }
   }
 
-  private readonly batch: TenantBatch | null = null;
-  private flushTimer: ReturnType<typeof setInterval> | null = null;
-
-  private readonly connection: RedisConnectionOptions;
-
   /** Connects (or, if Redis is not there, logs the outage and keeps trying in the background). */
   async start(): Promise<void> {
-    this.store = await RedisState.create(this.connection);
+    this.store = await RedisState.create({ url: this.o.url, commandTimeoutMs: this.o.commandTimeoutMs });
     if (!(await this.store.connect())) {
-      this.down(new StateUnavailableError(`cannot connect to ${this.url}`));
+      this.outage.down(new StateUnavailableError(`cannot connect to ${this.o.safeUrl}`));
     }
     if (this.batch) {
-      this.flushTimer = setInterval(() => void this.flushTenants(), this.batch.flushMs);
+      this.flushTimer = setInterval(() => void this.flushTenants(), this.o.tenantFlushMs);
       this.flushTimer.unref();
     }
   }
@@ -153,9 +96,9 @@ export class RedisGuard implements Guard {
     if (!this.batch) return;
     try {
       await this.batch.flush();
-      this.up();
+      this.outage.up();
     } catch (err) {
-      this.down(err instanceof Error ? err : new Error(String(err)));
+      this.outage.down(err instanceof Error ? err : new Error(String(err)));
     }
   }
 
@@ -170,41 +113,14 @@ export class RedisGuard implements Guard {
     return resolveIdentity(id, this.detector.config.anonymous ?? "shared");
   }
 
-  // ---- outage bookkeeping: one line when Redis goes, one when it is back ----
-
-  private down(err: Error): void {
-    if (this.outage) {
-      this.outage.decided++;
-      return;
-    }
-    this.outage = { since: Date.now(), decided: 1 };
-    this.log.error({ redis: this.url, policy: this.closed ? "closed" : "open", err: err.message },
-      `toolwatch: Redis state store unavailable; failure policy ${this.closed ? "closed: calls are blocked" : "open: calls are allowed unscored"} until it returns`);
-  }
-
-  private up(): void {
-    if (!this.outage) return;
-    const o = this.outage;
-    this.outage = null;
-    this.log.info({ redis: this.url, downMs: Date.now() - o.since, policyDecisions: o.decided },
-      "toolwatch: Redis state store reachable again; calls are scored on shared state");
-  }
-
   private policy(call: CallInput, id: Identity, code: string, message: string): RedisDecision {
     this.stats.policyDecisions++;
-    const zero = Object.fromEntries(SIGNALS.map((s) => [s, 0])) as Record<SignalName, number>;
-    const minCalls = this.detector.raw.config_value(12);
-    return {
-      action: this.closed ? "block" : "allow", risk: this.closed ? 1 : 0, signals: zero, reasons: [], learned: false,
-      allowlisted: false, newEntity: false, tool: call.tool, identity: id, time: call.time ?? Date.now(), windowCount: 0,
-      learning: { baseline: "cold", learnedCalls: 0, minCalls, ageMs: 0, baselineCalls: 0 },
-      error: { code, message: `${message}; failure policy ${this.closed ? "closed: blocked" : "open: allowed"}` },
-    };
+    return policyDecision(call, id, this.o.closed, this.detector.raw.config_value(12), code, message);
   }
 
   private unavailable(err: unknown, call: CallInput, id: Identity): RedisDecision {
     const e = err instanceof Error ? err : new Error(String(err));
-    this.down(e);
+    this.outage.down(e);
     return this.policy(call, id, "STATE_UNAVAILABLE", e.message);
   }
 
@@ -261,7 +177,7 @@ export class RedisGuard implements Guard {
     // unchanged bytes are not resent: the script then only moves the version
     const eb = from.entity.bytes.length > 0 && sameBytes(rec.entity, from.entity.bytes) ? EMPTY : rec.entity;
     const tb = entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
-    const r = await this.store.commit(keys, from, eb, tb, { ttlSeconds: this.ttl, writer: this.writer, claim: attempt >= CLAIM_AFTER, only: entityOnly ? "entity" : undefined });
+    const r = await this.store.commit(keys, from, eb, tb, { ttlSeconds: this.o.ttlSeconds, writer: this.writer, claim: attempt >= CLAIM_AFTER, only: entityOnly ? "entity" : undefined });
     if (r.ok) {
       this.cache.set(keys.entity, { version: r.entityVersion, bytes: rec.entity });
       if (!entityOnly) this.cache.set(keys.tenant, { version: r.tenantVersion, bytes: rec.tenant });
@@ -302,7 +218,7 @@ export class RedisGuard implements Guard {
   /** Runs `step` on the call's shared state until its write lands (or the policy decides). */
   private async transact<T>(call: CallInput | AfterCall, id: Identity, entityOnly: boolean,
     step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
-    const keys = recordKeys(this.prefix, id);
+    const keys = recordKeys(this.o.prefix, id);
     // batched: only the principal's record is written per call, so only its calls need to queue
     return this.serial(this.batch ? keys.entity : keys.tenant, () => this.attempts(call, id, keys, entityOnly || this.batch !== null, step));
   }
@@ -326,7 +242,7 @@ export class RedisGuard implements Guard {
       } catch (err) {
         this.forget(id);
         if (err instanceof ToolwatchError && err.code.startsWith("RECORD_")) {
-          this.log.error({ redis: this.url, err: err.message }, "toolwatch: a record in Redis was refused");
+          this.log.error({ redis: this.o.safeUrl, err: err.message }, "toolwatch: a record in Redis was refused");
           return { failed: this.policy(call as CallInput, id, "STATE_INVALID", err.message) };
         }
         throw err;
@@ -338,11 +254,11 @@ export class RedisGuard implements Guard {
       } catch (err) {
         return { failed: this.unavailable(err, call as CallInput, id) };
       }
-      this.up();
+      this.outage.up();
       if (r.ok) return { value, from: s, info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion } };
       s = r.fresh;
-      if (attempt >= this.maxAttempts) {
-        this.log.warn({ redis: this.url, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
+      if (attempt >= this.o.maxAttempts) {
+        this.log.warn({ redis: this.o.safeUrl, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
         return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${attempt} conflicting writes in a row`) };
       }
       await this.backoff(r.lease);
@@ -358,7 +274,7 @@ export class RedisGuard implements Guard {
       return { value: d, skip: d.error !== undefined };
     });
     if ("failed" in r) return r.failed;
-    if (this.batch && r.from && r.value.learned) this.batch.add(id, recordKeys(this.prefix, id).tenant, r.from.entity.bytes, call, r.value.time);
+    if (this.batch && r.from && r.value.learned) this.batch.add(id, recordKeys(this.o.prefix, id).tenant, r.from.entity.bytes, call, r.value.time);
     return r.info ? { ...r.value, state: r.info } : r.value;
   }
 
@@ -367,13 +283,13 @@ export class RedisGuard implements Guard {
     const time = call.time ?? Date.now();
     const r = await this.transact(call, id, false, () => ({ value: this.detector.learn({ ...call, time }) }));
     if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `learn: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
-    if (this.batch && r.from) this.batch.add(id, recordKeys(this.prefix, id).tenant, r.from.entity.bytes, call, time);
+    if (this.batch && r.from) this.batch.add(id, recordKeys(this.o.prefix, id).tenant, r.from.entity.bytes, call, time);
   }
 
   async after(call: AfterCall, outcome: { isError?: boolean } = {}): Promise<{ tracked: boolean }> {
     const id = this.identity(call);
     // "untracked" must come from Redis, not from a cached absence another replica may have filled since
-    const k = recordKeys(this.prefix, id).entity;
+    const k = recordKeys(this.o.prefix, id).entity;
     if (this.cache.get(k)?.bytes.length === 0) this.cache.delete(k);
     const r = await this.transact(call, id, true, (s) => {
       // never creates an entity: an untracked one has nothing to write

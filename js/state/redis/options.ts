@@ -1,0 +1,85 @@
+// The Redis mode's options (config file `state.redis`, or createGuard's `state.redis`), checked once.
+import { ToolwatchError } from "../../core/errors.js";
+
+export interface RedisStateOptions {
+  /** redis://[user:password@]host:port[/db] */
+  url: string;
+  /** Key prefix; replicas that share baselines use the same one (default "toolwatch:"). */
+  prefix?: string;
+  /** What a call gets when Redis cannot be reached: open = allow, closed = block. Default: the config's failurePolicy. */
+  failurePolicy?: "open" | "closed";
+  /** Per-command timeout, ms (default 1000). */
+  commandTimeoutMs?: number;
+  /** Tries per call under write conflicts before the failure policy decides (default 64). */
+  maxAttempts?: number;
+  /** Records idle this long expire in Redis (default 0 = never; or bound Redis with maxmemory + an LRU policy). */
+  ttlSeconds?: number;
+  /** Records remembered here with their version, so an uncontended call needs one round trip (default 10000; 0 = read first every call). */
+  cacheEntries?: number;
+  /**
+   * strict (default): every call writes its tenant's record too, so decisions are exactly one process's.
+   * batched: calls write only the principal's record; what they teach the tenant is merged into Redis
+   * every tenantFlushMs. For tenants too busy for one write per call (docs/STATE.md "Batched tenants").
+   */
+  tenantSync?: "strict" | "batched";
+  /** batched: how often each replica merges its tenant deltas into Redis, ms (default 1000). */
+  tenantFlushMs?: number;
+}
+
+export interface ResolvedOptions {
+  url: string;
+  /** The URL without credentials, for logs. */
+  safeUrl: string;
+  prefix: string;
+  closed: boolean;
+  commandTimeoutMs: number;
+  maxAttempts: number;
+  ttlSeconds: number;
+  cacheEntries: number;
+  batched: boolean;
+  tenantFlushMs: number;
+}
+
+function safeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString();
+  } catch {
+    return "(unparsable url)";
+  }
+}
+
+const bad = (msg: string) => new ToolwatchError("INVALID_CONFIG", `state.redis.${msg}`);
+
+function int(v: unknown, name: string, min: number, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min) throw bad(`${name} must be an integer >= ${min}`);
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, name: string, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (!allowed.includes(v as T)) throw bad(`${name} must be ${allowed.map((a) => `"${a}"`).join(" or ")}`);
+  return v as T;
+}
+
+/** Throws ToolwatchError INVALID_CONFIG naming the first bad option. */
+export function resolveOptions(o: RedisStateOptions, configPolicy: "open" | "closed" | undefined): ResolvedOptions {
+  if (typeof o !== "object" || o === null) throw bad("must be an object with a url");
+  if (typeof o.url !== "string" || !/^rediss?:\/\//.test(o.url)) throw bad("url must be a redis:// or rediss:// URL");
+  if (o.prefix !== undefined && typeof o.prefix !== "string") throw bad("prefix must be a string");
+  return {
+    url: o.url,
+    safeUrl: safeUrl(o.url),
+    prefix: o.prefix ?? "toolwatch:",
+    closed: oneOf(o.failurePolicy, "failurePolicy", ["open", "closed"], configPolicy ?? "closed") === "closed",
+    commandTimeoutMs: int(o.commandTimeoutMs, "commandTimeoutMs", 1, 1000),
+    maxAttempts: int(o.maxAttempts, "maxAttempts", 1, 64),
+    ttlSeconds: int(o.ttlSeconds, "ttlSeconds", 0, 0),
+    cacheEntries: int(o.cacheEntries, "cacheEntries", 0, 10000),
+    batched: oneOf(o.tenantSync, "tenantSync", ["strict", "batched"], "strict") === "batched",
+    tenantFlushMs: int(o.tenantFlushMs, "tenantFlushMs", 1, 1000),
+  };
+}
