@@ -60,8 +60,9 @@ function collect(base: usize, n: i32, first: f64, n0: i32, vkeys: bool): i32 {
   return m;
 }
 
-// Learned counts add; a learned slot beats a candidate; two candidates add their peers (an upper bound:
-// the same peer may have been counted on both replicas).
+// Learned counts add; a learned slot beats a candidate; two candidates add their counts (peers in a
+// tenant's tools, warned hours in a principal's sets): an upper bound, the same peer or hour may have
+// been counted on both replicas.
 const CAND: u32 = 0x40000000;
 function mergeCount(a: u32, b: u32): u32 {
   const ac = (a & CAND) != 0;
@@ -94,20 +95,26 @@ const WIDE: u32 = 0x80000000;
 @inline function wideTotal(c: u32): u32 { return (c & WIDE) != 0 ? c & 0xFFFF : c & 0xFF; }
 @inline function wideDistinct(c: u32): u32 { return (c & WIDE) != 0 ? (c >> 16) & 0x7FFF : (c >> 8) & 0xFF; }
 
-// Writes the best n entries back: most recently used first, then most counted (the same order the
-// per-record eviction keeps). Returns how many entries did not fit.
+// Writes the best n entries back: learned entries before candidates (candidates never push learned
+// entries out, as in slots.ts), then most recently used, then most counted (the order per-record
+// eviction keeps). Returns how many entries did not fit.
 function writeBack(rp: usize, base: usize, n: i32, m: i32, first: f64, vkeys: bool): i32 {
   memory.fill(base, 0, <usize>n << 3);
   let kept = 0;
   while (kept < n) {
     let best = -1;
+    let bLearned = false;
     let bLast: f64 = -Infinity;
     let bCount: u32 = 0;
     for (let j = 0; j < m; j++) {
       if (load<u32>(eFp(j)) == 0) continue;
       const l = load<f64>(eLast(j));
-      const c = vkeys ? wideTotal(load<u32>(eCount(j))) : load<u32>(eCount(j)) & ~CAND;
-      if (best < 0 || l > bLast || (l == bLast && c > bCount)) { best = j; bLast = l; bCount = c; }
+      const raw = load<u32>(eCount(j));
+      const learned = vkeys || (raw & CAND) == 0;
+      const c = vkeys ? wideTotal(raw) : raw & ~CAND;
+      const better = best < 0 || (learned && !bLearned) ||
+        (learned == bLearned && (l > bLast || (l == bLast && c > bCount)));
+      if (better) { best = j; bLearned = learned; bLast = l; bCount = c; }
     }
     if (best < 0) break;
     const p = base + (<usize>kept << 3);
