@@ -30,12 +30,15 @@ def _array_index(k: str) -> bool:
     return k.isascii() and k.isdigit() and (k == "0" or k[0] != "0") and int(k) < 4294967295
 
 
-def js_key_order(args: dict) -> list:
-    """Keys in the order a JS object enumerates them: array indices ascending, then insertion order.
-    The core ignores order, but reasons point at entries by index, so every host numbers them alike."""
-    keys = [k if isinstance(k, str) else str(k) for k in args.keys()]
-    idx = sorted((k for k in keys if _array_index(k)), key=int)
-    return idx + [k for k in keys if not _array_index(k)]
+def js_entries(args: dict) -> list:
+    """(key, value) pairs in the order a JS object enumerates them: array indices ascending, then
+    insertion order. The core ignores order, but reasons point at entries by index, so every host
+    numbers them alike. Non-string keys become strings, as they would in JSON."""
+    merged: dict = {}
+    for k, v in args.items():
+        merged[k if isinstance(k, str) else str(k)] = v
+    idx = sorted((k for k in merged if _array_index(k)), key=int)
+    return [(k, merged[k]) for k in idx] + [(k, v) for k, v in merged.items() if not _array_index(k)]
 
 
 def _number(v) -> float:
@@ -97,8 +100,7 @@ class Encoder:
             buf.extend(_F64.pack(_number(v)))
             value_len(at, 8)
 
-        for key in js_key_order(args):
-            value = args[key] if key in args else args[int(key)]
+        for key, value in js_entries(args):
             if value is None:
                 entry(T_NULL, key)
             elif isinstance(value, bool):
