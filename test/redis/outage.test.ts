@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { startRedis } from "../../scripts/redis-server.mjs";
 import { createGuard, type Guard } from "../../js/guard.js";
 import type { RedisDecision } from "../../js/state/redis/index.js";
+import { recordKeys } from "../../js/state/redis/keys.js";
+import { Redis } from "ioredis";
 import { makeStream } from "./stream.js";
 
 type Line = { level: string; obj: Record<string, unknown>; msg: string };
@@ -75,6 +77,43 @@ test("Redis down mid-stream: closed blocks, open allows, one log line each way, 
     expect(info[0]!.obj.policyDecisions).toBeGreaterThanOrEqual(20);
   } finally {
     for (const g of guards) await g.close();
+    await server.stop();
+  }
+});
+
+test("batched tenants: deltas that could not be flushed during an outage reach Redis after it", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "toolwatch-outage-batched-"));
+  let server = await startRedis({ dir, appendonly: true });
+  const log = capture();
+  // a long interval: flushes happen only when asked, so the test decides when they meet the outage
+  const g = await createGuard({ minCalls: 10, learningWindowSeconds: 0 }, {
+    state: { redis: { url: server.url, tenantSync: "batched", tenantFlushMs: 3_600_000, commandTimeoutMs: 300 } }, logger: log.logger,
+  });
+  try {
+    const calls = makeStream(300, 5).filter((c) => c.tenant === "acme");
+    let learned = 0;
+    const half = Math.floor(calls.length / 2);
+    for (const c of calls.slice(0, half)) if ((await g.check(c)).learned) learned++;
+    await server.kill();
+    await (g as unknown as { flushTenants(): Promise<void> }).flushTenants(); // fails: the delta stays pending
+    expect(log.lines.filter((l) => l.level === "error")).toHaveLength(1);
+    server = await startRedis({ dir, port: server.port, appendonly: true });
+    const deadline = Date.now() + 15_000;
+    let k = half;
+    while (k < calls.length && Date.now() < deadline) {
+      const d = await g.check(calls[k]!);
+      if (d.error) { await new Promise((r) => setTimeout(r, 100)); continue; }
+      if (d.learned) learned++;
+      k++;
+    }
+    expect(k).toBe(calls.length);
+    await g.close(); // flushes
+    const r = new Redis(server.url);
+    const b = (await r.hgetBuffer(recordKeys("toolwatch:", { tenant: "acme", principal: "x" }).tenant, "b"))!;
+    await r.quit();
+    // transfer header (40 bytes, docs/ABI.md) + R_LEARNED (assembly/arena.ts)
+    expect(b.readUInt32LE(40 + 32)).toBe(learned);
+  } finally {
     await server.stop();
   }
 });
