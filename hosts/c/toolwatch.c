@@ -195,8 +195,10 @@ static int write_identity(toolwatch *tw, const char *tenant, const char *princip
 }
 
 static const char *who(const char *principal) { return principal && principal[0] ? principal : "anonymous"; }
+static const char *or_empty(const char *s) { return s ? s : ""; }
 
 int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, const char *tool) {
+  if (!tw) return TOOLWATCH_E_NO_CALL;
   tw->building = 1;
   tw->count = 0;
   tw->elems = MAX_ELEMENTS;
@@ -214,6 +216,7 @@ static int64_t entry(toolwatch *tw, int type, const char *key) {
   if (tw->count >= tw->lim_args || tw->at + 8 > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
   uint32_t start = tw->at, kl;
   tw->at += 8;
+  key = or_empty(key);
   int r = put_string(tw, key, strlen(key), tw->lim_key, 0, &kl);
   if (r < 0) return tw->late_err = r;
   uint8_t *p = mem(tw) + tw->io + start;
@@ -239,6 +242,7 @@ static int scalar(toolwatch *tw, int64_t e, const void *v, uint32_t n) {
 static int string_value(toolwatch *tw, int64_t e, const char *v, size_t len) {
   uint32_t w;
   if (e < 0) return (int)e;
+  if (!v) len = 0, v = "";
   put_string(tw, v, len, tw->lim_value, 1, &w);
   return finish(tw, e, w);
 }
@@ -272,16 +276,18 @@ int toolwatch_arg_array(toolwatch *tw, const char *key) {
   int64_t e = entry(tw, T_ARRAY, key);
   if (e < 0) return (int)e;
   free(tw->array_key);
-  tw->array_key = strdup(key);
+  tw->array_key = strdup(or_empty(key));
   tw->elems = 0;
   return tw->array_key ? 0 : (tw->late_err = TOOLWATCH_E_NO_MEMORY);
 }
 int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len) {
+  if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
   if (tw->elems >= MAX_ELEMENTS) return 0;
   tw->elems++;
   return string_value(tw, entry(tw, T_ELEM_STRING, tw->array_key), value, len);
 }
 int toolwatch_elem_number(toolwatch *tw, double value) {
+  if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
   if (tw->elems >= MAX_ELEMENTS) return 0;
   tw->elems++;
   return scalar(tw, entry(tw, T_ELEM_NUMBER, tw->array_key), &value, 8);
@@ -291,7 +297,7 @@ static int valid_time(double t) { return t >= 0 && t <= 8.64e15; } /* false for 
 
 /* Errors in the order every host reports them: the tool, then the time, then encoding. */
 static int ready_call(toolwatch *tw, double t) {
-  if (!tw->building) return TOOLWATCH_E_NO_CALL;
+  if (!tw || !tw->building) return TOOLWATCH_E_NO_CALL;
   tw->building = 0;
   if (tw->early_err) return tw->early_err;
   if (!valid_time(t)) return -3;
