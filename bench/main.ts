@@ -2,7 +2,7 @@
 // Runs every measurement in one process on one machine, prints a table and writes bench/results.json.
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { historyStream, measuredStream, DEFAULT_START } from "./streams.js";
+import { historyStream, measuredStream, clearStreamCaches, DEFAULT_START } from "./streams.js";
 import { newDetector, preEncode, steppers, floorFeed, type Floor, type SubjectName } from "./subjects.js";
 import { PriorArtDetector } from "./prior-art.js";
 import { timeCalls, fig, gc, heapUsed, load, machine, type CallStats, type Figure } from "./measure.js";
@@ -26,7 +26,7 @@ const SPAN_MS = 2 * 3600_000; // ...and past the default learning window (1 h)
 const STREAM = quick ? 16_384 : 65_536;
 const timing = quick
   ? { minCpuTimeNs: 150e6, batch: 16, singleCalls: 5_000 }
-  : { minCpuTimeNs: 1_000e6, batch: 16, singleCalls: 50_000 };
+  : { minCpuTimeNs: 600e6, batch: 16, singleCalls: 30_000 };
 const SUBJECTS: SubjectName[] = ["raw", "public", "priorArt", "floor"];
 
 interface SizeResult {
@@ -70,10 +70,13 @@ async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<ty
     d.learn(c);
     calls++;
   }
+  clearStreamCaches();
   const hTw = heapUsed();
   for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds, spanMs: SPAN_MS })) pa.check(c);
+  clearStreamCaches();
   const hPa = heapUsed();
   for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: 1, spanMs: SPAN_MS })) floorFeed(floor, c);
+  clearStreamCaches();
   const hFl = heapUsed();
   const warmSeconds = (performance.now() - t0) / 1000;
 

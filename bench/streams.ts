@@ -147,6 +147,11 @@ function habitsOf(entity: number): number[] {
   return h;
 }
 
+/** Drops the generator's caches, so that heap figures measure only the subjects' state. */
+export function clearStreamCaches(): void {
+  habitCache.clear();
+}
+
 export function names(entity: number, perTenant: number): { principal: string; tenant: string } {
   return { principal: `user-${entity}@example.com`, tenant: `tenant-${Math.floor(entity / perTenant)}` };
 }
