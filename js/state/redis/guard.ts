@@ -274,7 +274,7 @@ export class RedisGuard implements Guard {
       return { value: d, skip: d.error !== undefined };
     });
     if ("failed" in r) return r.failed;
-    if (this.batch && r.from && r.value.learned) this.batch.add(id, recordKeys(this.o.prefix, id).tenant, r.from.entity.bytes, call, r.value.time);
+    if (r.from && r.value.learned) this.addDelta(id, r.from, call, r.value.time);
     return r.info ? { ...r.value, state: r.info } : r.value;
   }
 
@@ -283,7 +283,17 @@ export class RedisGuard implements Guard {
     const time = call.time ?? Date.now();
     const r = await this.transact(call, id, false, () => ({ value: this.detector.learn({ ...call, time }) }));
     if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `learn: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
-    if (this.batch && r.from) this.batch.add(id, recordKeys(this.o.prefix, id).tenant, r.from.entity.bytes, call, time);
+    if (r.from) this.addDelta(id, r.from, call, time);
+  }
+
+  /** batched: the call's lesson for its tenant, to be flushed. The decision is already written either way. */
+  private addDelta(id: Identity, from: CallState, call: CallInput, time: number): void {
+    if (!this.batch) return;
+    try {
+      this.batch.add(id, recordKeys(this.o.prefix, id).tenant, from.entity.bytes, call, time);
+    } catch (err) {
+      this.log.error({ redis: this.o.safeUrl, err: err instanceof Error ? err.message : String(err) }, "toolwatch: a tenant lesson could not be recorded");
+    }
   }
 
   async after(call: AfterCall, outcome: { isError?: boolean } = {}): Promise<{ tracked: boolean }> {
