@@ -55,6 +55,15 @@ describe("the packed package", () => {
     expect(out.exports).toEqual(expect.arrayContaining(["check", "init", "state_hash", "io_ptr", "memory"]));
   });
 
+  it("resolves the browser build under the browser condition, which takes a compiled module", () => {
+    const out = node(["--conditions=browser", "--input-type=module", "-e", `import * as tw from "toolwatch";
+      import { readFileSync } from "node:fs"; import { createRequire } from "node:module";
+      const bytes = readFileSync(createRequire(import.meta.url).resolve("toolwatch/core.wasm"));
+      const d = tw.createDetectorFromModule(await WebAssembly.compile(bytes));
+      console.log(JSON.stringify({ createDetector: typeof tw.createDetector, action: d.check(${JSON.stringify(CALL)}).action }));`]);
+    expect(out).toEqual({ createDetector: "undefined", action: "allow" });
+  });
+
   it("runs in a Worker bundled by wrangler from the package's workerd entry", async () => {
     const w = join(app, "worker");
     mkdirSync(join(w, "src"), { recursive: true });
