@@ -38,7 +38,7 @@ export class TenantGuard extends DurableObject<Env> {
 
   async check(call: CallInput): Promise<Outcome<Decision>> {
     const r = attempt(() => this.detector.check(call));
-    if ("ok" in r && r.ok.learned) await this.changed();
+    if ("ok" in r) await this.changed(); // every scored call moves counters and the burst window
     return r;
   }
 
@@ -65,7 +65,7 @@ export class TenantGuard extends DurableObject<Env> {
     if (this.dirty) await this.persist();
   }
 
-  // Learning marks the state dirty; one alarm per period writes it, however many calls came.
+  // A call marks the state dirty; one alarm per period writes it, however many calls came.
   private async changed(): Promise<void> {
     this.dirty = true;
     if (!this.alarmSet) {
