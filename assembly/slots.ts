@@ -32,17 +32,23 @@ export function slotKnown(base: usize, n: i32, fp: u32): i32 {
   return (c & CANDIDATE) != 0 || c == 0 ? -1 : i;
 }
 
-// Claims a slot for fp (count 0), replacing the least recently used one when full.
-export function slotClaim(record: usize, base: usize, n: i32, fp: u32, lastH: u32): i32 {
+// Each use of a slot protects it for one more hour, up to a week: among slots of similar age the
+// least used goes first, so a burst of one-off keys, shapes or tools (each allowed alone) evicts its
+// own kind before it flushes what a principal uses every day.
+const PROTECT_HOURS_MAX: u32 = 168;
+
+// Claims a slot for fp (count 0), replacing the one least recently used (counting that protection)
+// when full. `vkey`: a value-key set, whose count is the u8 total.
+export function slotClaim(record: usize, base: usize, n: i32, fp: u32, lastH: u32, vkey: bool = false): i32 {
   let victim: i32 = -1;
-  let vLast: u32 = 0xFFFFFFFF;
+  let vAge: u32 = 0xFFFFFFFF;
   let vCount: u32 = 0xFFFFFFFF;
   for (let i = 0; i < n; i++) {
     const p = slotPtr(base, i);
-    if (load<u32>(p) == 0) { victim = i; vLast = 0; break; }
-    const last = <u32>load<u16>(p + 6);
-    const c = <u32>load<u16>(p + 4) & COUNT_MAX;
-    if (last < vLast || (last == vLast && c < vCount)) { victim = i; vLast = last; vCount = c; }
+    if (load<u32>(p) == 0) { victim = i; break; }
+    const c = vkey ? <u32>load<u8>(p + 4) : <u32>load<u16>(p + 4) & COUNT_MAX;
+    const age = <u32>load<u16>(p + 6) + (c < PROTECT_HOURS_MAX ? c : PROTECT_HOURS_MAX);
+    if (age < vAge || (age == vAge && c < vCount)) { victim = i; vAge = age; vCount = c; }
   }
   const p = slotPtr(base, victim);
   if (load<u32>(p) != 0) {
@@ -170,7 +176,7 @@ export function vkeyFind(base: usize, n: i32, fp: u32): i32 {
 
 export function vkeyRecord(record: usize, base: usize, n: i32, fp: u32, isNew: bool, lastH: u32): void {
   let i = slotFind(base, n, fp);
-  if (i < 0) i = slotClaim(record, base, n, fp, lastH);
+  if (i < 0) i = slotClaim(record, base, n, fp, lastH, true);
   const p = slotPtr(base, i);
   let t = <u32>load<u8>(p + 4);
   let d = <u32>load<u8>(p + 5);

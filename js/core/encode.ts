@@ -6,6 +6,7 @@ const encoder = new TextEncoder();
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_ELEMENTS = 16; // scalar elements of one array argument passed to the core
+const MAX_SCANNED = 4096; // elements of one array looked at to find them
 const KEY = "\u0000key"; // putString's `what` for argument keys: the message names the key only on error
 
 export class Encoder {
@@ -122,10 +123,11 @@ export class Encoder {
         this.finish(va, this.putString(va, value as string, this.limits.value, "value", true));
       } else if (Array.isArray(value)) {
         this.finish(this.entry(ARG_TYPE.array, key), 0);
-        // Only the first MAX_ELEMENTS elements are looked at: a huge or sparse array costs nothing.
+        // The first MAX_ELEMENTS scalar elements, among at most MAX_SCANNED: a huge or sparse array
+        // (length 2^32 - 1, no elements) costs nothing.
         let n = 0;
-        const upto = Math.min(value.length, MAX_ELEMENTS);
-        for (let i = 0; i < upto; i++) {
+        const upto = Math.min(value.length, MAX_SCANNED);
+        for (let i = 0; i < upto && n < MAX_ELEMENTS; i++) {
           const el: unknown = value[i];
           if (typeof el === "string") {
             const va = this.entry(ARG_TYPE.elemString, key);
