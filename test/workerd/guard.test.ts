@@ -62,6 +62,25 @@ describe("the example Worker's tenant guard", () => {
     expect(odd.reasons.map((r: { code: string }) => r.code)).toContain("UNSEEN_TOOL");
   });
 
+  it("a snapshot larger than one storage value is split into chunks and put back together", async () => {
+    const tenant = "big";
+    const g = stub(tenant);
+    for (let i = 0; i < 300; i++) {
+      const r = await g.check({ tenant, principal: `user${i}`, tool: "read_file", args: { path: `/srv/${i % 5}` }, time: T0 + i * 1000 });
+      expect("ok" in r).toBe(true);
+    }
+    const size = await g.persist();
+    expect(size).toBeGreaterThan(2 * 128 * 1024); // three chunks at least
+    const keys = await runInDurableObject(g, async (_o: unknown, s: DurableObjectState) => [...(await s.storage.list()).keys()]);
+    expect(keys.filter((k) => /^snapshot:\d+$/.test(k)).length).toBe(Math.ceil(size / (128 * 1024)));
+    const before = await state(tenant);
+    await runInDurableObject(g, (_o: unknown, s: DurableObjectState) => {
+      try { s.abort("evicted by the test"); } catch { /* expected */ }
+    }).catch(() => undefined);
+    const after = await state(tenant);
+    expect([after.restoredRecords, after.stateHash]).toEqual([301, before.stateHash]);
+  });
+
   it("without a saved snapshot a restarted object starts empty", async () => {
     const tenant = "unsaved";
     await post("/check", { tenant, principal: "eve", tool: "read_file", args: {}, time: T0 });
