@@ -97,6 +97,12 @@ export async function measureGatewayLatency(o: { quick: boolean }): Promise<Reco
       pair.push(tpre + tpost);
     }
     await Promise.all([direct.close(), proxied.close(), plugin.close()]);
+    // time spent scoring inside each server, from its own histogram
+    const scoring = async (url: string): Promise<number> => {
+      const text = await (await fetch(url.replace(/\/mcp$/, "/metrics"))).text();
+      const v = (name: string) => Number(/^(\S+) (\S+)$/m.exec(text.split("\n").find((l) => l.startsWith(name + " ")) ?? "")?.[2]);
+      return Math.round((v("toolwatch_check_duration_seconds_sum") / v("toolwatch_check_duration_seconds_count")) * 1e6 * 10) / 10;
+    };
     const sd = summary(d), sp = summary(p);
     const r3 = (x: number) => Math.round(x * 1000) / 1000;
     return {
@@ -107,6 +113,7 @@ export async function measureGatewayLatency(o: { quick: boolean }): Promise<Reco
       proxyAddedMs: { mean: r3(sp.mean - sd.mean), p50: r3(sp.p50 - sd.p50), p90: r3(sp.p90 - sd.p90), p99: r3(sp.p99 - sd.p99) },
       pluginPreInvokeMs: summary(pre),
       pluginPerToolCallMs: summary(pair),
+      scoringMicrosecondsPerCall: { plugin: await scoring(pl.url), proxy: await scoring(px.url) },
       pluginNote: "per tool call the gateway makes two invoke_hook calls (pre and post); pluginPerToolCallMs is their sum",
     };
   } finally {

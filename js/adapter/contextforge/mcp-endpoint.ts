@@ -13,6 +13,8 @@ export interface EndpointOptions {
   maxBodyBytes: number;
   maxSessions: number;
   logger: Logger;
+  /** Answer POSTs with plain JSON instead of an SSE stream (fine when handlers send no notifications). */
+  jsonResponse?: boolean;
 }
 
 export class McpEndpoint {
@@ -50,6 +52,7 @@ export class McpEndpoint {
       }
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: this.o.jsonResponse === true,
         onsessioninitialized: (id) => {
           this.sessions.set(id, transport);
         },

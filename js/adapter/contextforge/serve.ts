@@ -32,6 +32,8 @@ export async function servePluginHttp(plugin: ContextForgePlugin, o: HttpServeOp
     maxBodyBytes: o.maxBodyBytes ?? 1 << 20,
     maxSessions: o.maxSessions ?? 1000,
     logger: log,
+    // hooks answer once and send no notifications: plain JSON saves the SSE framing
+    jsonResponse: true,
     connect: (transport) => createPluginMcpServer(plugin).connect(transport),
   });
   const authorised = (req: IncomingMessage): boolean =>
