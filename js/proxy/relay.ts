@@ -59,7 +59,13 @@ export class Relay {
       const tool = p?.name;
       const args = p?.arguments ?? {};
       const identity = identityOf(extra);
-      if (typeof tool === "string" && obj(args) && identity) {
+      // never forward an unchecked call: without a verified identity the call is refused
+      if (!identity) {
+        await this.down.send({ jsonrpc: "2.0", id: m.id, error: { code: -32001, message: "toolwatch: no verified identity for this call" } });
+        return;
+      }
+      // malformed calls go upstream as they are, and its schema check rejects them
+      if (typeof tool === "string" && obj(args)) {
         const refusal = await this.guard.check({ tool, args: args as Record<string, unknown>, identity });
         if (refusal) {
           await this.down.send({ jsonrpc: "2.0", id: m.id, error: refusal });
