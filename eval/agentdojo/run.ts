@@ -87,7 +87,7 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
 function pickExamples(scored: ScoredRun[]): ScoredRun[] {
   const out: ScoredRun[] = [];
   for (const s of [...new Set(scored.map((r) => r.run.suite))].sort()) {
-    const att = scored.filter((r) => r.run.suite === s && r.run.succeeded).sort((a, b) => b.risks.length - a.risks.length)[0];
+    const att = scored.filter((r) => r.run.suite === s && r.run.succeeded && r.run.attempted === true).sort((a, b) => b.risks.length - a.risks.length)[0];
     if (!att) continue;
     out.push(att);
     const twin = scored.find((r) => !r.run.attacked && r.fold === att.fold && r.run.entity === att.run.entity);

@@ -134,9 +134,15 @@ function entityChart(e: ReportEntity): string {
   if (e.window && fin(e.window[0]) && fin(e.window[1])) { lo = Math.min(lo, e.window[0]); hi = Math.max(hi, e.window[1]); }
   if (hi === lo) hi = lo + 1;
   const xt: [number, string][] = [];
-  for (let k = 0; k <= 6; k++) {
-    const v = lo + ((hi - lo) * k) / 6;
-    xt.push([sx(f, v, lo, hi), isTime ? timeLabel(v, hi - lo) : String(Math.round(v))]);
+  if (isTime) {
+    for (let k = 0; k <= 6; k++) {
+      const v = lo + ((hi - lo) * k) / 6;
+      xt.push([sx(f, v, lo, hi), timeLabel(v, hi - lo)]);
+    }
+  } else {
+    // call indices: whole-number ticks only
+    const step = Math.max(1, Math.ceil((hi - lo) / 10));
+    for (let v = Math.ceil(lo); v <= hi; v += step) xt.push([sx(f, v, lo, hi), String(v)]);
   }
   const body: string[] = [axes(f, xt, unitTicks(f, false), isTime ? "time (UTC)" : "call", "risk")];
   if (e.window && fin(e.window[0]) && fin(e.window[1])) {
