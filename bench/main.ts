@@ -15,7 +15,7 @@ const argv = process.argv.slice(2);
 const quick = argv.includes("--quick");
 const opt = (name: string): string | undefined => argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 
-const SIZES = (opt("sizes") ?? (quick ? "1,1000,10000" : "1,10000,100000,1000000")).split(",").map(Number);
+const SIZES = (opt("sizes") ?? (quick ? "1,1000,5000" : "1,10000,100000,1000000")).split(",").map(Number);
 const PER_TENANT = 2000;
 // Warm-up calls per principal: past the default minCalls (20), so principals are judged by their own
 // baselines. At 1 000 000 principals that would be 24 million warm-up calls per subject; there the
