@@ -47,6 +47,17 @@ describe("serve --stdio", () => {
     expect(JSON.stringify(lines)).not.toContain("alice@example.com");
   });
 
+  it("skips a line that is not JSON, logs it on stderr, and keeps answering", async () => {
+    const init = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } } };
+    const call = { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "get_plugin_configs", arguments: {} } };
+    const input = ["not json at all", JSON.stringify(init), JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), JSON.stringify(call), ""].join("\n");
+    const r = spawnSync(process.execPath, [BIN, "serve", "--stdio"], { encoding: "utf8", input, timeout: 60_000 });
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l)); // every stdout line is a protocol message
+    expect(lines.map((l) => l.id)).toEqual([1, 2]);
+    expect(JSON.parse(lines[1].result.content[0].text)[0].name).toBe("ToolCallAnomalyDetection");
+    expect(r.stderr).toContain("MCP transport error");
+  });
+
   it("refuses a bad config file naming the key, and exits non-zero", () => {
     const cfg = join(dir, "bad.yaml");
     writeFileSync(cfg, "blockTreshold: 0.9\n");

@@ -35,6 +35,8 @@ const text = (v: unknown): CallToolResult => ({ content: [{ type: "text", text: 
 
 export function createPluginMcpServer(plugin: ContextForgePlugin): Server {
   const server = new Server({ name: "toolwatch", version: "0.1.0" }, { capabilities: { tools: {} } });
+  // e.g. a line on stdin that is not JSON: reported, skipped, the server keeps serving
+  server.onerror = (err) => plugin.logger.warn({ err: err.message }, "MCP transport error");
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: TOOLS }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
     const args = req.params.arguments ?? {};
