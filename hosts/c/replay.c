@@ -108,7 +108,9 @@ static int build_call(toolwatch *tw, const cJSON *c, double *t, int *tz) {
     else if (cJSON_IsArray(a)) {
       toolwatch_arg_array(tw, a->string);
       const cJSON *el;
+      int scanned = 0;
       cJSON_ArrayForEach(el, a) {
+        if (scanned++ >= 4096) break; /* the elements every host looks at */
         if (cJSON_IsString(el)) toolwatch_elem_string(tw, el->valuestring, strlen(el->valuestring));
         else if (cJSON_IsNumber(el)) toolwatch_elem_number(tw, el->valuedouble);
       }

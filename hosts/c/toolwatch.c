@@ -172,7 +172,7 @@ static void recover(toolwatch *tw) {
 static int put_string(toolwatch *tw, const char *s, size_t len, uint32_t max, int truncate, uint32_t *written) {
   uint32_t room = tw->io_size - tw->at < max ? tw->io_size - tw->at : max;
   if (len > room) {
-    if (!truncate) return -6; /* TOO_LONG */
+    if (!truncate) return room < max ? TOOLWATCH_E_ARGS_TOO_LARGE : -6; /* the record is full, or TOO_LONG */
     len = room;
     while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
   }

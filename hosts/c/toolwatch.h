@@ -75,7 +75,8 @@ int toolwatch_arg_bool(toolwatch *tw, const char *key, int value);
 int toolwatch_arg_number(toolwatch *tw, const char *key, double value);
 int toolwatch_arg_string(toolwatch *tw, const char *key, const char *value, size_t len);
 int toolwatch_arg_object(toolwatch *tw, const char *key);
-/* An array argument: then up to 16 elements (more are dropped, as in every host). */
+/* An array argument: then its string and number elements among its first 4096 (the other hosts look
+ * no further); only the first 16 are kept, as in every host. */
 int toolwatch_arg_array(toolwatch *tw, const char *key);
 int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len);
 int toolwatch_elem_number(toolwatch *tw, double value);

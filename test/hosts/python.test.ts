@@ -74,10 +74,14 @@ print(json.dumps([
   code(lambda: d.check("t", time_ms=float("nan"))),
   code(lambda: d.check("t", {"k" * 300: 1})),
   code(lambda: d.check("t", tz="Mars/Olympus")),
+  code(lambda: d.check("t\\ud800x")),
+  code(lambda: d.check("t", {"k\\udc00": 1})),
+  code(lambda: d.check("t", {"k": "lone \\ud800 in a value is U+FFFD"}, principal="p", time_ms=1)),
 ]))
 `);
     const r = JSON.parse(out) as [string, string][];
-    expect(r.map((x) => x[0])).toEqual(["INVALID_CONFIG", "INVALID_CONFIG", "INVALID_CONFIG", "INVALID_TOOL", "INVALID_ARGS", "BAD_TIME", "TOO_LONG", "INVALID_TIMEZONE"]);
+    expect(r.map((x) => x?.[0] ?? null)).toEqual(["INVALID_CONFIG", "INVALID_CONFIG", "INVALID_CONFIG", "INVALID_TOOL", "INVALID_ARGS", "BAD_TIME", "TOO_LONG",
+      "INVALID_TIMEZONE", "INVALID_STRING", "INVALID_STRING", null]);
     expect(r[0]![1]).toContain("blockThreshold");
     expect(r[1]![1]).toContain("noSuchSetting");
   });

@@ -231,6 +231,25 @@ function rawRecord({ tenant = "t", principal = "p", tool = "x", args = [], count
   return Buffer.concat(parts).toString("hex");
 }
 
+/** Arguments that leave less room in the 64 KiB record than one more maximal key needs. */
+function fullRecord(tenant, principal, tool) {
+  const utf8 = (x) => Buffer.byteLength(x, "utf8");
+  let at = 16 + utf8(tenant) + utf8(principal) + utf8(tool);
+  const args = {};
+  for (let i = 0; at + 8 + 200 + 1000 <= 65536 - 300; i++) {
+    args[`${i}`.padStart(200, "k")] = "v".repeat(1000);
+    at += 8 + 200 + 1000;
+  }
+  // values are cut at 1024 bytes: top up with short entries until one value can leave exactly 100 bytes
+  for (let j = 0; 65536 - at - 100 - 9 > 1024; j++) {
+    args[`g${j}`] = "v".repeat(1000);
+    at += 8 + `g${j}`.length + 1000;
+  }
+  args.f = "v".repeat(65536 - at - 100 - 9); // leaves 100 bytes: room for an entry header, not for the key
+  args["z".repeat(256)] = 1;
+  return args;
+}
+
 function badInput() {
   const r = rng(6);
   const who = { principal: "eve@acme.example", tenant: "acme" };
@@ -263,6 +282,9 @@ function badInput() {
     bad({ tool: "read_file", args: Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, i])) }),
     bad({ tool: "read_file", args: Object.fromEntries(Array.from({ length: 114 }, (_, i) => [`k${i}`, i]).concat([["arr", Array.from({ length: 16 }, String)]])) }),
     bad({ tool: "read_file", args: Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`${i}`.padStart(256, "k"), "v".repeat(1024)])) }),
+    bad({ tool: "read_file", args: fullRecord(who.tenant, who.principal, "read_file") }),
+    bad({ tool: "read_file", args: { list: [...Array.from({ length: 4095 }, () => ({})), "scanned", "not scanned"] } }),
+    bad({ tool: "read_file", args: { list: [...Array.from({ length: 30 }, () => null), ...Array.from({ length: 20 }, (_, i) => i)] } }),
     { op: "hash" },
     { op: "learn", call: { ...who, tool: "", time: at() } },
     { op: "learn", call: { ...who, tool: "read_file", time: -5 } },

@@ -2,8 +2,8 @@
 
 Record (little-endian): u32 tenantLen, u32 principalLen, u32 toolLen, u32 argCount, the three names,
 then per entry {u8 type, u8 0, u16 keyLen, u32 valueLen, key, value}. Numbers are f64; an array is an
-array entry followed by up to 16 of its string/number elements; strings longer than the core's value
-limit are cut on a UTF-8 character boundary.
+array entry followed by up to 16 of its string/number elements among its first 4096; strings longer
+than the core's value limit are cut on a UTF-8 character boundary. docs/HOSTS.md has every rule.
 """
 import math
 import re
@@ -12,7 +12,8 @@ import struct
 from .abi import (T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER)
 from .errors import ToolwatchError
 
-MAX_ELEMENTS = 16
+MAX_ELEMENTS = 16  # scalar elements of one array passed to the core
+MAX_SCANNED = 4096  # elements of one array looked at to find them
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _U32 = struct.Struct("<I")
 _ENTRY = struct.Struct("<BBHI")
@@ -54,10 +55,16 @@ class Encoder:
         self.limits = limits
 
     def _put(self, buf: bytearray, s: str, maximum: int, what: str, truncate: bool) -> int:
-        room = min(maximum, self.io_size - len(buf))
+        room = max(0, min(maximum, self.io_size - len(buf)))
+        # Names must be well-formed: as U+FFFD two different names would become one. Values keep the
+        # JSON-encoder behaviour (U+FFFD).
+        if not truncate and _SURROGATE.search(s):
+            raise ToolwatchError("INVALID_STRING", f"{what} contains a lone UTF-16 surrogate (not valid Unicode)")
         b = utf8(s)
         if len(b) > room:
             if not truncate:
+                if room < maximum:
+                    raise ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record")
                 raise ToolwatchError("TOO_LONG", f"{what} is longer than {maximum} bytes of UTF-8")
             cut = room
             while cut > 0 and (b[cut] & 0xC0) == 0x80:
@@ -117,7 +124,7 @@ class Encoder:
             elif isinstance(value, (list, tuple)):
                 entry(T_ARRAY, key)
                 n = 0
-                for el in value:
+                for el in value[:MAX_SCANNED]:
                     if n >= MAX_ELEMENTS:
                         break
                     if isinstance(el, str):
