@@ -39,8 +39,15 @@ export function createPluginMcpServer(plugin: ContextForgePlugin): Server {
   server.onerror = (err) => plugin.logger.warn({ err: err.message }, "MCP transport error");
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: TOOLS }));
   server.setRequestHandler(CallToolRequestSchema, async (req) => {
-    const args = req.params.arguments ?? {};
-    switch (req.params.name) {
+    plugin.inflight++;
+    try {
+      return await answer(req.params.name, req.params.arguments ?? {});
+    } finally {
+      plugin.inflight--;
+    }
+  });
+  const answer = async (name: string, args: Record<string, unknown>): Promise<CallToolResult> => {
+    switch (name) {
       case "get_plugin_config":
         return text(plugin.matches(args.name) ? plugin.pluginConfig() : {});
       case "get_plugin_configs":
@@ -49,8 +56,8 @@ export function createPluginMcpServer(plugin: ContextForgePlugin): Server {
         return text(await plugin.invokeHook(args));
       default:
         plugin.metrics.error("UNKNOWN_TOOL");
-        return text(errorEnvelope(plugin.name, "UNKNOWN_TOOL", `unknown tool "${req.params.name}"; this server offers ${TOOLS.map((t) => t.name).join(", ")}`));
+        return text(errorEnvelope(plugin.name, "UNKNOWN_TOOL", `unknown tool "${name}"; this server offers ${TOOLS.map((t) => t.name).join(", ")}`));
     }
-  });
+  };
   return server;
 }

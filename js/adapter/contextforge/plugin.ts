@@ -35,6 +35,8 @@ export class ContextForgePlugin {
   readonly detector: DetectorLike;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /** Tool calls being answered (a stdio server drains them before exiting). */
+  inflight = 0;
   private readonly priority: number;
   private readonly mode: string;
   private readonly maxPayloadBytes: number;

@@ -87,5 +87,12 @@ export async function servePluginStdio(plugin: ContextForgePlugin): Promise<{ cl
   const transport = new StdioServerTransport();
   await server.connect(transport);
   plugin.logger.info({ transport: "stdio" }, "toolwatch plugin server on stdio");
-  return { close: () => server.close() };
+  return {
+    async close() {
+      // stdin may end right after the last request: answer what is in flight first
+      const deadline = Date.now() + 5000;
+      while (plugin.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      await server.close();
+    },
+  };
 }
