@@ -55,6 +55,34 @@ print(json.dumps({"ok": [ok.action, ok.baseline, ok.learned], "odd": [odd.action
     expect(r.hash).toBe(16);
   });
 
+  it("serves ContextForge's tool hooks: identity from the global context, a violation when blocked", () => {
+    const out = py(`
+import json
+from toolwatch_wasm import Detector
+from toolwatch_wasm.contextforge import ContextForgeHooks
+h = ContextForgeHooks(Detector({"burstThreshold": 5, "burstWindowSeconds": 60, "blockThreshold": 0.55}))
+ctx = lambda: {"state": {}, "metadata": {}, "global_context": {"request_id": "r", "user": {"email": "alice@acme.example"}, "tenant_id": "acme", "state": {}, "metadata": {}}}
+first = h.tool_pre_invoke({"name": "read_file", "args": {"path": "/a"}}, ctx())
+results = [h.tool_pre_invoke({"name": "read_file", "args": {"path": "/a"}}, ctx()) for _ in range(8)]
+c = ctx()
+pre = h.tool_pre_invoke({"name": "search", "args": {"q": "x"}}, c)
+post = h.tool_post_invoke({"name": "search", "result": {"content": [], "isError": True}}, c)
+bad = h.tool_pre_invoke({"name": "", "args": {}}, ctx())
+print(json.dumps({"first": first, "last": results[-1], "post": post, "bad": bad,
+  "entities": h.detector.stats()["entities"]}))
+`);
+    const r = JSON.parse(out);
+    expect(r.first.continue_processing).toBe(true);
+    expect(r.first.metadata.toolwatch.anomaly_mode).toBe("learning");
+    expect(JSON.stringify(r.first.metadata)).not.toContain("alice");
+    expect(r.last.continue_processing).toBe(false);
+    expect(r.last.violation).toMatchObject({ code: "BLOCKED", mcp_error_code: -32003, http_status_code: 403 });
+    expect(r.last.violation.details.toolwatch.reasons.map((x: { code: string }) => x.code)).toContain("BURST");
+    expect(r.post.metadata.toolwatch).toEqual({ outcome: "error", tracked: true });
+    expect([r.bad.continue_processing, r.bad.violation.code]).toEqual([false, "INVALID_TOOL"]);
+    expect(r.entities).toBe(1);
+  });
+
   it("refuses bad config and bad calls with the same codes as the JS host", () => {
     const out = py(`
 import json
