@@ -5,7 +5,7 @@ export class Flags {
   readonly positionals: string[] = [];
   private readonly values = new Map<string, string | true>();
 
-  constructor(argv: string[], private readonly known: { strings: string[]; bools: string[] }) {
+  constructor(argv: string[], known: { strings: string[]; bools: string[] }) {
     for (let i = 0; i < argv.length; i++) {
       const a = argv[i]!;
       if (a === "--") {
