@@ -41,6 +41,8 @@ export interface Reason {
   context: number;
   /** Judged against the tenant baseline (the principal is still learning). */
   tenantBaseline: boolean;
+  /** `actual` is an estimate (BURST above the ring's exact range). */
+  estimate: boolean;
   /** Argument key, for UNSEEN_ARG_VALUE. */
   key?: string;
   message: string;
@@ -274,8 +276,8 @@ export class Detector {
       const message = explain(figures);
       // two literals rather than a spread: the spread made every reason a slow-path object
       reasons.push(key !== undefined
-        ? { code, signal, score, weight, counted, actual, typical, context, tenantBaseline: figures.tenant, key, message }
-        : { code, signal, score, weight, counted, actual, typical, context, tenantBaseline: figures.tenant, message });
+        ? { code, signal, score, weight, counted, actual, typical, context, tenantBaseline: figures.tenant, estimate: figures.estimate, key, message }
+        : { code, signal, score, weight, counted, actual, typical, context, tenantBaseline: figures.tenant, estimate: figures.estimate, message });
     }
     return {
       action: ACTIONS[v.getInt32(RES.action, true)]!,

@@ -94,10 +94,14 @@ describe("burst", () => {
       if (n <= 21) { // the 20-entry ring plus this call: exact
         expect(dec.windowCount).toBe(n);
         const r = reason(dec, "BURST");
-        if (r) expect(r.message.startsWith("about")).toBe(false);
+        if (r) {
+          expect(r.estimate).toBe(false);
+          expect(r.message.startsWith("about")).toBe(false);
+        }
       } else {
         expect(dec.windowCount).toBeGreaterThan(20);
         expect(dec.windowCount).toBeLessThanOrEqual(n * 3); // an estimate, but a sane one
+        expect(reason(dec, "BURST")?.estimate).toBe(true);
         expect(reason(dec, "BURST")?.message).toMatch(/^about /);
       }
     }
