@@ -27,7 +27,6 @@ const STREAM = quick ? 16_384 : 65_536;
 const timing = quick
   ? { minCpuTimeNs: 150e6, batch: 16, singleCalls: 5_000 }
   : { minCpuTimeNs: 600e6, batch: 16, singleCalls: 30_000 };
-const SUBJECTS: SubjectName[] = ["raw", "public", "priorArt", "floor"];
 
 interface SizeResult {
   entities: number;
@@ -57,12 +56,14 @@ interface SizeResult {
 async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<typeof newDetector> }> {
   const loadStart = load();
   const tenants = Math.max(1, Math.ceil(n / PER_TENANT));
+  // Each subject is built, warmed and timed while the others' state does not exist (or, for toolwatch,
+  // lives outside the JS heap): a large heap makes every allocation pay in GC, and that cost belongs to
+  // the subject that owns the heap.
+  clearStreamCaches();
   const h0 = heapUsed();
   const d = newDetector(n, tenants);
-  const pa = new PriorArtDetector();
-  const floor: Floor = { map: new Map() };
-  // Warm-up: the principal's history, learned by toolwatch (operator "learn" = no warnings held back),
-  // checked by the prior art (it records every call it does not block), and counted by the floor.
+  // Warm-up: each principal's history, learned by toolwatch (as operator feedback: no warnings held back)
+  // and checked by the prior art (it records every call it does not block).
   const t0 = performance.now();
   let calls = 0;
   const rounds = roundsFor(n);
@@ -70,15 +71,9 @@ async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<ty
     d.learn(c);
     calls++;
   }
+  let warmSeconds = (performance.now() - t0) / 1000;
   clearStreamCaches();
   const hTw = heapUsed();
-  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds, spanMs: SPAN_MS })) pa.check(c);
-  clearStreamCaches();
-  const hPa = heapUsed();
-  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: 1, spanMs: SPAN_MS })) floorFeed(floor, c);
-  clearStreamCaches();
-  const hFl = heapUsed();
-  const warmSeconds = (performance.now() - t0) / 1000;
 
   const stream = measuredStream({ entities: n, perTenant: PER_TENANT, length: STREAM });
   const encoded = preEncode(d, stream);
@@ -92,12 +87,31 @@ async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<ty
     actions[dec.action]++;
     if (dec.learning.baseline === "own") actions.ownBaseline++;
   }
-  const s = steppers(d, pa, floor, stream, encoded, t);
   const perCall = {} as Record<SubjectName, CallStats>;
-  for (const name of SUBJECTS) {
-    gc();
-    perCall[name] = await timeCalls(s[name], timing);
-  }
+  const none = (): { pa: PriorArtDetector; floor: Floor } => ({ pa: new PriorArtDetector(), floor: { map: new Map() } });
+  const tw = steppers(d, none().pa, none().floor, stream, encoded, t);
+  gc();
+  perCall.raw = await timeCalls(tw.raw, timing);
+  gc();
+  perCall.public = await timeCalls(tw.public, timing);
+
+  clearStreamCaches();
+  const hPa0 = heapUsed();
+  let pa: PriorArtDetector | null = new PriorArtDetector();
+  const t1 = performance.now();
+  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds, spanMs: SPAN_MS })) pa.check(c);
+  warmSeconds += (performance.now() - t1) / 1000;
+  clearStreamCaches();
+  const hPa = heapUsed();
+  perCall.priorArt = await timeCalls(steppers(d, pa, none().floor, stream, encoded, t).priorArt, timing);
+  pa = null;
+
+  const hFl0 = heapUsed();
+  const floor: Floor = { map: new Map() };
+  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: 1, spanMs: SPAN_MS })) floorFeed(floor, c);
+  clearStreamCaches();
+  const hFl = heapUsed();
+  perCall.floor = await timeCalls(steppers(d, none().pa, floor, stream, encoded, t).floor, timing);
   const st = d.stats();
   const r: SizeResult = {
     entities: n,
@@ -116,9 +130,9 @@ async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<ty
       entityEvictions: fig(st.entityEvictions, "entities"),
       detectorRecoveries: fig(st.recoveries, "recoveries"),
       hostHeapToolwatch: fig(hTw - h0, "bytes"),
-      hostHeapPriorArt: fig(hPa - hTw, "bytes"),
-      priorArtHeapBytesPerEntity: fig((hPa - hTw) / n, "bytes/entity"),
-      hostHeapFloor: fig(hFl - hPa, "bytes"),
+      hostHeapPriorArt: fig(hPa - hPa0, "bytes"),
+      priorArtHeapBytesPerEntity: fig((hPa - hPa0) / n, "bytes/entity"),
+      hostHeapFloor: fig(hFl - hFl0, "bytes"),
     },
   };
   return { r, keep: d };
@@ -131,6 +145,7 @@ async function main(): Promise<void> {
   const sizes: SizeResult[] = [];
   let largest: ReturnType<typeof newDetector> | undefined;
   for (const n of SIZES) {
+    largest = undefined; // the previous size's detector: let it go before building the next
     process.stderr.write(`bench: ${n} entities...\n`);
     const { r, keep } = await runSize(n);
     sizes.push(r);
