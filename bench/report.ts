@@ -112,8 +112,8 @@ export function markdown(r: ResultsLike & { targets: Target[] }): string {
   L.push("");
   L.push("Per call: median of 16-call batch means (mitata), with the p99 of calls timed one at a time in brackets; then the process CPU time per call.");
   L.push("");
-  L.push("| entities | raw ABI | public check() | prior art (TS) | floor (Map) | prior art ÷ check() | check() ÷ floor | WASM bytes/entity | warned+blocked | own baseline | load avg (start → end) |");
-  L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+  L.push("| entities | raw ABI | public check() | prior art (TS) | floor (Map) | prior art ÷ check() | check() ÷ floor | WASM bytes/entity | prior-art JS heap/entity | warned+blocked | own baseline | load avg (start → end) |");
+  L.push("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
   for (const s of r.sizes) {
     const c = s.perCall;
     const cell = (x: Stats) => `${ns(x.median)} (${ns(x.p99)}); ${ns(x.cpu)} CPU`;
@@ -121,7 +121,7 @@ export function markdown(r: ResultsLike & { targets: Target[] }): string {
     L.push(
       `| ${s.entities.toLocaleString("en-US")} | ${cell(c.raw)} | ${cell(c.public)} | ${cell(c.priorArt)} | ${cell(c.floor)} | ` +
         `${(c.priorArt.median.value / c.public.median.value).toFixed(1)}× | ${(c.public.median.value / c.floor.median.value).toFixed(1)}× | ` +
-        `${s.memory.wasmBytesPerEntity.value.toFixed(0)} | ${((100 * (s.actions.warn + s.actions.block)) / total).toFixed(1)}% | ${((100 * s.actions.ownBaseline) / total).toFixed(0)}% | ${s.loadAvg.start[0]} → ${s.loadAvg.end[0]} |`,
+        `${s.memory.wasmBytesPerEntity.value.toFixed(0)} | ${s.memory.priorArtHeapBytesPerEntity.value.toFixed(0)} | ${((100 * (s.actions.warn + s.actions.block)) / total).toFixed(1)}% | ${((100 * s.actions.ownBaseline) / total).toFixed(0)}% | ${s.loadAvg.start[0]} → ${s.loadAvg.end[0]} |`,
     );
   }
   const md = r.module;
