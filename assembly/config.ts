@@ -40,6 +40,7 @@ export const C_TENANT_KNOWN_TOOL: i32 = 30; // unseen-tool score when the tenant
 export const C_PEER_PROMOTION: i32 = 31; // distinct entities whose warned use makes a tool tenant-known
 export const C_HASH_SEED: i32 = 32;
 export const C_EVICTION_SAMPLE: i32 = 33;
+export const C_HABIT_HOURS: i32 = 34; // distinct hours a principal's warned new tool/value must recur before it is learned; 0 = never
 export const C_WEIGHTS: i32 = 40; // SIGNAL_COUNT weights
 export const C_MODES: i32 = 49; // SIGNAL_COUNT modes: 0 off, 1 on, 2 shadow
 
@@ -89,6 +90,7 @@ export function defaultValue(i: i32): f64 {
     case C_PEER_PROMOTION: return 3;
     case C_HASH_SEED: return 0;
     case C_EVICTION_SAMPLE: return 8;
+    case C_HABIT_HOURS: return 0; // off: by default a warned call never teaches
     // weights, in signal order
     case C_WEIGHTS + 0: return 0.6; // unseen tool
     case C_WEIGHTS + 1: return 0.4; // unseen argument shape
@@ -131,6 +133,7 @@ export function validate(): i32 {
   if (cfg(C_HASH_SEED) < 0 || cfg(C_HASH_SEED) > 9007199254740991.0) return C_HASH_SEED;
   if (cfg(C_EVICTION_SAMPLE) < 1 || cfg(C_EVICTION_SAMPLE) > 64) return C_EVICTION_SAMPLE;
   if (cfg(C_PEER_PROMOTION) < 0 || cfg(C_PEER_PROMOTION) > 1000) return C_PEER_PROMOTION;
+  if (cfg(C_HABIT_HOURS) < 0 || cfg(C_HABIT_HOURS) > 1000) return C_HABIT_HOURS;
   for (let s = 0; s < SIGNAL_COUNT; s++) {
     const w = cfg(C_WEIGHTS + s);
     if (w < 0 || w > 1) return C_WEIGHTS + s;

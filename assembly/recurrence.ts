@@ -1,11 +1,12 @@
 // A principal's own new habit. Flagged calls never teach, so without this a legitimate recipient or
 // tool first used after the baseline formed is warned on every use, forever. A warned call's
 // never-seen tool, and its never-seen values of repeating arguments, become candidates in the
-// principal's own sets; warned again in PEER_PROMOTION distinct hours, the call is learned into the
-// principal's baseline (never the tenant's). Blocked calls never count, a burst within one hour
+// principal's own sets; warned again in HABIT_HOURS distinct hours, the call is learned into the
+// principal's baseline (never the tenant's). Off by default (0): it lets warned calls teach, so an
+// operator opts in, trading some protection against a patient attacker for fewer repeated warnings. Blocked calls never count, a burst within one hour
 // counts once, and each occurrence was reported to the operator as a warning.
 
-import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_PEER_PROMOTION } from "./config";
+import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_HABIT_HOURS } from "./config";
 import { toolsOff, valuesOff, vkeysOff } from "./arena";
 import { now, toolFp } from "./context";
 import { valueCount } from "./input";
@@ -61,7 +62,7 @@ function recur(base: usize, n: i32, fp: u32, h: u32): u32 {
 // judge: the record that judged the call (its key statistics say which arguments repeat).
 // Returns true when the call was learned into the principal's baseline.
 export function noteRecurrence(e: usize, judge: usize, transFp: u32): bool {
-  const need = cfgI(C_PEER_PROMOTION);
+  const need = cfgI(C_HABIT_HOURS);
   if (need <= 0) return false;
   const h = relHours(e, now);
   let most: u32 = 0;

@@ -37,8 +37,9 @@ static const toolwatch_setting TOOLWATCH_SETTINGS[] = {
   { "peerPromotion", 31, 1 },
   { "hashSeed", 32, 1 },
   { "evictionSample", 33, 1 },
+  { "habitHours", 34, 1 },
 };
-#define TOOLWATCH_SETTING_COUNT 34
+#define TOOLWATCH_SETTING_COUNT 35
 typedef struct { const char *name; const char *label; double value; } toolwatch_label;
 static const toolwatch_label TOOLWATCH_LABELS[] = {
   { "action", "warn", 0 },

@@ -43,6 +43,7 @@ export const SLOT_OF: Record<ScalarKey, readonly [number, number]> = {
   peerPromotion: [31, 1],
   hashSeed: [32, 1],
   evictionSample: [33, 1],
+  habitHours: [34, 1],
 };
 export const WEIGHT_SLOT = 40;
 export const MODE_SLOT = 49;

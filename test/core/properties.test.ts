@@ -49,6 +49,7 @@ const config = fc.record({
   learnFromWarned: fc.boolean(),
   hourMinCalls: fc.integer({ min: 0, max: 30 }),
   peerPromotion: fc.integer({ min: 0, max: 3 }),
+  habitHours: fc.integer({ min: 0, max: 3 }),
   action: fc.constantFrom("warn" as const, "block" as const),
 });
 
@@ -69,11 +70,11 @@ function run(cfg: object, ops: Op[]) {
         const learnedBefore = d.stats().learned;
         const dec: Decision = d.check(call);
         // a blocked call never enters a baseline; a warned one only when learnFromWarned says so, or
-        // (peerPromotion > 0) when it is a habit warned in that many distinct hours
-        const c = cfg as { learnFromWarned?: boolean; peerPromotion?: number };
+        // (habitHours > 0) when it is a habit warned in that many distinct hours
+        const c = cfg as { learnFromWarned?: boolean; habitHours?: number };
         if (!dec.learned) expect(d.stats().learned).toBe(learnedBefore);
         if (dec.action === "block") expect(dec.learned).toBe(false);
-        if (dec.action === "warn" && !c.learnFromWarned && c.peerPromotion === 0) expect(dec.learned).toBe(false);
+        if (dec.action === "warn" && !c.learnFromWarned && !c.habitHours) expect(dec.learned).toBe(false);
         // every signal that scored has its reason
         for (const [sig, score] of Object.entries(dec.signals)) {
           if (score > 0) expect(dec.reasons.some((r) => r.signal === sig)).toBe(true);

@@ -1,5 +1,5 @@
 // Core behaviours the detection-quality evaluation depends on: a principal's recurring new habit is
-// learned after warnings in distinct hours (not from one burst), and the fixed off-hours window yields to
+// learned after warnings in distinct hours when habitHours says so (not from one burst), and the fixed off-hours window yields to
 // a learned hour profile.
 import { describe, expect, it } from "vitest";
 import { createDetector } from "../../js/adapter/node/index.js";
@@ -24,8 +24,8 @@ function established(config = {}) {
 }
 
 describe("recurring new values", () => {
-  it("a new recipient warned in three distinct hours becomes part of the baseline", () => {
-    const { d, t } = established();
+  it("with habitHours 3, a new recipient warned in three distinct hours becomes part of the baseline", () => {
+    const { d, t } = established({ habitHours: 3 });
     const call = (at: number) => d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: at });
     const first = call(t + 24 * HOUR);
     expect(first.action).toBe("warn");
@@ -38,7 +38,7 @@ describe("recurring new values", () => {
   });
 
   it("repeating the same new value many times within one hour teaches nothing", () => {
-    const { d, t } = established();
+    const { d, t } = established({ habitHours: 3 });
     for (let i = 0; i < 30; i++) {
       const dec = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "evil@attacker.example" }, time: t + 24 * HOUR + i * MIN });
       expect(dec.action).not.toBe("allow");
@@ -46,8 +46,8 @@ describe("recurring new values", () => {
     }
   });
 
-  it("switched off with peerPromotion 0: warned calls never teach", () => {
-    const { d, t } = established({ peerPromotion: 0 });
+  it("by default (habitHours 0) warned calls never teach, however often they recur", () => {
+    const { d, t } = established();
     for (let h = 1; h <= 5; h++) {
       const dec = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: t + 24 * HOUR + h * HOUR });
       expect(dec.action).toBe("warn");
