@@ -88,6 +88,8 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
     maxBodyBytes: o.maxBodyBytes ?? 4 << 20,
     maxSessions: o.maxSessions ?? 1000,
     logger: log,
+    // upstream messages are relayed without a related request, so nothing would use a per-POST stream
+    jsonResponse: true,
     connect: async (down) => {
       const relay = new Relay(down, upstreamTransport(o), guard, log);
       try {
