@@ -42,6 +42,8 @@ export interface RedisGuardStats {
 const EMPTY = new Uint8Array(0);
 /** Conflicts in a row after which a writer claims its tenant's lease. */
 const CLAIM_AFTER = 2;
+/** Longest a call keeps retrying behind other writers' leases before the failure policy decides. */
+const LEASE_WAIT_MS = 5000;
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
@@ -231,6 +233,8 @@ export class RedisGuard implements Guard {
     } catch (err) {
       return { failed: this.unavailable(err, call as CallInput, id) };
     }
+    const started = Date.now();
+    let conflicts = 0;
     for (let attempt = 1; ; attempt++) {
       let value: T;
       let skip: boolean | undefined;
@@ -257,9 +261,11 @@ export class RedisGuard implements Guard {
       this.outage.up();
       if (r.ok) return { value, from: s, info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion } };
       s = r.fresh;
-      if (attempt >= this.o.maxAttempts) {
-        this.log.warn({ redis: this.o.safeUrl, attempts: attempt }, "toolwatch: write conflicts did not settle; failure policy decided");
-        return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${attempt} conflicting writes in a row`) };
+      // waiting for another writer's lease is not a lost race: it is bounded by time, not by maxAttempts
+      if (r.lease !== "other") conflicts++;
+      if (conflicts >= this.o.maxAttempts || Date.now() - started > LEASE_WAIT_MS) {
+        this.log.warn({ redis: this.o.safeUrl, attempts: attempt, conflicts }, "toolwatch: write conflicts did not settle; failure policy decided");
+        return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${conflicts} conflicting writes in ${attempt} attempts`) };
       }
       await this.backoff(r.lease);
     }
