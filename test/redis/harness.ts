@@ -1,7 +1,7 @@
 // Runs replica processes: bundles worker.ts once (children are plain `node` on the bundle) and spawns it.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 const root = resolve(import.meta.dirname, "../..");
@@ -13,7 +13,9 @@ let bundled: Promise<string> | undefined;
 export function workerBundle(): Promise<string> {
   bundled ??= (async () => {
     mkdirSync(outDir, { recursive: true });
-    const outfile = join(outDir, "worker.mjs");
+    // one file per test process: test files run in parallel and must not rewrite a bundle another runs
+    const outfile = join(outDir, `worker-${process.pid}.mjs`);
+    process.once("exit", () => rmSync(outfile, { force: true }));
     await build({ entryPoints: [join(root, "test/redis/worker.ts")], bundle: true, platform: "node", format: "esm",
       target: "node20", packages: "external", outfile, logLevel: "warning" });
     return outfile;
