@@ -11,7 +11,7 @@ import { startRedis } from "../../scripts/redis-server.mjs";
 import { createDetector } from "../../js/adapter/node/index.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { makeStream, type StreamCall } from "./stream.js";
-import { runWorker, workerBundle, type WorkerRow } from "./harness.js";
+import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";
 
 const CONFIG = { minCalls: 20, learningWindowSeconds: 0, tenantMinCalls: 40, tenantLearningWindowSeconds: 0, peerPromotion: 2 };
 const REPLICAS = 4;
@@ -43,6 +43,7 @@ describe("four replicas, batched tenant records", () => {
   }, 240_000);
 
   afterAll(async () => {
+    await removeWorkerBundle();
     await redis?.quit();
     await server?.stop();
   });

@@ -15,12 +15,18 @@ export function workerBundle(): Promise<string> {
     mkdirSync(outDir, { recursive: true });
     // one file per test process: test files run in parallel and must not rewrite a bundle another runs
     const outfile = join(outDir, `worker-${process.pid}.mjs`);
-    process.once("exit", () => rmSync(outfile, { force: true }));
     await build({ entryPoints: [join(root, "test/redis/worker.ts")], bundle: true, platform: "node", format: "esm",
       target: "node20", packages: "external", outfile, logLevel: "warning" });
     return outfile;
   })();
   return bundled;
+}
+
+/** Removes this process's bundle (call from afterAll). */
+export async function removeWorkerBundle(): Promise<void> {
+  if (!bundled) return;
+  rmSync(await bundled, { force: true });
+  bundled = undefined;
 }
 
 export interface WorkerJob {

@@ -11,7 +11,7 @@ import { Encoder } from "../../js/core/encode.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { RecordPort } from "../../js/state/redis/records.js";
 import { makeStream, type StreamCall } from "./stream.js";
-import { runWorker, workerBundle, type WorkerRow } from "./harness.js";
+import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";
 
 // blockThreshold 0.6: blocks in any commit order (with the default, blocks come mostly from bursts, whose
 // count depends on the order replicas commit a burst in)
@@ -44,6 +44,7 @@ describe("four replicas on one Redis", () => {
   }, 240_000);
 
   afterAll(async () => {
+    await removeWorkerBundle();
     await redis?.quit();
     await server?.stop();
   });
