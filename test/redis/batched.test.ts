@@ -87,8 +87,8 @@ describe("four replicas, batched tenant records", () => {
     const agreement = same / CALLS;
     console.log(`batched tenants: ${same}/${CALLS} actions equal to one process (${(agreement * 100).toFixed(2)} %); ${warnOrBlock} warn/block in the reference`);
     expect(warnOrBlock).toBeGreaterThan(0);
-    // measured 94–97.5 % alone on this 2-core machine, 88 % with another 4-process test beside it: the
-    // more calls a flush interval holds (slower machine, more load), the lower; the bound leaves room
-    expect(agreement).toBeGreaterThanOrEqual(0.8);
+    // measured 94–98.7 % alone on this 2-core machine, 85.6–93 % with the other Redis tests beside it:
+    // the more calls a flush interval holds (slower machine, more load), the lower; the bound leaves room
+    expect(agreement).toBeGreaterThanOrEqual(0.7);
   });
 });
