@@ -90,7 +90,7 @@ export function defaultValue(i: i32): f64 {
     case C_PEER_PROMOTION: return 3;
     case C_HASH_SEED: return 0;
     case C_EVICTION_SAMPLE: return 8;
-    case C_HABIT_HOURS: return 0; // off: by default a warned call never teaches
+    case C_HABIT_HOURS: return 3; // a habit warned in 3 distinct hours is learned; 0 = warned calls never teach
     // weights, in signal order
     case C_WEIGHTS + 0: return 0.6; // unseen tool
     case C_WEIGHTS + 1: return 0.4; // unseen argument shape

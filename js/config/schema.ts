@@ -57,7 +57,7 @@ export const configSchema = z
     tenantLearningWindowSeconds: z.number().min(0).optional().describe("seconds since a tenant's first call before its baseline judges"),
     learnFromWarned: z.boolean().optional().describe("let warned calls enter baselines (blocked calls never do)"),
     peerPromotion: z.number().int().min(0).max(1000).optional().describe("distinct principals whose warned use of a new tool makes it known to their tenant (0 = never); one stolen account cannot do it alone"),
-    habitHours: z.number().int().min(0).max(1000).optional().describe("distinct hours in which a principal's own warned new tool or value must recur before it joins that principal's baseline (0 = never: warned calls never teach)"),
+    habitHours: z.number().int().min(0).max(1000).optional().describe("distinct hours in which a principal's own warned new tool or value must recur before it joins that principal's baseline (each occurrence is warned; 0 = never: warned calls never teach)"),
     tenantKnownToolScore: unit.optional().describe("unseen-tool score when the principal's tenant already uses the tool"),
     // signal details
     offHoursStart: z.number().int().min(0).max(23).optional().describe("UTC hour the fixed off-hours window starts"),

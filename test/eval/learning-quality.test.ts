@@ -24,8 +24,8 @@ function established(config = {}) {
 }
 
 describe("recurring new values", () => {
-  it("with habitHours 3, a new recipient warned in three distinct hours becomes part of the baseline", () => {
-    const { d, t } = established({ habitHours: 3 });
+  it("by default (habitHours 3) a new recipient warned in three distinct hours becomes part of the baseline", () => {
+    const { d, t } = established();
     const call = (at: number) => d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: at });
     const first = call(t + 24 * HOUR);
     expect(first.action).toBe("warn");
@@ -46,8 +46,8 @@ describe("recurring new values", () => {
     }
   });
 
-  it("by default (habitHours 0) warned calls never teach, however often they recur", () => {
-    const { d, t } = established();
+  it("with habitHours 0 warned calls never teach, however often they recur", () => {
+    const { d, t } = established({ habitHours: 0 });
     for (let h = 1; h <= 5; h++) {
       const dec = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: t + 24 * HOUR + h * HOUR });
       expect(dec.action).toBe("warn");
