@@ -54,7 +54,6 @@ export let arenaBase: usize = 0;
 export let arenaBytes: usize = 0;
 export let capacity: i32 = 0;
 export let indexSize: i32 = 0;
-export let indexMask: u32 = 0;
 export let indexOff: usize = 0;
 export let recOff: usize = 0;
 export let recSize: i32 = 0;
@@ -72,10 +71,8 @@ export let initialised: bool = false;
 
 function align8(n: i32): i32 { return (n + 7) & ~7; }
 
-function nextPow2(n: u64): u64 {
-  let p: u64 = 1;
-  while (p < n) p <<= 1;
-  return p;
+function indexSlots(records: u64): u64 {
+  return records + (records >> 2) + 1;
 }
 
 // Computes the layout from the config and claims memory. Returns 0 or ERR_BUDGET's meaning as false.
@@ -94,23 +91,20 @@ export function layoutArena(): bool {
   if (budget <= fixed) return false;
   let cap: u64 = <u64>cfg(C_MAX_ENTITIES);
   let idx: u64;
+  // The index holds 1.25 slots per record (load at most 0.8): 5 bytes a record, where a power-of-two
+  // table would cost up to 8 and push a default record past 1 KiB of memory.
   if (cap > 0) {
-    idx = nextPow2(cap + (cap >> 1) + 1);
+    idx = indexSlots(cap);
     if (fixed + idx * 4 + cap * <u64>recSize > budget) return false;
   } else {
-    cap = (budget - fixed) / (<u64>recSize + 6);
-    idx = nextPow2(cap + (cap >> 1) + 1);
-    while (cap > 0 && fixed + idx * 4 + cap * <u64>recSize > budget) {
-      cap = (budget - fixed - idx * 4) / <u64>recSize;
-      if (fixed + idx * 4 + cap * <u64>recSize <= budget) break;
-      idx >>= 1;
-    }
+    cap = (budget - fixed) / (<u64>recSize + 5);
+    while (cap > 0 && fixed + indexSlots(cap) * 4 + cap * <u64>recSize > budget) cap--;
+    idx = indexSlots(cap);
     if (cap < 2) return false;
   }
   if (cap > 0x7FFFFFF0) return false;
   capacity = <i32>cap;
   indexSize = <i32>idx;
-  indexMask = <u32>(idx - 1);
 
   if (arenaBase == 0) arenaBase = (__heap_base + 15) & ~15;
   indexOff = arenaBase + <usize>fixed;
@@ -130,36 +124,41 @@ export function layoutArena(): bool {
 // ---- entity index ----
 
 @inline function slotAt(i: u32): usize { return indexOff + (<usize>i << 2); }
+// Home slot of a key: its low 32 bits scaled onto the table (no power-of-two size needed).
+@inline export function indexHome(key: u64): u32 { return <u32>((<u64><u32>key * <u64>indexSize) >> 32); }
+@inline export function indexNext(i: u32): u32 { return i + 1 == <u32>indexSize ? 0 : i + 1; }
+// Probe distance from a to b going forward, wrapping.
+@inline function dist(from: u32, to: u32): u32 { return to >= from ? to - from : to + <u32>indexSize - from; }
 
 export function findRecord(key: u64): i32 {
-  let i = <u32>key & indexMask;
+  let i = indexHome(key);
   while (true) {
     const e = load<u32>(slotAt(i));
     if (e == 0) return -1;
     const r = <i32>(e - 1);
     if (load<u64>(rec(r) + R_KEY) == key) return r;
-    i = (i + 1) & indexMask;
+    i = indexNext(i);
   }
   return -1;
 }
 
 export function indexInsert(key: u64, r: i32): void {
-  let i = <u32>key & indexMask;
-  while (load<u32>(slotAt(i)) != 0) i = (i + 1) & indexMask;
+  let i = indexHome(key);
+  while (load<u32>(slotAt(i)) != 0) i = indexNext(i);
   store<u32>(slotAt(i), <u32>r + 1);
 }
 
 // Backward-shift deletion keeps probe chains intact without tombstones.
 export function indexRemove(key: u64, r: i32): void {
-  let j = <u32>key & indexMask;
-  while (load<u32>(slotAt(j)) != <u32>r + 1) j = (j + 1) & indexMask;
+  let j = indexHome(key);
+  while (load<u32>(slotAt(j)) != <u32>r + 1) j = indexNext(j);
   let k = j;
   while (true) {
-    k = (k + 1) & indexMask;
+    k = indexNext(k);
     const e = load<u32>(slotAt(k));
     if (e == 0) break;
-    const home = <u32>load<u64>(rec(<i32>(e - 1)) + R_KEY) & indexMask;
-    if (((k - home) & indexMask) >= ((k - j) & indexMask)) {
+    const home = indexHome(load<u64>(rec(<i32>(e - 1)) + R_KEY));
+    if (dist(home, k) >= dist(j, k)) {
       store<u32>(slotAt(j), e);
       j = k;
     }

@@ -9,7 +9,7 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, 
   C_BURST_THRESHOLD, C_HASH_SEED } from "./config";
 import { rec, recSize, ringCap, hdr, H_USED, H_LIVE, H_TENANTS, R_KEY, R_TENANT_KEY, R_FLAGS, R_FIRST, R_LAST,
   R_LAST_LEARN, R_RATE, R_RING_BASE, R_RING_HEAD, R_RING_LEN, RF_TENANT, R_HEADER, HOURS, findRecord,
-  getOrCreate, indexRemove, indexOff, indexMask } from "./arena";
+  getOrCreate, indexRemove, indexOff, indexHome, indexNext } from "./arena";
 import * as hash from "./hash";
 import { hashBytes, combine } from "./hash";
 import { parseRecord, entityKey, tenantKey } from "./input";
@@ -84,8 +84,8 @@ export function removeRecord(r: i32): void {
   const last = <i32>load<u32>(hdr(H_USED)) - 1;
   if (r != last) {
     const q = rec(last);
-    let i = <u32>load<u64>(q + R_KEY) & indexMask;
-    while (load<u32>(indexOff + (<usize>i << 2)) != <u32>last + 1) i = (i + 1) & indexMask;
+    let i = indexHome(load<u64>(q + R_KEY));
+    while (load<u32>(indexOff + (<usize>i << 2)) != <u32>last + 1) i = indexNext(i);
     store<u32>(indexOff + (<usize>i << 2), <u32>r + 1);
     memory.copy(p, q, <usize>recSize);
   }
