@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the whole test suite needs besides npm packages (run as root on Debian 12; idempotent).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# redis-server: the Redis-replicas tests start their own instance on a loopback port
+apt-get install -y redis-server
+# openssl (test certificates for the mutual-TLS test) and script (a pseudo-terminal for the progress-bar test)
+apt-get install -y openssl bsdutils
+# chromium: the HTML report test opens the page in headless Chromium (driven by playwright-core)
+apt-get install -y chromium
+# wabt (wasm2c) and libcjson-dev: the C host and its vector replay (hosts/c)
+apt-get install -y wabt libcjson-dev
+# rustc: the Rust example that links the C host (Debian's, when the machine has none)
+command -v rustc >/dev/null || apt-get install -y rustc
+# the Python host's runtime (hosts/python): a venv with wasmtime, reused when already complete
+if ! .venv/bin/python -c "import wasmtime" 2>/dev/null; then
+  python3 -m venv .venv || { apt-get install -y python3-venv && python3 -m venv .venv; }
+  .venv/bin/pip install --quiet -r hosts/python/requirements.txt
+fi
+npm ci --no-audit --no-fund
