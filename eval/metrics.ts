@@ -82,17 +82,8 @@ export function cutoffFromNegatives(negScores: readonly number[], maxFpr: number
   return s[n - 1]!;
 }
 
-/** Small fast seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../js/util/rng.js";
+export { rng };
 
 export interface Interval { value: number; lo: number; hi: number }
 

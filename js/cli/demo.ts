@@ -14,6 +14,7 @@ import { startProxy } from "../proxy/server.js";
 import { createLogger } from "../log.js";
 import type { Decision } from "../detector.js";
 import type { Flags } from "./flags.js";
+import { rng } from "../util/rng.js";
 
 export const DEMO_HELP = `toolwatch demo
 
@@ -35,17 +36,6 @@ export function demoServerPath(): string {
   throw new Error("examples/demo-server/server.mjs not found");
 }
 
-// A small deterministic generator, so every run tells the same story.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ROUTINE: Step[] = [
   { tool: "list_files", args: { folder: "/projects" } },

@@ -2,6 +2,7 @@
 // with habits, occasional unusual tools and argument values, and bursts. Seeded, so every run and
 // every process sees the same calls.
 import type { CallInput } from "../../js/detector.js";
+import { rng } from "../../js/util/rng.js";
 
 export interface StreamCall extends CallInput {
   tool: string;
@@ -10,16 +11,6 @@ export interface StreamCall extends CallInput {
   time: number;
 }
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TOOLS = ["read_file", "list_dir", "search", "send_email", "create_ticket", "query_db", "get_weather", "post_message", "delete_file", "export_data"];
 

@@ -1,23 +1,13 @@
 // Merge: two replicas that each saw half of a stream, merged, against one process that saw all of it.
 import { describe, expect, it } from "vitest";
 import { createDetector, type Detector, type CallInput } from "../../js/adapter/node/index.js";
+import { rng } from "../../js/util/rng.js";
 
 const T0 = Date.UTC(2024, 0, 8, 8, 0, 0); // Monday 08:00 UTC
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-// Deterministic PRNG so the stream and the split are the same on every run.
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface User { tenant: string; principal: string; tools: string[]; recipients: string[] }
 const USERS: User[] = [
