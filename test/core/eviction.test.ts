@@ -1,7 +1,7 @@
 // Bounded memory under cardinality attacks: the arena never grows, evictions are counted, and an
 // established principal's baseline keeps working.
 import { describe, it, expect } from "vitest";
-import { detector, establish, MONDAY_10, MIN, SEC, type Detector } from "./helpers.js";
+import { detector, establish, MONDAY_10, MIN, SEC, DAY, type Detector } from "./helpers.js";
 
 const search = () => ({ query: "q" });
 const victimTools = ["search", "read"];
@@ -111,5 +111,28 @@ describe("cardinality attacks", () => {
     expect(routine.newEntity).toBe(false);
     expect(routine.learning.baseline).toBe("own");
     expect(routine.action).toBe("allow");
+  });
+});
+
+describe("per-principal sets keep what is used often", () => {
+  // A habit used many times outlives a stream of one-off entries that arrive after it, although the
+  // one-offs are more recent: each use protects an entry for a week (up to about six months).
+  it("a recipient used every day for a week survives days of one-off values, and is still known", () => {
+    const d = detector({ budgetBytes: 1 << 20, maxValuesPerEntity: 4, minCalls: 5, learningWindowSeconds: 60 });
+    const at = (day: number, min: number) => MONDAY_10 + day * DAY + min * MIN;
+    const mail = (to: string, time: number) => d.check({ tenant: "t", principal: "p", tool: "send_mail", args: { to }, time });
+    for (let day = 0; day < 7; day++) for (let k = 0; k < 3; k++) expect(mail("boss@corp.example", at(day, k * 10)).action).toBe("allow");
+    // then ten days in which another tool's repeating argument takes two new values a day, each twice
+    for (let day = 7; day < 17; day++) {
+      for (let k = 0; k < 4; k++) {
+        d.learn({ tenant: "t", principal: "p", tool: "open_ticket", args: { project: `p${day}-${k >> 1}` }, time: at(day, k * 10) });
+      }
+    }
+    expect(d.stats().slotEvictions).toBeGreaterThan(0);
+    const habit = mail("boss@corp.example", at(17, 0));
+    expect(habit.signals.unseenArgValue, JSON.stringify(habit.reasons)).toBe(0);
+    expect(habit.action).toBe("allow");
+    const exfil = mail("drop@elsewhere.example", at(17, 5));
+    expect(exfil.signals.unseenArgValue).toBe(1);
   });
 });
