@@ -9,6 +9,7 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, 
   C_BURST_THRESHOLD, C_BUDGET_BYTES, C_MAX_ENTITIES, C_EVICTION_SAMPLE, C_MIN_CALLS, C_TENANT_MIN_CALLS } from "./config";
 
 export const HEADER_SIZE: i32 = 128;
+export const VCAND_SLOTS: i32 = 4; // candidate values per record (values.ts VCAND)
 export const H_USED: i32 = 0; // u32 records ever handed out (high-water mark)
 export const H_LIVE: i32 = 4; // u32 records in the index
 export const H_TENANTS: i32 = 8; // u32 live tenant records
@@ -44,6 +45,7 @@ export const R_HOUR_TOTAL: i32 = 76; // u32 sum of hour bins
 export const R_OK: i32 = 80; // u32 post-invoke outcomes without error
 export const R_ERR: i32 = 84; // u32 post-invoke outcomes with error
 export const R_SLOT_EVICTIONS: i32 = 88; // u32 this record's slot evictions
+export const R_VEPOCH: i32 = 92; // u16 day (after R_FIRST) the value leases count from (values.ts)
 export const R_HEADER: i32 = 96;
 export const R_HOURS: i32 = R_HEADER; // u8[168], local hour of week, Monday 00h first
 export const HOURS: i32 = 168;
@@ -62,6 +64,7 @@ export let ringOff: i32 = 0;
 export let toolsOff: i32 = 0;
 export let shapesOff: i32 = 0;
 export let valuesOff: i32 = 0;
+export let vcandOff: i32 = 0; // candidate values: VCAND 8-byte slots after the 4-byte value entries
 export let transOff: i32 = 0;
 export let vkeysOff: i32 = 0;
 export let initialised: bool = false;
@@ -82,7 +85,8 @@ export function layoutArena(): bool {
   toolsOff = align8(ringOff + ringCap * 4);
   shapesOff = toolsOff + cfgI(C_MAX_TOOLS) * 8;
   valuesOff = shapesOff + cfgI(C_MAX_SHAPES) * 8;
-  transOff = valuesOff + cfgI(C_MAX_VALUES) * 8;
+  vcandOff = valuesOff + align8(cfgI(C_MAX_VALUES) * 4);
+  transOff = vcandOff + VCAND_SLOTS * 8;
   vkeysOff = transOff + cfgI(C_MAX_TRANSITIONS) * 8;
   recSize = align8(vkeysOff + cfgI(C_MAX_VALUE_KEYS) * 8);
 

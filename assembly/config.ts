@@ -60,7 +60,7 @@ export function defaultValue(i: i32): f64 {
     case C_MAX_ENTITIES: return 0;
     case C_MAX_TOOLS: return 16;
     case C_MAX_SHAPES: return 16;
-    case C_MAX_VALUES: return 24;
+    case C_MAX_VALUES: return 40; // 4 bytes each (values.ts)
     case C_MAX_TRANSITIONS: return 20;
     case C_MAX_VALUE_KEYS: return 8;
     case C_BURST_WINDOW_MS: return 60000;

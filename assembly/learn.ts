@@ -1,12 +1,13 @@
 // Puts one call into a baseline record (entity or tenant). Only allowed calls come here (and warned
 // ones when the config says so, and calls an operator vouched for): flagged calls never teach.
 
-import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
+import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
   C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_PEER_PROMOTION } from "./config";
-import { toolsOff, shapesOff, valuesOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
+import { toolsOff, shapesOff, vcandOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
 import { now, toolFp } from "./context";
 import { valueCount } from "./input";
-import { slotLearn, slotFind, relHours, vkeyFind, vkeyTotal, vkeyDistinct, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
+import { valueKnown, valueLearn, VCAND } from "./values";
+import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyTotal, vkeyDistinct, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
 import { shapeFp } from "./signals/unseen_shape";
 import { valueKeyFp, valueFp } from "./signals/unseen_value";
 import { learnHour } from "./signals/hours";
@@ -15,18 +16,16 @@ import { transitionFp } from "./signals/unseen_transition";
 
 function learnValues(p: usize, lastH: u32): void {
   const kbase = p + <usize>vkeysOff;
-  const vbase = p + <usize>valuesOff;
   const nk = cfgI(C_MAX_VALUE_KEYS);
-  const nv = cfgI(C_MAX_VALUES);
   const minObs = cfg(C_VALUE_MIN_OBS);
   const none = cfg(C_VALUE_REPEAT_NONE);
   for (let i = 0; i < valueCount; i++) {
     const kfp = valueKeyFp(i);
     const vfp = valueFp(i);
     // a candidate (warned, never learned) is still new to the key's statistics
-    const vi = slotKnown(vbase, nv, vfp);
-    if (vi >= 0) {
-      slotLearn(p, vbase, nv, vfp, lastH);
+    slotForget(p + <usize>vcandOff, VCAND, vfp);
+    if (valueKnown(p, vfp)) {
+      valueLearn(p, vfp, now);
       vkeyRecord(p, kbase, nk, kfp, false, lastH);
       continue;
     }
@@ -37,7 +36,7 @@ function learnValues(p: usize, lastH: u32): void {
       const t = <f64>vkeyTotal(kbase, k);
       if (t >= minObs && <f64>vkeyDistinct(kbase, k) / t >= none) store_it = false;
     }
-    if (store_it) slotLearn(p, vbase, nv, vfp, lastH);
+    if (store_it) valueLearn(p, vfp, now);
     vkeyRecord(p, kbase, nk, kfp, true, lastH);
   }
 }

@@ -6,9 +6,10 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, 
   C_VALUE_REPEAT_NONE } from "./config";
 import { hdr, H_SLOT_EVICTIONS, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE,
   R_RING_HEAD, R_RING_LEN, R_HOUR_TOTAL, R_OK, R_ERR, R_SLOT_EVICTIONS, R_HOURS, HOURS, ringOff, ringCap,
-  toolsOff, shapesOff, valuesOff, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
+  toolsOff, shapesOff, valuesOff, vcandOff, R_VEPOCH, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
   getOrCreate, recSize } from "./arena";
 import { CANDIDATE } from "./slots";
+import { VCAND, VFP_MASK, valueEntryFp, entryUses } from "./values";
 import { XFER, REC_HDR, checkXfer, xferKey, recordFor, created } from "./transfer";
 
 const HOUR_MS: f64 = 3600000.0;
@@ -255,6 +256,65 @@ function mergeRate(d: usize, s: usize): f64 {
   return mean + f * (both - mean);
 }
 
+// Values (values.ts): the union; an entry on both sides keeps the later last use and the sum of uses
+// (saturating); when more than fit, the ones per-record eviction would keep.
+const DAY_MS: f64 = 86400000.0;
+function collectValues(p: usize, recFirst: f64, m: i32): i32 {
+  const n = cfgI(C_MAX_VALUES);
+  const epoch = <f64>load<u16>(p + R_VEPOCH);
+  for (let i = 0; i < n; i++) {
+    const e = load<u32>(p + <usize>valuesOff + (<usize>i << 2));
+    if (e == 0) continue;
+    const fp = e & VFP_MASK;
+    const last = recFirst + (epoch + <f64>(e & 0xFF)) * DAY_MS;
+    let j = 0;
+    while (j < m && load<u32>(eFp(j)) != fp) j++;
+    if (j == m) { store<u32>(eFp(m), fp); store<u32>(eCount(m), entryUses(e)); store<f64>(eLast(m), last); m++; continue; }
+    if (load<f64>(eLast(j)) < last) store<f64>(eLast(j), last);
+    const u = load<u32>(eCount(j)) + entryUses(e);
+    store<u32>(eCount(j), u < 15 ? u : 15);
+  }
+  return m;
+}
+
+function mergeValues(d: usize, s: usize, fd: f64, fs: f64, first: f64): void {
+  const n = cfgI(C_MAX_VALUES);
+  let m = collectValues(d, fd, 0);
+  m = collectValues(s, fs, m);
+  // the latest use fixes the epoch, as learning would have moved it
+  let maxDay: f64 = 0;
+  for (let j = 0; j < m; j++) {
+    const day = Math.floor((load<f64>(eLast(j)) - first) / DAY_MS);
+    if (day > maxDay) maxDay = day;
+  }
+  let epoch = maxDay > 255 ? maxDay - 255 : 0;
+  if (epoch > 65535) epoch = 65535;
+  memory.fill(d + <usize>valuesOff, 0, <usize>(n << 2));
+  store<u16>(d + R_VEPOCH, <u16>epoch);
+  let kept = 0;
+  while (kept < n) {
+    let best = -1;
+    let bAge: f64 = -Infinity;
+    for (let j = 0; j < m; j++) {
+      if (load<u32>(eFp(j)) == 0) continue;
+      const age = load<f64>(eLast(j)) + <f64>(load<u32>(eCount(j)) * 7) * DAY_MS;
+      if (best < 0 || age > bAge) { best = j; bAge = age; }
+    }
+    if (best < 0) break;
+    let day = Math.floor((load<f64>(eLast(best)) - first) / DAY_MS) - epoch;
+    if (!(day > 0)) day = 0;
+    if (day > 255) day = 255;
+    store<u32>(d + <usize>valuesOff + (<usize>kept << 2), valueEntryFp(load<u32>(eFp(best))) | (load<u32>(eCount(best)) << 8) | <u32>day);
+    store<u32>(eFp(best), 0);
+    kept++;
+  }
+  const dropped = m - kept;
+  if (dropped > 0) {
+    store<u32>(d + R_SLOT_EVICTIONS, satAdd(load<u32>(d + R_SLOT_EVICTIONS), <u32>dropped));
+    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + <f64>dropped);
+  }
+}
+
 // Merges record s into record d (same key, same kind).
 export function mergeRecord(d: usize, s: usize): void {
   const fd = load<f64>(d + R_FIRST);
@@ -262,7 +322,8 @@ export function mergeRecord(d: usize, s: usize): void {
   const first = fs < fd ? fs : fd;
   mergeSet(d, s, toolsOff, cfgI(C_MAX_TOOLS), fd, fs, first, false);
   mergeSet(d, s, shapesOff, cfgI(C_MAX_SHAPES), fd, fs, first, false);
-  mergeSet(d, s, valuesOff, cfgI(C_MAX_VALUES), fd, fs, first, false);
+  mergeValues(d, s, fd, fs, first);
+  mergeSet(d, s, vcandOff, VCAND, fd, fs, first, false);
   mergeSet(d, s, transOff, cfgI(C_MAX_TRANSITIONS), fd, fs, first, false);
   mergeSet(d, s, vkeysOff, cfgI(C_MAX_VALUE_KEYS), fd, fs, first, true);
   mergeHours(d, s);

@@ -7,8 +7,9 @@
 // times the false alarms with HABIT_HOURS 0). 0 makes warned calls never teach. Blocked calls never count, a burst within one hour
 // counts once, and each occurrence was reported to the operator as a warning.
 
-import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_HABIT_HOURS } from "./config";
-import { toolsOff, valuesOff, vkeysOff } from "./arena";
+import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_HABIT_HOURS } from "./config";
+import { toolsOff, vcandOff, vkeysOff } from "./arena";
+import { valueKnown, VCAND } from "./values";
 import { now, toolFp } from "./context";
 import { valueCount } from "./input";
 import { slotFind, slotPtr, slotKnown, relHours, vkeyFind, vkeyTotal, vkeyDistinct, CANDIDATE } from "./slots";
@@ -70,7 +71,6 @@ export function noteRecurrence(e: usize, judge: usize, transFp: u32): bool {
   const nt = cfgI(C_MAX_TOOLS);
   if (slotKnown(e + <usize>toolsOff, nt, toolFp) < 0) most = recur(e + <usize>toolsOff, nt, toolFp, h);
   const nk = cfgI(C_MAX_VALUE_KEYS);
-  const nv = cfgI(C_MAX_VALUES);
   const minObs = cfg(C_VALUE_MIN_OBS);
   const none = cfg(C_VALUE_REPEAT_NONE);
   for (let i = 0; i < valueCount; i++) {
@@ -79,8 +79,8 @@ export function noteRecurrence(e: usize, judge: usize, transFp: u32): bool {
     const t = <f64>vkeyTotal(judge + <usize>vkeysOff, k);
     if (t < minObs || <f64>vkeyDistinct(judge + <usize>vkeysOff, k) / t >= none) continue;
     const vfp = valueFp(i);
-    if (slotKnown(e + <usize>valuesOff, nv, vfp) >= 0) continue;
-    const c = recur(e + <usize>valuesOff, nv, vfp, h);
+    if (valueKnown(e, vfp)) continue;
+    const c = recur(e + <usize>vcandOff, VCAND, vfp, h);
     if (c > most) most = c;
   }
   if (most < <u32>need) return false;

@@ -92,6 +92,12 @@ function halve(base: usize, n: i32): void {
   }
 }
 
+// Empties fp's slot, if any (a candidate that has just been learned elsewhere).
+export function slotForget(base: usize, n: i32, fp: u32): void {
+  const i = slotFind(base, n, fp);
+  if (i >= 0) store<u64>(slotPtr(base, i), 0);
+}
+
 export function slotTotal(base: usize, n: i32): u32 {
   let t: u32 = 0;
   for (let i = 0; i < n; i++) {

@@ -31,6 +31,9 @@ export const ERR_XFER_KEY: i32 = -25; // the record belongs to another identity 
 export const ERR_XFER_INVALID: i32 = -26; // fields out of range
 export const ERR_XFER_KIND: i32 = -27; // `which` is neither 0 nor 1
 
+// 2: values in 4-byte entries plus candidate slots (values.ts); 1 had 8-byte value slots.
+const VALUE_LAYOUT: u32 = 2;
+
 // Everything that decides what the bytes of a record mean. Thresholds and weights are left out on
 // purpose: changing them does not make learned state unreadable. The seed is in: keys derive from it.
 export function layoutHash(): u64 {
@@ -43,6 +46,7 @@ export function layoutHash(): u64 {
   h = combine(h, <u64>cfgI(C_MAX_TOOLS));
   h = combine(h, <u64>cfgI(C_MAX_SHAPES));
   h = combine(h, <u64>cfgI(C_MAX_VALUES));
+  h = combine(h, <u64>VALUE_LAYOUT);
   h = combine(h, <u64>cfgI(C_MAX_TRANSITIONS));
   h = combine(h, <u64>cfgI(C_MAX_VALUE_KEYS));
   h = combine(h, <u64>cfg(C_HASH_SEED));

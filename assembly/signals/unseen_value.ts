@@ -1,8 +1,9 @@
 // Signal 3: a never-seen value for an argument whose values normally repeat (a recipient, an account,
 // a URL host). A key counts as repeating once it has MIN_OBS observations and few distinct values.
 
-import { cfg, cfgI, C_MAX_VALUES, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_FULL, C_VALUE_REPEAT_NONE } from "../config";
-import { valuesOff, vkeysOff } from "../arena";
+import { cfg, cfgI, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_FULL, C_VALUE_REPEAT_NONE } from "../config";
+import { vkeysOff } from "../arena";
+import { valueKnown } from "../values";
 import { baseline, tenant, mode, toolKnown, toolFp } from "../context";
 import { toolsOff } from "../arena";
 import { toolHash, valueCount, valKeyHash, valHash, valEntry } from "../input";
@@ -26,9 +27,7 @@ export function scoreUnseenValue(): void {
     flags = REASON_FLAG_TENANT;
   }
   const kbase = judge + <usize>vkeysOff;
-  const vbase = judge + <usize>valuesOff;
   const nk = cfgI(C_MAX_VALUE_KEYS);
-  const nv = cfgI(C_MAX_VALUES);
   const minObs = cfg(C_VALUE_MIN_OBS);
   const full = cfg(C_VALUE_REPEAT_FULL);
   const none = cfg(C_VALUE_REPEAT_NONE);
@@ -45,7 +44,7 @@ export function scoreUnseenValue(): void {
     if (t < minObs) continue;
     const ratio = d / t;
     if (ratio >= none) continue;
-    if (slotKnown(vbase, nv, valueFp(i)) >= 0) continue;
+    if (valueKnown(judge, valueFp(i))) continue;
     const s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
     const kh = valKeyHash(i);
     // ties go to the smaller key hash so the reported key does not depend on argument order

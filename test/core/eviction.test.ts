@@ -136,3 +136,38 @@ describe("per-principal sets keep what is used often", () => {
     expect(exfil.signals.unseenArgValue).toBe(1);
   });
 });
+
+describe("argument values (4-byte leased entries)", () => {
+  const at = (day: number, min: number) => MONDAY_10 + day * DAY + min * MIN;
+  it("keeps maxValuesPerEntity values: 40 habitual recipients by default, and the 41st evicts one", () => {
+    const d = detector({ budgetBytes: 1 << 20, minCalls: 5, learningWindowSeconds: 60 });
+    const to = (i: number) => `person${i}@corp.example`;
+    // each recipient twice in a row, so the key looks repetitive from the start (40 distinct in 80 calls)
+    for (let i = 0; i < 80; i++) d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: to(i >> 1) }, time: at(0, i) });
+    const before = d.stats().slotEvictions;
+    for (let i = 0; i < 40; i++) {
+      const dec = d.check({ tenant: "t", principal: "p", tool: "send_mail", args: { to: to(i) }, time: at(2, i) });
+      expect(dec.signals.unseenArgValue, to(i)).toBe(0);
+    }
+    expect(d.stats().slotEvictions).toBe(before);
+    d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: "newcomer@corp.example" }, time: at(3, 0) });
+    expect(d.stats().slotEvictions).toBe(before + 2); // the principal's set and its tenant's
+  });
+
+  it("a value in weekly use stays known for a year while one-off values come and go", () => {
+    const d = detector({ budgetBytes: 1 << 20, maxValuesPerEntity: 4, minCalls: 5, learningWindowSeconds: 60 });
+    for (let day = 0; day < 400; day++) {
+      // paid three times on the first day, then weekly
+      const times = day === 0 ? 3 : day % 7 === 0 ? 1 : 0;
+      for (let k = 0; k < times; k++) d.learn({ tenant: "t", principal: "p", tool: "pay", args: { account: "supplier-1" }, time: at(day, k) });
+      // a repeating key with a new pair of values every day: they fill the set behind the habit
+      for (let k = 0; k < 4; k++) d.learn({ tenant: "t", principal: "p", tool: "pay", args: { account: `one-off-${day}-${k >> 1}` }, time: at(day, 10 + k) });
+    }
+    expect(d.stats().slotEvictions).toBeGreaterThan(700);
+    const habit = d.check({ tenant: "t", principal: "p", tool: "pay", args: { account: "supplier-1" }, time: at(400, 30) });
+    expect(habit.signals.unseenArgValue, JSON.stringify(habit.reasons)).toBe(0);
+    // an old one-off, evicted long ago, is new again
+    const old = d.check({ tenant: "t", principal: "p", tool: "pay", args: { account: "one-off-3-0" }, time: at(400, 40) });
+    expect(old.signals.unseenArgValue).toBeGreaterThan(0);
+  });
+});
