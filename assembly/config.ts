@@ -100,7 +100,7 @@ export function defaultValue(i: i32): f64 {
     case C_WEIGHTS + 5: return 0.25; // rare tool
     case C_WEIGHTS + 6: return 0.15; // fixed off-hours window
     case C_WEIGHTS + 7: return 0.45; // unusual hour for this entity
-    case C_WEIGHTS + 8: return 0.3; // unseen transition
+    case C_WEIGHTS + 8: return 0.6; // unusual transition: one unseen alone scores half (0.3); a run of them warns
     default:
       if (i >= C_MODES && i < C_MODES + SIGNAL_COUNT) return 1;
       return 0;

@@ -20,7 +20,7 @@ import { slotKnown } from "./slots";
 import { resetResult, setOutcome, addReason } from "./result";
 import { scoreCall } from "./score";
 import { countWindow, pushRing, restartClock } from "./signals/burst";
-import { transitionFp } from "./signals/unseen_transition";
+import { transitionFp, pushRun } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
 import { noteRecurrence } from "./recurrence";
 import { allowAdd, allowClear, allowed, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./allowlist";
@@ -160,6 +160,7 @@ export function check(t: f64, tz: i32): i32 {
     if (noteRecurrence(entity, baseline, tfp)) { flags |= FLAG_LEARNED; bumpHeader(H_LEARNED); }
   }
   pushRing();
+  pushRun();
   touch();
   bumpHeader(action == ACTION_BLOCK ? H_BLOCKED : action == ACTION_WARN ? H_WARNED : H_ALLOWED);
   store<f64>(RESULT + RES_ENTITY_LEARNED, <f64>load<u32>(entity + R_LEARNED));

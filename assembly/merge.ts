@@ -6,7 +6,7 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, 
   C_VALUE_REPEAT_NONE } from "./config";
 import { hdr, H_SLOT_EVICTIONS, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE,
   R_RING_HEAD, R_RING_LEN, R_HOUR_TOTAL, R_OK, R_ERR, R_SLOT_EVICTIONS, R_HOURS, HOURS, ringOff, ringCap,
-  toolsOff, shapesOff, valuesOff, vcandOff, R_VEPOCH, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
+  toolsOff, shapesOff, valuesOff, vcandOff, R_VEPOCH, R_RUN, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
   getOrCreate, recSize } from "./arena";
 import { CANDIDATE } from "./slots";
 import { VCAND, VFP_MASK, valueEntryFp, entryUses } from "./values";
@@ -329,12 +329,14 @@ export function mergeRecord(d: usize, s: usize): void {
   mergeHours(d, s);
   mergeRing(d, s);
   store<f64>(d + R_RATE, mergeRate(d, s));
-  if (load<f64>(s + R_LAST_LEARN) > load<f64>(d + R_LAST_LEARN)) {
-    store<f64>(d + R_LAST_LEARN, load<f64>(s + R_LAST_LEARN));
-    store<u32>(d + R_PREV, load<u32>(s + R_PREV));
-  }
+  if (load<f64>(s + R_LAST_LEARN) > load<f64>(d + R_LAST_LEARN)) store<f64>(d + R_LAST_LEARN, load<f64>(s + R_LAST_LEARN));
   store<f64>(d + R_FIRST, first);
-  if (load<f64>(s + R_LAST) > load<f64>(d + R_LAST)) store<f64>(d + R_LAST, load<f64>(s + R_LAST));
+  // the latest call's side knows the session's previous step and its run of unusual steps
+  if (load<f64>(s + R_LAST) > load<f64>(d + R_LAST)) {
+    store<f64>(d + R_LAST, load<f64>(s + R_LAST));
+    store<u32>(d + R_PREV, load<u32>(s + R_PREV));
+    store<u8>(d + R_RUN, load<u8>(s + R_RUN));
+  }
   store<u32>(d + R_LEARNED, satAdd(load<u32>(d + R_LEARNED), load<u32>(s + R_LEARNED)));
   store<u32>(d + R_SEEN, satAdd(load<u32>(d + R_SEEN), load<u32>(s + R_SEEN)));
   store<u32>(d + R_OK, satAdd(load<u32>(d + R_OK), load<u32>(s + R_OK)));

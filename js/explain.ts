@@ -52,6 +52,7 @@ export function explain(r: ReasonFigures): string {
       return `${DAYS[Math.floor(b / 24)] ?? "?"} ${hh(b % 24)} local: ${who} is active ${r.actual.toFixed(2)}x as much as an average hour (unusual under ${r.typical.toFixed(2)}x)`;
     }
     case "UNSEEN_TRANSITION":
+      if (r.actual >= 2) return `${n(r.actual)} unusual steps in a row for ${who}: this order of tools is off its habitual paths (${n(r.typical)} transitions known)`;
       return r.context === 1
         ? `session never started with this tool for ${who} (${n(r.typical)} transitions known)`
         : `this tool never followed the previous one for ${who} (${n(r.typical)} transitions known)`;

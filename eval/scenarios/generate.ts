@@ -222,7 +222,8 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
         inject(p, list);
       } else if (kind === "unusual_sequence") {
         // known tools and values in working hours, in an order the principal's workflow never takes
-        const p = victim((x) => x.tools.length >= 3);
+        // a victim whose every tool has a tool its workflow never goes to next, so each step can leave it
+        const p = victim((x) => x.tools.length >= 3 && x.tools.every((a) => x.tools.some((b) => !x.next[a]!.includes(b))));
         const never: [string, string][] = [];
         for (const a of p.tools) for (const b of p.tools) if (!p.next[a]!.includes(b)) never.push([a, b]);
         let t = workMoment(r, p, day);

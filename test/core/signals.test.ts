@@ -248,21 +248,84 @@ describe("unusual hour (learned hour-of-week profile, tenant time zone)", () => 
 });
 
 describe("unseen transition", () => {
-  it("fires for a never-seen A -> B and for a session that starts with a new first tool", () => {
+  it("scores half for a never-seen A -> B and for a session that starts with a new first tool", () => {
     const d = detector(SMALL);
     const { last } = establish(d, { ...who, tools: ["login", "list", "read"], calls: 42 }); // ends on read
     let t = last + MIN;
     expect(d.check({ ...who, tool: "login", time: t }).signals.unseenTransition).toBe(0); // read -> login known
     const jump = d.check({ ...who, tool: "read", time: (t += MIN) }); // login -> read never seen
-    expect(jump.signals.unseenTransition).toBe(1);
+    expect(jump.signals.unseenTransition).toBe(0.5);
+    expect(jump.action).toBe("allow");
     expect(reason(jump, "UNSEEN_TRANSITION")?.context).toBe(0);
     // after a long gap a new session starts; the routine always started with login
     t += 3 * HOUR;
     const start = d.check({ ...who, tool: "read", time: t });
-    expect(start.signals.unseenTransition).toBe(1);
+    expect(start.signals.unseenTransition).toBe(0.5);
     expect(reason(start, "UNSEEN_TRANSITION")?.context).toBe(1);
     const usual = d.check({ ...who, tool: "login", time: t + 5 * HOUR });
     expect(usual.signals.unseenTransition).toBe(0);
+  });
+});
+
+describe("runs of unusual steps", () => {
+  // a routine a -> b -> c -> d -> e -> a ...; every other order is unseen
+  const routine = () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["a", "b", "c", "d", "e"], calls: 100 }); // ends on e
+    return { d, t: last + MIN };
+  };
+  const step = (d: ReturnType<typeof detector>, tool: string, time: number) => d.check({ ...who, tool, time });
+
+  it("four unusual steps in a row warn on their own; each alone stays under warn", () => {
+    const { d, t } = routine();
+    expect(step(d, "a", t).signals.unseenTransition).toBe(0); // e -> a: the routine
+    const plan = ["c", "e", "b", "d"].map((tool, i) => step(d, tool, t + (i + 1) * 10_000));
+    expect(plan.slice(0, 3).map((x) => x.action)).toEqual(["allow", "allow", "allow"]);
+    expect(plan.slice(0, 3).map((x) => reason(x, "UNSEEN_TRANSITION")?.actual)).toEqual([1, 2, 3]);
+    const fourth = plan[3]!;
+    expect(fourth.action).toBe("warn");
+    expect(reason(fourth, "UNSEEN_TRANSITION")?.actual).toBe(4);
+    expect(fourth.signals.unseenTransition).toBeCloseTo(0.875, 12);
+  });
+
+  it("a usual step, a repeated tool or a session gap ends the run", () => {
+    const { d, t } = routine();
+    step(d, "a", t);
+    step(d, "c", t + 10_000); // unusual 1
+    step(d, "e", t + 20_000); // unusual 2
+    expect(step(d, "a", t + 30_000).signals.unseenTransition).toBe(0); // e -> a: usual, run over
+    expect(reason(step(d, "d", t + 40_000), "UNSEEN_TRANSITION")?.actual).toBe(1);
+    expect(reason(step(d, "b", t + 50_000), "UNSEEN_TRANSITION")?.actual).toBe(2);
+    expect(reason(step(d, "e", t + 60_000), "UNSEEN_TRANSITION")?.actual).toBe(3);
+    // e.g. paging through results: e -> e is new and scored alone; it ends the run
+    const again = step(d, "e", t + 70_000);
+    expect(again.signals.unseenTransition).toBe(0.5);
+    expect(reason(again, "UNSEEN_TRANSITION")?.actual).toBe(1);
+    const next = step(d, "c", t + 80_000);
+    expect(reason(next, "UNSEEN_TRANSITION")?.actual).toBe(1);
+    expect(next.action).toBe("allow");
+    // after a gap longer than the session gap the next step starts a new session and a new run
+    const later = step(d, "a", t + 80_000 + 2 * HOUR);
+    expect(later.action).toBe("allow");
+    expect(reason(step(d, "e", t + 80_000 + 2 * HOUR + 10_000), "UNSEEN_TRANSITION")?.actual).toBe(1);
+  });
+
+  it("a burst of one tool is a burst, not a run of unusual steps", () => {
+    const { d, t } = routine();
+    let dec = step(d, "a", t);
+    for (let i = 1; i <= 30 && dec.action !== "block"; i++) dec = step(d, "c", t + i * 1000);
+    expect(reason(dec, "UNSEEN_TRANSITION")?.actual ?? 1).toBe(1);
+    expect(dec.signals.burst).toBeGreaterThan(0.5);
+  });
+
+  it("a warned step is still the step the next one follows", () => {
+    const { d, t } = routine();
+    step(d, "a", t);
+    const warned = d.check({ ...who, tool: "wipe", time: t + 10_000 }); // never-seen tool: warned, not learned
+    expect(warned.action).not.toBe("allow");
+    expect(warned.learned).toBe(false);
+    // wipe -> b is judged as such (unseen), not as a -> b (the routine)
+    expect(step(d, "b", t + 20_000).signals.unseenTransition).toBe(0.5);
   });
 });
 
