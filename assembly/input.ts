@@ -25,11 +25,37 @@ export let shapeHash: u64 = 0;
 // Number of value-bearing entries (scalars and array elements) in VALS.
 export let valueCount: i32 = 0;
 
-// Per value-bearing entry: u64 key hash, u64 value hash, u32 entry index, u32 zero.
-export const VALS: usize = memory.data(MAX_ARGS * 24, 8);
-@inline export function valKeyHash(i: i32): u64 { return load<u64>(VALS + <usize>i * 24); }
-@inline export function valHash(i: i32): u64 { return load<u64>(VALS + <usize>i * 24 + 8); }
-@inline export function valEntry(i: i32): i32 { return load<i32>(VALS + <usize>i * 24 + 16); }
+// Per value-bearing entry: u64 key hash, u64 value hash, u32 entry index, u32 zero, u64 domain hash
+// (0 when the value is not an address).
+const VAL_SIZE: usize = 32;
+export const VALS: usize = memory.data(MAX_ARGS * 32, 8);
+@inline export function valKeyHash(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE); }
+@inline export function valHash(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 8); }
+@inline export function valEntry(i: i32): i32 { return load<i32>(VALS + <usize>i * VAL_SIZE + 16); }
+@inline export function valDomain(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 24); }
+
+// The organisation part of an address, set by normalisedStringHash: an e-mail address's domain or a
+// URL's host, cut to its last two labels (three when the second-to-last is a short public label such
+// as "co" in "co.uk"), so that a new colleague at a known domain, or a new page on a known site, can be
+// told from an address at a domain never used. 0 when the value is not an address.
+let domainHash: u64 = 0;
+const DOMAIN_SALT: u64 = 0x589965CC75374CC3;
+
+function noteDomain(ds: i32, de: i32): void {
+  let dots = 0;
+  let last: i32 = -1;
+  let prev: i32 = -1;
+  let prev2: i32 = -1;
+  for (let i = ds; i < de; i++) {
+    if (load<u8>(SCRATCH + <usize>i) == 46) { dots++; prev2 = prev; prev = last; last = i; }
+  }
+  if (dots == 0 || last == de - 1 || last == ds) return; // not a domain
+  let from = prev >= 0 ? prev + 1 : ds;
+  // "corp.co.uk": the second-to-last label is short and the last has two letters
+  if (prev >= 0 && last - prev - 1 <= 3 && de - last - 1 == 2) from = prev2 >= 0 ? prev2 + 1 : ds;
+  domainHash = hashBytes(SCRATCH + <usize>from, de - from) ^ DOMAIN_SALT;
+  if (domainHash == 0) domainHash = 1;
+}
 
 const SHAPE_SALT: u64 = 0xA0761D6478BD642F;
 const NUMBER_SALT: u64 = 0xE7037ED1A0B428DB;
@@ -40,6 +66,7 @@ const BOOL_SALT: u64 = 0x8EBC6AF09C88C6E3;
 // Lower-cases and trims a string value, and reduces a URL (or a bare "host/path") to its host, so that
 // "https://WWW.Example.com/a?b" and "example.com/other" are the same destination.
 function normalisedStringHash(ptr: usize, len: i32): u64 {
+  domainHash = 0;
   let s: i32 = 0;
   let e: i32 = len;
   while (s < e && isSpace(<u32>load<u8>(ptr + <usize>s))) s++;
@@ -79,9 +106,18 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
       }
       he = withoutPort(hs, he);
       if (he - hs > 4 && load<u32>(SCRATCH + <usize>hs) == 0x2E777777) hs += 4; // "www."
+      noteDomain(hs, he);
       return hashBytes(SCRATCH + <usize>hs, he - hs);
     }
-    if (!cut && n > 4 && load<u32>(SCRATCH) == 0x2E777777 && sawDot) return hashBytes(SCRATCH + 4, n - 4);
+    if (!cut && n > 4 && load<u32>(SCRATCH) == 0x2E777777 && sawDot) {
+      noteDomain(4, n);
+      return hashBytes(SCRATCH + 4, n - 4);
+    }
+    if (sawAt && !cut) { // an e-mail address: the domain after the last "@"
+      let at: i32 = -1;
+      for (let i = 0; i < n; i++) if (load<u8>(SCRATCH + <usize>i) == 64) at = i;
+      if (at > 0) noteDomain(at + 1, n);
+    }
   }
   return hashBytes(SCRATCH, n);
 }
@@ -142,6 +178,7 @@ export function parseRecord(withArgs: bool): i32 {
     if (type <= T_OBJECT) shapeSum += fmix(keyHash ^ (<u64>(type + 1) * SHAPE_SALT));
     let vh: u64 = 0;
     let hasValue = true;
+    domainHash = 0;
     if (type == T_STRING || type == T_ELEM_STRING) vh = normalisedStringHash(valuePtr, valueLen);
     else if (type == T_NUMBER || type == T_ELEM_NUMBER) {
       if (valueLen != 8) return ERR_BAD_RECORD;
@@ -154,11 +191,12 @@ export function parseRecord(withArgs: bool): i32 {
       if (valueLen != 0 && type == T_NULL) return ERR_BAD_RECORD;
     }
     if (hasValue) {
-      const q = VALS + <usize>valueCount * 24;
+      const q = VALS + <usize>valueCount * VAL_SIZE;
       store<u64>(q, keyHash);
       store<u64>(q + 8, vh);
       store<i32>(q + 16, a);
       store<i32>(q + 20, 0);
+      store<u64>(q + 24, domainHash);
       valueCount++;
     }
   }

@@ -9,7 +9,7 @@ import { valueCount } from "./input";
 import { valueKnown, valueLearn, VCAND } from "./values";
 import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyTotal, vkeyDistinct, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
 import { shapeFp } from "./signals/unseen_shape";
-import { valueKeyFp, valueFp } from "./signals/unseen_value";
+import { valueKeyFp, valueFp, domainFp } from "./signals/unseen_value";
 import { learnHour } from "./signals/hours";
 import { learnRate } from "./signals/rate_spike";
 import { transitionFp } from "./signals/unseen_transition";
@@ -24,8 +24,10 @@ function learnValues(p: usize, lastH: u32): void {
     const vfp = valueFp(i);
     // a candidate (warned, never learned) is still new to the key's statistics
     slotForget(p + <usize>vcandOff, VCAND, vfp);
+    const dfp = domainFp(i);
     if (valueKnown(p, vfp)) {
       valueLearn(p, vfp, now);
+      if (dfp != 0) valueLearn(p, dfp, now);
       vkeyRecord(p, kbase, nk, kfp, false, lastH);
       continue;
     }
@@ -36,7 +38,10 @@ function learnValues(p: usize, lastH: u32): void {
       const t = <f64>vkeyTotal(kbase, k);
       if (t >= minObs && <f64>vkeyDistinct(kbase, k) / t >= none) store_it = false;
     }
-    if (store_it) valueLearn(p, vfp, now);
+    if (store_it) {
+      valueLearn(p, vfp, now);
+      if (dfp != 0) valueLearn(p, dfp, now);
+    }
     vkeyRecord(p, kbase, nk, kfp, true, lastH);
   }
 }

@@ -269,7 +269,8 @@ export class Detector {
       const context = v.getFloat64(p + 32, true);
       const key = code === "UNSEEN_ARG_VALUE" ? this.keys[context] : undefined;
       const figures = { code, actual, typical, context, tenant: (rf & REASON_FLAG.tenant) !== 0,
-        tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, estimate: (rf & REASON_FLAG.estimate) !== 0, key };
+        tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, domainKnown: (rf & REASON_FLAG.domainKnown) !== 0,
+        estimate: (rf & REASON_FLAG.estimate) !== 0, key };
       const score = v.getFloat64(p + 8, true);
       const weight = signal ? this.weights[sigIndex]! : 0;
       const counted = signal ? (rf & REASON_FLAG.shadow) === 0 && this.modes[sigIndex] === 1 : false;

@@ -8,6 +8,7 @@ export interface ReasonFigures {
   context: number;
   tenant: boolean;
   tenantKnown: boolean;
+  domainKnown?: boolean;
   estimate: boolean;
   key?: string;
 }
@@ -38,7 +39,7 @@ export function explain(r: ReasonFigures): string {
     case "UNSEEN_ARG_SHAPE":
       return `argument keys/types never sent with this tool by ${who} (tool used ${n(r.typical)} times)`;
     case "UNSEEN_ARG_VALUE":
-      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)`;
+      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : ""}`;
     case "BURST":
       return `${r.estimate ? "about " : ""}${n(r.actual)} calls in ${n(r.context)} s, threshold ${n(r.typical)}`;
     case "RATE_SPIKE":

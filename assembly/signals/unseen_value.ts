@@ -6,15 +6,24 @@ import { vkeysOff } from "../arena";
 import { valueKnown } from "../values";
 import { baseline, tenant, mode, toolKnown, toolFp } from "../context";
 import { toolsOff } from "../arena";
-import { toolHash, valueCount, valKeyHash, valHash, valEntry } from "../input";
+import { toolHash, valueCount, valKeyHash, valHash, valEntry, valDomain } from "../input";
 import { combine, fp32 } from "../hash";
 import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct } from "../slots";
 import { C_MAX_TOOLS } from "../config";
-import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT } from "../layout";
+import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN } from "../layout";
 import { report } from "../result";
 
 @inline export function valueKeyFp(i: i32): u32 { return fp32(combine(toolHash, valKeyHash(i))); }
 @inline export function valueFp(i: i32): u32 { return fp32(combine(combine(toolHash, valKeyHash(i)), valHash(i))); }
+// The value's domain (input.ts), learned beside the value: 0 when it is not an address.
+@inline export function domainFp(i: i32): u32 {
+  const d = valDomain(i);
+  return d == 0 ? 0 : fp32(combine(combine(toolHash, valKeyHash(i)), d));
+}
+
+// A never-seen address at a domain this key has already used (a new colleague, a new page of a known
+// site) is half as surprising as one at a domain never used with it (where exfiltration goes).
+const DOMAIN_KNOWN: f64 = 0.5;
 
 export function scoreUnseenValue(): void {
   if (mode == MODE_COLD || valueCount == 0) return;
@@ -26,7 +35,6 @@ export function scoreUnseenValue(): void {
     judge = tenant;
     flags = REASON_FLAG_TENANT;
   }
-  const kbase = judge + <usize>vkeysOff;
   const nk = cfgI(C_MAX_VALUE_KEYS);
   const minObs = cfg(C_VALUE_MIN_OBS);
   const full = cfg(C_VALUE_REPEAT_FULL);
@@ -36,6 +44,8 @@ export function scoreUnseenValue(): void {
   let bestEntry: i32 = -1;
   let bestD: f64 = 0;
   let bestT: f64 = 0;
+  let bestDomain = false;
+  const kbase = judge + <usize>vkeysOff;
   for (let i = 0; i < valueCount; i++) {
     const k = vkeyFind(kbase, nk, valueKeyFp(i));
     if (k < 0) continue;
@@ -45,14 +55,17 @@ export function scoreUnseenValue(): void {
     const ratio = d / t;
     if (ratio >= none) continue;
     if (valueKnown(judge, valueFp(i))) continue;
-    const s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
+    let s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
+    const dfp = domainFp(i);
+    const dk = dfp != 0 && valueKnown(judge, dfp);
+    if (dk) s *= DOMAIN_KNOWN;
     const kh = valKeyHash(i);
     // ties go to the smaller key hash so the reported key does not depend on argument order
     if (s > best || (s == best && s > 0 && kh < bestKey)) {
-      best = s; bestKey = kh; bestEntry = valEntry(i); bestD = d; bestT = t;
+      best = s; bestKey = kh; bestEntry = valEntry(i); bestD = d; bestT = t; bestDomain = dk;
     }
   }
   if (best <= 0) return;
   // actual: distinct values seen for the key; typical: calls with the key; context: argument entry index
-  report(SIG_UNSEEN_VALUE, flags, best, bestD, bestT, <f64>bestEntry);
+  report(SIG_UNSEEN_VALUE, flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0), best, bestD, bestT, <f64>bestEntry);
 }

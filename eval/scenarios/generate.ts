@@ -9,7 +9,7 @@ export const DAY = 24 * HOUR;
 export const START = Date.UTC(2024, 2, 4);
 
 export const ATTACKS = ["burst_exfiltration", "off_hours_takeover", "slow_drip_new_tools", "new_account", "new_recipient_value", "unusual_sequence"] as const;
-export const CHANGES = ["tenant_adopts_tool", "timezone_move", "busy_day"] as const;
+export const CHANGES = ["tenant_adopts_tool", "timezone_move", "busy_day", "new_member"] as const;
 export type ScenarioKind = (typeof ATTACKS)[number] | (typeof CHANGES)[number] | "baseline";
 
 export interface GenCall {
@@ -143,6 +143,19 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
         for (let k = r.int(1, 3); k > 0; k--) {
           calls.push({ tenant: t.id, principal: p.id, tool: fresh, args: { prompt: r.word() }, time: workMoment(r, p, d), injection: -1, change: true });
         }
+      }
+    }
+  }
+
+  if (kind === "new_member") {
+    // two people join each tenant on the first evaluation day and work like their colleagues: the
+    // tenant's tools, values drawn from the tenant's kind of addresses (some shared with the team)
+    for (const t of tenants) {
+      for (let i = 0; i < 2; i++) {
+        const np = makePrincipal(r, t.id, `joiner${i}`, t.tz, t.catalog);
+        const mine: GenCall[] = [];
+        days(r, np, learnDays, learnDays + evalDays, mine);
+        for (const c of mine) calls.push({ ...c, change: true });
       }
     }
   }

@@ -26,7 +26,7 @@ function established(config = {}) {
 describe("recurring new values", () => {
   it("by default (habitHours 3) a new recipient warned in three distinct hours becomes part of the baseline", () => {
     const { d, t } = established();
-    const call = (at: number) => d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: at });
+    const call = (at: number) => d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@partner.example" }, time: at });
     const first = call(t + 24 * HOUR);
     expect(first.action).toBe("warn");
     expect(first.reasons.map((r) => r.code)).toContain("UNSEEN_ARG_VALUE");
@@ -35,6 +35,20 @@ describe("recurring new values", () => {
     expect(third.action).toBe("warn");
     expect(third.learned).toBe(true);
     expect(call(t + 27 * HOUR).action).toBe("allow");
+  });
+
+  it("a new colleague at a domain already written to scores half; a new domain scores in full", () => {
+    const { d, t } = established();
+    const colleague = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: t + 24 * HOUR });
+    const outside = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@elsewhere.example" }, time: t + 24 * HOUR + MIN });
+    expect(colleague.signals.unseenArgValue).toBe(0.5);
+    expect(colleague.action).toBe("allow");
+    expect(colleague.reasons.find((r) => r.code === "UNSEEN_ARG_VALUE")?.message).toMatch(/domain/);
+    expect(outside.signals.unseenArgValue).toBe(1);
+    expect(outside.action).toBe("warn");
+    // a URL's site works the same way: a new page is the same host; a new host of a known site is half
+    const page = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "https://mail.acme.example/x" }, time: t + 24 * HOUR + 2 * MIN });
+    expect(page.signals.unseenArgValue).toBe(0.5);
   });
 
   it("repeating the same new value many times within one hour teaches nothing", () => {
@@ -49,7 +63,7 @@ describe("recurring new values", () => {
   it("with habitHours 0 warned calls never teach, however often they recur", () => {
     const { d, t } = established({ habitHours: 0 });
     for (let h = 1; h <= 5; h++) {
-      const dec = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: t + 24 * HOUR + h * HOUR });
+      const dec = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@partner.example" }, time: t + 24 * HOUR + h * HOUR });
       expect(dec.action).toBe("warn");
       expect(dec.learned).toBe(false);
     }

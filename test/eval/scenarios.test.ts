@@ -40,6 +40,30 @@ describe("scenario generator", () => {
       expect(s.calls.filter((c) => c.injection >= 0).length, k).toBeGreaterThan(0);
     }
   });
+
+  it("unusual_sequence: every injected step after the first leaves the victim's workflow", () => {
+    const s = generate("unusual_sequence", 5, small);
+    const byId = new Map(s.tenants.flatMap((t) => t.principals).map((p) => [`${p.tenant}/${p.id}`, p]));
+    for (const inj of s.injections) {
+      const p = byId.get(`${inj.tenant}/${inj.principal}`)!;
+      const tools = s.calls.filter((c) => c.injection === inj.id).map((c) => c.tool);
+      for (let i = 1; i < tools.length; i++) expect(p.next[tools[i - 1]!]).not.toContain(tools[i]);
+    }
+  });
+
+  it("new_member: principals that appear only in the evaluation days, as benign changes", () => {
+    const s = generate("new_member", 1, small);
+    const learned = new Set(s.calls.filter((c) => c.time < s.evalStart).map((c) => `${c.tenant}/${c.principal}`));
+    const joiners = s.calls.filter((c) => c.principal.startsWith("joiner"));
+    expect(joiners.length).toBeGreaterThan(0);
+    for (const c of joiners) {
+      expect(c.change).toBe(true);
+      expect(c.injection).toBe(-1);
+      expect(c.time).toBeGreaterThanOrEqual(s.evalStart);
+      expect(learned.has(`${c.tenant}/${c.principal}`)).toBe(false);
+    }
+    expect(s.injections).toHaveLength(0);
+  });
 });
 
 describe("scenario evaluation through the real detector", () => {
