@@ -22,7 +22,7 @@ export const signalsSchema = z.strictObject({
   rareTool: signal.optional().describe("a known tool that is a tiny share of the principal's calls"),
   offHours: signal.optional().describe("the fixed UTC off-hours window"),
   unusualHour: signal.optional().describe("an hour of the week this principal is rarely active (tenant time zone)"),
-  unseenTransition: signal.optional().describe("tool A followed by tool B, never seen for this principal"),
+  unseenTransition: signal.optional().describe("tool A followed by tool B, never seen for this principal (scores half alone); four unusual steps in a row score near 1"),
 });
 
 const tz = z.union([z.string().min(1), z.number().int().min(-1439).max(1439)]);
