@@ -52,7 +52,8 @@ export function scoreUnseenValue(): void {
     const t = <f64>vkeyTotal(kbase, k);
     const d = <f64>vkeyDistinct(kbase, k);
     if (t < minObs) continue;
-    const ratio = d / t;
+    // add-one smoothed: a key seen a few times is less surely repetitive than its raw ratio says
+    const ratio = (d + 1) / (t + 1);
     if (ratio >= none) continue;
     if (valueKnown(judge, valueFp(i))) continue;
     let s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
