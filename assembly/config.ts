@@ -68,7 +68,7 @@ export function defaultValue(i: i32): f64 {
     case C_WARN_THRESHOLD: return 0.5;
     case C_BLOCK_THRESHOLD: return 0.8;
     case C_ENFORCE: return 1;
-    case C_MIN_CALLS: return 20;
+    case C_MIN_CALLS: return 5; // with learningWindowSeconds: judged by its own calls after 5 and an hour
     case C_MIN_AGE_MS: return 3600000;
     case C_TENANT_MIN_CALLS: return 50;
     case C_TENANT_MIN_AGE_MS: return 3600000;
