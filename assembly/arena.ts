@@ -244,6 +244,13 @@ export function getOrCreate(key: u64, tenantKey: u64, now: f64, pinned: i32): i3
   return r;
 }
 
+// Entries a record's bounded sets pushed out, counted in the record and in the state header.
+export function countSlotEvictions(record: usize, n: u32): void {
+  const r = <u64>load<u32>(record + R_SLOT_EVICTIONS) + <u64>n;
+  store<u32>(record + R_SLOT_EVICTIONS, r > 0xFFFFFFFF ? 0xFFFFFFFF : <u32>r);
+  store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + <f64>n);
+}
+
 @inline export function bumpHeader(off: i32): void {
   store<f64>(hdr(off), load<f64>(hdr(off)) + 1);
 }

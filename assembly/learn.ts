@@ -6,7 +6,7 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_TRANSITIONS, C_MAX_VALUE_KE
 import { toolsOff, shapesOff, vcandOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
 import { now, toolFp } from "./context";
 import { valueCount } from "./input";
-import { valueKnown, valueLearn, VCAND } from "./values";
+import { valueFind, valueLearn, VCAND } from "./values";
 import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyTotal, vkeyDistinct, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
 import { shapeFp } from "./signals/unseen_shape";
 import { valueKeyFp, valueFp, domainFp } from "./signals/unseen_value";
@@ -25,8 +25,9 @@ function learnValues(p: usize, lastH: u32): void {
     // a candidate (warned, never learned) is still new to the key's statistics
     slotForget(p + <usize>vcandOff, VCAND, vfp);
     const dfp = domainFp(i);
-    if (valueKnown(p, vfp)) {
-      valueLearn(p, vfp, now);
+    const vi = valueFind(p, vfp);
+    if (vi >= 0) {
+      valueLearn(p, vfp, now, vi);
       if (dfp != 0) valueLearn(p, dfp, now);
       vkeyRecord(p, kbase, nk, kfp, false, lastH);
       continue;
@@ -39,7 +40,7 @@ function learnValues(p: usize, lastH: u32): void {
       if (t >= minObs && <f64>vkeyDistinct(kbase, k) / t >= none) store_it = false;
     }
     if (store_it) {
-      valueLearn(p, vfp, now);
+      valueLearn(p, vfp, now, -1);
       if (dfp != 0) valueLearn(p, dfp, now);
     }
     vkeyRecord(p, kbase, nk, kfp, true, lastH);

@@ -4,12 +4,12 @@
 
 import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
   C_VALUE_REPEAT_NONE } from "./config";
-import { hdr, H_SLOT_EVICTIONS, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE,
+import { countSlotEvictions, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE,
   R_RING_HEAD, R_RING_LEN, R_HOUR_TOTAL, R_OK, R_ERR, R_SLOT_EVICTIONS, R_HOURS, HOURS, ringOff, ringCap,
   toolsOff, shapesOff, valuesOff, vcandOff, R_VEPOCH, R_RUN, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
   getOrCreate, recSize } from "./arena";
 import { CANDIDATE } from "./slots";
-import { VCAND, VFP_MASK, valueEntryFp, entryUses } from "./values";
+import { VCAND, VFP_MASK, PROTECT_DAYS, valueEntryFp, entryUses } from "./values";
 import { XFER, REC_HDR, checkXfer, xferKey, recordFor, created } from "./transfer";
 
 const HOUR_MS: f64 = 3600000.0;
@@ -135,10 +135,7 @@ function writeBack(rp: usize, base: usize, n: i32, m: i32, first: f64, vkeys: bo
     kept++;
   }
   const dropped = m - kept;
-  if (dropped > 0) {
-    store<u32>(rp + R_SLOT_EVICTIONS, satAdd(load<u32>(rp + R_SLOT_EVICTIONS), <u32>dropped));
-    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + <f64>dropped);
-  }
+  if (dropped > 0) countSlotEvictions(rp, <u32>dropped);
   return dropped;
 }
 
@@ -297,7 +294,7 @@ function mergeValues(d: usize, s: usize, fd: f64, fs: f64, first: f64): void {
     let bAge: f64 = -Infinity;
     for (let j = 0; j < m; j++) {
       if (load<u32>(eFp(j)) == 0) continue;
-      const age = load<f64>(eLast(j)) + <f64>(load<u32>(eCount(j)) * 7) * DAY_MS;
+      const age = load<f64>(eLast(j)) + <f64>(load<u32>(eCount(j)) * PROTECT_DAYS) * DAY_MS;
       if (best < 0 || age > bAge) { best = j; bAge = age; }
     }
     if (best < 0) break;
@@ -308,11 +305,7 @@ function mergeValues(d: usize, s: usize, fd: f64, fs: f64, first: f64): void {
     store<u32>(eFp(best), 0);
     kept++;
   }
-  const dropped = m - kept;
-  if (dropped > 0) {
-    store<u32>(d + R_SLOT_EVICTIONS, satAdd(load<u32>(d + R_SLOT_EVICTIONS), <u32>dropped));
-    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + <f64>dropped);
-  }
+  if (m > kept) countSlotEvictions(d, <u32>(m - kept));
 }
 
 // Merges record s into record d (same key, same kind).

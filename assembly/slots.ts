@@ -3,7 +3,7 @@
 // Count bit 15 marks a candidate (seen in a warned call, not learned); its low bits count peers.
 // When a set is full the least recently used slot (then the least counted) is replaced.
 
-import { hdr, H_SLOT_EVICTIONS, R_SLOT_EVICTIONS, R_FIRST } from "./arena";
+import { R_FIRST, countSlotEvictions } from "./arena";
 
 export const CANDIDATE: u32 = 0x8000;
 const COUNT_MAX: u32 = 0x7FFF;
@@ -56,8 +56,7 @@ export function slotClaim(record: usize, base: usize, n: i32, fp: u32, lastH: u3
   }
   const p = slotPtr(base, victim);
   if (load<u32>(p) != 0) {
-    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + 1);
-    store<u32>(record + R_SLOT_EVICTIONS, load<u32>(record + R_SLOT_EVICTIONS) + 1);
+    countSlotEvictions(record, 1);
   }
   store<u32>(p, fp);
   store<u16>(p + 4, 0);
@@ -143,8 +142,7 @@ function claimCandidate(record: usize, base: usize, n: i32, fp: u32, lastH: u32)
   if (victim < 0) {
     if (stale < 0) return -1;
     victim = stale;
-    store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + 1);
-    store<u32>(record + R_SLOT_EVICTIONS, load<u32>(record + R_SLOT_EVICTIONS) + 1);
+    countSlotEvictions(record, 1);
   }
   const p = slotPtr(base, victim);
   store<u32>(p, fp);

@@ -11,10 +11,10 @@
 // Warned values waiting to become habits (recurrence.ts) live apart, in VCAND ordinary 8-byte slots.
 
 import { cfgI, C_MAX_VALUES } from "./config";
-import { valuesOff, R_FIRST, R_VEPOCH, hdr, H_SLOT_EVICTIONS, R_SLOT_EVICTIONS, VCAND_SLOTS } from "./arena";
+import { valuesOff, R_FIRST, R_VEPOCH, VCAND_SLOTS, countSlotEvictions } from "./arena";
 
 export const VCAND: i32 = VCAND_SLOTS;
-const PROTECT_DAYS: u32 = 7;
+export const PROTECT_DAYS: u32 = 7;
 const USES_MAX: u32 = 15;
 const DAY_MS: f64 = 86400000.0;
 export const VFP_MASK: u32 = 0xFFFFF000;
@@ -67,16 +67,16 @@ function claim(p: usize): i32 {
     const age = (e & 0xFF) + entryUses(e) * PROTECT_DAYS;
     if (age < vAge) { victim = i; vAge = age; }
   }
-  store<f64>(hdr(H_SLOT_EVICTIONS), load<f64>(hdr(H_SLOT_EVICTIONS)) + 1);
-  store<u32>(p + R_SLOT_EVICTIONS, load<u32>(p + R_SLOT_EVICTIONS) + 1);
+  countSlotEvictions(p, 1);
   return victim;
 }
 
-// Learns one use of fp at time t.
-export function valueLearn(p: usize, fp: u32, t: f64): void {
+// Learns one use of fp at time t; `at` is fp's entry when the caller has looked it up (-1: absent,
+// -2: not looked up).
+export function valueLearn(p: usize, fp: u32, t: f64, at: i32 = -2): void {
   const today = dayOf(p, t);
   if (today > <u32>load<u16>(p + R_VEPOCH) + 255) rebase(p, today - 255);
-  let i = valueFind(p, fp);
+  let i = at == -2 ? valueFind(p, fp) : at;
   let uses: u32 = 1;
   if (i >= 0) {
     const u = entryUses(load<u32>(entry(p, i)));
