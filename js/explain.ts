@@ -54,9 +54,7 @@ export function explain(r: ReasonFigures): string {
     }
     case "UNSEEN_TRANSITION":
       if (r.actual >= 2) return `${n(r.actual)} unusual steps in a row for ${who}: this order of tools is off its habitual paths (${n(r.typical)} transitions known)`;
-      return r.context === 1
-        ? `session never started with this tool for ${who} (${n(r.typical)} transitions known)`
-        : `this tool never followed the previous one for ${who} (${n(r.typical)} transitions known)`;
+      return `this tool never followed the previous one for ${who} (${n(r.typical)} transitions known)`;
     case "ALLOWLISTED":
       return "allowlisted: allowed whatever the risk";
     case "LEARNING":

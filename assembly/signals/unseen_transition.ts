@@ -1,11 +1,18 @@
 // Signal 9: the order of tools. A session starts after a gap of SESSION_GAP; its first tool is a
-// transition from START. One reordering is the noisiest thing an agent does, so an unseen transition
-// alone scores half. A run of unusual steps is not: RUN_ALARM of them in a row (unseen, or seen but
-// rare after the previous tool) score 1 - 2^-(run - 1), which warns alone at the default weight (a
+// transition from START, learned but never scored: where a session begins is the user's choice of task.
+// One reordering is the noisiest thing an agent does, so an unseen transition alone scores half. A run
+// of unusual steps is not: RUN_ALARM of them in a row (unseen, or seen but rare after the previous
+// tool) score 1 - 2^-(run - 1), which warns alone at the default weight (a
 // locality frame, Forrest et al.: an injected plan or another hand on the account leaves the
 // principal's habitual paths for several steps; a user's own detour rarely does).
-// Rare: B follows A at under RARE_LIFT times B's share of all calls, once A has RARE_MIN_OBS uses.
-// Lift, not a fixed probability, so a tool with many usual successors does not make them all rare.
+// Rare, once A has RARE_MIN_OBS uses: B follows A at under RARE_LIFT times B's share of all calls, or
+// at under half the rate of a pick at random among the principal's tools (1 / 2n). The first catches a
+// step away from a habitual successor; the second a step into a tool the principal reaches only when it
+// starts over (its share is low everywhere, so its lift stays near 1). Both are relative, so a tool
+// with many usual successors does not make them all rare.
+// A repeated tool is a step like any other: paging through results is a habit (A -> A is seen often and
+// is usual), while a tool the principal never calls twice in a row, called again, is not. A run of one
+// tool alone never alarms, though: a loop or a burst is rate, the burst signal's job.
 
 import { cfg, cfgI, C_MAX_TOOLS, C_MAX_TRANSITIONS, C_SESSION_GAP_MS } from "../config";
 import { transOff, toolsOff, R_PREV, R_LAST, R_RUN, R_LEARNED } from "../arena";
@@ -18,10 +25,13 @@ import { report } from "../result";
 const START: u32 = 0x5354;
 const RUN_ALARM: i32 = 4;
 const RARE_LIFT: f64 = 0.35;
-const RARE_MIN_OBS: f64 = 20;
+const RARE_MIN_OBS: f64 = 5;
+const RARE_CHANCE: f64 = 0.5;
 const COUNT_MASK: u32 = 0x7FFF;
 
-let runAfter: u32 = 0; // the run once this call is decided, for pushRun
+const RUN_MOVED: u32 = 0x80; // R_RUN bit: the run holds a step between two different tools
+const RUN_LEN: u32 = 0x7F;
+let runAfter: u32 = 0; // R_RUN once this call is decided, for pushRun
 
 // The tool of the principal's previous call, whatever was decided on it (a warned call is still the
 // step the next one follows), or START after a session gap.
@@ -43,24 +53,28 @@ function run(): u32 {
 
 // After the decision: extends or ends the run; this call becomes the step the next one follows.
 export function pushRun(): void {
-  store<u8>(entity + R_RUN, <u8>(runAfter < 255 ? runAfter : 255));
+  store<u8>(entity + R_RUN, <u8>runAfter);
   store<u32>(entity + R_PREV, toolFp);
 }
 
-// Seen, but rare after the previous tool (see above).
-function rare(ti: i32, prev: u32): bool {
-  if (prev == START) return false;
+// Uses of the previous tool in the judging baseline (0 for START or a tool it does not know).
+function usesOf(prev: u32): f64 {
+  if (prev == START) return 0;
+  const tb = baseline + <usize>toolsOff;
+  const ai = slotKnown(tb, cfgI(C_MAX_TOOLS), prev);
+  return ai < 0 ? 0 : <f64>(slotCount(tb, ai) & COUNT_MASK);
+}
+
+// Seen, but rare after the previous tool (see above); cA = usesOf(prev) >= RARE_MIN_OBS.
+function rare(ti: i32, cA: f64): bool {
   const tb = baseline + <usize>toolsOff;
   const nt = cfgI(C_MAX_TOOLS);
-  const ai = slotKnown(tb, nt, prev);
   const bi = slotKnown(tb, nt, toolFp);
-  if (ai < 0 || bi < 0) return false;
-  const cA = <f64>(slotCount(tb, ai) & COUNT_MASK);
-  const cB = <f64>(slotCount(tb, bi) & COUNT_MASK);
   const total = <f64>load<u32>(baseline + R_LEARNED);
-  if (cA < RARE_MIN_OBS || total <= 0) return false;
+  if (bi < 0 || total <= 0) return false;
+  const cB = <f64>(slotCount(tb, bi) & COUNT_MASK);
   const cAB = <f64>(slotCount(baseline + <usize>transOff, ti) & COUNT_MASK);
-  return cAB * total < RARE_LIFT * cA * cB;
+  return cAB * total < RARE_LIFT * cA * cB || cAB * <f64>slotUsed(tb, nt) < RARE_CHANCE * cA;
 }
 
 export function scoreUnseenTransition(): void {
@@ -70,18 +84,20 @@ export function scoreUnseenTransition(): void {
   const base = baseline + <usize>transOff;
   const prev = previousTool();
   const before = run();
-  // a repeated tool (paging through results, a burst) is rate, not order: it never counts in a run, and
-  // ends one (a run carried across repeats raised false alarms more than it caught plans)
-  const repeat = prev == toolFp;
   const ti = slotKnown(base, n, fp32(combine(<u64>prev, <u64>toolFp)));
-  if (ti >= 0 && (repeat || !rare(ti, prev))) return;
-  const m = repeat ? 1 : <i32>before + 1;
-  if (!repeat) runAfter = <u32>m;
-  let s: f64 = ti < 0 ? 0.5 : 0;
-  if (m >= RUN_ALARM) s = 1.0 - Math.pow(2.0, -<f64>(m - 1));
+  // what follows a tool is known only once it has been used often enough: before that an unseen step
+  // is scored alone but does not count in a run
+  const cA = usesOf(prev);
+  const judged = cA >= RARE_MIN_OBS;
+  if (ti >= 0 && (!judged || !rare(ti, cA))) return;
+  const m = judged ? <i32>min<u32>((before & RUN_LEN) + 1, RUN_LEN) : 0;
+  // a repeated tool counts in a run, but a run of one tool alone never alarms: that is a burst (rate)
+  const moved = judged && ((before & RUN_MOVED) != 0 || prev != toolFp);
+  if (judged) runAfter = <u32>m | (moved ? RUN_MOVED : 0);
+  let s: f64 = ti < 0 && prev != START ? 0.5 : 0;
+  if (m >= RUN_ALARM && moved) s = 1.0 - Math.pow(2.0, -<f64>(m - 1));
   if (s <= 0) return;
-  // actual: unusual steps in a row, this one included; typical: transitions known;
-  // context: 1 when this call began a session
-  report(SIG_UNSEEN_TRANSITION, mode == MODE_TENANT ? REASON_FLAG_TENANT : 0, s, <f64>m,
-    <f64>slotUsed(base, n), prev == START ? 1 : 0);
+  // actual: unusual steps in a row, this one included (0 while the previous tool has too few uses to
+  // judge what follows it); typical: transitions known; context: uses of the previous tool
+  report(SIG_UNSEEN_TRANSITION, mode == MODE_TENANT ? REASON_FLAG_TENANT : 0, s, <f64>m, <f64>slotUsed(base, n), cA);
 }
