@@ -1,13 +1,12 @@
 // Puts one call into a baseline record (entity or tenant). Only allowed calls come here (and warned
 // ones when the config says so, and calls an operator vouched for): flagged calls never teach.
 
-import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
-  C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_PEER_PROMOTION } from "./config";
+import { cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS, C_PEER_PROMOTION } from "./config";
 import { toolsOff, shapesOff, vcandOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
 import { now, toolFp } from "./context";
 import { valueCount } from "./input";
 import { valueFind, valueLearn, VCAND } from "./values";
-import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyTotal, vkeyDistinct, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
+import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyFreeText, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
 import { shapeFp } from "./signals/unseen_shape";
 import { valueKeyFp, valueFp, domainFp } from "./signals/unseen_value";
 import { learnHour } from "./signals/hours";
@@ -17,8 +16,6 @@ import { transitionFp } from "./signals/unseen_transition";
 function learnValues(p: usize, lastH: u32): void {
   const kbase = p + <usize>vkeysOff;
   const nk = cfgI(C_MAX_VALUE_KEYS);
-  const minObs = cfg(C_VALUE_MIN_OBS);
-  const none = cfg(C_VALUE_REPEAT_NONE);
   for (let i = 0; i < valueCount; i++) {
     const kfp = valueKeyFp(i);
     const vfp = valueFp(i);
@@ -34,12 +31,7 @@ function learnValues(p: usize, lastH: u32): void {
     }
     // A new value is stored only while the key still looks repetitive: free text would flush the set.
     const k = vkeyFind(kbase, nk, kfp);
-    let store_it = true;
-    if (k >= 0) {
-      const t = <f64>vkeyTotal(kbase, k);
-      if (t >= minObs && <f64>vkeyDistinct(kbase, k) / t >= none) store_it = false;
-    }
-    if (store_it) {
+    if (k < 0 || !vkeyFreeText(kbase, k)) {
       valueLearn(p, vfp, now, -1);
       if (dfp != 0) valueLearn(p, dfp, now);
     }

@@ -7,12 +7,12 @@
 // times the false alarms with HABIT_HOURS 0). 0 makes warned calls never teach. Blocked calls never count, a burst within one hour
 // counts once, and each occurrence was reported to the operator as a warning.
 
-import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE, C_HABIT_HOURS } from "./config";
+import { cfg, cfgI, C_MAX_TOOLS, C_MAX_VALUE_KEYS, C_VALUE_MIN_OBS, C_HABIT_HOURS } from "./config";
 import { toolsOff, vcandOff, vkeysOff } from "./arena";
 import { valueKnown, VCAND } from "./values";
 import { now, toolFp } from "./context";
 import { valueCount } from "./input";
-import { slotFind, slotPtr, slotKnown, relHours, vkeyFind, vkeyTotal, vkeyDistinct, CANDIDATE } from "./slots";
+import { slotFind, slotPtr, slotKnown, relHours, vkeyFind, vkeyTotal, vkeyFreeText, CANDIDATE } from "./slots";
 import { valueKeyFp, valueFp } from "./signals/unseen_value";
 import { learnInto } from "./learn";
 
@@ -72,12 +72,10 @@ export function noteRecurrence(e: usize, judge: usize, transFp: u32): bool {
   if (slotKnown(e + <usize>toolsOff, nt, toolFp) < 0) most = recur(e + <usize>toolsOff, nt, toolFp, h);
   const nk = cfgI(C_MAX_VALUE_KEYS);
   const minObs = cfg(C_VALUE_MIN_OBS);
-  const none = cfg(C_VALUE_REPEAT_NONE);
+  const kbase = judge + <usize>vkeysOff;
   for (let i = 0; i < valueCount; i++) {
-    const k = vkeyFind(judge + <usize>vkeysOff, nk, valueKeyFp(i));
-    if (k < 0) continue;
-    const t = <f64>vkeyTotal(judge + <usize>vkeysOff, k);
-    if (t < minObs || <f64>vkeyDistinct(judge + <usize>vkeysOff, k) / t >= none) continue;
+    const k = vkeyFind(kbase, nk, valueKeyFp(i));
+    if (k < 0 || <f64>vkeyTotal(kbase, k) < minObs || vkeyFreeText(kbase, k)) continue;
     const vfp = valueFp(i);
     if (valueKnown(e, vfp)) continue;
     const c = recur(e + <usize>vcandOff, VCAND, vfp, h);

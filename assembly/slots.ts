@@ -4,6 +4,7 @@
 // When a set is full the least recently used slot (then the least counted) is replaced.
 
 import { R_FIRST, countSlotEvictions } from "./arena";
+import { cfg, C_VALUE_MIN_OBS, C_VALUE_REPEAT_NONE } from "./config";
 
 export const CANDIDATE: u32 = 0x8000;
 const COUNT_MAX: u32 = 0x7FFF;
@@ -181,6 +182,13 @@ export function vkeyFind(base: usize, n: i32, fp: u32): i32 {
 }
 @inline export function vkeyTotal(base: usize, i: i32): u32 { return <u32>load<u8>(slotPtr(base, i) + 4); }
 @inline export function vkeyDistinct(base: usize, i: i32): u32 { return <u32>load<u8>(slotPtr(base, i) + 5); }
+
+// A key judged as free text: seen valueMinObs times, and most of its values were new. Its values are
+// neither stored (they would flush the set) nor judged (a new one is no news).
+export function vkeyFreeText(base: usize, i: i32): bool {
+  const t = <f64>vkeyTotal(base, i);
+  return t >= cfg(C_VALUE_MIN_OBS) && <f64>vkeyDistinct(base, i) / t >= cfg(C_VALUE_REPEAT_NONE);
+}
 
 export function vkeyRecord(record: usize, base: usize, n: i32, fp: u32, isNew: bool, lastH: u32): void {
   let i = slotFind(base, n, fp);
