@@ -11,7 +11,7 @@ import { CONFIG_COUNT, CFG, cfg, cfgI, defaultValue, validate, C_HASH_SEED, C_MI
 import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bumpHeader, arenaBase, arenaBytes,
   capacity, recSize, toolsOff, initialised as _init, HEADER_SIZE, ALLOW_OFF, ALLOW_CAP, recOff,
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
-  H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_LAST, R_FIRST, R_LEARNED, R_SEEN, R_OK, R_ERR } from "./arena";
+  H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_LAST, R_FIRST, R_LEARNED, R_SEEN, R_OK, R_ERR, R_PREV } from "./arena";
 import { parseRecord, entityKey, tenantKey, toolHash, principalHash, tenantHash } from "./input";
 import { setCall, setRecords, setTool, entity, tenant, baseline, mode, now, windowCount } from "./context";
 import { fp32, hashBytes, combine, seed as _seed } from "./hash";
@@ -84,8 +84,10 @@ function checkTime(t: f64, tz: i32): i32 {
   return 0;
 }
 
+let past = false; // learn(): the call is older than the entity's latest call (feedback on an earlier one)
+
 // Finds or creates the tenant and entity records and sets up the call context. Returns result flags.
-function locate(t: f64, tz: i32): i32 {
+function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   let flags = 0;
   const tk = tenantKey();
   const ek = entityKey();
@@ -99,8 +101,10 @@ function locate(t: f64, tz: i32): i32 {
   const e = rec(er);
   const tp = rec(tr);
   // time never runs backwards inside one entity: a slightly earlier timestamp (requests racing) is
-  // treated as the latest seen; a step back of more than a burst window is a clock correction
-  if (load<f64>(e + R_LAST) - t > cfg(C_BURST_WINDOW_MS)) restartClock(e, tp, t);
+  // treated as the latest seen; a step back of more than a burst window is a clock correction, except
+  // in feedback, which is about a call already seen and must not wipe the burst window
+  const latest = load<f64>(e + R_LAST);
+  if (!feedback && latest - t > cfg(C_BURST_WINDOW_MS)) restartClock(e, tp, t);
   const last = load<f64>(e + R_LAST);
   const tt = t < last ? last : t;
   setCall(tt, tz);
@@ -111,6 +115,8 @@ function locate(t: f64, tz: i32): i32 {
   setRecords(e, tp, b, m);
   const tfp = fp32(toolHash);
   setTool(tfp, b != 0 && slotKnown(b + <usize>toolsOff, cfgI(C_MAX_TOOLS), tfp) >= 0);
+  // feedback older than the latest call, or on the latest call itself (same time, same tool)
+  past = feedback && existed && (t < latest || (t == latest && load<u32>(e + R_PREV) == tfp));
   return flags;
 }
 
@@ -179,8 +185,10 @@ export function learn(t: f64, tz: i32): i32 {
   if (err < 0) return err;
   err = parseRecord(true);
   if (err < 0) return err;
-  locate(t, tz);
-  const tfp = transitionFp();
+  locate(t, tz, true);
+  // feedback on an earlier call: the tool that preceded it is not known any more (the entity's latest
+  // call is another step), so its order is not learned and the next call still follows the latest one
+  const tfp = past ? 0 : transitionFp();
   learnInto(tenant, false, tfp);
   learnInto(entity, true, tfp);
   bumpHeader(H_LEARNED);

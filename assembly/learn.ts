@@ -39,18 +39,20 @@ function learnValues(p: usize, lastH: u32): void {
   }
 }
 
-// transFp is computed by the caller from the entity's previous tool before anything is updated.
+// transFp is computed by the caller from the entity's previous tool before anything is updated; 0 when
+// the call's predecessor is unknown (feedback on an earlier call): no transition, and the entity's
+// latest step stays the one the next call follows.
 export function learnInto(p: usize, isEntity: bool, transFp: u32): void {
   const lastH = relHours(p, now);
   if (isEntity) learnRate(p); // before R_LEARNED moves: the first call seeds the average
   slotLearn(p, p + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp, lastH);
   slotLearn(p, p + <usize>shapesOff, cfgI(C_MAX_SHAPES), shapeFp(), lastH);
-  slotLearn(p, p + <usize>transOff, cfgI(C_MAX_TRANSITIONS), transFp, lastH);
+  if (transFp != 0) slotLearn(p, p + <usize>transOff, cfgI(C_MAX_TRANSITIONS), transFp, lastH);
   learnValues(p, lastH);
   learnHour(p);
   store<u32>(p + R_LEARNED, load<u32>(p + R_LEARNED) + 1);
   if (isEntity) {
-    store<u32>(p + R_PREV, toolFp);
+    if (transFp != 0) store<u32>(p + R_PREV, toolFp);
     store<f64>(p + R_LAST_LEARN, now);
   }
 }

@@ -173,6 +173,34 @@ describe("no learning from anomalies", () => {
   });
 });
 
+describe("operator feedback on an earlier call", () => {
+  const who = { tenant: "acme", principal: "alice" };
+  const trained = () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["read", "edit", "save"], calls: 60 });
+    return { d, t: last + MIN };
+  };
+
+  it("learns the call given with its own time, but not an order it cannot know", () => {
+    const { d, t } = trained();
+    const call = { ...who, tool: "export", time: t };
+    expect(d.check(call).action).toBe("warn");
+    d.learn(call); // the warned call, vouched for with its own time
+    const again = d.check({ ...who, tool: "export", time: t + 10 * SEC });
+    expect(again.signals.unseenTool).toBe(0);
+    // export -> export was never a step: the feedback did not teach the warned call as following itself
+    expect(again.signals.unseenTransition).toBe(0.5);
+  });
+
+  it("does not reset the burst window, whatever time it carries", () => {
+    const { d, t } = trained();
+    for (let i = 0; i < 15; i++) d.check({ ...who, tool: "read", time: t + i * SEC });
+    d.learn({ ...who, tool: "save", time: t - 30 * MIN }); // about a call half an hour ago
+    const dec = d.check({ ...who, tool: "read", time: t + 15 * SEC });
+    expect(reason(dec, "BURST")?.actual).toBe(16); // the 15 calls before it are still in the window
+  });
+});
+
 describe("allowlist", () => {
   const cases: Array<[string, object]> = [
     ["tool", { allowlist: { tools: ["export_all"] } }],
