@@ -118,6 +118,21 @@ export function slotUsed(base: usize, n: i32): u32 {
   return t;
 }
 
+// The effective number of learned entries, (sum of counts)^2 / sum of squared counts (inverse Simpson):
+// n for n entries used alike, near 1 when one dominates, and one-off entries barely count.
+export function slotEffective(base: usize, n: i32): f64 {
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const p = slotPtr(base, i);
+    const c = <u32>load<u16>(p + 4);
+    if (load<u32>(p) == 0 || (c & CANDIDATE) != 0) continue;
+    s1 += <f64>c;
+    s2 += <f64>c * <f64>c;
+  }
+  return s2 > 0 ? s1 * s1 / s2 : 0;
+}
+
 // Learned slots unused for this many hours may make room for a candidate.
 export const STALE_HOURS: u32 = 720;
 

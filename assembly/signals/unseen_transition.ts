@@ -6,10 +6,11 @@
 // locality frame, Forrest et al.: an injected plan or another hand on the account leaves the
 // principal's habitual paths for several steps; a user's own detour rarely does).
 // Rare, once A has RARE_MIN_OBS uses: B follows A at under RARE_LIFT times B's share of all calls, or
-// at under half the rate of a pick at random among the principal's tools (1 / 2n). The first catches a
-// step away from a habitual successor; the second a step into a tool the principal reaches only when it
-// starts over (its share is low everywhere, so its lift stays near 1). Both are relative, so a tool
-// with many usual successors does not make them all rare.
+// at under half the rate of a pick at random among the tools the principal really uses (1 / 2n, n the
+// effective number of tools: one-off tools do not count). The first catches a step away from a habitual
+// successor; the second a step into a tool the principal reaches only when it starts over (its share is
+// low everywhere, so its lift stays near 1). Both are relative, so a tool with many usual successors
+// does not make them all rare.
 // A repeated tool is a step like any other: paging through results is a habit (A -> A is seen often and
 // is usual), while a tool the principal never calls twice in a row, called again, is not. A run of one
 // tool alone never alarms, though: a loop or a burst is rate, the burst signal's job.
@@ -18,7 +19,7 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_TRANSITIONS, C_SESSION_GAP_MS } from "../
 import { transOff, toolsOff, R_PREV, R_LAST, R_RUN, R_LEARNED } from "../arena";
 import { entity, baseline, mode, now, toolFp, toolKnown } from "../context";
 import { combine, fp32 } from "../hash";
-import { slotKnown, slotUsed, slotCount } from "../slots";
+import { slotKnown, slotUsed, slotCount, slotEffective } from "../slots";
 import { SIG_UNSEEN_TRANSITION, MODE_COLD, MODE_TENANT, REASON_FLAG_TENANT } from "../layout";
 import { report } from "../result";
 
@@ -74,7 +75,7 @@ function rare(ti: i32, cA: f64): bool {
   if (bi < 0 || total <= 0) return false;
   const cB = <f64>(slotCount(tb, bi) & COUNT_MASK);
   const cAB = <f64>(slotCount(baseline + <usize>transOff, ti) & COUNT_MASK);
-  return cAB * total < RARE_LIFT * cA * cB || cAB * <f64>slotUsed(tb, nt) < RARE_CHANCE * cA;
+  return cAB * total < RARE_LIFT * cA * cB || cAB * slotEffective(tb, nt) < RARE_CHANCE * cA;
 }
 
 export function scoreUnseenTransition(): void {

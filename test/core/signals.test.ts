@@ -352,6 +352,25 @@ describe("runs of unusual steps", () => {
     expect(fourth.action).toBe("warn");
   });
 
+  it("chance is judged among the tools the principal really uses: one-off tools do not dilute it", () => {
+    const d = detector(SMALL);
+    const { last } = establish(d, { ...who, tools: ["a", "b", "c", "d"], calls: 100 }); // 25 uses each
+    let day = last + 20 * HOUR;
+    for (let i = 0; i < 8; i++, day += 2 * HOUR) teach(d, ["x", "b"], day); // x begins sessions of its own
+    for (let i = 0; i < 2; i++, day += 2 * HOUR) teach(d, ["a", "x", "b"], day); // a -> x: 2 of a's 27 uses
+    for (let i = 0; i < 6; i++, day += 2 * HOUR) teach(d, [`once${i}`], day); // six tools used once each
+    // 11 tools known, but about 5 in real use: a -> x (7% of a's steps) is under half of 1/5, though not
+    // under half of 1/11, and its lift is about 1
+    let t = day + 3 * HOUR;
+    step(d, "a", t);
+    expect(step(d, "x", (t += 10_000)).signals.unseenTransition).toBe(0); // rare, seen: unusual 1
+    step(d, "d", (t += 10_000)); // x -> d: 2
+    step(d, "b", (t += 10_000)); // d -> b: 3
+    const fourth = step(d, "d", (t += 10_000)); // b -> d: 4
+    expect(reason(fourth, "UNSEEN_TRANSITION")?.actual).toBe(4);
+    expect(fourth.action).toBe("warn");
+  });
+
   it("what follows a tool with under five uses is not judged in a run", () => {
     const d = detector(SMALL);
     const { last } = establish(d, { ...who, tools: ["a", "b", "c", "d"], calls: 84 });
