@@ -94,7 +94,7 @@ export function defaultValue(i: i32): f64 {
     // weights, in signal order
     case C_WEIGHTS + 0: return 0.6; // unseen tool
     case C_WEIGHTS + 1: return 0.4; // unseen argument shape
-    case C_WEIGHTS + 2: return 0.55; // unseen argument value
+    case C_WEIGHTS + 2: return 0.625; // unseen argument value: 0.625 at a domain new to the tenant, else 0.55
     case C_WEIGHTS + 3: return 0.6; // burst
     case C_WEIGHTS + 4: return 0.5; // rate spike
     case C_WEIGHTS + 5: return 0.25; // rare tool

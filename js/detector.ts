@@ -270,6 +270,7 @@ export class Detector {
       const key = code === "UNSEEN_ARG_VALUE" ? this.keys[context] : undefined;
       const figures = { code, actual, typical, context, tenant: (rf & REASON_FLAG.tenant) !== 0,
         tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, domainKnown: (rf & REASON_FLAG.domainKnown) !== 0,
+        domainNew: (rf & REASON_FLAG.domainNew) !== 0,
         estimate: (rf & REASON_FLAG.estimate) !== 0, key };
       const score = v.getFloat64(p + 8, true);
       const weight = signal ? this.weights[sigIndex]! : 0;

@@ -9,6 +9,7 @@ export interface ReasonFigures {
   tenant: boolean;
   tenantKnown: boolean;
   domainKnown?: boolean;
+  domainNew?: boolean;
   estimate: boolean;
   key?: string;
 }
@@ -39,7 +40,7 @@ export function explain(r: ReasonFigures): string {
     case "UNSEEN_ARG_SHAPE":
       return `argument keys/types never sent with this tool by ${who} (tool used ${n(r.typical)} times)`;
     case "UNSEEN_ARG_VALUE":
-      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : ""}`;
+      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : r.domainNew ? "; nobody in the tenant has used its domain" : ""}`;
     case "BURST":
       return `${r.estimate ? "about " : ""}${n(r.actual)} calls in ${n(r.context)} s, threshold ${n(r.typical)}`;
     case "RATE_SPIKE":

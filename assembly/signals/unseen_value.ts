@@ -10,7 +10,7 @@ import { toolHash, valueCount, valKeyHash, valHash, valEntry, valDomain } from "
 import { combine, fp32 } from "../hash";
 import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct } from "../slots";
 import { C_MAX_TOOLS } from "../config";
-import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN } from "../layout";
+import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN, REASON_FLAG_DOMAIN_NEW } from "../layout";
 import { report } from "../result";
 
 @inline export function valueKeyFp(i: i32): u32 { return fp32(combine(toolHash, valKeyHash(i))); }
@@ -21,8 +21,11 @@ import { report } from "../result";
   return d == 0 ? 0 : fp32(combine(combine(toolHash, valKeyHash(i)), d));
 }
 
-// A never-seen address at a domain this key has already used (a new colleague, a new page of a known
-// site) is half as surprising as one at a domain never used with it (where exfiltration goes).
+// Scores of a never-seen value of a repeating key: 1 for an address (e-mail, URL host) at a domain
+// nobody in the tenant has used (the organisation's first contact with that party, where exfiltration
+// goes); OTHER_NEW for any other value, and half that for an address at a domain this key already used
+// (a new colleague, a new page of a known site).
+const OTHER_NEW: f64 = 0.88;
 const DOMAIN_KNOWN: f64 = 0.5;
 
 export function scoreUnseenValue(): void {
@@ -45,6 +48,7 @@ export function scoreUnseenValue(): void {
   let bestD: f64 = 0;
   let bestT: f64 = 0;
   let bestDomain = false;
+  let bestFirst = false;
   const kbase = judge + <usize>vkeysOff;
   for (let i = 0; i < valueCount; i++) {
     const k = vkeyFind(kbase, nk, valueKeyFp(i));
@@ -59,14 +63,17 @@ export function scoreUnseenValue(): void {
     let s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
     const dfp = domainFp(i);
     const dk = dfp != 0 && valueKnown(judge, dfp);
+    const first = dfp != 0 && !dk && !(tenant != 0 && tenant != judge && valueKnown(tenant, dfp));
+    if (!first) s *= OTHER_NEW;
     if (dk) s *= DOMAIN_KNOWN;
     const kh = valKeyHash(i);
     // ties go to the smaller key hash so the reported key does not depend on argument order
     if (s > best || (s == best && s > 0 && kh < bestKey)) {
-      best = s; bestKey = kh; bestEntry = valEntry(i); bestD = d; bestT = t; bestDomain = dk;
+      best = s; bestKey = kh; bestEntry = valEntry(i); bestD = d; bestT = t; bestDomain = dk; bestFirst = first;
     }
   }
   if (best <= 0) return;
   // actual: distinct values seen for the key; typical: calls with the key; context: argument entry index
-  report(SIG_UNSEEN_VALUE, flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0), best, bestD, bestT, <f64>bestEntry);
+  report(SIG_UNSEEN_VALUE, flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0) | (bestFirst ? REASON_FLAG_DOMAIN_NEW : 0),
+    best, bestD, bestT, <f64>bestEntry);
 }

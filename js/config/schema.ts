@@ -16,7 +16,7 @@ const signal = z.strictObject({
 export const signalsSchema = z.strictObject({
   unseenTool: signal.optional().describe("a tool this principal never used"),
   unseenArgShape: signal.optional().describe("a known tool with never-sent argument keys/types"),
-  unseenArgValue: signal.optional().describe("a never-seen value for an argument whose values repeat (recipient, account, URL host)"),
+  unseenArgValue: signal.optional().describe("a never-seen value for an argument whose values repeat (recipient, account, URL host): the full weight at a domain nobody in the tenant used, 0.88 of it otherwise"),
   burst: signal.optional().describe("calls in the burst window against burstThreshold"),
   rateSpike: signal.optional().describe("calls in the burst window against the principal's own usual count"),
   rareTool: signal.optional().describe("a known tool that is a tiny share of the principal's calls"),

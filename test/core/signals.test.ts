@@ -49,6 +49,27 @@ describe("unseen argument value", () => {
     expect(reason(fresh, "UNSEEN_ARG_VALUE")?.key).toBe("to");
   });
 
+  it("a never-seen address scores in full only at a domain nobody in its tenant has used", () => {
+    const d = detector(SMALL);
+    const bob = { tenant: "acme", principal: "bob" };
+    const rcpt = ["bob@corp.example", "carol@corp.example"];
+    establish(d, { ...who, tools: ["send"], args: (_t, i) => ({ to: rcpt[i % 2] }) });
+    // a colleague writes to a partner: the tenant knows partner.example, alice never wrote there
+    const { last } = establish(d, { ...bob, tools: ["send"], args: () => ({ to: "ann@partner.example" }) });
+    let t = last + MIN;
+    const partner = d.check({ ...who, tool: "send", args: { to: "joe@partner.example" }, time: t });
+    expect(partner.signals.unseenArgValue).toBeCloseTo(0.88, 12);
+    expect(partner.risk).toBeCloseTo(0.55, 12);
+    const stranger = d.check({ ...who, tool: "send", args: { to: "drop@evil.example" }, time: (t += MIN) });
+    expect(stranger.signals.unseenArgValue).toBe(1);
+    expect(stranger.risk).toBeCloseTo(0.625, 12);
+    expect(reason(stranger, "UNSEEN_ARG_VALUE")?.message).toMatch(/nobody in the tenant has used its domain/);
+    // a plain value (no domain) is never a first contact
+    const plainKey = detector(SMALL);
+    const { last: l2 } = establish(plainKey, { ...who, tools: ["pay"], args: (_t, i) => ({ account: `ACCT-${i % 2}` }) });
+    expect(plainKey.check({ ...who, tool: "pay", args: { account: "ACCT-EXT-9" }, time: l2 + MIN }).signals.unseenArgValue).toBeCloseTo(0.88, 12);
+  });
+
   it("judges URL hosts: https://WWW.X.com/a is the same destination as x.com/b", () => {
     const d = detector(SMALL);
     const paths = ["a", "b/c", "d?e=1", "f#g"];
