@@ -1,5 +1,5 @@
 // npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json]
-//                 [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--quick]
+//                 [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--fpr F] [--quick]
 // With neither --agentdojo nor --scenarios, runs both. Prints Markdown tables.
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -32,11 +32,13 @@ export interface CliOptions {
   png?: string;
   seeds: number;
   reps: number;
+  /** AgentDojo: the false-positive rate the cut-offs aim at */
+  fpr: number;
   quick: boolean;
 }
 
 export function parseArgs(argv: string[], repoRoot: string): CliOptions {
-  const o: CliOptions = { agentdojo: null, scenarios: false, seeds: 10, reps: 1000, quick: false };
+  const o: CliOptions = { agentdojo: null, scenarios: false, seeds: 10, reps: 1000, fpr: 0.05, quick: false };
   let any = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -61,9 +63,10 @@ export function parseArgs(argv: string[], repoRoot: string): CliOptions {
       case "--png": o.png = value(i, a); i++; break;
       case "--seeds": o.seeds = positive(value(i, a), a); i++; break;
       case "--reps": o.reps = positive(value(i, a), a); i++; break;
+      case "--fpr": o.fpr = fraction(value(i, a), a); i++; break;
       case "--quick": o.quick = true; break;
       case "--help": case "-h":
-        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--quick]");
+        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--fpr F] [--quick]");
       default: throw new Error(`unknown option ${a}`);
     }
   }
@@ -71,6 +74,12 @@ export function parseArgs(argv: string[], repoRoot: string): CliOptions {
   if (o.png && !o.html) throw new Error("--png needs --html (the screenshot is of the HTML report)");
   if (o.quick) { o.seeds = Math.min(o.seeds, 3); o.reps = Math.min(o.reps, 200); }
   return o;
+}
+
+function fraction(s: string, flag: string): number {
+  const n = Number(s);
+  if (!(n > 0 && n < 1)) throw new Error(`${flag} must be a fraction between 0 and 1 (0.05 = 5%), got ${s}`);
+  return n;
 }
 
 function positive(s: string, flag: string): number {
@@ -114,7 +123,7 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
   let sc: ScenariosReport[] | null = null;
   if (o.agentdojo) {
     log(`AgentDojo: ${o.agentdojo}`);
-    ad = evaluateAgentDojo(o.agentdojo, { config, reps: o.reps, quick: o.quick, log });
+    ad = evaluateAgentDojo(o.agentdojo, { config, reps: o.reps, maxFpr: o.fpr, quick: o.quick, log });
     md.push("## AgentDojo", "", formatAgentDojo(ad), "");
   }
   if (o.scenarios) {

@@ -34,7 +34,7 @@ export function reportData(ad: AgentDojoReport | null, sc: ScenariosReport[] | n
     ] });
     data.tables!.push({
       title: "AgentDojo run-level results",
-      head: ["scorer", "ROC-AUC succeeded", "PR-AUC succeeded", "ROC-AUC attempted", "recall at 5% cut-off", "FPR"],
+      head: ["scorer", "ROC-AUC succeeded", "PR-AUC succeeded", "ROC-AUC attempted", `recall at ${+(ad.maxFpr * 100).toFixed(2)}% cut-off`, "FPR"],
       rows: ad.rows.map((r) => [r.name, r.labels.succeeded.rocAuc.value.toFixed(3), r.labels.succeeded.prAuc.value.toFixed(3), r.labels.attempted.rocAuc.value.toFixed(3),
         `${(100 * r.labels.succeeded.recall.value).toFixed(1)}%`, `${(100 * r.labels.succeeded.fpr.value).toFixed(1)}%`]),
     });

@@ -118,8 +118,8 @@ function countReasons(rs: readonly ScoredRun[]): Record<string, number> {
   return m;
 }
 
-export function evaluate(name: string, scored: readonly ScoredRun[], warn: number, reps = 1000): EvalResult {
-  const cut = foldCutoffs(scored);
+export function evaluate(name: string, scored: readonly ScoredRun[], warn: number, reps = 1000, maxFpr = MAX_FPR): EvalResult {
+  const cut = foldCutoffs(scored, maxFpr);
   const labels = {} as Record<LabelName, LabelResult>;
   for (const l of Object.keys(LABELS) as LabelName[]) labels[l] = labelResult(scored, l, cut, warn, reps);
   const suites: EvalResult["suites"] = {};

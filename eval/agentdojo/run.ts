@@ -6,7 +6,7 @@ import { DetectorScorer } from "../scorer.js";
 import { PriorArtScorer } from "../prior-art-scorer.js";
 import { loadDir, type LoadResult } from "./load.js";
 import { runProtocol, type ScoredRun } from "./protocol.js";
-import { evaluate, type EvalResult } from "./evaluate.js";
+import { evaluate, MAX_FPR, type EvalResult } from "./evaluate.js";
 
 /**
  * Memory for the evaluation's detectors: the folds hold a few hundred records, and each held-out run
@@ -28,6 +28,8 @@ export interface AgentDojoReport {
   skipped: LoadResult["skipped"];
   counts: { runs: number; benign: number; attacked: number; succeeded: number; attempted: number; calls: number; pipelines: number; entities: number };
   rows: EvalResult[];
+  /** the false-positive rate the cut-offs aimed at */
+  maxFpr: number;
   /** runs kept for the HTML report (risk per call of a few runs) */
   examples: ScoredRun[];
 }
@@ -40,6 +42,8 @@ function only(signal: string, base: ConfigInput): ConfigInput {
 export interface AgentDojoOptions {
   config?: ConfigInput;
   reps?: number;
+  /** false-positive rate the per-fold cut-offs aim at (default MAX_FPR, 5%) */
+  maxFpr?: number;
   /** skip the per-signal and prior-art rows */
   quick?: boolean;
   log?: (s: string) => void;
@@ -53,12 +57,13 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
   const base: ConfigInput = { ...(opts.config ?? {}) };
   base.budgetBytes ??= EVAL_BUDGET_BYTES;
   const reps = opts.reps ?? 1000;
+  const maxFpr = opts.maxFpr ?? MAX_FPR;
   const rows: EvalResult[] = [];
   const run = (name: string, make: () => import("../scorer.js").Scorer): ScoredRun[] => {
     const t = Date.now();
     const scored = runProtocol(runs, make);
     const probe = make();
-    rows.push(evaluate(name, scored, probe.warn, reps));
+    rows.push(evaluate(name, scored, probe.warn, reps, maxFpr));
     log(`${name}: ${Date.now() - t} ms`);
     return scored;
   };
@@ -79,7 +84,7 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
       calls: runs.reduce((a, r) => a + r.calls.length, 0), pipelines: new Set(runs.map((r) => r.pipeline)).size,
       entities: new Set(runs.map((r) => r.entity)).size,
     },
-    rows, examples,
+    rows, maxFpr, examples,
   };
 }
 

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadDir } from "../../eval/agentdojo/load.js";
-import { runProtocol, timed, EPOCH, DAY_MS } from "../../eval/agentdojo/protocol.js";
+import { runProtocol, timed, EPOCH, DAY_MS, type ScoredRun } from "../../eval/agentdojo/protocol.js";
 import { evaluateAgentDojo } from "../../eval/agentdojo/run.js";
+import { formatAgentDojo } from "../../eval/agentdojo/format.js";
+import { foldCutoffs } from "../../eval/agentdojo/evaluate.js";
 import { DetectorScorer } from "../../eval/scorer.js";
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ role: "assistant", content: null, tool_calls: [{ id: "x", type: "function", function: { name, arguments: args } }] });
@@ -93,5 +95,22 @@ describe("leave-one-pipeline-out protocol", () => {
     expect(main.labels.attempted.rocAuc.lo).toBeLessThanOrEqual(main.labels.attempted.rocAuc.value);
     expect(Object.keys(main.suites).sort()).toEqual(["banking", "slack"]);
     expect(main.delay.runs).toBe(20);
+  });
+
+  it("aims the cut-offs at the false-positive rate asked for (--fpr)", () => {
+    const strict = evaluateAgentDojo(dir, { reps: 20, quick: true });
+    const loose = evaluateAgentDojo(dir, { reps: 20, quick: true, maxFpr: 0.2 });
+    expect(strict.maxFpr).toBe(0.05);
+    expect(loose.maxFpr).toBe(0.2);
+    // a larger budget never raises a fold's cut-off (here every benign run scores 0: equal)
+    const [s, l] = [strict.rows[0]!.cutoffs, loose.rows[0]!.cutoffs];
+    for (const f of Object.keys(s)) expect(l[f]!).toBeLessThanOrEqual(s[f]!);
+    expect(formatAgentDojo(loose)).toContain("recall at 20%");
+    expect(formatAgentDojo(strict)).toContain("recall at 5%");
+    // with benign scores spread out, the budget moves each fold's cut-off: 20 benign runs per fold
+    const synthetic = ["A", "B"].flatMap((fold) => Array.from({ length: 20 }, (_, i) =>
+      ({ fold, score: i / 20, run: { attacked: false } }) as unknown as ScoredRun));
+    expect(foldCutoffs(synthetic, 0.05)).toEqual({ A: 0.9, B: 0.9 }); // 1 of the other fold's 20 above
+    expect(foldCutoffs(synthetic, 0.2)).toEqual({ A: 0.75, B: 0.75 }); // 4 above
   });
 });
