@@ -13,7 +13,7 @@ import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bump
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
   H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_LAST, R_FIRST, R_LEARNED, R_SEEN, R_OK, R_ERR, R_PREV } from "./arena";
 import { parseRecord, entityKey, tenantKey, toolHash, principalHash, tenantHash } from "./input";
-import { setCall, setRecords, setTool, entity, tenant, baseline, mode, now, windowCount } from "./context";
+import { setCall, setRecords, setTool, entity, tenant, baseline, mode, now, toolFp, windowCount } from "./context";
 import { fp32, hashBytes, combine, seed as _seed } from "./hash";
 import * as hash from "./hash";
 import { slotKnown } from "./slots";
@@ -84,8 +84,6 @@ function checkTime(t: f64, tz: i32): i32 {
   return 0;
 }
 
-let past = false; // learn(): the call is older than the entity's latest call (feedback on an earlier one)
-
 // Finds or creates the tenant and entity records and sets up the call context. Returns result flags.
 function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   let flags = 0;
@@ -103,8 +101,7 @@ function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   // time never runs backwards inside one entity: a slightly earlier timestamp (requests racing) is
   // treated as the latest seen; a step back of more than a burst window is a clock correction, except
   // in feedback, which is about a call already seen and must not wipe the burst window
-  const latest = load<f64>(e + R_LAST);
-  if (!feedback && latest - t > cfg(C_BURST_WINDOW_MS)) restartClock(e, tp, t);
+  if (!feedback && load<f64>(e + R_LAST) - t > cfg(C_BURST_WINDOW_MS)) restartClock(e, tp, t);
   const last = load<f64>(e + R_LAST);
   const tt = t < last ? last : t;
   setCall(tt, tz);
@@ -115,8 +112,6 @@ function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   setRecords(e, tp, b, m);
   const tfp = fp32(toolHash);
   setTool(tfp, b != 0 && slotKnown(b + <usize>toolsOff, cfgI(C_MAX_TOOLS), tfp) >= 0);
-  // feedback older than the latest call, or on the latest call itself (same time, same tool)
-  past = feedback && existed && (t < latest || (t == latest && load<u32>(e + R_PREV) == tfp));
   return flags;
 }
 
@@ -186,8 +181,11 @@ export function learn(t: f64, tz: i32): i32 {
   err = parseRecord(true);
   if (err < 0) return err;
   locate(t, tz, true);
-  // feedback on an earlier call: the tool that preceded it is not known any more (the entity's latest
-  // call is another step), so its order is not learned and the next call still follows the latest one
+  // feedback on an earlier call (older than the entity's latest, or the latest itself: same time, same
+  // tool): the tool that preceded it is not known any more, so its order is not learned and the next
+  // call still follows the latest one
+  const latest = load<f64>(entity + R_LAST);
+  const past = t < latest || (t == latest && load<u32>(entity + R_PREV) == toolFp);
   const tfp = past ? 0 : transitionFp();
   learnInto(tenant, false, tfp);
   learnInto(entity, true, tfp);

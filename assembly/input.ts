@@ -34,7 +34,7 @@ export const VALS: usize = memory.data(MAX_ARGS * 32, 8);
 @inline export function valEntry(i: i32): i32 { return load<i32>(VALS + <usize>i * VAL_SIZE + 16); }
 @inline export function valDomain(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 24); }
 
-// The organisation part of an address, set by normalisedStringHash: an e-mail address's domain or a
+// The organisation part of an address, set by normalisedStringHash (reset by parseRecord per entry): an e-mail address's domain or a
 // URL's host, cut to its last two labels (three when the second-to-last is a short public label such
 // as "co" in "co.uk"), so that a new colleague at a known domain, or a new page on a known site, can be
 // told from an address at a domain never used. 0 when the value is not an address.
@@ -66,7 +66,6 @@ const BOOL_SALT: u64 = 0x8EBC6AF09C88C6E3;
 // Lower-cases and trims a string value, and reduces a URL (or a bare "host/path") to its host, so that
 // "https://WWW.Example.com/a?b" and "example.com/other" are the same destination.
 function normalisedStringHash(ptr: usize, len: i32): u64 {
-  domainHash = 0;
   let s: i32 = 0;
   let e: i32 = len;
   while (s < e && isSpace(<u32>load<u8>(ptr + <usize>s))) s++;

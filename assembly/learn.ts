@@ -21,21 +21,16 @@ function learnValues(p: usize, lastH: u32): void {
     const vfp = valueFp(i);
     // a candidate (warned, never learned) is still new to the key's statistics
     slotForget(p + <usize>vcandOff, VCAND, vfp);
-    const dfp = domainFp(i);
     const vi = valueFind(p, vfp);
-    if (vi >= 0) {
-      valueLearn(p, vfp, now, vi);
-      if (dfp != 0) valueLearn(p, dfp, now);
-      vkeyRecord(p, kbase, nk, kfp, false, lastH);
-      continue;
-    }
     // A new value is stored only while the key still looks repetitive: free text would flush the set.
-    const k = vkeyFind(kbase, nk, kfp);
+    let k: i32 = -1;
+    if (vi < 0) k = vkeyFind(kbase, nk, kfp);
     if (k < 0 || !vkeyFreeText(kbase, k)) {
-      valueLearn(p, vfp, now, -1);
+      valueLearn(p, vfp, now, vi);
+      const dfp = domainFp(i);
       if (dfp != 0) valueLearn(p, dfp, now);
     }
-    vkeyRecord(p, kbase, nk, kfp, true, lastH);
+    vkeyRecord(p, kbase, nk, kfp, vi < 0, lastH);
   }
 }
 

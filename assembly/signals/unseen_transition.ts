@@ -75,7 +75,9 @@ function rare(ti: i32, cA: f64): bool {
   if (bi < 0 || total <= 0) return false;
   const cB = <f64>(slotCount(tb, bi) & COUNT_MASK);
   const cAB = <f64>(slotCount(baseline + <usize>transOff, ti) & COUNT_MASK);
-  return cAB * total < RARE_LIFT * cA * cB || cAB * slotEffective(tb, nt) < RARE_CHANCE * cA;
+  if (cAB * total < RARE_LIFT * cA * cB) return true;
+  // the effective number of tools is at least 1: a step taken half the time or more is never rare by chance
+  return cAB < RARE_CHANCE * cA && cAB * slotEffective(tb, nt) < RARE_CHANCE * cA;
 }
 
 export function scoreUnseenTransition(): void {
