@@ -11,6 +11,8 @@ import { Metrics } from "./metrics.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult } from "./envelope.js";
 
 export const DEFAULT_PLUGIN_NAME = "ToolCallAnomalyDetection";
+/** The `kind` get_plugin_config answers with: anything but "external" (see pluginConfig). */
+export const SERVER_KIND = "toolwatch.serve";
 
 export interface PluginOptions {
   detector: DetectorLike;
@@ -53,11 +55,16 @@ export class ContextForgePlugin {
     this.clock = o.clock ?? Date.now;
   }
 
-  /** The plugin config get_plugin_config answers with. The gateway entry's own fields override these. */
+  /**
+   * The plugin config get_plugin_config answers with. The gateway entry's own fields override these.
+   * The gateway validates this answer on its own before merging: "external" with a `config`, or
+   * "external" without a transport section, is refused and the plugin silently skipped. So the kind
+   * names what serves it; the gateway puts its local entry's "external" back after the merge.
+   */
   pluginConfig(): Record<string, unknown> {
     return {
       name: this.name,
-      kind: "external",
+      kind: SERVER_KIND,
       description: "toolwatch: behavioural anomaly detection for tool calls (learns each tenant/principal baseline; allow, warn or block)",
       author: "toolwatch",
       version: "0.1.0",
