@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+# one try per index: where the default index is unreachable, pip's five retries per package cost minutes
+export PIP_RETRIES="${PIP_RETRIES:-0}"
 apt-get update
 # redis-server: the Redis-replicas tests start their own instance on a loopback port
 apt-get install -y redis-server
@@ -18,5 +20,11 @@ command -v rustc >/dev/null || apt-get install -y rustc
 if ! .venv/bin/python -c "import wasmtime" 2>/dev/null; then
   python3 -m venv .venv || { apt-get install -y python3-venv && python3 -m venv .venv; }
   .venv/bin/pip install --quiet -r hosts/python/requirements.txt
+fi
+# ContextForge's real plugin framework (cpex) and MCP client, from the peers beside the repository, for
+# the tests that load toolwatch through the gateway's own plugin manager (test/contextforge)
+peers=../shared/peers/contextforge
+if [ -f "$peers/install.sh" ] && ! .venv-contextforge/bin/python -c "import cpex.framework, mcp" 2>/dev/null; then
+  bash "$peers/install.sh" .venv-contextforge
 fi
 npm ci --no-audit --no-fund
