@@ -8,6 +8,7 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "../adapter/mcp-sdk/block.js";
 import { isToolwatchError, toDetectorLike, type DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
+import { describeRefusal, isRefusedInput, nestingError } from "../adapter/mcp-sdk/refusal.js";
 import { Metrics } from "../adapter/contextforge/metrics.js";
 import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../adapter/contextforge/admin.js";
@@ -53,18 +54,30 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? Date.now;
 
+  // Calls let through unscored (refused input, failure policy open): their outcome is not recorded.
+  // The relay hands after() the identity object it gave check(), one per message.
+  const unscored = new WeakSet<Identity>();
   const guard: CallCheck = {
     async check({ tool, args, identity }) {
       const t0 = performance.now();
       let decision: Decision;
       try {
+        const deep = nestingError(args);
+        if (deep) throw deep;
         decision = await d.check({ tool, args, identity, time: clock() });
       } catch (err) {
-        if (isToolwatchError(err)) {
+        if (!isToolwatchError(err)) throw err;
+        if (!isRefusedInput(err)) {
           metrics.error(err.code);
           return { code: BLOCKED_ERROR_CODE, message: `toolwatch refused "${tool}": ${err.message}`, data: { toolwatch: { action: "block", code: err.code } } };
         }
-        throw err;
+        // Input the detector refused: the failure policy decides, as in the plugin server and the middleware.
+        const r = describeRefusal(tool, err, d.config);
+        metrics.refused(r.code, r.action);
+        log.warn({ tool: tool.slice(0, 80), code: r.code, err: r.message, action: r.action }, r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
+        if (r.action === "block") return { code: BLOCKED_ERROR_CODE, message: r.description, data: { ...r.metadata, code: "BLOCKED", http_status: r.httpStatus } };
+        unscored.add(identity);
+        return undefined;
       }
       metrics.decision(decision, (performance.now() - t0) / 1000);
       o.onDecision?.(decision, { tool, args, identity });
@@ -80,6 +93,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
       return { code: BLOCKED_ERROR_CODE, message: b.description, data: { ...metadata, code: b.code, http_status: b.httpStatus, ...(b.retryAfterMs !== undefined ? { retry_after_ms: b.retryAfterMs } : {}) } };
     },
     async after({ tool, identity }, isError) {
+      if (unscored.has(identity)) return;
       await d.after({ tool, identity, time: clock() }, { isError });
     },
   };

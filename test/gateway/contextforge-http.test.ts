@@ -147,9 +147,8 @@ describe("malformed requests get an error envelope and the server keeps serving"
     ["missing payload", { hook_type: "tool_pre_invoke", plugin_name: PLUGIN, context: {} }, "MISSING_FIELD", /payload/],
     ["null context", { ...preInvoke({ tool: "x" }), context: null }, "MISSING_FIELD", /context/],
     ["wrong plugin", { ...preInvoke({ tool: "x" }), plugin_name: "Other" }, "UNKNOWN_PLUGIN", /Other/],
-    ["args not an object", { ...preInvoke({ tool: "x" }), payload: { name: "x", args: [1, 2] } }, "INVALID_PAYLOAD", /args/],
-    ["no tool name", { ...preInvoke({ tool: "x" }), payload: { args: {} } }, "INVALID_PAYLOAD", /payload\.name/],
-    ["oversize", preInvoke({ tool: "x", args: { blob: "a".repeat(40_000) } }), "PAYLOAD_TOO_LARGE", /limit/],
+    ["payload not an object", { ...preInvoke({ tool: "x" }), payload: "x" }, "INVALID_PAYLOAD", /payload/],
+    ["context not an object", { ...preInvoke({ tool: "x" }), context: [1] }, "INVALID_CONTEXT", /context/],
     ["global_context not an object", { ...preInvoke({ tool: "x" }), context: { global_context: "nope" } }, "INVALID_CONTEXT", /global_context/],
   ];
   for (const [name, args, code, msg] of cases) {
@@ -161,6 +160,26 @@ describe("malformed requests get an error envelope and the server keeps serving"
       expect(r.error.message).toMatch(msg);
       expect(r.error.plugin_name).toBe(PLUGIN);
       expect(r.error.mcp_error_code).toBeTypeOf("number");
+    });
+  }
+
+  // the call's own input, not the envelope: a decision by failurePolicy (closed here), see refused-input.test.ts
+  const refused: Array<[string, Record<string, unknown>, string, number, RegExp]> = [
+    ["args not an object", { ...preInvoke({ tool: "x" }), payload: { name: "x", args: [1, 2] } }, "INVALID_ARGS", 403, /payload\.args/],
+    ["no tool name", { ...preInvoke({ tool: "x" }), payload: { args: {} } }, "INVALID_TOOL", 403, /payload\.name/],
+    ["empty tool name", preInvoke({ tool: "" }), "INVALID_TOOL", 403, /empty string/],
+    ["oversize", preInvoke({ tool: "x", args: { blob: "a".repeat(40_000) } }), "PAYLOAD_TOO_LARGE", 413, /limit/],
+  ];
+  for (const [name, args, code, status, msg] of refused) {
+    it(`${name}: blocked, not an error`, async () => {
+      const r = await callJson(client, "invoke_hook", args);
+      expect(r.error).toBeUndefined();
+      expect(r.result.continue_processing).toBe(false);
+      expect(r.result.violation).toMatchObject({ code: "BLOCKED", http_status_code: status, mcp_error_code: -32003 });
+      expect(r.result.violation.description).toMatch(msg);
+      expect(r.result.violation.description).toContain(code);
+      expect(r.result.violation.details.toolwatch).toMatchObject({ action: "block", reasons: [{ code }] });
+      expect(r.context.global_context.request_id).toBe("r1");
     });
   }
 

@@ -14,6 +14,7 @@ export class Metrics {
   private readonly decisions = new Map<string, number>();
   private readonly reasons = new Map<string, number>();
   private readonly errors = new Map<string, number>();
+  private readonly refusals = new Map<string, number>();
   private readonly buckets = new Array<number>(BUCKETS.length).fill(0);
   private latencyCount = 0;
   private latencySum = 0;
@@ -31,6 +32,12 @@ export class Metrics {
 
   error(code: string): void {
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** A call whose input the detector refused, and what the failure policy gave it (block / allow). */
+  refused(code: string, action: string): void {
+    const k = `${action}\u0000${code}`;
+    this.refusals.set(k, (this.refusals.get(k) ?? 0) + 1);
   }
 
   private observe(s: number): void {
@@ -52,6 +59,11 @@ export class Metrics {
     }
     family("hook_errors_total", "counter", "Requests answered with an error envelope, by error code.");
     for (const [code, v] of this.errors) out.push(`${p}_hook_errors_total${labels({ code })} ${v}`);
+    family("refused_inputs_total", "counter", "Tool calls whose input was refused (not scored), by the failure policy's action and the refusal code.");
+    for (const [k, v] of this.refusals) {
+      const [action, code] = k.split("\u0000") as [string, string];
+      out.push(`${p}_refused_inputs_total${labels({ action, code })} ${v}`);
+    }
     family("check_duration_seconds", "histogram", "Time to score one call, in seconds.");
     BUCKETS.forEach((b, i) => out.push(`${p}_check_duration_seconds_bucket${labels({ le: String(b) })} ${this.buckets[i]}`));
     out.push(`${p}_check_duration_seconds_bucket${labels({ le: "+Inf" })} ${this.latencyCount}`);

@@ -6,6 +6,7 @@ import { decisionMetadata, METADATA_KEY } from "../../metadata.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { describeBlock, BLOCKED_ERROR_CODE } from "../mcp-sdk/block.js";
+import { describeRefusal, isRefusedInput, nestingError } from "../mcp-sdk/refusal.js";
 import { isToolwatchError, type DetectorLike } from "../mcp-sdk/detector-like.js";
 import { Metrics } from "./metrics.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult } from "./envelope.js";
@@ -97,9 +98,18 @@ export class ContextForgePlugin {
   private async dispatch(args: unknown): Promise<Envelope> {
     const a = obj(args);
     if (!a) throw new HookError("INVALID_REQUEST", `invoke_hook arguments must be an object, got ${typeName(args)}`);
-    const size = JSON.stringify(a).length;
-    if (size > this.maxPayloadBytes) {
-      throw new HookError("PAYLOAD_TOO_LARGE", `invoke_hook arguments are ${size} bytes, over the ${this.maxPayloadBytes}-byte limit`, { bytes: size, limit: this.maxPayloadBytes });
+    // Oversize or too deep arguments are the call's input: answered once the hook is known.
+    let refused: { code: string; message: string } | undefined = nestingError(obj(a.payload)?.args);
+    if (!refused) {
+      let size: number;
+      try {
+        size = JSON.stringify(a).length;
+      } catch (err) {
+        throw new HookError("INVALID_REQUEST", `invoke_hook arguments cannot be measured (${err instanceof Error ? err.message : String(err)})`);
+      }
+      if (size > this.maxPayloadBytes) {
+        refused = { code: "PAYLOAD_TOO_LARGE", message: `invoke_hook arguments are ${size} bytes, over the ${this.maxPayloadBytes}-byte limit` };
+      }
     }
     const missing = ["hook_type", "plugin_name", "payload", "context"].filter((k) => a[k] === undefined || a[k] === null);
     if (missing.length) throw new HookError("MISSING_FIELD", `invoke_hook is missing ${missing.map((m) => `"${m}"`).join(", ")}`, { missing });
@@ -114,9 +124,6 @@ export class ContextForgePlugin {
     if (!payload) throw new HookError("INVALID_PAYLOAD", `payload must be an object, got ${typeName(a.payload)}`);
     const ctx = obj(a.context);
     if (!ctx) throw new HookError("INVALID_CONTEXT", `context must be an object, got ${typeName(a.context)}`);
-    if (typeof payload.name !== "string" || payload.name.length === 0) {
-      throw new HookError("INVALID_PAYLOAD", `payload.name must be a non-empty string (the tool name), got ${payload.name === undefined ? "nothing" : typeName(payload.name)}`);
-    }
     for (const k of ["state", "metadata", "global_context"] as const) {
       if (ctx[k] !== undefined && ctx[k] !== null && !obj(ctx[k])) throw new HookError("INVALID_CONTEXT", `context.${k} must be an object, got ${typeName(ctx[k])}`);
     }
@@ -127,13 +134,23 @@ export class ContextForgePlugin {
       metadata: { ...(obj(ctx.metadata) ?? {}) },
       global_context: obj(ctx.global_context) ?? {},
     };
-    return (hook as HookType) === "tool_pre_invoke" ? this.pre(payload, context) : this.post(payload, context);
+    if ((hook as HookType) === "tool_pre_invoke") return this.pre(payload, context, refused);
+    if (refused) return this.postUnrecorded(payload, context, refused);
+    if (typeof payload.name !== "string" || payload.name.length === 0) {
+      throw new HookError("INVALID_PAYLOAD", `payload.name must be a non-empty string (the tool name), got ${payload.name === undefined ? "nothing" : typeName(payload.name)}`);
+    }
+    return this.post(payload, context);
   }
 
-  private async pre(payload: Record<string, unknown>, context: PluginContext): Promise<Envelope> {
-    const tool = payload.name as string;
+  private async pre(payload: Record<string, unknown>, context: PluginContext, refused?: { code: string; message: string }): Promise<Envelope> {
+    const tool = payload.name;
     const args = payload.args ?? {};
-    if (!obj(args)) throw new HookError("INVALID_PAYLOAD", `payload.args must be an object, got ${typeName(args)}`);
+    // The tool name and arguments are the call's input: refusing them is a decision, not an error.
+    if (refused) return this.refuseInput(tool, refused, context);
+    if (typeof tool !== "string" || tool.length === 0) {
+      return this.refuseInput(tool, { code: "INVALID_TOOL", message: `payload.name must be a non-empty string (the tool name), got ${tool === undefined ? "nothing" : tool === "" ? "an empty string" : typeName(tool)}` }, context);
+    }
+    if (!obj(args)) return this.refuseInput(tool, { code: "INVALID_ARGS", message: `payload.args must be an object, got ${typeName(args)}` }, context);
     const time = this.clock();
     const identity = fromContextForge(context.global_context);
     let d: Decision;
@@ -141,7 +158,7 @@ export class ContextForgePlugin {
     try {
       d = await this.detector.check({ tool, args: args as Record<string, unknown>, identity, time });
     } catch (err) {
-      if (isToolwatchError(err) && err.code === "ANONYMOUS_REFUSED") return this.refuseAnonymous(tool, context);
+      if (isToolwatchError(err)) return isRefusedInput(err) ? this.refuseInput(tool, err, context) : this.refuseAnonymous(tool, context);
       throw err;
     }
     this.metrics.decision(d, (performance.now() - t0) / 1000);
@@ -175,6 +192,27 @@ export class ContextForgePlugin {
     return { plugin_name: this.name, result, context };
   }
 
+  /** Input the detector refused (or that cannot be scored): the failure policy decides. */
+  private refuseInput(tool: unknown, err: { code: string; message: string }, context: PluginContext): Envelope {
+    const r = describeRefusal(tool, err, this.detector.config);
+    this.metrics.refused(r.code, r.action);
+    // post-invoke reads this: a refused call was never scored, so its outcome is not recorded
+    context.state[METADATA_KEY] = { action: r.action, refused: r.code, time: this.clock() };
+    this.logger.warn({ tool: typeof tool === "string" ? tool.slice(0, 80) : undefined, code: r.code, err: r.message, action: r.action, request_id: context.global_context.request_id },
+      r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
+    if (r.action === "allow") return { plugin_name: this.name, context, result: { continue_processing: true, metadata: r.metadata, retry_delay_ms: 0 } };
+    return {
+      plugin_name: this.name,
+      context,
+      result: {
+        continue_processing: false,
+        metadata: {},
+        retry_delay_ms: 0,
+        violation: { reason: r.reason, description: r.description, code: "BLOCKED", details: r.metadata, mcp_error_code: BLOCKED_ERROR_CODE, http_status_code: r.httpStatus },
+      },
+    };
+  }
+
   private refuseAnonymous(tool: string, context: PluginContext): Envelope {
     this.metrics.error("ANONYMOUS_REFUSED");
     this.logger.warn({ tool, request_id: context.global_context.request_id }, "anonymous tool call refused");
@@ -201,6 +239,9 @@ export class ContextForgePlugin {
     const tool = payload.name as string;
     const isError = obj(payload.result)?.isError === true;
     const identity = fromContextForge(context.global_context);
+    const pre = obj(context.state[METADATA_KEY]) ?? {};
+    // The pre hook refused this call's input (and the policy let it run): it was never scored.
+    if (pre.refused !== undefined) return this.postUnrecorded(payload, context);
     let tracked = false;
     try {
       ({ tracked } = await this.detector.after({ tool, identity, time: this.clock() }, { isError }));
@@ -208,8 +249,17 @@ export class ContextForgePlugin {
       // A refused anonymous call never reached the tool; nothing to record.
       if (!(isToolwatchError(err) && err.code === "ANONYMOUS_REFUSED")) throw err;
     }
-    const pre = obj(context.state[METADATA_KEY]) ?? {};
     const metadata = { [METADATA_KEY]: { tool, action: pre.action, risk_score: pre.risk_score, reasons: pre.reasons, outcome: isError ? "error" : "ok", tracked } };
+    return { plugin_name: this.name, result: { continue_processing: true, metadata, retry_delay_ms: 0 }, context };
+  }
+
+  /** Post-invoke for a call whose outcome is not recorded: nothing to decide, the tool already ran. */
+  private postUnrecorded(payload: Record<string, unknown>, context: PluginContext, refused?: { code: string; message: string }): Envelope {
+    const pre = obj(context.state[METADATA_KEY]) ?? {};
+    if (refused) this.logger.warn({ code: refused.code, err: refused.message, request_id: context.global_context.request_id }, "tool_post_invoke input refused: outcome not recorded");
+    const tool = typeof payload.name === "string" ? payload.name : undefined;
+    const isError = obj(payload.result)?.isError === true;
+    const metadata = { [METADATA_KEY]: { tool, action: pre.action, refused: refused ? { code: refused.code, message: refused.message } : pre.refused, outcome: isError ? "error" : "ok", tracked: false } };
     return { plugin_name: this.name, result: { continue_processing: true, metadata, retry_delay_ms: 0 }, context };
   }
 }

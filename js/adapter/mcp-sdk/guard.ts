@@ -9,6 +9,7 @@ import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "./block.js";
 import { isToolwatchError, toDetectorLike, type DetectorLike } from "./detector-like.js";
+import { describeRefusal, isRefusedInput, nestingError } from "./refusal.js";
 
 type RawHandler = (request: { method: string; params?: Record<string, unknown> }, extra: unknown) => Promise<unknown>;
 
@@ -77,13 +78,21 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
       const identity = identityOf(extra, tool, args as Record<string, unknown>);
       let decision: Decision;
       try {
+        const deep = nestingError(args);
+        if (deep) throw deep;
         decision = await d.check({ tool, args: args as Record<string, unknown>, identity, time: clock() });
       } catch (err) {
-        if (isToolwatchError(err)) {
+        if (!isToolwatchError(err)) throw err;
+        if (!isRefusedInput(err)) {
           log.warn({ tool, code: err.code }, "tool call refused");
           throw new McpError(BLOCKED_ERROR_CODE, `toolwatch refused "${tool}": ${err.message}`, { toolwatch: { action: "block", code: err.code } });
         }
-        throw err;
+        // Input the detector refused: the failure policy decides, as in the plugin server and the proxy.
+        const r = describeRefusal(tool, err, d.config);
+        log.warn({ tool: tool.slice(0, 80), code: r.code, err: r.message, action: r.action }, r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
+        if (r.action === "block") throw new McpError(BLOCKED_ERROR_CODE, r.description, { ...r.metadata, code: "BLOCKED", http_status: r.httpStatus });
+        // never scored, so its outcome is not recorded either
+        return orig(request, extra);
       }
       options.onDecision?.(decision, { tool, identity });
       const metadata = decisionMetadata(decision);
