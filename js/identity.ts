@@ -10,18 +10,31 @@ const str = (v: unknown): string | undefined => (typeof v === "string" && v.leng
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
+/** Where a ContextForge tenant comes from (see fromContextForge). */
+export type TenantFrom = "tenant_id" | "user_context";
+
+// The gateway's placeholder for a caller it could not authenticate: nobody, not a shared principal.
+const UNKNOWN_USER = "unknown";
+const known = (v: unknown): string | undefined => {
+  const s = str(v);
+  return s === UNKNOWN_USER ? undefined : s;
+};
+
 /**
  * From a ContextForge global context: `user` (a string, or an object's email, else sub), then
- * `user_context` (email, else user_id); tenant from `tenant_id`, else `user_context.team_id`.
+ * `user_context` (email, else user_id); the literal "unknown" (the gateway's unauthenticated caller)
+ * identifies nobody. Tenant with `tenantFrom: "tenant_id"` (default): `tenant_id`, else
+ * `user_context.team_id`; with "user_context": `user_context.team_id`, else `tenant_id` (on the
+ * gateway's MCP transport tenant_id is the tool's team, not the caller's).
  * Absent and null fields are treated alike. Returns undefined principal when nothing identifies.
  */
-export function fromContextForge(globalContext: unknown): Partial<Identity> {
+export function fromContextForge(globalContext: unknown, o: { tenantFrom?: TenantFrom } = {}): Partial<Identity> {
   const g = obj(globalContext) ?? {};
   const user = g.user;
   const uo = obj(user);
   const uc = obj(g.user_context);
-  const principal = str(user) ?? str(uo?.email) ?? str(uo?.sub) ?? str(uc?.email) ?? str(uc?.user_id);
-  const tenant = str(g.tenant_id) ?? str(uc?.team_id);
+  const principal = known(user) ?? known(uo?.email) ?? known(uo?.sub) ?? known(uc?.email) ?? known(uc?.user_id);
+  const tenant = o.tenantFrom === "user_context" ? str(uc?.team_id) ?? str(g.tenant_id) : str(g.tenant_id) ?? str(uc?.team_id);
   return { principal, tenant };
 }
 

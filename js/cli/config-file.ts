@@ -38,6 +38,8 @@ export const serverSchema = z.strictObject({
   maxBodyBytes: z.number().int().min(1024).optional(),
   maxSessions: z.number().int().min(1).optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
+  // the caller's team: tenant_id is the tool's team on the gateway's MCP transport (docs/GATEWAY.md)
+  tenantFrom: z.enum(["tenant_id", "user_context"]).optional(),
 });
 
 export const proxySchema = z.strictObject({
@@ -140,6 +142,7 @@ const ENV_SERVER: Array<[string, string, (v: string) => unknown]> = [
   ["TOOLWATCH_ADMIN_TOKEN", "adminToken", String],
   ["TOOLWATCH_MAX_BODY_BYTES", "maxBodyBytes", Number],
   ["TOOLWATCH_LOG_LEVEL", "logLevel", String],
+  ["TOOLWATCH_TENANT_FROM", "tenantFrom", String],
 ];
 
 const ENV_TLS: Array<[string, string, (v: string) => unknown]> = [

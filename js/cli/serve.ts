@@ -19,6 +19,8 @@ export const SERVE_HELP = `toolwatch serve [options]   ContextForge external plu
   TOOLWATCH_TOKEN, TOOLWATCH_ADMIN_TOKEN, TOOLWATCH_TLS_CERTFILE, TOOLWATCH_TLS_KEYFILE,
   TOOLWATCH_TLS_CA_BUNDLE, TOOLWATCH_TLS_VERIFY_CLIENT=true
   Off loopback the server refuses to start without TLS or a token.
+  Tenant: TOOLWATCH_TENANT_FROM=tenant_id (default) or user_context (the caller's team_id; on the
+  gateway's MCP transport tenant_id is the tool's team), or server.tenant_from in the config file.
   State: in memory unless TOOLWATCH_STATE_DIR (snapshots) or TOOLWATCH_REDIS_URL (shared by replicas),
   or a state: section in the config file.`;
 
@@ -42,7 +44,7 @@ export async function runServe(flags: Flags): Promise<void> {
   const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const plugin = new ContextForgePlugin({
     detector: scoring.detector, logger, name: flags.string("plugin-name") ?? s.pluginName, priority: s.priority, mode: s.mode,
-    maxPayloadBytes: s.maxBodyBytes,
+    maxPayloadBytes: s.maxBodyBytes, tenantFrom: s.tenantFrom,
   });
   if (flags.bool("stdio")) {
     const srv = await servePluginStdio(plugin);

@@ -24,6 +24,43 @@ describe("ContextForge global context", () => {
   });
 });
 
+describe("ContextForge as the gateway really sends it", () => {
+  // REST path: user is an object, user_context names the caller, tenant_id is the caller's team
+  const rest = { user: { email: "alice@acme.example", is_admin: false, full_name: "Alice" }, tenant_id: "team-alice",
+    user_context: { user_id: "u-1", email: "alice@acme.example", team_id: "team-alice", teams: ["team-alice", "team-ops"] } };
+  // MCP transport: user is the email, tenant_id is the *tool's* team
+  const mcp = { user: "alice@acme.example", tenant_id: "team-tools" };
+  const mcpWithCaller = { ...mcp, user_context: { user_id: "u-1", email: "alice@acme.example", team_id: "team-alice" } };
+
+  it("'unknown' (the unauthenticated caller) identifies nobody", () => {
+    expect(fromContextForge({ user: "unknown", tenant_id: "t" })).toEqual({ principal: undefined, tenant: "t" });
+    expect(fromContextForge({ user: { email: "unknown", is_admin: false, full_name: "" } }).principal).toBeUndefined();
+    expect(fromContextForge({ user: "unknown", user_context: { email: "real@x.example" } }).principal).toBe("real@x.example");
+  });
+  it("'unknown' is pooled as anonymous, or refused", () => {
+    const time = Date.UTC(2024, 0, 8, 12);
+    const shared = createDetector({ budgetBytes: 1 << 20 });
+    expect(shared.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time }).identity).toEqual({ principal: "anonymous", tenant: "" });
+    expect(shared.check({ tool: "x", identity: fromContextForge({ user: { email: "unknown" } }), time: time + 1000 }).newEntity).toBe(false);
+    const refuse = createDetector({ budgetBytes: 1 << 20, anonymous: "refuse" });
+    expect(() => refuse.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time })).toThrow(expect.objectContaining({ code: "ANONYMOUS_REFUSED" }));
+    expect(() => refuse.check({ tool: "x", identity: fromContextForge({ user: { email: "unknown" } }), time })).toThrow(expect.objectContaining({ code: "ANONYMOUS_REFUSED" }));
+  });
+  it("tenantFrom tenant_id (default): tenant_id, the caller's team on REST and the tool's team on MCP", () => {
+    expect(fromContextForge(rest)).toEqual({ principal: "alice@acme.example", tenant: "team-alice" });
+    expect(fromContextForge(rest, { tenantFrom: "tenant_id" })).toEqual(fromContextForge(rest));
+    expect(fromContextForge(mcp)).toEqual({ principal: "alice@acme.example", tenant: "team-tools" });
+    expect(fromContextForge(mcpWithCaller).tenant).toBe("team-tools");
+  });
+  it("tenantFrom user_context: the caller's team_id when present, else tenant_id", () => {
+    const o = { tenantFrom: "user_context" as const };
+    expect(fromContextForge(rest, o)).toEqual({ principal: "alice@acme.example", tenant: "team-alice" });
+    expect(fromContextForge(mcpWithCaller, o)).toEqual({ principal: "alice@acme.example", tenant: "team-alice" });
+    expect(fromContextForge(mcp, o)).toEqual({ principal: "alice@acme.example", tenant: "team-tools" });
+    expect(fromContextForge({ ...mcp, user_context: { team_id: null } }, o).tenant).toBe("team-tools");
+  });
+});
+
 describe("MCP SDK request extra", () => {
   const extra = (authInfo: unknown, headers?: Record<string, string | string[]>) => ({ authInfo, requestInfo: { headers } });
   it("reads authInfo.extra (email, sub, tenant) and clientId", () => {

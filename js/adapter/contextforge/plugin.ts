@@ -1,7 +1,7 @@
 // The ContextForge external plugin itself, transport-free: plugin config answers and invoke_hook.
 // Translates the gateway's payload/context into a detector call and the decision back; no scoring here.
 import type { Decision } from "../../detector.js";
-import { fromContextForge } from "../../identity.js";
+import { fromContextForge, type TenantFrom } from "../../identity.js";
 import { decisionMetadata, METADATA_KEY } from "../../metadata.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
@@ -26,6 +26,11 @@ export interface PluginOptions {
   logger?: Logger;
   /** Milliseconds since the epoch; injectable for tests and replays. */
   clock?: () => number;
+  /**
+   * Where the tenant comes from: "tenant_id" (default) or "user_context" (user_context.team_id, else
+   * tenant_id). On the gateway's MCP transport tenant_id is the tool's team, not the caller's.
+   */
+  tenantFrom?: TenantFrom;
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
@@ -44,6 +49,7 @@ export class ContextForgePlugin {
   private readonly mode: string;
   private readonly maxPayloadBytes: number;
   private readonly clock: () => number;
+  private readonly tenantFrom: TenantFrom;
 
   constructor(o: PluginOptions) {
     this.detector = o.detector;
@@ -54,6 +60,7 @@ export class ContextForgePlugin {
     this.metrics = o.metrics ?? new Metrics();
     this.logger = o.logger ?? silentLogger();
     this.clock = o.clock ?? Date.now;
+    this.tenantFrom = o.tenantFrom ?? "tenant_id";
   }
 
   /**
@@ -152,7 +159,7 @@ export class ContextForgePlugin {
     }
     if (!obj(args)) return this.refuseInput(tool, { code: "INVALID_ARGS", message: `payload.args must be an object, got ${typeName(args)}` }, context);
     const time = this.clock();
-    const identity = fromContextForge(context.global_context);
+    const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
     let d: Decision;
     const t0 = performance.now();
     try {
@@ -238,7 +245,7 @@ export class ContextForgePlugin {
   private async post(payload: Record<string, unknown>, context: PluginContext): Promise<Envelope> {
     const tool = payload.name as string;
     const isError = obj(payload.result)?.isError === true;
-    const identity = fromContextForge(context.global_context);
+    const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
     const pre = obj(context.state[METADATA_KEY]) ?? {};
     // The pre hook refused this call's input (and the policy let it run): it was never scored.
     if (pre.refused !== undefined) return this.postUnrecorded(payload, context);
