@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse, Server as HttpServer } from "node
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import type { ContextForgePlugin } from "./plugin.js";
 import { createPluginMcpServer } from "./mcp-server.js";
+import { watchStdioPeers } from "./stdio-peers.js";
 import { McpEndpoint } from "./mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "./admin.js";
 import { assertSafeListen, createHttpServer, hasBearer, listen, sendJson, sendRpcError, urlOf, type ListenSettings } from "./http-common.js";
@@ -87,8 +88,11 @@ export async function servePluginStdio(plugin: ContextForgePlugin): Promise<{ cl
   const transport = new StdioServerTransport();
   await server.connect(transport);
   plugin.logger.info({ transport: "stdio" }, "toolwatch plugin server on stdio");
+  // the gateway starts one stdio process per (team, tool) context: say so when there are several
+  const peers = watchStdioPeers(plugin.name, plugin.logger);
   return {
     async close() {
+      peers.close();
       // stdin may end right after the last request: answer what is in flight first
       const deadline = Date.now() + 5000;
       while (plugin.inflight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
