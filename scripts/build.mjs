@@ -16,6 +16,8 @@ if (size > WASM_BUDGET) throw new Error(`build/toolwatch.wasm is ${size} bytes, 
 const mod = new WebAssembly.Module(await import("node:fs").then((fs) => fs.readFileSync("build/toolwatch.wasm")));
 if (WebAssembly.Module.imports(mod).length !== 0) throw new Error("build/toolwatch.wasm has imports; the core must have none");
 console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
+// The Python package ships the core inside it (pip install ./hosts/python); the copy is gitignored.
+(await import("node:fs")).copyFileSync("build/toolwatch.wasm", "hosts/python/toolwatch_wasm/toolwatch.wasm");
 if (only === "wasm") process.exit(0);
 
 const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning", packages: "external" };
@@ -35,4 +37,6 @@ await build({ ...neutral, entryPoints: { index: "js/index.ts" }, format: "esm", 
 run("npx", ["tsc", "-p", "tsconfig.json"]);
 const { configJsonSchema } = await import(new URL("../dist/esm/index.js", import.meta.url).href);
 (await import("node:fs")).writeFileSync("dist/config.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
+// and the schema, from which it validates settings with the Node host's rules (toolwatch_wasm/config.py)
+(await import("node:fs")).copyFileSync("dist/config.schema.json", "hosts/python/toolwatch_wasm/config.schema.json");
 console.log("host: dist/esm, dist/cjs, dist/workerd, dist/browser, dist/types");

@@ -1,21 +1,46 @@
-"""ContextForge hook shapes over a Detector, with no dependency on the gateway's packages.
+"""ContextForge, in process: the plugin class and the hook logic behind it.
 
-A native ContextForge plugin delegates its hooks here:
+The gateway's plugins/config.yaml entry, with the prior plugin's `config:` block unchanged:
 
-    hooks = ContextForgeHooks(Detector(config))
-    def tool_pre_invoke(self, payload, context):  return PluginResult(**hooks.tool_pre_invoke(payload, context))
-    def tool_post_invoke(self, payload, context): return PluginResult(**hooks.tool_post_invoke(payload, context))
+    - name: "ToolCallAnomalyDetection"
+      kind: "toolwatch_wasm.contextforge.ToolCallAnomalyDetectionPlugin"
+      hooks: ["tool_pre_invoke", "tool_post_invoke"]
+      config: {learning_window_seconds: 3600, ..., state_dir: /var/lib/toolwatch}
 
-Payloads and contexts are the gateway's JSON shapes (dicts, or objects with the same attributes); results
-are `{continue_processing, violation, metadata}` dicts. Same identity rules and metadata as the JS plugin.
+`ToolCallAnomalyDetectionPlugin` subclasses the framework's `Plugin` (cpex, or the gateway's own
+mcpgateway.plugins.framework); it is imported on first use, so this module and `toolwatch_wasm` load
+without either. `ContextForgeHooks` is the framework-free part: the gateway's payload and context shapes
+in (dicts or objects), `{continue_processing, violation, metadata, ...}` dicts out, with the violation and
+metadata shapes of `toolwatch serve` (js/adapter/contextforge/plugin.ts).
 """
+import logging
+import math
+import os
+import time as _time
 from typing import Any, Optional
 
-from .detector import Detector
+from .config import core_defaults, TABLE, _received
 from .errors import ToolwatchError
+from .explain import explain, fixed, r4
+from .registry import StateSettings
 
 KEY = "toolwatch"
 BLOCKED_ERROR_CODE = -32003
+UNKNOWN_USER = "unknown"  # the gateway's user for a caller it did not authenticate
+TENANT_FROM = ("tenant_id", "user_context")
+_RATE_CODES = {"BURST", "RATE_SPIKE"}
+_SIZE_CODES = {"ARGS_TOO_LARGE", "PAYLOAD_TOO_LARGE"}
+
+log = logging.getLogger("toolwatch")
+
+
+def __getattr__(name: str):
+    # The plugin class needs the framework; import it only when asked for (the gateway's loader does
+    # getattr(module, "ToolCallAnomalyDetectionPlugin")).
+    if name == "ToolCallAnomalyDetectionPlugin":
+        from .contextforge_plugin import ToolCallAnomalyDetectionPlugin
+        return ToolCallAnomalyDetectionPlugin
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _get(o: Any, k: str) -> Any:
@@ -28,12 +53,22 @@ def _str(v: Any) -> Optional[str]:
     return v if isinstance(v, str) and v else None
 
 
-def identity(global_context: Any) -> dict:
-    """`user` (a string, or an object's email, else sub), then `user_context` (email, else user_id);
-    tenant from `tenant_id`, else `user_context.team_id`. Absent and null alike."""
+def _known(v: Any) -> Optional[str]:
+    s = _str(v)
+    return None if s == UNKNOWN_USER else s
+
+
+def identity(global_context: Any, tenant_from: str = "tenant_id") -> dict:
+    """`user` (a string, or an object's email, else sub), then `user_context` (email, else user_id); the
+    literal "unknown" identifies nobody. Tenant: `tenant_id`, else `user_context.team_id` (with
+    tenant_from "user_context" the other way round: on the gateway's MCP transport tenant_id is the
+    tool's team, not the caller's). Absent and null alike."""
     user, uc = _get(global_context, "user"), _get(global_context, "user_context")
-    principal = _str(user) or _str(_get(user, "email")) or _str(_get(user, "sub")) or _str(_get(uc, "email")) or _str(_get(uc, "user_id"))
-    tenant = _str(_get(global_context, "tenant_id")) or _str(_get(uc, "team_id"))
+    uo = user if not isinstance(user, str) else None
+    principal = (_known(user) or _known(_get(uo, "email")) or _known(_get(uo, "sub"))
+                 or _known(_get(uc, "email")) or _known(_get(uc, "user_id")))
+    tid, team = _str(_get(global_context, "tenant_id")), _str(_get(uc, "team_id"))
+    tenant = (team or tid) if tenant_from == "user_context" else (tid or team)
     return {"principal": principal, "tenant": tenant}
 
 
@@ -43,43 +78,252 @@ def _snake(s: str) -> str:
 
 def metadata(d) -> dict:
     """Namespaced under the plugin's key, with no user or tenant ids (the gateway's rule)."""
-    return {KEY: {
-        "action": d.action, "risk_score": round(d.risk, 4), "anomaly_mode": "active" if d.baseline == "own" else "learning",
-        "baseline": d.baseline, "learned": d.learned, "tool": d.tool,
-        "signals": {_snake(k): round(v, 4) for k, v in d.signals.items()},
-        "reasons": [{"code": r.code, "score": round(r.score, 4), "counted": r.counted} for r in d.reasons],
-    }}
+    m = {
+        "action": d.action, "risk_score": r4(d.risk), "anomaly_mode": "active" if d.baseline == "own" else "learning",
+        "baseline": d.baseline, "learned": d.learned,
+        "signals": {_snake(k): r4(v) for k, v in d.signals.items()},
+        "reasons": [{"code": r.code, "score": r4(r.score), "counted": r.counted, "message": explain(r)} for r in d.reasons],
+        "tool": d.tool,
+    }
+    if d.error:
+        m["error"] = d.error["message"]
+    return {KEY: m}
+
+
+def burst_window_ms(config: dict) -> float:
+    if config.get("burstWindowSeconds") is not None:
+        return config["burstWindowSeconds"] * 1000
+    defaults = core_defaults()
+    return defaults[TABLE["settings"]["burstWindowSeconds"]["slot"]] if defaults else 60000.0
+
+
+def describe_block(d, config: dict) -> dict:
+    """BLOCKED 403, or RATE_LIMIT 429 with a retry delay when call volume is the main cause."""
+    ranked = sorted((r for r in d.reasons if r.counted and r.score > 0), key=lambda r: -(r.score * r.weight))
+    what = (d.error["message"] if d.error else
+            "; ".join(f"{r.code}: {explain(r)}" for r in ranked) if ranked else "risk over the block threshold")
+    out = {"description": f'toolwatch blocked "{d.tool}" (risk {fixed(d.risk, 2)}): {what}'}
+    if ranked and ranked[0].code in _RATE_CODES:
+        return {**out, "code": "RATE_LIMIT", "http_status": 429, "reason": "Tool call rate anomaly",
+                "retry_after_ms": burst_window_ms(config)}
+    return {**out, "code": "BLOCKED", "http_status": 403,
+            "reason": "Detector failure (fail closed)" if d.error else "Anomalous tool call"}
+
+
+def _type_name(v: Any) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "boolean"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "string"
+    if isinstance(v, (list, tuple)):
+        return "an array"
+    return "object"
+
+
+def describe_refusal(tool: Any, code: str, message: str, config: dict) -> dict:
+    """Input the detector refused: not scored, so failurePolicy decides (closed blocks, open allows)."""
+    closed = config.get("failurePolicy", "closed") == "closed"
+    name = (json_str(tool[:80] + "…" if len(tool) > 80 else tool) if isinstance(tool, str) and tool else "(no tool name)")
+    base = f"toolwatch refused {name}: {message} ({code})"
+    if closed:
+        return {"action": "block", "code": code, "message": message, "http_status": 413 if code in _SIZE_CODES else 403,
+                "reason": "Tool call input refused", "description": f"{base}; failure policy closed: blocked",
+                "metadata": {KEY: {"action": "block", "reasons": [{"code": code, "message": message}]}}}
+    return {"action": "allow", "code": code, "message": message, "http_status": 403,
+            "reason": "Tool call input refused", "description": f"{base}; failure policy open: allowed unchecked",
+            "metadata": {KEY: {"action": "allow", "refused": {"code": code, "message": message}}}}
+
+
+def json_str(s: str) -> str:
+    import json
+    return json.dumps(s, ensure_ascii=False)
+
+
+def _result(continue_processing: bool, metadata: dict, violation: Optional[dict] = None, **extra) -> dict:
+    return {"continue_processing": continue_processing, "violation": violation, "metadata": metadata,
+            "retry_delay_ms": 0, **extra}
 
 
 class ContextForgeHooks:
-    def __init__(self, detector: Detector):
+    """tool_pre_invoke / tool_post_invoke over a Detector (or a registry.SharedDetector)."""
+
+    def __init__(self, detector, tenant_from: str = "tenant_id", clock=None):
+        if tenant_from not in TENANT_FROM:
+            raise ToolwatchError("INVALID_CONFIG", 'config.tenant_from: Invalid option: expected one of "tenant_id"|"user_context"')
         self.detector = detector
+        self.tenant_from = tenant_from
+        self.clock = clock or (lambda: float(_time.time_ns() // 1_000_000))
+
+    @property
+    def config(self) -> dict:
+        return self.detector.config
 
     def tool_pre_invoke(self, payload: Any, context: Any) -> dict:
         g = _get(context, "global_context") or {}
-        tool, args = _get(payload, "name"), _get(payload, "args") or {}
-        try:
-            d = self.detector.check(tool, args, **identity(g))
-        except ToolwatchError as e:
-            return {"continue_processing": False, "metadata": {},
-                    "violation": {"reason": "Refused tool call", "description": str(e), "code": e.code,
-                                  "details": {}, "mcp_error_code": -32602, "http_status_code": 400}}
         state = _get(context, "state")
-        if isinstance(state, dict):  # carried to tool_post_invoke
-            state[KEY] = {"action": d.action, "time": d.time_ms}
+        tool, args = _get(payload, "name"), _get(payload, "args")
+        args = {} if args is None else args
+        # The tool name and arguments are the call's input: refusing them is a decision, not an error.
+        if not isinstance(tool, str) or not tool:
+            got = "nothing" if tool is None else "an empty string" if tool == "" else _type_name(tool)
+            return self._refuse(tool, "INVALID_TOOL", f"payload.name must be a non-empty string (the tool name), got {got}", state)
+        if not isinstance(args, dict):
+            return self._refuse(tool, "INVALID_ARGS", f"payload.args must be an object, got {_type_name(args)}", state)
+        now = self.clock()
+        who = identity(g, self.tenant_from)
+        try:
+            d = self.detector.check(tool, args, time_ms=now, **who)
+        except ToolwatchError as e:
+            if e.code == "ANONYMOUS_REFUSED":
+                return self._refuse_anonymous(tool, state)
+            return self._refuse(tool, e.code, str(e), state)
+        except Exception as e:  # the detector itself failed: that is what failurePolicy is for
+            return self._failed(tool, e, state, now)
         meta = metadata(d)
+        if isinstance(state, dict):  # carried to tool_post_invoke
+            state[KEY] = {"action": d.action, "risk_score": meta[KEY]["risk_score"], "time": now,
+                          "reasons": [r["code"] for r in meta[KEY]["reasons"] if r["counted"]]}
+        line = {"tool": tool, "action": d.action, "risk": meta[KEY]["risk_score"], "reasons": [r.code for r in d.reasons],
+                "request_id": _get(g, "request_id")}
         if d.action != "block":
-            return {"continue_processing": True, "violation": None, "metadata": meta}
-        why = "; ".join(r.code for r in d.reasons if r.counted) or "risk over the block threshold"
-        return {"continue_processing": False, "metadata": meta,
-                "violation": {"reason": "Anomalous tool call", "description": f"blocked by toolwatch: {why}", "code": "BLOCKED",
-                              "details": meta, "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": 403}}
+            (log.warning if d.action == "warn" else log.debug)("toolwatch: tool call %sed %s", d.action, line)
+            return _result(True, meta)
+        b = describe_block(d, self.config)
+        log.warning("toolwatch: tool call blocked %s", line)
+        details = dict(meta)
+        extra, headers = {}, None
+        if "retry_after_ms" in b:
+            details["retry_delay_ms"] = int(b["retry_after_ms"])
+            headers = {"Retry-After": str(math.ceil(b["retry_after_ms"] / 1000))}
+            extra = {"retry_delay_ms": int(b["retry_after_ms"]), "http_headers": headers}
+        violation = {"reason": b["reason"], "description": b["description"], "code": b["code"], "details": details,
+                     "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": b["http_status"]}
+        if headers:
+            violation["http_headers"] = headers
+        return _result(False, meta, violation, **extra)
+
+    def _refuse(self, tool: Any, code: str, message: str, state: Any) -> dict:
+        r = describe_refusal(tool, code, message, self.config)
+        if isinstance(state, dict):  # post-invoke: a refused call was never scored, so no outcome is recorded
+            state[KEY] = {"action": r["action"], "refused": code, "time": self.clock()}
+        log.warning("toolwatch: tool call input refused (%s: %s): %s", code, message,
+                    "blocked (failure policy closed)" if r["action"] == "block" else "allowed unchecked (failure policy open)")
+        if r["action"] == "allow":
+            return _result(True, r["metadata"])
+        return _result(False, {}, {"reason": r["reason"], "description": r["description"], "code": "BLOCKED",
+                                   "details": r["metadata"], "mcp_error_code": BLOCKED_ERROR_CODE,
+                                   "http_status_code": r["http_status"]})
+
+    def _refuse_anonymous(self, tool: str, state: Any) -> dict:
+        if isinstance(state, dict):
+            state[KEY] = {"action": "block", "refused": "ANONYMOUS_REFUSED", "time": self.clock()}
+        log.warning("toolwatch: anonymous tool call refused (%s)", tool[:80])
+        return _result(False, {}, {
+            "reason": "Anonymous tool call",
+            "description": "toolwatch refuses tool calls that carry no user identity (config.anonymous = refuse)",
+            "code": "BLOCKED", "details": {KEY: {"action": "block", "reasons": [{"code": "ANONYMOUS_REFUSED"}]}},
+            "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": 403})
+
+    def _failed(self, tool: str, err: Exception, state: Any, now: float) -> dict:
+        closed = self.config.get("failurePolicy", "closed") == "closed"
+        message = f"detector failed ({type(err).__name__}: {err}); failure policy {'closed' if closed else 'open'}"
+        log.error("toolwatch: %s", message)
+        if isinstance(state, dict):
+            state[KEY] = {"action": "block" if closed else "allow", "refused": "DETECTOR_FAILURE", "time": now}
+        if not closed:
+            return _result(True, {KEY: {"action": "allow", "tool": tool, "error": message}})
+        return _result(False, {}, {"reason": "Detector failure (fail closed)",
+                                   "description": f'toolwatch blocked "{tool}": {message}', "code": "BLOCKED",
+                                   "details": {KEY: {"action": "block", "tool": tool, "error": message}},
+                                   "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": 403})
 
     def tool_post_invoke(self, payload: Any, context: Any) -> dict:
         g = _get(context, "global_context") or {}
+        state = _get(context, "state")
+        pre = (state.get(KEY) if isinstance(state, dict) else None) or {}
+        tool = _get(payload, "name")
         result = _get(payload, "result")
-        is_error = bool(_get(result, "isError")) if result is not None else False
-        pre = (_get(context, "state") or {}).get(KEY) or {}
-        tracked = self.detector.after(_get(payload, "name"), is_error=is_error, time_ms=pre.get("time"), **identity(g))
-        return {"continue_processing": True, "violation": None,
-                "metadata": {KEY: {"outcome": "error" if is_error else "ok", "tracked": tracked}}}
+        is_error = _get(result, "isError") is True or _get(result, "is_error") is True
+        outcome = "error" if is_error else "ok"
+        if pre.get("refused") is not None or not isinstance(tool, str) or not tool:
+            # never scored (or no tool to record): the tool already ran, nothing to decide or record
+            return _result(True, {KEY: {"tool": tool if isinstance(tool, str) and tool else None, "action": pre.get("action"),
+                                        "refused": pre.get("refused"), "outcome": outcome, "tracked": False}})
+        tracked = False
+        try:
+            tracked = self.detector.after(tool, is_error=is_error, time_ms=self.clock(), **identity(g, self.tenant_from))
+        except ToolwatchError as e:
+            if e.code != "ANONYMOUS_REFUSED":
+                log.warning("toolwatch: outcome of %s not recorded: %s", tool[:80], e)
+        except Exception as e:  # the tool already ran: a failure here must not fail the call
+            log.error("toolwatch: outcome of %s not recorded: %s", tool[:80], e)
+        return _result(True, {KEY: {"tool": tool, "action": pre.get("action"), "risk_score": pre.get("risk_score"),
+                                    "reasons": pre.get("reasons"), "outcome": outcome, "tracked": tracked}})
+
+
+# -- the plugin's own settings in the gateway's config block --------------------------------------------
+
+_STATE_KEYS = {"dir": "dir", "keep": "keep", "interval_seconds": "intervalSeconds", "intervalSeconds": "intervalSeconds"}
+
+
+def plugin_settings(block: Optional[dict], env: Optional[dict] = None) -> tuple:
+    """Splits the entry's `config:` into (detector settings, StateSettings, tenant_from).
+
+    Besides every detector setting (camelCase, snake_case or the prior plugin's keys) the block takes the
+    `state:` section of `toolwatch serve`'s file ({dir, keep, interval_seconds}), `state_dir` as a
+    shortcut, and `tenant_from`; TOOLWATCH_STATE_DIR and TOOLWATCH_TENANT_FROM override them, as for serve."""
+    env = os.environ if env is None else env
+    if block is None:
+        block = {}
+    if not isinstance(block, dict):
+        raise ToolwatchError("INVALID_CONFIG", "config: expected an object")
+    detector, state, shortcut, tenant_from = {}, None, None, None
+    for k, v in block.items():
+        if k == "state":
+            state = v
+        elif k in ("state_dir", "stateDir"):
+            shortcut = (k, v)
+        elif k in ("tenant_from", "tenantFrom"):
+            tenant_from = v
+        else:
+            detector[k] = v
+    problems = []
+    st: dict = {}
+    if state is not None:
+        if not isinstance(state, dict):
+            problems.append(f"config.state: Invalid input: expected object, received {_received(state)}")
+        else:
+            for k, v in state.items():
+                if k not in _STATE_KEYS:
+                    problems.append(f'config.state: unknown key "{k}"')
+                elif _STATE_KEYS[k] in st:
+                    problems.append(f'config.state: "{k}" and another spelling set the same option; give one')
+                else:
+                    st[_STATE_KEYS[k]] = v
+    if shortcut is not None:
+        if "dir" in st:
+            problems.append(f'config: "{shortcut[0]}" and "state.dir" set the same option; give one')
+        st["dir"] = shortcut[1]
+    if env.get("TOOLWATCH_STATE_DIR"):
+        st["dir"] = env["TOOLWATCH_STATE_DIR"]
+    if env.get("TOOLWATCH_TENANT_FROM"):
+        tenant_from = env["TOOLWATCH_TENANT_FROM"]
+    d = st.get("dir")
+    if d is not None and (not isinstance(d, str) or not d):
+        problems.append("config.state.dir: " + ("Too small: expected string to have >=1 characters" if d == ""
+                                                else f"Invalid input: expected string, received {_received(d)}"))
+    keep = st.get("keep", 5)
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        problems.append(f"config.state.keep: expected an integer >= 1, got {keep!r}")
+    every = st.get("intervalSeconds", 300)
+    if isinstance(every, bool) or not isinstance(every, (int, float)) or not math.isfinite(every) or every < 0:
+        problems.append(f"config.state.interval_seconds: expected a number >= 0, got {every!r}")
+    if tenant_from is not None and tenant_from not in TENANT_FROM:
+        problems.append('config.tenant_from: Invalid option: expected one of "tenant_id"|"user_context"')
+    if problems:
+        raise ToolwatchError("INVALID_CONFIG", "; ".join(problems))
+    return detector, StateSettings(d, keep, float(every)), tenant_from or "tenant_id"
