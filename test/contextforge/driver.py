@@ -10,6 +10,12 @@ A "call" runs tool_pre_invoke and, when the call continues and "post" is set, to
 contexts the pre hook returned. With "plugin" it goes to that plugin alone (invoke_hook_for_plugin, the
 executor's own path), else through the whole chain (invoke_hook). Either way violations_as_exceptions=True
 and the gateway's hook payload policies, as the gateway's tool service calls it.
+
+The gateway builds one manager per (team, tool) context: "managers": N builds N managers from the same
+file in this one process, and a call's "manager": i picks the one it goes through (default 0). Ops
+{"op": "restart"} shuts every manager down and builds them anew (same process), and {"op": "inspect",
+"plugin": name} reports each manager's instance of that plugin (its class, and for a plugin exposing
+a `detector`, that object's id and state hash).
 """
 
 import asyncio
@@ -52,6 +58,8 @@ async def main() -> None:
 
     out: dict = {"ops": []}
     manager = None
+    managers: list = []
+    path = None
     if spec.get("plugins") is not None:
         tmp = tempfile.mkdtemp(prefix="toolwatch-cpex-")
         path = os.path.join(tmp, "config.yaml")
@@ -74,6 +82,11 @@ async def main() -> None:
             out["loaded"] = 0
             out["init_error"] = f"{type(e).__name__}: {e}"
         out["init_ms"] = round((time.perf_counter() - t0) * 1000, 1)
+        managers = [manager]
+        for _ in range(int(spec.get("managers", 1)) - 1):  # the gateway's other (team, tool) contexts
+            m = TenantPluginManager(config=path, hook_policies=policies)
+            await m.initialize()
+            managers.append(m)
 
     def global_context(i: int, tool: str, ident: dict) -> GlobalContext:
         fields = dict(ident)
@@ -84,6 +97,7 @@ async def main() -> None:
     async def run_hook(hook, payload, ctx, plugin, local_contexts):
         """One hook through the manager: the result, or the violation / error the gateway would see."""
         try:
+            manager = managers[op.get("manager", 0)] if managers else None
             if plugin:
                 from cpex.framework.models import PluginContext
 
@@ -108,6 +122,24 @@ async def main() -> None:
         if kind == "validate_config":
             out["ops"].append(await validate_config(op, PluginConfig))
             continue
+        if kind == "restart":
+            for m in managers:
+                await m.shutdown()
+            managers = [TenantPluginManager(config=path, hook_policies=policies) for _ in managers]
+            for m in managers:
+                await m.initialize()
+            out["ops"].append({"restarted": len(managers), "loaded": [m.plugin_count for m in managers]})
+            continue
+        if kind == "inspect":
+            seen = []
+            for m in managers:
+                p = m.get_plugin(op["plugin"])
+                det = getattr(p, "detector", None)
+                seen.append({"class": type(p).__name__ if p is not None else None,
+                             "detector_id": id(det) if det is not None else None,
+                             "state_hash": det.state_hash() if hasattr(det, "state_hash") else None})
+            out["ops"].append({"inspect": seen})
+            continue
         if kind != "call":
             raise SystemExit(f"unknown op {kind!r}")
         tool = op["tool"]
@@ -124,8 +156,8 @@ async def main() -> None:
             entry["post"] = post
         out["ops"].append(entry)
 
-    if manager is not None:
-        await manager.shutdown()
+    for m in managers:
+        await m.shutdown()
     json.dump(out, sys.stdout, default=str)
     sys.stdout.write("\n")
 

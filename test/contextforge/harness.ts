@@ -89,8 +89,10 @@ export const restIdentity = (email: string, team: string): GatewayIdentity => ({
 });
 
 export type Op =
-  | { op: "call"; tool: string; args?: Record<string, unknown>; identity?: GatewayIdentity; post?: boolean; is_error?: boolean; plugin?: string; label?: string }
+  | { op: "call"; tool: string; args?: Record<string, unknown>; identity?: GatewayIdentity; post?: boolean; is_error?: boolean; plugin?: string; label?: string; manager?: number }
   | { op: "sleep"; ms: number }
+  | { op: "restart" }
+  | { op: "inspect"; plugin: string }
   | { op: "validate_config"; url: string; name: string };
 
 export interface HookOutcome {
@@ -120,8 +122,9 @@ export interface DriveResult {
 }
 
 /** Runs driver.py in the framework's venv: a TenantPluginManager with `plugins`, then `ops` in order. */
-export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[]; seed?: boolean }, env: Record<string, string> = {}): Promise<DriveResult> {
-  const proc = spawn(python, [join(root, "test", "contextforge", "driver.py")], {
+export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[]; seed?: boolean; managers?: number }, env: Record<string, string> = {},
+  opts: { python?: string } = {}): Promise<DriveResult> {
+  const proc = spawn(opts.python ?? python, [join(root, "test", "contextforge", "driver.py")], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1", ...env },
   });
@@ -129,7 +132,7 @@ export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[
   let err = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  proc.stdin.end(JSON.stringify({ plugins: spec.plugins, ops: spec.ops, seed: spec.seed ? seed : null }));
+  proc.stdin.end(JSON.stringify({ plugins: spec.plugins, ops: spec.ops, seed: spec.seed ? seed : null, managers: spec.managers ?? 1 }));
   return new Promise((resolveDrive, reject) => {
     proc.once("exit", (code) => {
       if (code !== 0) return reject(new Error(`driver.py exited with ${code}:\n${err.slice(-4000)}`));
