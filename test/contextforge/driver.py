@@ -3,7 +3,7 @@ project's tests judge toolwatch through the peer itself rather than through a re
 
 Reads a scenario as JSON on stdin, prints one JSON document on stdout (logs go to stderr):
 
-  {"plugins": [<gateway plugins/config.yaml entries>], "seed": "<dir on sys.path>" | null,
+  {"plugins": [<gateway plugins/config.yaml entries>], "seed": "<dir on sys.path>" | null, "policies": true,
    "ops": [{"op": "call", ...}, {"op": "sleep", "ms": 100}, {"op": "validate_config", "url": ...}, ...]}
 
 A "call" runs tool_pre_invoke and, when the call continues and "post" is set, tool_post_invoke with the
@@ -55,6 +55,8 @@ async def main() -> None:
         "tool_pre_invoke": HookPayloadPolicy(writable_fields=frozenset({"name", "args", "headers"})),
         "tool_post_invoke": HookPayloadPolicy(writable_fields=frozenset({"result"})),
     }
+    if not spec.get("policies", True):
+        policies = None
 
     out: dict = {"ops": []}
     manager = None

@@ -122,7 +122,7 @@ export interface DriveResult {
 }
 
 /** Runs driver.py in the framework's venv: a TenantPluginManager with `plugins`, then `ops` in order. */
-export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[]; seed?: boolean; managers?: number }, env: Record<string, string> = {},
+export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[]; seed?: boolean; managers?: number; policies?: boolean }, env: Record<string, string> = {},
   opts: { python?: string } = {}): Promise<DriveResult> {
   const proc = spawn(opts.python ?? python, [join(root, "test", "contextforge", "driver.py")], {
     stdio: ["pipe", "pipe", "pipe"],
@@ -132,7 +132,9 @@ export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[
   let err = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  proc.stdin.end(JSON.stringify({ plugins: spec.plugins, ops: spec.ops, seed: spec.seed ? seed : null, managers: spec.managers ?? 1 }));
+  proc.stdin.end(JSON.stringify({ plugins: spec.plugins, ops: spec.ops, seed: spec.seed ? seed : null, managers: spec.managers ?? 1,
+    // the gateway's hook payload policies: on unless a test asks what happens without them
+    policies: spec.policies ?? true }));
   return new Promise((resolveDrive, reject) => {
     proc.once("exit", (code) => {
       if (code !== 0) return reject(new Error(`driver.py exited with ${code}:\n${err.slice(-4000)}`));

@@ -1,5 +1,8 @@
 // toolwatch and the prior-art plugin in one ContextForge plugin manager, on the same stream of calls, each
 // judged through the framework's own executor. The decisions are printed side by side in the test output.
+// Each plugin is called by name (invoke_hook_for_plugin), which hands it the call's arguments; through the
+// gateway's whole chain an external plugin gets none (gateway.test.ts), so the argument rows here are what
+// the in-process plugin sees, and what `toolwatch serve` sees once the framework passes arguments on.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   drive, ensureVenv, mcpIdentity, priorArtEntry, serve, skipReason, toolwatchEntry, writeConfig,
