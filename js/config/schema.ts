@@ -72,7 +72,7 @@ export const configSchema = z
     hashSeed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional().describe("seed of the core's hash; keep it equal on replicas that share state"),
     signals: signalsSchema.optional(),
     // host
-    failurePolicy: z.enum(["open", "closed"]).optional().describe("what a call gets if the detector itself fails: open = allow, closed = block"),
+    failurePolicy: z.enum(["open", "closed"]).optional().describe("what a call gets if the detector itself fails, or (in the gateways: plugin server, middleware, proxy) if it refuses the call's input: open = allow, closed = block"),
     anonymous: z.enum(["shared", "refuse"]).optional().describe("calls with no identity: one shared 'anonymous' baseline, or refused"),
     timeZone: tz.optional().describe("default tenant time zone: IANA name, '+02:00' style offset, or minutes east of UTC"),
     timeZones: z.record(z.string(), tz).optional().describe("time zone per tenant id"),

@@ -78,8 +78,9 @@ print(json.dumps({"first": first, "last": results[-1], "post": post, "bad": bad,
     expect(r.last.continue_processing).toBe(false);
     expect(r.last.violation).toMatchObject({ code: "BLOCKED", mcp_error_code: -32003, http_status_code: 403 });
     expect(r.last.violation.details.toolwatch.reasons.map((x: { code: string }) => x.code)).toContain("BURST");
-    expect(r.post.metadata.toolwatch).toEqual({ outcome: "error", tracked: true });
-    expect([r.bad.continue_processing, r.bad.violation.code]).toEqual([false, "INVALID_TOOL"]);
+    expect(r.post.metadata.toolwatch).toMatchObject({ tool: "search", outcome: "error", tracked: true });
+    // refused input is a decision by failurePolicy (closed by default), as in `toolwatch serve`
+    expect([r.bad.continue_processing, r.bad.violation.code, r.bad.violation.details.toolwatch.reasons[0].code]).toEqual([false, "BLOCKED", "INVALID_TOOL"]);
     expect(r.entities).toBe(1);
   });
 

@@ -107,8 +107,11 @@ describe("the example Worker's tenant guard", () => {
     expect(last.body.error.data.toolwatch.action).toBe("block");
     expect(last.body.error.data.toolwatch.reasons.map((r: { code: string }) => r.code)).toContain("BURST");
     const bad = await rpc(99, "", {});
-    expect(bad.body.error.code).toBe(-32602);
+    // refused input is blocked under the default failurePolicy (closed), naming the problem
+    expect(bad.body.error.code).toBe(-32003);
     expect(bad.body.error.data.code).toBe("INVALID_TOOL");
+    expect(bad.body.error.data.toolwatch.action).toBe("block");
+    expect(bad.body.error.message).toMatch(/tool name/);
     const notJson = await SELF.fetch("https://guard.example/mcp", { method: "POST", body: "{" });
     expect((await notJson.json() as any).error.code).toBe(-32700);
   });

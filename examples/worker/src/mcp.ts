@@ -1,6 +1,7 @@
 // The MCP side: a JSON-RPC tools/call is checked by the tenant's guard; a blocked call gets a JSON-RPC
 // error carrying the decision, an allowed one goes to the upstream MCP server (or is acknowledged).
 import { decisionMetadata, type Decision } from "../../../js/adapter/workerd/index.js";
+import { describeRefusal } from "../../../js/adapter/mcp-sdk/refusal.js";
 import type { Env } from "./env.js";
 import { guardFor, identityOf, json } from "./http.js";
 
@@ -29,7 +30,17 @@ export async function handleMcp(request: Request, env: Env): Promise<Response> {
   const id = identityOf(request);
   const guard = guardFor(env, id.tenant);
   const r = await guard.check({ tool: rpc.params?.name as string, args: rpc.params?.arguments as Record<string, unknown>, ...id });
-  if ("error" in r) return rpcError(rpc.id, -32602, `invalid tools/call: ${r.error.message}`, { code: r.error.code });
+  if ("error" in r) {
+    // input the detector refuses is a decision by failurePolicy, as in the other gateways
+    const refusal = describeRefusal(rpc.params?.name, r.error, env.TOOLWATCH_CONFIG ? JSON.parse(env.TOOLWATCH_CONFIG) : {});
+    if (refusal.action === "block") {
+      return rpcError(rpc.id, BLOCKED, refusal.description, { ...refusal.metadata, code: r.error.code, http_status: refusal.httpStatus });
+    }
+    if (!env.UPSTREAM_MCP_URL) {
+      return json({ jsonrpc: "2.0", id: rpc.id ?? null, result: { content: [{ type: "text", text: "allowed unchecked" }], _meta: refusal.metadata } });
+    }
+    return fetch(env.UPSTREAM_MCP_URL, request);
+  }
   const decision = r.ok as Decision;
   if (decision.action === "block") {
     const why = decision.reasons.filter((x) => x.counted).map((x) => x.message).join("; ");
