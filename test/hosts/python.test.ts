@@ -76,7 +76,8 @@ print(json.dumps({"first": first, "last": results[-1], "post": post, "bad": bad,
     expect(r.first.metadata.toolwatch.anomaly_mode).toBe("learning");
     expect(JSON.stringify(r.first.metadata)).not.toContain("alice");
     expect(r.last.continue_processing).toBe(false);
-    expect(r.last.violation).toMatchObject({ code: "BLOCKED", mcp_error_code: -32003, http_status_code: 403 });
+    // a burst is told as a rate limit, as `toolwatch serve` tells it
+    expect(r.last.violation).toMatchObject({ code: "RATE_LIMIT", mcp_error_code: -32003, http_status_code: 429, http_headers: { "Retry-After": "60" } });
     expect(r.last.violation.details.toolwatch.reasons.map((x: { code: string }) => x.code)).toContain("BURST");
     expect(r.post.metadata.toolwatch).toMatchObject({ tool: "search", outcome: "error", tracked: true });
     // refused input is a decision by failurePolicy (closed by default), as in `toolwatch serve`
