@@ -28,3 +28,5 @@ if [ -f "$peers/install.sh" ] && ! .venv-contextforge/bin/python -c "import cpex
   bash "$peers/install.sh" .venv-contextforge
 fi
 npm ci --no-audit --no-fund
+# the Python host's native backend: the core translated by wasm2c into a shared library (hosts/c/pycore.c)
+npm run --silent build:wasm && make -C hosts/c -s python

@@ -1,6 +1,7 @@
-// The Python host (hosts/python, over wasmtime) run as a real subprocess: it replays every
-// conformance vector exactly, and its API behaves as documented in docs/HOSTS.md.
-import { describe, it, expect } from "vitest";
+// The Python host (hosts/python) run as a real subprocess, on each of its backends (wasmtime, and the
+// native library made from the same core by `make -C hosts/c python`): it replays every conformance
+// vector exactly, and its API behaves as documented in docs/HOSTS.md.
+import { describe, it, expect, beforeAll } from "vitest";
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -8,13 +9,17 @@ import { vectors } from "../vectors/vectors.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const python = process.env.TOOLWATCH_PYTHON ?? join(root, ".venv", "bin", "python");
-const env = { ...process.env, PYTHONPATH: join(root, "hosts", "python"), TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") };
+const base = { ...process.env, PYTHONPATH: join(root, "hosts", "python"), TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") };
+const backends = ["wasmtime", "native"] as const;
 
-function py(code: string): string {
-  return execFileSync(python, ["-c", code], { env, cwd: root, encoding: "utf8" });
-}
+beforeAll(() => {
+  // the native backend's library, made from build/toolwatch.wasm (wasm2c is installed by .ci/run)
+  execFileSync("make", ["-C", join(root, "hosts", "c"), "-s", "python"], { stdio: "pipe" });
+}, 120_000);
 
-describe("Python host", () => {
+describe.each(backends)("Python host (%s backend)", (backend) => {
+  const env = { ...base, TOOLWATCH_BACKEND: backend };
+  const py = (code: string): string => execFileSync(python, ["-c", code], { env, cwd: root, encoding: "utf8" });
   it("has an interpreter with wasmtime (.ci/run installs it from hosts/python/requirements.txt)", () => {
     expect(existsSync(python), `${python} missing: python3 -m venv .venv && .venv/bin/pip install -r hosts/python/requirements.txt`).toBe(true);
     expect(py("import wasmtime; print('ok')").trim()).toBe("ok");
@@ -24,7 +29,8 @@ describe("Python host", () => {
     const files = readdirSync(join(root, "test", "vectors")).filter((f) => f.endsWith(".json")).map((f) => join("test", "vectors", f));
     const r = spawnSync(python, ["-m", "toolwatch_wasm.conformance", ...files], { env, cwd: root, encoding: "utf8" });
     expect(r.stderr).toBe("");
-    const report = JSON.parse(r.stdout) as { vectors: number; steps: number; diffs: string[] };
+    const report = JSON.parse(r.stdout) as { backends: string[]; vectors: number; steps: number; diffs: string[] };
+    expect(report.backends).toEqual([backend]);
     expect(report.diffs).toEqual([]);
     expect(report.vectors).toBe(vectors.length);
     expect(report.steps).toBe(vectors.reduce((n, v) => n + v.steps.length, 0));
@@ -114,5 +120,91 @@ print(json.dumps([
       "INVALID_TIMEZONE", "INVALID_STRING", "INVALID_STRING", null]);
     expect(r[0]![1]).toContain("blockThreshold");
     expect(r[1]![1]).toContain("noSuchSetting");
+  });
+
+  it("runs the backend asked for; a lazy decision reads like an eager one", () => {
+    const out = py(`
+import dataclasses, json
+from toolwatch_wasm import Detector
+from toolwatch_wasm.detector import Decision
+d = Detector({"minCalls": 2, "learningWindowSeconds": 0})
+t = 1767603600000
+for i in range(4):
+    d.check("read_file", {"path": "/a", "n": i, "cc": ["x@a.example", 3, True]}, principal="alice", tenant="acme", time_ms=t + i * 60000)
+dec = d.check("send", {"to": "eve@evil.example", "cc": ["y@b.example"]}, principal="alice", tenant="acme", time_ms=t + 5 * 60000)
+raw = d.result_bytes()
+full = dataclasses.asdict(dec)
+again = dataclasses.replace(dec)
+print(json.dumps({"backend": d.backend, "action": dec.action, "codes": dec.codes, "equal": again == dec,
+  "fields": sorted(full), "keys": [r.key for r in dec.reasons], "risk": dec.risk, "raw": len(raw)}))
+`);
+    const r = JSON.parse(out);
+    expect(r.backend).toBe(backend);
+    expect(r.codes).toContain("UNSEEN_TOOL");
+    expect(r.equal).toBe(true);
+    expect(r.fields).toContain("reasons");
+    expect(r.fields).toContain("signals");
+    expect(r.risk).toBeGreaterThan(0);
+    expect(r.raw % 8).toBe(0);
+  });
+});
+
+describe("Python host: the fast encoder and backend choice", () => {
+  const py = (code: string, env: Record<string, string> = {}): string =>
+    execFileSync(python, ["-c", code], { env: { ...base, ...env }, cwd: root, encoding: "utf8" });
+
+  it("encodes every call it takes exactly as the reference encoder, and leaves the rest to it", () => {
+    const out = py(`
+import json, random
+from toolwatch_wasm.encode import Encoder
+enc = Encoder(65536, {"ident": 256, "tool": 256, "key": 256, "value": 1024, "args": 128})
+r = random.Random(5)
+atoms = ["", "a", "x" * 1024, "x" * 1025, "é" * 600, "lone \\ud800", "日本", 0, -1, 1.5, 2**53 + 1, 10**400, float("inf"),
+         float("nan"), True, False, None, {}, {"n": 1}, object()]
+def value(depth=0):
+    k = r.random()
+    if k < 0.15 and depth < 2:
+        return [value(depth + 1) for _ in range(r.randrange(25))]
+    if k < 0.2:
+        return tuple(atoms[r.randrange(len(atoms))] for _ in range(r.randrange(20)))
+    if k < 0.22:
+        return list(range(5000))
+    return atoms[r.randrange(len(atoms))]
+keys = ["path", "to", "0", "7", "01", "-1", "k\\udc00", "k" * 257, "é", 3, "", "4294967295"]
+taken = same = 0
+for i in range(3000):
+    args = {keys[r.randrange(len(keys))]: value() for _ in range(r.randrange(6))}
+    if r.random() < 0.02:
+        args = {f"k{j}": j for j in range(130)}
+    fast = enc.fast("acme", "alice", "send", args)
+    ref_keys = []
+    try:
+        ref = bytes(enc.call("acme", "alice", "send", args, ref_keys))
+    except Exception as e:
+        ref = type(e).__name__
+    if fast is not None:
+        taken += 1
+        same += fast[0] == ref and list(fast[1]) == ref_keys
+print(json.dumps({"taken": taken, "same": same}))
+`);
+    const r = JSON.parse(out);
+    expect(r.taken).toBeGreaterThan(300);
+    expect(r.same).toBe(r.taken);
+  });
+
+  it("refuses a native library made from another core; auto then runs wasmtime", () => {
+    const other = join(root, "build", "toolwatch.debug.wasm");
+    if (!existsSync(other)) return; // only the release core is built here
+    const code = `
+import json
+from toolwatch_wasm import Detector, ToolwatchError
+try:
+    strict = Detector(backend="native").backend
+except ToolwatchError as e:
+    strict = e.code
+print(json.dumps({"strict": strict, "auto": Detector(backend="auto").backend}))
+`;
+    expect(JSON.parse(py(code, { TOOLWATCH_WASM: other }))).toEqual({ strict: "NATIVE_MISMATCH", auto: "wasmtime" });
+    expect(JSON.parse(py(code))).toEqual({ strict: "native", auto: "native" });
   });
 });

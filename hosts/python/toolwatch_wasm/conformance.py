@@ -1,7 +1,8 @@
 """Replays conformance vectors (test/vectors/*.json) and reports every difference as JSON.
 
     python -m toolwatch_wasm.conformance test/vectors/*.json
-Exit status 0 when every step matched, 1 otherwise.
+Exit status 0 when every step matched, 1 otherwise. TOOLWATCH_BACKEND (native, wasmtime) picks the
+engine; the report names the backends that ran.
 """
 import json
 import struct
@@ -45,8 +46,10 @@ def _call(c: dict) -> dict:
             "tenant": c.get("tenant"), "time_ms": c.get("time"), "tz": c.get("tz")}
 
 
-def replay(v: dict) -> list:
+def replay(v: dict, backends: set = None) -> list:
+    backends = set() if backends is None else backends
     d = Detector(v["config"])
+    backends.add(d.backend)
     diffs = []
 
     def same(i, what, got, want):
@@ -88,6 +91,7 @@ def replay(v: dict) -> list:
         elif op == "reload":
             b = d.snapshot()
             d = Detector(v["config"])
+            backends.add(d.backend)
             same(i, "reload", {"records": d.restore(b), "stateHash": d.state_hash()}, e)
         elif op == "restoreDamaged":
             n, err = _attempt(lambda: d.restore(damage(d.snapshot(), s)))
@@ -103,13 +107,15 @@ def replay(v: dict) -> list:
 
 
 def main(paths: list) -> int:
-    report = {"host": "python", "vectors": 0, "steps": 0, "diffs": []}
+    report = {"host": "python", "backends": [], "vectors": 0, "steps": 0, "diffs": []}
+    backends: set = set()
     for p in paths:
         with open(p, encoding="utf-8") as f:
             v = json.load(f)
-        report["diffs"] += replay(v)
+        report["diffs"] += replay(v, backends)
         report["vectors"] += 1
         report["steps"] += len(v["steps"])
+    report["backends"] = sorted(backends)
     print(json.dumps(report, indent=1))
     return 1 if report["diffs"] or not report["vectors"] else 0
 

@@ -1,41 +1,26 @@
 """The Python detector: validates and marshals; every detection rule lives in the .wasm."""
 import math
-import os
 import struct
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Optional
 
-import wasmtime
-
 from . import abi
+from .backend import find_wasm, open_core
 from .config import to_core_block, setting_of_slot
 from .encode import Encoder
 from .errors import ToolwatchError, core_error
 from . import snapshot as _snapshot
-from . import fastcall
 
 ANONYMOUS = "anonymous"
 # RESULT: action, flags, mode, reason count, risk, 9 signal scores, 4 figures (abi.RES_*); then reasons
 _HEAD = struct.Struct("<iiiid9d4d")
 _REASON = struct.Struct("<ii4d")
-
-
-def find_wasm() -> str:
-    """TOOLWATCH_WASM, a toolwatch.wasm shipped inside the package, or build/toolwatch.wasm above it."""
-    env = os.environ.get("TOOLWATCH_WASM")
-    if env:
-        return env
-    here = Path(__file__).resolve().parent
-    if (here / "toolwatch.wasm").exists():
-        return str(here / "toolwatch.wasm")
-    for d in [here, *here.parents][:6]:
-        p = d / "build" / "toolwatch.wasm"
-        if p.exists():
-            return str(p)
-    raise ToolwatchError("WASM_NOT_FOUND", "toolwatch.wasm not found: set TOOLWATCH_WASM or run `npm run build`")
+# bytes of RESULT copied per decision: the head and the most reasons the core writes
+_RESULT_COPY = abi.RES_REASONS + 16 * abi.REASON_SIZE
+_TZ_BUCKET_MS = 900_000  # zone offsets are cached per quarter hour (see Detector._zone_offset)
+_now_ns = _time.time_ns
 
 
 @dataclass
@@ -79,18 +64,55 @@ class Decision:
     def codes(self) -> list:
         return [r.code for r in self.reasons]
 
+    def __getattr__(self, name: str):
+        # Reached only for a field a decision from check() has not decoded yet: it keeps the RESULT
+        # bytes and decodes the figures, the signals or the reasons on first access, so a caller that
+        # reads only the action pays for nothing else.
+        d = self.__dict__
+        if "_raw" not in d or name not in _LAZY:
+            raise AttributeError(f"'Decision' object has no attribute '{name}'")
+        _LAZY[name](d)
+        return d[name]
 
-_ENGINE = None
-_MODULES: dict = {}
+
+def _decode_head(d: dict) -> None:
+    _, flags, mode, _, risk, *_, learned, age, baseline_calls, window = _HEAD.unpack_from(d["_raw"], 0)
+    d.update(risk=risk, baseline=abi.MODES[mode], learned_calls=learned, age_ms=age, baseline_calls=baseline_calls,
+             window_count=window, learned=bool(flags & abi.FLAG_LEARNED), allowlisted=bool(flags & abi.FLAG_ALLOWLISTED),
+             new_entity=bool(flags & abi.FLAG_NEW_ENTITY), flags=flags)
 
 
-def _module(path: str):
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = wasmtime.Engine()
-    if path not in _MODULES:
-        _MODULES[path] = wasmtime.Module.from_file(_ENGINE, path)
-    return _MODULES[path]
+_SIGNALS = struct.Struct(f"<{len(abi.SIGNALS)}d")
+
+
+def _decode_signals(d: dict) -> None:
+    d["signals"] = dict(zip(abi.SIGNALS, _SIGNALS.unpack_from(d["_raw"], abi.RES_SIGNALS)))
+
+
+def _decode_reasons(d: dict) -> None:
+    r = d["_raw"]
+    weights, modes, keys = d["_ctx"]
+    reasons = []
+    for i in range(r[abi.RES_NREASONS]):
+        code_id, rf, score, actual, typical, context = _REASON.unpack_from(r, abi.RES_REASONS + i * abi.REASON_SIZE)
+        s = code_id - 1
+        sig = abi.SIGNALS[s] if 0 <= s < len(abi.SIGNALS) else None
+        code = abi.REASON_CODES[code_id]
+        key = None
+        if code == "UNSEEN_ARG_VALUE" and 0 <= context < len(keys):
+            key = keys[int(context)]
+        reasons.append(Reason(code=code, signal=sig, score=score, weight=weights[s] if sig else 0.0,
+                              counted=bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and modes[s] == 1,
+                              actual=actual, typical=typical, context=context,
+                              tenant_baseline=bool(rf & abi.REASON_FLAG_TENANT), flags=rf, key=key))
+    d["reasons"] = reasons
+
+
+_LAZY = {name: _decode_head for name in ("risk", "baseline", "learned_calls", "age_ms", "baseline_calls", "window_count",
+                                         "learned", "allowlisted", "new_entity", "flags")}
+_LAZY["signals"] = _decode_signals
+_LAZY["reasons"] = _decode_reasons
+_new = object.__new__
 
 
 def _is_number(v) -> bool:
@@ -98,12 +120,17 @@ def _is_number(v) -> bool:
 
 
 class Detector:
-    """detector = Detector({"minCalls": 20}); d = detector.check("send_email", {"to": "x"}, principal="alice")"""
+    """detector = Detector({"minCalls": 20}); d = detector.check("send_email", {"to": "x"}, principal="alice")
 
-    def __init__(self, config: Optional[dict] = None, wasm_path: Optional[str] = None, on_error=None):
+    backend: "auto" (default, or TOOLWATCH_BACKEND), "native" or "wasmtime" (see backend.py); `.backend`
+    says which one runs."""
+
+    def __init__(self, config: Optional[dict] = None, wasm_path: Optional[str] = None, on_error=None,
+                 backend: Optional[str] = None):
         self.config = dict(config or {})
         self._block = to_core_block(self.config)
-        self._module = _module(wasm_path or find_wasm())
+        self._wasm_path = wasm_path
+        self._backend = backend
         self._on_error = on_error
         self._keys: list = []
         self._allow_entries: list = []
@@ -114,6 +141,11 @@ class Detector:
         self._failure = self.config.get("failurePolicy", "closed")
         if self._failure not in ("open", "closed"):
             raise ToolwatchError("INVALID_CONFIG", 'config.failurePolicy: expected "open" or "closed"')
+        # UTC unless a zone is configured: then zone offsets are resolved per call (cached, _zone_offset)
+        self._zones = self.config.get("timeZones") or {}
+        self._zone = self.config.get("timeZone")
+        self._fixed_tz = 0 if not self._zones and self._zone is None else None
+        self._tz_cache: dict = {}
         self._boot()
         al = self.config.get("allowlist") or {}
         for t in al.get("tools", []):
@@ -126,11 +158,15 @@ class Detector:
             self.allow({"tenant": e["tenant"], "principal": e["principal"]})
 
     # -- instance ---------------------------------------------------------------------------------
+    @property
+    def backend(self) -> str:
+        """"native" or "wasmtime": the engine running the core."""
+        return self._core.kind
+
     def _boot(self) -> None:
-        self._store = wasmtime.Store(_ENGINE)
-        inst = wasmtime.Instance(self._store, self._module, [])
-        self._x = inst.exports(self._store)
-        self._mem = self._x["memory"]
+        self._core = core = open_core(self._backend, self._wasm_path)
+        self._call = core.call
+        self._traps = core.traps
         v = self._call("abi_version")
         if v != abi.ABI_VERSION:
             raise ToolwatchError("ABI_MISMATCH", f"core ABI version {v}, host expects {abi.ABI_VERSION}")
@@ -138,24 +174,19 @@ class Detector:
         self._res = self._call("result_ptr")
         limits = {k: self._call("limit", i) for i, k in enumerate(("ident", "tool", "key", "value", "args"))}
         self._enc = Encoder(self._call("io_size"), limits)
-        self._mem.write(self._store, struct.pack(f"<{len(self._block)}d", *self._block), self._io)
+        core.write(struct.pack(f"<{len(self._block)}d", *self._block), self._io)
         rc = self._call("init")
+        core.refresh()  # init grew memory
         if rc < 0:
             if rc == abi.ERR_BAD_CONFIG:
-                slot = struct.unpack("<i", self._mem.read(self._store, self._res, self._res + 4))[0]
+                slot = struct.unpack_from("<i", core.view, self._res)[0]
                 raise ToolwatchError("INVALID_CONFIG", f"config.{setting_of_slot(slot)}: refused by the core (value {self._call('config_value', slot)} out of range or inconsistent)")
             raise core_error(rc, "init")
-        self._weights = [self._call("config_value", 40 + i) for i in range(len(abi.SIGNALS))]
-        self._modes = [self._call("config_value", 49 + i) for i in range(len(abi.SIGNALS))]
+        self._weights = tuple(self._call("config_value", 40 + i) for i in range(len(abi.SIGNALS)))
+        self._modes = tuple(self._call("config_value", 49 + i) for i in range(len(abi.SIGNALS)))
         self._min_calls = self._call("config_value", 12)
-        self._fast = {n: fastcall.make(self._store, self._x[n]) for n in ("check", "learn")}
-
-    def _hot(self, name: str, t: float, tz: int) -> int:
-        f = self._fast.get(name)
-        return f(t, tz) if f else self._call(name, t, tz)
-
-    def _call(self, name: str, *args):
-        return self._x[name](self._store, *args)
+        self._view = core.view
+        self._run_check, self._run_learn, self._run_after = core.check, core.learn, core.after
 
     def _recover(self, err: Exception) -> None:
         """A trap leaves the instance unusable: start a fresh one with the same config and allowlist."""
@@ -181,28 +212,57 @@ class Detector:
     @staticmethod
     def _time(t) -> float:
         if t is None:
-            return float(_time.time_ns() // 1_000_000)
+            return float(_now_ns() // 1_000_000)
         if not _is_number(t) or not math.isfinite(t) or t < 0 or t > 8.64e15:
             raise ToolwatchError("BAD_TIME", f"time must be milliseconds since the epoch, got {t!r}")
         return float(t)
 
     def _tz(self, tenant: str, tz, t: float) -> int:
         if tz is None:
-            tz = (self.config.get("timeZones") or {}).get(tenant, self.config.get("timeZone"))
+            tz = self._zones.get(tenant, self._zone)
         if tz is None:
             return 0
         if isinstance(tz, str):
-            from zoneinfo import ZoneInfo  # host-side zone rules, like Intl in the JS hosts
-            try:
-                off = datetime.fromtimestamp(t / 1000, timezone.utc).astimezone(ZoneInfo(tz)).utcoffset()
-            except Exception as e:
-                raise ToolwatchError("INVALID_TIMEZONE", f'unknown time zone "{tz}"') from e
-            return int(off.total_seconds() // 60)
+            return self._zone_offset(tz, t)
         if not _is_number(tz) or not math.isfinite(tz) or abs(tz) >= 2**31:
             raise ToolwatchError("BAD_TZ", f"the UTC offset must be whole minutes, got {tz!r}")
         return int(tz)
 
-    def _encode_call(self, tool, args, principal, tenant, time_ms, tz) -> tuple:
+    def _zone_offset(self, zone: str, t: float) -> int:
+        """The zone's UTC offset in minutes at t. A zone rule lookup costs several µs, so offsets are
+        cached per quarter hour of UTC, and only for quarters whose first and last millisecond have the
+        same offset (a quarter with a transition inside is resolved on every call)."""
+        bucket = int(t // _TZ_BUCKET_MS)
+        key = (zone, bucket)
+        off = self._tz_cache.get(key)
+        if off is not None:
+            return off
+        off = _offset(zone, t)
+        start = bucket * _TZ_BUCKET_MS
+        if _offset(zone, start) == off == _offset(zone, start + _TZ_BUCKET_MS - 1):
+            if len(self._tz_cache) >= 4096:
+                self._tz_cache.clear()
+            self._tz_cache[key] = off
+        return off
+
+    def _prepare(self, tool, args, principal, tenant, time_ms, tz) -> tuple:
+        """(record, keys, tenant, principal, t, tz minutes) for check and learn. The usual call (string
+        names, a dict of JSON values, a numeric time) is validated and encoded in one pass; anything
+        else takes the checked path, which raises in the documented order (docs/HOSTS.md)."""
+        if (type(tool) is str and tool and type(principal) is str and principal and (tenant is None or type(tenant) is str)
+                and (args is None or type(args) is dict) and (time_ms is None or type(time_ms) is float or type(time_ms) is int)):
+            if time_ms is None:
+                t = float(_now_ns() // 1_000_000)
+            elif 0 <= time_ms <= 8.64e15:  # false for NaN
+                t = float(time_ms)
+            else:
+                t = -1.0
+            if t >= 0:
+                tenant = tenant or ""
+                off = self._fixed_tz if tz is None and self._fixed_tz is not None else self._tz(tenant, tz, t)
+                enc = self._enc.fast(tenant, principal, tool, args or {})
+                if enc is not None:
+                    return enc[0], enc[1], tenant, principal, t, off
         if not isinstance(tool, str) or tool == "":
             raise ToolwatchError("INVALID_TOOL", f"tool name must be a non-empty string, got {tool!r}")
         if args is None:
@@ -212,27 +272,35 @@ class Detector:
         tenant, principal = self._identity(principal, tenant)
         t = self._time(time_ms)
         off = self._tz(tenant, tz, t)
-        self._write(self._enc.call(tenant, principal, tool, args, self._keys))
-        return tenant, principal, t, off
+        keys: list = []
+        record = bytes(self._enc.call(tenant, principal, tool, args, keys))
+        return record, keys, tenant, principal, t, off
 
     def _write(self, record: bytes) -> None:
-        self._mem.write(self._store, bytes(record), self._io)
+        self._core.write(record, self._io)
 
     # -- API --------------------------------------------------------------------------------------
     def check(self, tool: str, args: Optional[dict] = None, principal: Optional[str] = None,
-              tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> Decision:
+              tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> "Decision":
         """Scores a call before it runs, and records it when the rules allow. tz: minutes east of UTC
         or an IANA zone name (default: config timeZones[tenant], then config timeZone, then UTC)."""
-        tenant, principal, t, off = self._encode_call(tool, args, principal, tenant, time_ms, tz)
+        record, keys, tenant, principal, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
         try:
-            rc = self._hot("check", t, off)
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
-            return self._failure(err, tool, tenant, principal, t)
+            rc = self._run_check(record, t, off)
+        except self._traps as err:
+            return self._failed(err, tool, tenant, principal, t)
         if rc < 0:
             raise core_error(rc, "check")
-        return self._decision(tool, tenant, principal, t)
+        self._keys = keys
+        # One copy of RESULT (the next call overwrites it); the rest is decoded when first read.
+        res = self._res
+        d = _new(Decision)
+        d.__dict__ = {"action": abi.ACTIONS[rc], "tool": tool, "tenant": tenant, "principal": principal, "time_ms": t,
+                      "min_calls": self._min_calls, "_raw": self._view[res:res + _RESULT_COPY].tobytes(),
+                      "_ctx": (self._weights, self._modes, keys)}
+        return d
 
-    def _failure(self, err, tool, tenant, principal, t) -> Decision:
+    def _failed(self, err, tool, tenant, principal, t) -> "Decision":
         self._recover(err)
         closed = self._failure == "closed"
         return Decision(action="block" if closed else "allow", risk=1.0 if closed else 0.0, reasons=[],
@@ -243,42 +311,22 @@ class Detector:
 
     def result_bytes(self) -> bytes:
         """The RESULT area of the last decision, as the core wrote it (for conformance checks)."""
-        n = struct.unpack("<i", self._mem.read(self._store, self._res + abi.RES_NREASONS, self._res + abi.RES_NREASONS + 4))[0]
-        return bytes(self._mem.read(self._store, self._res, self._res + abi.RES_REASONS + n * abi.REASON_SIZE))
-
-    def _decision(self, tool, tenant, principal, t) -> Decision:
-        r = self.result_bytes()
-        action, flags, mode, n, risk, *rest = _HEAD.unpack_from(r, 0)
-        signals, (learned, age, baseline_calls, window) = rest[:9], rest[9:]
-        reasons = []
-        for i in range(n):
-            code_id, rf, score, actual, typical, context = _REASON.unpack_from(r, abi.RES_REASONS + i * abi.REASON_SIZE)
-            s = code_id - 1
-            sig = abi.SIGNALS[s] if 0 <= s < len(abi.SIGNALS) else None
-            code = abi.REASON_CODES[code_id]
-            key = None
-            if code == "UNSEEN_ARG_VALUE" and 0 <= context < len(self._keys):
-                key = self._keys[int(context)]
-            reasons.append(Reason(code=code, signal=sig, score=score, weight=self._weights[s] if sig else 0.0,
-                                  counted=bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and self._modes[s] == 1,
-                                  actual=actual, typical=typical, context=context,
-                                  tenant_baseline=bool(rf & abi.REASON_FLAG_TENANT), flags=rf, key=key))
-        return Decision(
-            action=abi.ACTIONS[action], risk=risk, reasons=reasons, signals=dict(zip(abi.SIGNALS, signals)),
-            baseline=abi.MODES[mode], learned_calls=learned, min_calls=self._min_calls, age_ms=age,
-            baseline_calls=baseline_calls, window_count=window, learned=bool(flags & abi.FLAG_LEARNED),
-            allowlisted=bool(flags & abi.FLAG_ALLOWLISTED), new_entity=bool(flags & abi.FLAG_NEW_ENTITY), flags=flags,
-            tool=tool, tenant=tenant, principal=principal, time_ms=t)
+        res = self._res
+        n = struct.unpack_from("<i", self._view, res + abi.RES_NREASONS)[0]
+        return self._view[res:res + abi.RES_REASONS + n * abi.REASON_SIZE].tobytes()
 
     def after(self, tool: Optional[str] = None, principal: Optional[str] = None, tenant: Optional[str] = None,
               is_error: bool = False, time_ms: Optional[float] = None) -> bool:
         """Post-invoke outcome. Returns whether the principal is tracked."""
         tenant, principal = self._identity(principal, tenant)
         t = self._time(time_ms)
-        self._write(self._enc.identity(tenant, principal, tool if isinstance(tool, str) else ""))
+        tool = tool if isinstance(tool, str) else ""
+        record = self._enc.fast_identity(tenant, principal, tool)
+        if record is None:
+            record = bytes(self._enc.identity(tenant, principal, tool))
         try:
-            rc = self._call("after", t, 1 if is_error else 0)
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
+            rc = self._run_after(record, t, 1 if is_error else 0)
+        except self._traps as err:
             self._recover(err)
             return False
         if rc < 0:
@@ -288,10 +336,10 @@ class Detector:
     def learn(self, tool: str, args: Optional[dict] = None, principal: Optional[str] = None,
               tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> None:
         """Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines."""
-        _, _, t, off = self._encode_call(tool, args, principal, tenant, time_ms, tz)
+        record, _, _, _, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
         try:
-            rc = self._hot("learn", t, off)
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
+            rc = self._run_learn(record, t, off)
+        except self._traps as err:
             self._recover(err)
             raise ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted") from err
         if rc < 0:
@@ -300,7 +348,7 @@ class Detector:
     def _allow_raw(self, e: dict) -> int:
         kind = (abi.ALLOW_TOOL if "tool" in e else abi.ALLOW_ENTITY if "tenant" in e and "principal" in e
                 else abi.ALLOW_TENANT if "tenant" in e else abi.ALLOW_PRINCIPAL)
-        self._write(self._enc.identity(e.get("tenant", ""), e.get("principal", ""), e.get("tool", "")))
+        self._write(bytes(self._enc.identity(e.get("tenant", ""), e.get("principal", ""), e.get("tool", ""))))
         rc = self._call("allow_add", kind)
         if rc < 0:
             raise core_error(rc, "allowlist")
@@ -338,20 +386,20 @@ class Detector:
 
     def snapshot(self) -> bytes:
         """The whole learned state as versioned, checksummed bytes; any host's restore() takes them."""
-        return self._state("snapshot", lambda: _snapshot.snapshot(self._call, self._mem, self._store))
+        return self._state("snapshot", lambda: _snapshot.snapshot(self._call, self._core.memory, self._core.store))
 
     def restore(self, data: bytes) -> int:
         """Replaces the state with a snapshot (refused with SNAPSHOT_* codes, state untouched). Returns records restored."""
-        return self._state("restore", lambda: _snapshot.restore(self._call, self._mem, self._store, data, abi.RESTORE_REPLACE))
+        return self._state("restore", lambda: _snapshot.restore(self._call, self._core.memory, self._core.store, data, abi.RESTORE_REPLACE))
 
     def merge(self, data: bytes) -> int:
         """Merges another replica's snapshot into this state. Returns records merged."""
-        return self._state("merge", lambda: _snapshot.restore(self._call, self._mem, self._store, data, abi.RESTORE_MERGE))
+        return self._state("merge", lambda: _snapshot.restore(self._call, self._core.memory, self._core.store, data, abi.RESTORE_MERGE))
 
     def _state(self, what: str, fn):
         try:
             return fn()
-        except (wasmtime.Trap, wasmtime.WasmtimeError) as err:
+        except self._traps as err:
             self._recover(err)
             raise ToolwatchError("DETECTOR_FAILURE", f"detector failed during {what}; it was restarted") from err
 
@@ -359,3 +407,12 @@ class Detector:
         """Writes bytes straight into IO and calls a core export (for conformance and tools)."""
         self._write(record)
         return self._call(fn, *args)
+
+
+def _offset(zone: str, t: float) -> int:
+    from zoneinfo import ZoneInfo  # host-side zone rules, like Intl in the JS hosts
+    try:
+        off = datetime.fromtimestamp(t / 1000, timezone.utc).astimezone(ZoneInfo(zone)).utcoffset()
+    except Exception as e:
+        raise ToolwatchError("INVALID_TIMEZONE", f'unknown time zone "{zone}"') from e
+    return int(off.total_seconds() // 60)

@@ -1,11 +1,16 @@
-"""A direct call path for the hot exports check and learn, (f64, i32) -> i32.
+"""A direct call path for the hot exports check, learn and after, (f64, i32) -> i32, under wasmtime.
 
 wasmtime-py's generic Func.__call__ re-reads the function type and converts every argument through
-Val on each call, which costs more than the core's own work. This fills two raw arguments and calls
-wasmtime_func_call itself. It relies on wasmtime-py internals (pinned in requirements.txt); when they
-are not as expected, make() returns None and the generic path is used.
+Val on each call, which costs more than the core's own work. This checks the type once, then calls
+wasmtime_func_call_unchecked with one preallocated raw-value array, a private function pointer whose
+result is a plain address (no pointer object per call), and every pointer argument made once. The
+pointer comes from a PyDLL view of wasmtime's library, so the call keeps the GIL: the core imports
+nothing, so it can never call back into Python, and a call of a few µs gains nothing from releasing
+it. It relies on wasmtime-py internals (pinned in requirements.txt); when they are not as expected,
+make() returns None and the generic path is used.
 """
-from ctypes import POINTER, byref
+import ctypes
+from ctypes import POINTER, byref, c_size_t, c_void_p
 
 try:
     from wasmtime import _ffi as ffi, Trap, WasmtimeError
@@ -13,30 +18,45 @@ except ImportError:  # pragma: no cover
     ffi = None
 
 
-class _Call:
-    def __init__(self, store, func):
-        self._store = store
-        self._func = func._func
-        self._params = (ffi.wasmtime_val_t * 2)()
-        self._params[0].kind = ffi.WASMTIME_F64.value
-        self._params[1].kind = ffi.WASMTIME_I32.value
-        self._results = (ffi.wasmtime_val_t * 1)()
+def _raw_call():
+    lib = ctypes.PyDLL(None, handle=ffi.dll._handle)
+    f = lib["wasmtime_func_call_unchecked"]  # a fresh pointer: wasmtime's own binding keeps its types
+    f.restype = c_void_p
+    f.argtypes = [POINTER(ffi.wasmtime_context_t), POINTER(ffi.wasmtime_func_t), POINTER(ffi.wasmtime_val_raw_t),
+                  c_size_t, POINTER(POINTER(ffi.wasm_trap_t))]
+    return f
 
-    def __call__(self, t: float, tz: int) -> int:
-        p = self._params
-        p[0].of.f64 = t
-        p[1].of.i32 = tz
-        trap = POINTER(ffi.wasm_trap_t)()
-        err = ffi.wasmtime_func_call(self._store._context(), byref(self._func), p, 2, self._results, 1, byref(trap))
+
+class _Call:
+    __slots__ = ("_keep", "_raw", "_args", "_trap", "_call")
+
+    def __init__(self, store, func):
+        self._raw = (ffi.wasmtime_val_raw_t * 2)()
+        self._trap = POINTER(ffi.wasm_trap_t)()
+        ctx = store._context()
+        # the objects behind the pointers stay alive with this caller
+        self._keep = (store, func, ctx)
+        self._args = (ctx, byref(func._func), self._raw, 2, byref(self._trap))
+        self._call = _raw_call()
+
+    def __call__(self, t: float, x: int) -> int:
+        raw = self._raw
+        raw[0].f64 = t
+        raw[1].i32 = x
+        err = self._call(*self._args)
         if err:
-            raise WasmtimeError._from_ptr(err)
-        if trap:
-            raise Trap._from_ptr(trap)
-        return self._results[0].of.i32
+            raise WasmtimeError._from_ptr(ctypes.cast(err, POINTER(ffi.wasmtime_error_t)))
+        if self._trap:
+            at = ctypes.cast(self._trap, c_void_p).value
+            ctypes.memset(ctypes.addressof(self._trap), 0, ctypes.sizeof(c_void_p))  # null again, in place
+            raise Trap._from_ptr(ctypes.cast(c_void_p(at), POINTER(ffi.wasm_trap_t)))
+        return raw[0].i32
 
 
 def make(store, func):
     """A fast caller for an (f64, i32) -> i32 export, or None to use func(store, ...)."""
+    if ffi is None:
+        return None
     try:
         ty = func.type(store)
         if [str(x) for x in ty.params] != ["f64", "i32"] or [str(x) for x in ty.results] != ["i32"]:
