@@ -121,6 +121,14 @@ describe.skipIf(skipReason !== undefined)("toolwatch in process, loaded by Conte
     expect(open!.post!.metadata!.toolwatch).toMatchObject({ tracked: false, refused: "ARGS_TOO_LARGE" });
   }, 60_000);
 
+  it("sees the tool's arguments through the whole chain under the gateway's payload policies (an external plugin gets {})", async () => {
+    const wide = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`k${i}`, i]));
+    const r = await drive({ plugins: [inProcessEntry(PRIOR_ART_BLOCK)], ops: [{ op: "call", tool: "store_note", args: wide, identity: erin }] }, sourceEnv());
+    const [c] = r.ops as CallOutcome[];
+    expect(c!.pre.raised).toBe("PluginViolationError");
+    expect(c!.pre.violation!.details.toolwatch.reasons[0].code).toBe("ARGS_TOO_LARGE");
+  }, 60_000);
+
   it("refuses a misspelt setting with the Node host's message (the gateway fails to load it)", async () => {
     const r = await drive({ plugins: [inProcessEntry({ ...PRIOR_ART_BLOCK, learning_window_secs: 5 })], ops: [] },
       { ...sourceEnv(), PLUGINS_FAIL_ON_PLUGIN_ERROR: "true" });
