@@ -64,7 +64,11 @@ export class McpEndpoint {
         if (transport.sessionId) this.sessions.delete(transport.sessionId);
       };
       await this.o.connect(transport, req);
-      await transport.handleRequest(req, res, body);
+      try {
+        await transport.handleRequest(req, res, body);
+      } finally {
+        releaseAnsweredStreams(transport);
+      }
       return;
     }
     if (req.method === "GET" || req.method === "DELETE") {
@@ -82,12 +86,45 @@ export class McpEndpoint {
     // most recently used last
     this.sessions.delete(sessionId);
     this.sessions.set(sessionId, t);
-    await t.handleRequest(req, res, body);
+    try {
+      await t.handleRequest(req, res, body);
+    } finally {
+      if (req.method === "POST") releaseAnsweredStreams(t);
+    }
   }
 
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     await Promise.allSettled(all.map((t) => t.close()));
+  }
+}
+
+interface StreamEntry {
+  resolveJson?: unknown;
+  controller?: unknown;
+  cleanup?: () => void;
+}
+
+/**
+ * Works around a leak in the SDK's transport (1.32): in JSON-response mode every POST that carries a
+ * request registers a `_streamMapping` entry (its resolver, hence the answered Response, and a cleanup
+ * closure holding the request and parsed body: ~7 KB) that only the SSE path ever deletes. Once all of
+ * a stream's requests are answered, `send()` drops them from `_requestToStreamMapping`; an entry with
+ * `resolveJson` that no pending request points at is therefore finished and is released here. Streams
+ * still waiting (concurrent POSTs on the session) and SSE streams are left alone. Everything is checked
+ * before use, so an SDK that renames these fields or fixes the leak makes this a no-op.
+ */
+export function releaseAnsweredStreams(transport: StreamableHTTPServerTransport): void {
+  const inner = (transport as unknown as { _webStandardTransport?: Record<string, unknown> })._webStandardTransport;
+  const streams = inner?._streamMapping;
+  const pending = inner?._requestToStreamMapping;
+  if (!(streams instanceof Map) || !(pending instanceof Map) || streams.size === 0) return;
+  const waiting = new Set<unknown>(pending.values());
+  for (const [id, entry] of streams as Map<unknown, StreamEntry>) {
+    if (waiting.has(id) || typeof entry?.resolveJson !== "function" || entry.controller !== undefined) continue;
+    // the SDK's own cleanup for a JSON stream only deletes the entry; fall back to deleting it
+    if (typeof entry.cleanup === "function") entry.cleanup();
+    if (streams.get(id) === entry) streams.delete(id);
   }
 }
