@@ -170,11 +170,22 @@ describe.skipIf(skipReason !== undefined)("ContextForge's plugin manager drives 
       return ops;
     };
     const last = (r: DriveResult) => (r.ops.at(-1) as CallOutcome).pre.metadata!.toolwatch;
-    const gateway = await drive({ plugins: [toolwatchEntry({ url: http.url })], ops: shapes("ivan@acme.example") });
-    expect(last(gateway).signals.unseen_arg_shape).toBe(0);
-    const unpoliced = await drive({ plugins: [toolwatchEntry({ url: http.url })], ops: shapes("judy@acme.example"), policies: false });
-    expect(last(unpoliced).signals.unseen_arg_shape).toBeGreaterThan(0);
-  }, 60_000);
+    const own = await serve(config, ["--log-level", "warn"]);
+    try {
+      const gateway = await drive({ plugins: [toolwatchEntry({ url: own.url })], ops: shapes("ivan@acme.example") });
+      expect(last(gateway).signals.unseen_arg_shape).toBe(0);
+      const unpoliced = await drive({ plugins: [toolwatchEntry({ url: own.url })], ops: shapes("judy@acme.example"), policies: false });
+      expect(last(unpoliced).signals.unseen_arg_shape).toBeGreaterThan(0);
+      // the server says so in its log once a long run of calls has come without arguments
+      const warning = /tool calls all arrived with empty arguments/;
+      expect(own.stderr()).not.toMatch(warning);
+      const many: Op[] = Array.from({ length: 100 }, (_, i) => ({ op: "call", tool: "read_file", args: { path: `/docs/${i}` }, identity: mcpIdentity("kim@acme.example", "team-args") }));
+      await drive({ plugins: [toolwatchEntry({ url: own.url })], ops: many });
+      expect(own.stderr()).toMatch(warning);
+    } finally {
+      await own.close();
+    }
+  }, 90_000);
 
   it("the gateway's plugin file refuses an IP-literal URL unless SSRF protection is off", async () => {
     const literal = http.url.replace("//localhost:", "//127.0.0.1:");

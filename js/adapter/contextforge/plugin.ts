@@ -12,6 +12,8 @@ import { Metrics } from "./metrics.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult } from "./envelope.js";
 
 export const DEFAULT_PLUGIN_NAME = "ToolCallAnomalyDetection";
+/** Consecutive calls without arguments after which the log says arguments may be withheld. */
+const EMPTY_ARGS_WARN_AFTER = 100;
 /** The `kind` get_plugin_config answers with: anything but "external" (see pluginConfig). */
 export const SERVER_KIND = "toolwatch.serve";
 
@@ -45,6 +47,9 @@ export class ContextForgePlugin {
   readonly logger: Logger;
   /** Tool calls being answered (a stdio server drains them before exiting). */
   inflight = 0;
+  /** Consecutive pre-invokes whose arguments arrived empty (see noteArgs). */
+  private emptyArgsRun = 0;
+  private warnedEmptyArgs = false;
   private readonly priority: number;
   private readonly mode: string;
   private readonly maxPayloadBytes: number;
@@ -158,6 +163,7 @@ export class ContextForgePlugin {
       return this.refuseInput(tool, { code: "INVALID_TOOL", message: `payload.name must be a non-empty string (the tool name), got ${tool === undefined ? "nothing" : tool === "" ? "an empty string" : typeName(tool)}` }, context);
     }
     if (!obj(args)) return this.refuseInput(tool, { code: "INVALID_ARGS", message: `payload.args must be an object, got ${typeName(args)}` }, context);
+    this.noteArgs(args as Record<string, unknown>);
     const time = this.clock();
     const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
     let d: Decision;
@@ -218,6 +224,22 @@ export class ContextForgePlugin {
         violation: { reason: r.reason, description: r.description, code: "BLOCKED", details: r.metadata, mcp_error_code: BLOCKED_ERROR_CODE, http_status_code: r.httpStatus },
       },
     };
+  }
+
+  /**
+   * Behind ContextForge's plugin framework an external plugin can receive every call's arguments as {}
+   * (its payload isolation serialises them empty): a long run of empty arguments says so, once, in the log.
+   */
+  private noteArgs(args: Record<string, unknown>): void {
+    for (const _ in args) {
+      this.emptyArgsRun = 0;
+      return;
+    }
+    if (++this.emptyArgsRun < EMPTY_ARGS_WARN_AFTER || this.warnedEmptyArgs) return;
+    this.warnedEmptyArgs = true;
+    this.logger.warn({ calls: this.emptyArgsRun },
+      `the last ${this.emptyArgsRun} tool calls all arrived with empty arguments: if your tools take arguments, the gateway is not passing them to external plugins ` +
+      "(ContextForge's payload policies do this), so argument shapes and values are not judged; see docs/GATEWAY.md for the in-process plugin");
   }
 
   private refuseAnonymous(tool: string, context: PluginContext): Envelope {
