@@ -64,15 +64,22 @@ class Decision:
     def codes(self) -> list:
         return [r.code for r in self.reasons]
 
-    def __getattr__(self, name: str):
-        # Reached only for a field a decision from check() has not decoded yet: it keeps the RESULT
-        # bytes and decodes the figures, the signals or the reasons on first access, so a caller that
-        # reads only the action pays for nothing else.
-        d = self.__dict__
-        if "_raw" not in d or name not in _LAZY:
-            raise AttributeError(f"'Decision' object has no attribute '{name}'")
-        _LAZY[name](d)
-        return d[name]
+
+class _Lazy:
+    """A field of a decision from check(), decoded from its RESULT bytes on first access and then kept
+    in the instance (a non-data descriptor: the instance's own value wins from then on), so a caller
+    that reads only the action pays for nothing else."""
+    __slots__ = ("name", "decode")
+
+    def __init__(self, name: str, decode):
+        self.name, self.decode = name, decode
+
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        d = obj.__dict__
+        self.decode(d)
+        return d[self.name]
 
 
 def _decode_head(d: dict) -> None:
@@ -101,17 +108,23 @@ def _decode_reasons(d: dict) -> None:
         key = None
         if code == "UNSEEN_ARG_VALUE" and 0 <= context < len(keys):
             key = keys[int(context)]
-        reasons.append(Reason(code=code, signal=sig, score=score, weight=weights[s] if sig else 0.0,
-                              counted=bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and modes[s] == 1,
-                              actual=actual, typical=typical, context=context,
-                              tenant_baseline=bool(rf & abi.REASON_FLAG_TENANT), flags=rf, key=key))
+        # positional, in field order: code, signal, score, weight, counted, actual, typical, context,
+        # tenant_baseline, flags, key
+        reasons.append(Reason(code, sig, score, weights[s] if sig else 0.0,
+                              bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and modes[s] == 1,
+                              actual, typical, context, bool(rf & abi.REASON_FLAG_TENANT), rf, key))
     d["reasons"] = reasons
 
 
-_LAZY = {name: _decode_head for name in ("risk", "baseline", "learned_calls", "age_ms", "baseline_calls", "window_count",
-                                         "learned", "allowlisted", "new_entity", "flags")}
-_LAZY["signals"] = _decode_signals
-_LAZY["reasons"] = _decode_reasons
+class _LazyDecision(Decision):
+    """What check() returns: a Decision (same fields, asdict, replace) holding the RESULT bytes."""
+
+
+for _name in ("risk", "baseline", "learned_calls", "age_ms", "baseline_calls", "window_count", "learned", "allowlisted",
+              "new_entity", "flags"):
+    setattr(_LazyDecision, _name, _Lazy(_name, _decode_head))
+_LazyDecision.signals = _Lazy("signals", _decode_signals)
+_LazyDecision.reasons = _Lazy("reasons", _decode_reasons)
 _new = object.__new__
 
 
@@ -132,7 +145,6 @@ class Detector:
         self._wasm_path = wasm_path
         self._backend = backend
         self._on_error = on_error
-        self._keys: list = []
         self._allow_entries: list = []
         self.recoveries = 0
         self._anonymous = self.config.get("anonymous", "shared")
@@ -284,17 +296,27 @@ class Detector:
               tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> "Decision":
         """Scores a call before it runs, and records it when the rules allow. tz: minutes east of UTC
         or an IANA zone name (default: config timeZones[tenant], then config timeZone, then UTC)."""
-        record, keys, tenant, principal, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
+        enc = None
+        # _prepare's one-pass branch, inlined: the call this host is timed on
+        if (type(tool) is str and tool and type(principal) is str and principal and (tenant is None or type(tenant) is str)
+                and (args is None or type(args) is dict) and tz is None and self._fixed_tz is not None
+                and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
+            tenant = tenant or ""
+            t, off = float(time_ms), self._fixed_tz
+            enc = self._enc.fast(tenant, principal, tool, args or {})
+        if enc is None:
+            record, keys, tenant, principal, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
+        else:
+            record, keys = enc
         try:
             rc = self._run_check(record, t, off)
         except self._traps as err:
             return self._failed(err, tool, tenant, principal, t)
         if rc < 0:
             raise core_error(rc, "check")
-        self._keys = keys
         # One copy of RESULT (the next call overwrites it); the rest is decoded when first read.
         res = self._res
-        d = _new(Decision)
+        d = _new(_LazyDecision)
         d.__dict__ = {"action": abi.ACTIONS[rc], "tool": tool, "tenant": tenant, "principal": principal, "time_ms": t,
                       "min_calls": self._min_calls, "_raw": self._view[res:res + _RESULT_COPY].tobytes(),
                       "_ctx": (self._weights, self._modes, keys)}
