@@ -1,5 +1,6 @@
 // npm run bench [-- --quick]: bundles the harness (and bench/gateway-latency.ts when present) with the
-// host sources, builds the core if needed, and runs it in a Node with GC exposed and room for 1M entities.
+// host sources, builds the core if needed, and runs it in a Node with GC exposed and room for 1M entities;
+// then the Python benchmark of bench/contextforge/bench.py.
 import { build } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
 import { spawnSync, execFileSync } from "node:child_process";
@@ -19,4 +20,13 @@ if (existsSync("bench/gateway-latency.ts")) {
 const args = process.argv.slice(2);
 const heapMb = args.includes("--quick") ? 2048 : 12288;
 const r = spawnSync(process.execPath, ["--expose-gc", `--max-old-space-size=${heapMb}`, "--enable-source-maps", "build/bench/main.mjs", ...args], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+if (r.status !== 0) process.exit(r.status ?? 1);
+// Python: Detector.check() per backend and ContextForge's plugin manager with the prior art, toolwatch in
+// process and `toolwatch serve` (bench/contextforge/bench.py -> bench/contextforge-results.json), when the
+// framework's venv is there (scripts/setup-test-deps.sh makes it)
+const py = ".venv-contextforge/bin/python";
+if (existsSync(py)) {
+  spawnSync("make", ["-C", "hosts/c", "-s", "python"], { stdio: "inherit" }); // the native backend, when wasm2c is installed
+  const p = spawnSync(py, ["bench/contextforge/bench.py", ...(args.includes("--quick") ? ["--quick"] : [])], { stdio: "inherit" });
+  process.exit(p.status ?? 1);
+}
