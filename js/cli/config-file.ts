@@ -8,6 +8,7 @@ import { parseConfig } from "../config/parse.js";
 import type { Config } from "../config/schema.js";
 import { ToolwatchError } from "../core/errors.js";
 import { LOG_LEVELS } from "../log.js";
+import type { ServerLimits } from "../adapter/contextforge/http-common.js";
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 // Keys of these maps are data (header names), not settings: left as written.
@@ -17,6 +18,17 @@ function camelKeys(v: unknown): unknown {
   if (typeof v !== "object" || v === null) return v;
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [camel(k), VERBATIM.has(camel(k)) ? x : camelKeys(x)]));
 }
+
+// What one client can hold (both server: and proxy:); times in seconds. Defaults in http-common's DEFAULT_LIMITS.
+const limits = {
+  maxSessions: z.number().int().min(1).optional(),
+  maxConnections: z.number().int().min(1).optional(),
+  headersTimeoutSeconds: z.number().positive().optional(),
+  requestTimeoutSeconds: z.number().positive().optional(),
+  keepAliveTimeoutSeconds: z.number().positive().optional(),
+  /** 0: sessions are never closed for idleness. */
+  sessionIdleSeconds: z.number().min(0).optional(),
+};
 
 const tls = z.strictObject({
   certfile: z.string().min(1),
@@ -36,7 +48,7 @@ export const serverSchema = z.strictObject({
   adminToken: z.string().min(16).optional(),
   tls: tls.optional(),
   maxBodyBytes: z.number().int().min(1024).optional(),
-  maxSessions: z.number().int().min(1).optional(),
+  ...limits,
   logLevel: z.enum(LOG_LEVELS).optional(),
   // the caller's team: tenant_id is the tool's team on the gateway's MCP transport (docs/GATEWAY.md)
   tenantFrom: z.enum(["tenant_id", "user_context"]).optional(),
@@ -50,6 +62,7 @@ export const proxySchema = z.strictObject({
   path: z.string().startsWith("/").optional(),
   tls: tls.optional(),
   adminToken: z.string().min(16).optional(),
+  ...limits,
   logLevel: z.enum(LOG_LEVELS).optional(),
   auth: z.strictObject({
     jwtSecret: z.string().min(16).optional(),
@@ -145,6 +158,28 @@ const ENV_SERVER: Array<[string, string, (v: string) => unknown]> = [
   ["TOOLWATCH_TENANT_FROM", "tenantFrom", String],
 ];
 
+// Apply to the server: and the proxy: section alike.
+const ENV_LIMITS: Array<[string, string, (v: string) => unknown]> = [
+  ["TOOLWATCH_MAX_SESSIONS", "maxSessions", Number],
+  ["TOOLWATCH_MAX_CONNECTIONS", "maxConnections", Number],
+  ["TOOLWATCH_HEADERS_TIMEOUT_SECONDS", "headersTimeoutSeconds", Number],
+  ["TOOLWATCH_REQUEST_TIMEOUT_SECONDS", "requestTimeoutSeconds", Number],
+  ["TOOLWATCH_KEEP_ALIVE_TIMEOUT_SECONDS", "keepAliveTimeoutSeconds", Number],
+  ["TOOLWATCH_SESSION_IDLE_SECONDS", "sessionIdleSeconds", Number],
+];
+
+/** A section's limits in the units servePluginHttp and startProxy take (milliseconds). */
+export function limitsOf(s: ServerSection | ProxySection): ServerLimits {
+  const ms = (x: number | undefined) => (x === undefined ? undefined : Math.round(x * 1000));
+  return {
+    maxConnections: s.maxConnections,
+    headersTimeoutMs: ms(s.headersTimeoutSeconds),
+    requestTimeoutMs: ms(s.requestTimeoutSeconds),
+    keepAliveTimeoutMs: ms(s.keepAliveTimeoutSeconds),
+    sessionIdleMs: ms(s.sessionIdleSeconds),
+  };
+}
+
 const ENV_TLS: Array<[string, string, (v: string) => unknown]> = [
   ["TOOLWATCH_TLS_CERTFILE", "certfile", String],
   ["TOOLWATCH_TLS_KEYFILE", "keyfile", String],
@@ -175,11 +210,14 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   const srv = { ...(camelKeys(rawServer ?? {}) as Record<string, unknown>) };
   applyEnv(srv, ENV_SERVER, env);
+  applyEnv(srv, ENV_LIMITS, env);
   const tlsRaw = { ...((srv.tls as Record<string, unknown>) ?? {}) };
   applyEnv(tlsRaw, ENV_TLS, env);
   if (Object.keys(tlsRaw).length) srv.tls = tlsRaw;
   const server = section(serverSchema, srv, "server", source ?? "environment");
-  const proxy = section(proxySchema, rawProxy, "proxy", source ?? "config");
+  const prx = { ...(camelKeys(rawProxy ?? {}) as Record<string, unknown>) };
+  applyEnv(prx, ENV_LIMITS, env);
+  const proxy = section(proxySchema, prx, "proxy", source ?? "config");
   const st = { ...(camelKeys(rawState ?? {}) as Record<string, unknown>) };
   if (env.TOOLWATCH_STATE_DIR) st.dir = env.TOOLWATCH_STATE_DIR;
   if (env.TOOLWATCH_REDIS_URL) st.redis = { ...((st.redis as Record<string, unknown>) ?? {}), url: env.TOOLWATCH_REDIS_URL };

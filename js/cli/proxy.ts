@@ -1,7 +1,7 @@
 // `toolwatch proxy`: toolwatch in front of any MCP server.
 import { startProxy } from "../proxy/server.js";
 import { createLogger } from "../log.js";
-import { loadConfig } from "./config-file.js";
+import { limitsOf, loadConfig } from "./config-file.js";
 import { setupScoring } from "./detector-setup.js";
 import { UsageError, type Flags } from "./flags.js";
 
@@ -18,7 +18,10 @@ export const PROXY_HELP = `toolwatch proxy --upstream <url | command> [options]
   --trusted-header <h>       take the principal from a header set by an authenticating proxy in front
   --trusted-tenant-header <h>
   --anonymous                accept calls without identity (one shared baseline)
-  --log-level <level>                                                                   [TOOLWATCH_LOG_LEVEL]`;
+  --log-level <level>                                                                   [TOOLWATCH_LOG_LEVEL]
+  Limits (proxy: section or environment): TOOLWATCH_MAX_CONNECTIONS (default 1024), TOOLWATCH_MAX_SESSIONS
+  (1000), TOOLWATCH_HEADERS_TIMEOUT_SECONDS (10), TOOLWATCH_REQUEST_TIMEOUT_SECONDS (30),
+  TOOLWATCH_KEEP_ALIVE_TIMEOUT_SECONDS (5), TOOLWATCH_SESSION_IDLE_SECONDS (900; 0 = never).`;
 
 export async function runProxy(flags: Flags): Promise<void> {
   const cfg = loadConfig(flags.string("config"));
@@ -43,7 +46,7 @@ export async function runProxy(flags: Flags): Promise<void> {
   const srv = await startProxy({
     upstream, headers: p.upstreamHeaders, detector: scoring.detector, store: scoring.store, auth, logger,
     host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
-    tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN,
+    tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN, maxSessions: p.maxSessions, ...limitsOf(p),
   });
   process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);
   const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));

@@ -2,7 +2,7 @@
 import { ContextForgePlugin } from "../adapter/contextforge/plugin.js";
 import { servePluginHttp, servePluginStdio } from "../adapter/contextforge/serve.js";
 import { createLogger } from "../log.js";
-import { loadConfig } from "./config-file.js";
+import { limitsOf, loadConfig } from "./config-file.js";
 import { setupScoring } from "./detector-setup.js";
 import type { Flags } from "./flags.js";
 
@@ -19,6 +19,9 @@ export const SERVE_HELP = `toolwatch serve [options]   ContextForge external plu
   TOOLWATCH_TOKEN, TOOLWATCH_ADMIN_TOKEN, TOOLWATCH_TLS_CERTFILE, TOOLWATCH_TLS_KEYFILE,
   TOOLWATCH_TLS_CA_BUNDLE, TOOLWATCH_TLS_VERIFY_CLIENT=true
   Off loopback the server refuses to start without TLS or a token.
+  Limits (config file or environment): TOOLWATCH_MAX_CONNECTIONS (default 1024), TOOLWATCH_MAX_SESSIONS
+  (1000), TOOLWATCH_HEADERS_TIMEOUT_SECONDS (10), TOOLWATCH_REQUEST_TIMEOUT_SECONDS (30),
+  TOOLWATCH_KEEP_ALIVE_TIMEOUT_SECONDS (5), TOOLWATCH_SESSION_IDLE_SECONDS (900; 0 = never).
   Tenant: TOOLWATCH_TENANT_FROM=tenant_id (default) or user_context (the caller's team_id; on the
   gateway's MCP transport tenant_id is the tool's team), or server.tenant_from in the config file.
   State: in memory unless TOOLWATCH_STATE_DIR (snapshots) or TOOLWATCH_REDIS_URL (shared by replicas),
@@ -58,7 +61,7 @@ export async function runServe(flags: Flags): Promise<void> {
   const port = flags.int("port") ?? s.port ?? 8000;
   const srv = await servePluginHttp(plugin, {
     host, port, path: flags.string("path") ?? s.path, token: s.token, adminToken: s.adminToken, tls: s.tls,
-    maxBodyBytes: s.maxBodyBytes, maxSessions: s.maxSessions, store: scoring.store,
+    maxBodyBytes: s.maxBodyBytes, maxSessions: s.maxSessions, store: scoring.store, ...limitsOf(s),
   });
   // Gateways refuse private IP literals by default: print a hostname.
   const gatewayUrl = srv.url.replace("//127.0.0.1:", "//localhost:").replace("//[::1]:", "//localhost:");

@@ -13,14 +13,14 @@ import { Metrics } from "../adapter/contextforge/metrics.js";
 import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../adapter/contextforge/admin.js";
 import {
-  StartupError, assertSafeListen, createHttpServer, isLoopback, listen, sendJson, sendRpcError, urlOf, type TlsSettings,
+  StartupError, assertSafeListen, createHttpServer, isLoopback, listen, resolveLimits, sendJson, sendRpcError, urlOf, type ServerLimits, type TlsSettings,
 } from "../adapter/contextforge/http-common.js";
 import type { RunningServer } from "../adapter/contextforge/serve.js";
 import { AuthError, createAuthenticator, type ProxyAuthOptions } from "./auth.js";
 import { Relay, type CallCheck } from "./relay.js";
 import { upstreamTransport, validateUpstream, type UpstreamOptions } from "./upstream.js";
 
-export interface ProxyOptions extends UpstreamOptions {
+export interface ProxyOptions extends UpstreamOptions, ServerLimits {
   detector: DetectorLike | Parameters<typeof toDetectorLike>[0];
   auth: ProxyAuthOptions;
   host?: string;
@@ -49,6 +49,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
     throw new StartupError(`refusing to listen on ${host} (not loopback) without TLS or JWT verification`);
   }
   assertSafeListen({ host: "127.0.0.1", port: o.port ?? 0, tls: o.tls, adminToken: o.adminToken });
+  const limits = resolveLimits(o);
   const d = toDetectorLike(o.detector);
   const log = o.logger ?? silentLogger();
   const metrics = o.metrics ?? new Metrics();
@@ -101,6 +102,8 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
   const endpoint = new McpEndpoint({
     maxBodyBytes: o.maxBodyBytes ?? 4 << 20,
     maxSessions: o.maxSessions ?? 1000,
+    // an idle session also holds an upstream connection (or a spawned upstream process)
+    sessionIdleMs: limits.sessionIdleMs,
     logger: log,
     // upstream messages are relayed without a related request, so nothing would use a per-POST stream
     jsonResponse: true,
@@ -143,7 +146,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
       log.error({ err: (err as Error).message }, "proxy request failed");
       sendRpcError(res, 502, -32603, (err as Error).message);
     });
-  });
+  }, limits);
   const port = await listen(http, host, o.port ?? 0);
   const url = urlOf(host, port, path, o.tls !== undefined);
   log.info({ url, upstream: o.upstream.split(/\s/)[0] }, "toolwatch proxy listening");

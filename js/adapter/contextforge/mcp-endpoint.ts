@@ -15,10 +15,24 @@ export interface EndpointOptions {
   logger: Logger;
   /** Answer POSTs with plain JSON instead of an SSE stream (fine when handlers send no notifications). */
   jsonResponse?: boolean;
+  /**
+   * Close a session with no request in progress (an open GET stream counts as one) for this many
+   * milliseconds: clients that vanish without DELETE hold nothing for long. 0 or absent: never.
+   */
+  sessionIdleMs?: number;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  /** HTTP requests of this session still being answered. */
+  active: number;
+  /** performance.now() when the session last had something in progress. */
+  lastUsed: number;
 }
 
 export class McpEndpoint {
-  private readonly sessions = new Map<string, StreamableHTTPServerTransport>();
+  private readonly sessions = new Map<string, Session>();
+  private sweeper: ReturnType<typeof setInterval> | undefined;
   constructor(private readonly o: EndpointOptions) {}
 
   get sessionCount(): number {
@@ -45,16 +59,19 @@ export class McpEndpoint {
       }
       // Clients that vanish without DELETE must not fill the table: the least recently used session goes.
       if (this.sessions.size >= this.o.maxSessions) {
-        const [oldId, oldest] = this.sessions.entries().next().value as [string, StreamableHTTPServerTransport];
+        const [oldId, oldest] = this.sessions.entries().next().value as [string, Session];
         this.sessions.delete(oldId);
         this.o.logger.warn({ maxSessions: this.o.maxSessions }, "session table full; closed the least recently used session");
-        await oldest.close().catch(() => undefined);
+        await oldest.transport.close().catch(() => undefined);
       }
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse: this.o.jsonResponse === true,
         onsessioninitialized: (id) => {
-          this.sessions.set(id, transport);
+          const session: Session = { transport, active: 0, lastUsed: performance.now() };
+          this.sessions.set(id, session);
+          this.track(session, res);
+          this.startSweeper();
         },
         onsessionclosed: (id) => {
           this.sessions.delete(id);
@@ -80,12 +97,14 @@ export class McpEndpoint {
   }
 
   private async forward(sessionId: string, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
-    const t = this.sessions.get(sessionId);
+    const session = this.sessions.get(sessionId);
     // 404 tells a client its session is gone, so it starts a new one.
-    if (!t) return sendRpcError(res, 404, -32001, "session not found");
+    if (!session) return sendRpcError(res, 404, -32001, "session not found");
     // most recently used last
     this.sessions.delete(sessionId);
-    this.sessions.set(sessionId, t);
+    this.sessions.set(sessionId, session);
+    this.track(session, res);
+    const t = session.transport;
     try {
       await t.handleRequest(req, res, body);
     } finally {
@@ -93,10 +112,45 @@ export class McpEndpoint {
     }
   }
 
+  /** The session is in use until this answer is finished or its connection closes. */
+  private track(session: Session, res: ServerResponse): void {
+    session.active++;
+    session.lastUsed = performance.now();
+    res.once("close", () => {
+      session.active--;
+      session.lastUsed = performance.now();
+    });
+  }
+
+  private startSweeper(): void {
+    const idle = this.o.sessionIdleMs ?? 0;
+    if (idle <= 0 || this.sweeper) return;
+    // checked a few times per idle period (at most every 30 s); unref: never keeps the process alive
+    this.sweeper = setInterval(() => this.closeIdle(idle), Math.max(10, Math.min(30_000, Math.floor(idle / 4))));
+    this.sweeper.unref();
+  }
+
+  /** Closes the sessions with nothing in progress for `idleMs`; answers how many. */
+  closeIdle(idleMs = this.o.sessionIdleMs ?? 0): number {
+    if (idleMs <= 0) return 0;
+    const cutoff = performance.now() - idleMs;
+    let closed = 0;
+    for (const [id, s] of this.sessions) {
+      if (s.active > 0 || s.lastUsed > cutoff) continue;
+      this.sessions.delete(id);
+      closed++;
+      void s.transport.close().catch(() => undefined);
+    }
+    if (closed > 0) this.o.logger.info({ closed, idleMs, sessions: this.sessions.size }, "closed idle MCP sessions");
+    return closed;
+  }
+
   async closeAll(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     const all = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.allSettled(all.map((t) => t.close()));
+    await Promise.allSettled(all.map((s) => s.transport.close()));
   }
 }
 

@@ -6,9 +6,11 @@ import { createPluginMcpServer } from "./mcp-server.js";
 import { watchStdioPeers } from "./stdio-peers.js";
 import { McpEndpoint } from "./mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "./admin.js";
-import { assertSafeListen, createHttpServer, hasBearer, listen, sendJson, sendRpcError, urlOf, type ListenSettings } from "./http-common.js";
+import {
+  assertSafeListen, createHttpServer, hasBearer, listen, resolveLimits, sendJson, sendRpcError, urlOf, type ListenSettings, type ServerLimits,
+} from "./http-common.js";
 
-export interface HttpServeOptions extends ListenSettings {
+export interface HttpServeOptions extends ListenSettings, ServerLimits {
   /** MCP endpoint path; default /mcp. */
   path?: string;
   maxBodyBytes?: number;
@@ -26,12 +28,14 @@ export interface RunningServer {
 
 export async function servePluginHttp(plugin: ContextForgePlugin, o: HttpServeOptions): Promise<RunningServer> {
   assertSafeListen(o);
+  const limits = resolveLimits(o);
   const path = o.path ?? "/mcp";
   if (!path.startsWith("/")) throw new Error(`path must start with "/", got "${path}"`);
   const log = plugin.logger;
   const endpoint = new McpEndpoint({
     maxBodyBytes: o.maxBodyBytes ?? 1 << 20,
     maxSessions: o.maxSessions ?? 1000,
+    sessionIdleMs: limits.sessionIdleMs,
     logger: log,
     // hooks answer once and send no notifications: plain JSON saves the SSE framing
     jsonResponse: true,
@@ -68,7 +72,7 @@ export async function servePluginHttp(plugin: ContextForgePlugin, o: HttpServeOp
       log.error({ err: (err as Error).message, url: req.url }, "request failed");
       sendRpcError(res, 500, -32603, `internal error: ${(err as Error).message}`);
     });
-  });
+  }, limits);
   const port = await listen(http, o.host, o.port);
   const url = urlOf(o.host, port, path, o.tls !== undefined);
   log.info({ url, tls: o.tls !== undefined, token: o.token !== undefined, admin: o.adminToken !== undefined }, "toolwatch plugin server listening");
