@@ -24,6 +24,7 @@
 typedef struct {
   Z_toolwatch_instance_t inst;
   uint32_t io, io_size;
+  uint32_t lim[5]; /* identity, tool, key, value bytes; argument entries (docs/ABI.md limit()) */
 } twc;
 
 /* sha-256 of the .wasm this library was translated from: the host refuses a library built from
@@ -44,6 +45,7 @@ TWC_API twc *twc_new(void) {
   Z_toolwatch_instantiate(&c->inst);
   c->io = Z_toolwatchZ_io_ptr(&c->inst);
   c->io_size = Z_toolwatchZ_io_size(&c->inst);
+  for (uint32_t i = 0; i < 5; i++) c->lim[i] = Z_toolwatchZ_limit(&c->inst, i);
   return c;
 }
 

@@ -153,11 +153,14 @@ describe("Python host: the fast encoder and backend choice", () => {
   const py = (code: string, env: Record<string, string> = {}): string =>
     execFileSync(python, ["-c", code], { env: { ...base, ...env }, cwd: root, encoding: "utf8" });
 
-  it("encodes every call it takes exactly as the reference encoder, and leaves the rest to it", () => {
+  it("encodes every call it takes exactly as the reference encoder, and leaves the rest to it (Python and native)", () => {
     const out = py(`
 import json, random
-from toolwatch_wasm.encode import Encoder
+from toolwatch_wasm import Detector
+from toolwatch_wasm.encode import Encoder, entry_keys
 enc = Encoder(65536, {"ident": 256, "tool": 256, "key": 256, "value": 1024, "args": 128})
+d = Detector(backend="native")
+fused, native_taken, native_same = d._fused_check, 0, 0
 r = random.Random(5)
 atoms = ["", "a", "x" * 1024, "x" * 1025, "é" * 600, "lone \\ud800", "日本", 0, -1, 1.5, 2**53 + 1, 10**400, float("inf"),
          float("nan"), True, False, None, {}, {"n": 1}, object()]
@@ -185,11 +188,20 @@ for i in range(3000):
     if fast is not None:
         taken += 1
         same += fast[0] == ref and list(fast[1]) == ref_keys
-print(json.dumps({"taken": taken, "same": same}))
+    # the native extension's encoder (hosts/c/pyext.c) writes its record into IO, then checks it
+    if fused is not None:
+        rc = fused("acme", "alice", "send", args, 1767603600000.0 + i, 0)
+        if rc is not None:
+            native_taken += 1
+            native_same += bytes(d._view[d._io:d._io + len(ref)]) == ref and entry_keys(args) == ref_keys
+print(json.dumps({"taken": taken, "same": same, "native": fused is not None, "native_taken": native_taken, "native_same": native_same}))
 `);
     const r = JSON.parse(out);
     expect(r.taken).toBeGreaterThan(300);
     expect(r.same).toBe(r.taken);
+    expect(r.native).toBe(true);
+    expect(r.native_taken).toBeGreaterThan(300);
+    expect(r.native_same).toBe(r.native_taken);
   });
 
   it("refuses a native library made from another core; auto then runs wasmtime", () => {

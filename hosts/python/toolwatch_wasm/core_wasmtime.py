@@ -26,6 +26,7 @@ def _module(path: str):
 class WasmtimeCore:
     kind = "wasmtime"
     traps = (wasmtime.Trap, wasmtime.WasmtimeError)
+    fused_check = fused_learn = None  # see native.py
 
     def __init__(self, wasm_path: str):
         module = _module(wasm_path)

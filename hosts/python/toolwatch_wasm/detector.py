@@ -9,7 +9,7 @@ from typing import Optional
 from . import abi
 from .backend import find_wasm, open_core
 from .config import to_core_block, setting_of_slot
-from .encode import Encoder
+from .encode import Encoder, entry_keys
 from .errors import ToolwatchError, core_error
 from . import snapshot as _snapshot
 
@@ -21,6 +21,7 @@ _REASON = struct.Struct("<ii4d")
 _RESULT_COPY = abi.RES_REASONS + 16 * abi.REASON_SIZE
 _TZ_BUCKET_MS = 900_000  # zone offsets are cached per quarter hour (see Detector._zone_offset)
 _now_ns = _time.time_ns
+TRAPPED = -(2**31)  # the native extension's return for a trap (hosts/c/pycore.c TWC_TRAPPED)
 
 
 @dataclass
@@ -99,6 +100,8 @@ def _decode_signals(d: dict) -> None:
 def _decode_reasons(d: dict) -> None:
     r = d["_raw"]
     weights, modes, keys = d["_ctx"]
+    if type(keys) is dict:  # encoded by the native extension: the entries follow from the arguments
+        keys = entry_keys(keys)
     reasons = []
     for i in range(r[abi.RES_NREASONS]):
         code_id, rf, score, actual, typical, context = _REASON.unpack_from(r, abi.RES_REASONS + i * abi.REASON_SIZE)
@@ -199,6 +202,7 @@ class Detector:
         self._min_calls = self._call("config_value", 12)
         self._view = core.view
         self._run_check, self._run_learn, self._run_after = core.check, core.learn, core.after
+        self._fused_check, self._fused_learn = core.fused_check, core.fused_learn
 
     def _recover(self, err: Exception) -> None:
         """A trap leaves the instance unusable: start a fresh one with the same config and allowlist."""
@@ -303,7 +307,14 @@ class Detector:
                 and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
             tenant = tenant or ""
             t, off = float(time_ms), self._fixed_tz
-            enc = self._enc.fast(tenant, principal, tool, args or {})
+            if args is None:
+                args = {}
+            fused = self._fused_check
+            if fused is not None:  # encoded and checked in one native call (native.py)
+                rc = fused(tenant, principal, tool, args, t, off)
+                if rc is not None:
+                    return self._decided(rc, tool, tenant, principal, t, args)
+            enc = self._enc.fast(tenant, principal, tool, args)
         if enc is None:
             record, keys, tenant, principal, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
         else:
@@ -312,7 +323,12 @@ class Detector:
             rc = self._run_check(record, t, off)
         except self._traps as err:
             return self._failed(err, tool, tenant, principal, t)
+        return self._decided(rc, tool, tenant, principal, t, keys)
+
+    def _decided(self, rc: int, tool, tenant, principal, t, keys) -> "Decision":
         if rc < 0:
+            if rc == TRAPPED:
+                return self._failed(self._traps[0]("toolwatch core trapped"), tool, tenant, principal, t)
             raise core_error(rc, "check")
         # One copy of RESULT (the next call overwrites it); the rest is decoded when first read.
         res = self._res
@@ -358,12 +374,22 @@ class Detector:
     def learn(self, tool: str, args: Optional[dict] = None, principal: Optional[str] = None,
               tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> None:
         """Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines."""
-        record, _, _, _, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
-        try:
-            rc = self._run_learn(record, t, off)
-        except self._traps as err:
-            self._recover(err)
-            raise ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted") from err
+        rc = None
+        fused = self._fused_learn
+        if (fused is not None and type(tool) is str and tool and type(principal) is str and principal
+                and (tenant is None or type(tenant) is str) and (args is None or type(args) is dict) and tz is None
+                and self._fixed_tz is not None and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
+            rc = fused(tenant or "", principal, tool, {} if args is None else args, float(time_ms), self._fixed_tz)
+        if rc is None:
+            record, _, _, _, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
+            try:
+                rc = self._run_learn(record, t, off)
+            except self._traps as err:
+                self._recover(err)
+                raise ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted") from err
+        if rc == TRAPPED:
+            self._recover(self._traps[0]("toolwatch core trapped"))
+            raise ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted")
         if rc < 0:
             raise core_error(rc, "learn")
 

@@ -4,12 +4,18 @@ backend, byte for byte (the conformance vectors run on both); a call costs one f
 wasmtime's generic call path. The library records the sha-256 of the .wasm it was made from, and a
 library made from another core is refused.
 
-Found through TOOLWATCH_NATIVE, a libtoolwatch_core.so inside the package, or hosts/c/build beside
+When the same library was also built as a CPython extension for this interpreter
+(_toolwatch_native<suffix>, hosts/c/pyext.c), it is preferred: its run() encodes the usual call from
+the Python objects straight into the core and calls it (fused), and ctypes reaches the rest on the same
+file. Found through TOOLWATCH_NATIVE (either file), inside the package, or in hosts/c/build beside
 hosts/python in a checkout.
 """
 import ctypes
 import hashlib
+import importlib.machinery
+import importlib.util
 import os
+from functools import partial
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int32, c_int64, c_uint32, c_uint64, c_void_p
 from pathlib import Path
 from typing import Optional
@@ -22,15 +28,38 @@ class NativeTrap(Exception):
     """The core trapped (a bug, or memory exhausted): the instance is unusable and is replaced."""
 
 
+MODULE_NAME = "_toolwatch_native"
+
+
 def find_library() -> Optional[str]:
     env = os.environ.get("TOOLWATCH_NATIVE")
     if env:
         return env
     here = Path(__file__).resolve().parent
-    for p in (here / LIB_NAME, here.parent.parent / "c" / "build" / LIB_NAME):
-        if p.exists():
-            return str(p)
+    names = [MODULE_NAME + s for s in importlib.machinery.EXTENSION_SUFFIXES] + [LIB_NAME]
+    for d in (here, here.parent.parent / "c" / "build"):
+        for name in names:
+            if (d / name).exists():
+                return str(d / name)
     return None
+
+
+_MODULES: dict = {}
+
+
+def extension(path: str):
+    """The CPython extension at path, or None (the plain library, or built for another Python)."""
+    if not os.path.basename(path).startswith(MODULE_NAME):
+        return None
+    if path not in _MODULES:
+        try:
+            spec = importlib.util.spec_from_file_location(MODULE_NAME, path)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+        except ImportError:
+            mod = None
+        _MODULES[path] = mod
+    return _MODULES[path]
 
 
 _LIBS: dict = {}
@@ -116,6 +145,12 @@ class NativeCore:
             return go
         for name in ("check", "learn", "after"):
             setattr(self, name, hot(self._id(name)))
+        # fused_check(tenant, principal, tool, args, t, tz) -> rc, TRAPPED, or None (encode it in Python)
+        ext = extension(lib_path)
+        self.fused_check = self.fused_learn = None
+        if ext is not None:
+            self.fused_check = partial(ext.run, c, self._id("check"))
+            self.fused_learn = partial(ext.run, c, self._id("learn"))
 
     def __del__(self):
         c, self._c = getattr(self, "_c", None), None

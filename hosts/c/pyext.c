@@ -1,0 +1,134 @@
+/* The native backend's hot path as a CPython extension (_toolwatch_native): encodes the usual call
+ * straight from the Python objects into the core's IO buffer and calls check or learn, in one call
+ * from Python, with no bytes object, no ctypes conversions and no GIL release.
+ *
+ * It takes exactly the calls the Python host's one-pass encoder (hosts/python/toolwatch_wasm/encode.py,
+ * Encoder.fast) takes, or fewer, and writes the same bytes: exact str/int/float/bool/None/dict/list/
+ * tuple values, strings that are valid UTF-8 within their limits, no key starting with a digit (array
+ * indices come first in JS order), a record that fits IO. For anything else it returns None and the
+ * Python host encodes the call itself (and raises where it must). The module also carries the whole
+ * core and the twc_* functions of pycore.c, which the host reaches through ctypes on this same file.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "pycore.c"
+
+#define MAX_ELEMENTS 16
+#define MAX_SCANNED 4096
+enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER };
+
+typedef struct {
+  uint8_t *p;   /* IO */
+  uint32_t at, size, count;
+} rec;
+
+/* UTF-8 of an exact str, or NULL (error cleared): a lone surrogate, which the reference encoder handles. */
+static const char *utf8(PyObject *s, Py_ssize_t *n) {
+  const char *b = PyUnicode_AsUTF8AndSize(s, n);
+  if (!b) PyErr_Clear();
+  return b;
+}
+
+static int put(rec *r, const void *b, size_t n) {
+  if (n > r->size - r->at) return 0;
+  memcpy(r->p + r->at, b, n);
+  r->at += (uint32_t)n;
+  return 1;
+}
+
+static int entry(rec *r, int type, const char *k, Py_ssize_t kl, const void *v, uint32_t vl, uint32_t max_args) {
+  uint8_t h[8] = { (uint8_t)type, 0, (uint8_t)(kl & 0xff), (uint8_t)(kl >> 8) };
+  memcpy(h + 4, &vl, 4); /* the core is little-endian, like every target of this host */
+  if (++r->count > max_args) return 0;
+  return put(r, h, 8) && put(r, k, (size_t)kl) && (vl == 0 || put(r, v, vl));
+}
+
+/* 1 written, 0 skipped (an element type arrays leave out), -1 not for this path */
+static int number(PyObject *v, double *d) {
+  if (PyFloat_CheckExact(v)) { *d = PyFloat_AS_DOUBLE(v); return 1; }
+  if (PyLong_CheckExact(v)) {
+    *d = PyLong_AsDouble(v);
+    if (*d == -1.0 && PyErr_Occurred()) { PyErr_Clear(); return -1; } /* beyond f64 */
+    return 1;
+  }
+  return 0;
+}
+
+static int encode(twc *c, PyObject *tenant, PyObject *principal, PyObject *tool, PyObject *args) {
+  rec r = { Z_toolwatchZ_memory(&c->inst)->data + c->io, 16, c->io_size, 0 };
+  Py_ssize_t tl, pl, ol;
+  const char *tb = utf8(tenant, &tl), *pb, *ob;
+  if (!tb || !(pb = utf8(principal, &pl)) || !(ob = utf8(tool, &ol))) return 0;
+  if ((size_t)tl > c->lim[0] || (size_t)pl > c->lim[0] || (size_t)ol > c->lim[1]) return 0;
+  put(&r, tb, (size_t)tl); put(&r, pb, (size_t)pl); put(&r, ob, (size_t)ol);
+  Py_ssize_t pos = 0;
+  PyObject *k, *v;
+  while (PyDict_Next(args, &pos, &k, &v)) {
+    Py_ssize_t kl, vl;
+    const char *kb, *vb;
+    double d;
+    if (!PyUnicode_CheckExact(k) || !(kb = utf8(k, &kl)) || (size_t)kl > c->lim[2]) return 0;
+    if (kl > 0 && kb[0] >= '0' && kb[0] <= '9') return 0;
+    if (PyUnicode_CheckExact(v)) {
+      if (!(vb = utf8(v, &vl)) || (size_t)vl > c->lim[3] || !entry(&r, T_STRING, kb, kl, vb, (uint32_t)vl, c->lim[4])) return 0;
+    } else if (v == Py_True || v == Py_False) {
+      uint8_t b = v == Py_True;
+      if (!entry(&r, T_BOOL, kb, kl, &b, 1, c->lim[4])) return 0;
+    } else if (PyLong_CheckExact(v) || PyFloat_CheckExact(v)) {
+      if (number(v, &d) < 0 || !entry(&r, T_NUMBER, kb, kl, &d, 8, c->lim[4])) return 0;
+    } else if (v == Py_None || PyDict_CheckExact(v)) {
+      if (!entry(&r, v == Py_None ? T_NULL : T_OBJECT, kb, kl, NULL, 0, c->lim[4])) return 0;
+    } else if (PyList_CheckExact(v) || PyTuple_CheckExact(v)) {
+      if (!entry(&r, T_ARRAY, kb, kl, NULL, 0, c->lim[4])) return 0;
+      Py_ssize_t n = PySequence_Fast_GET_SIZE(v), m = 0;
+      PyObject **items = PySequence_Fast_ITEMS(v);
+      for (Py_ssize_t i = 0; i < n && i < MAX_SCANNED && m < MAX_ELEMENTS; i++) {
+        PyObject *e = items[i];
+        if (PyUnicode_CheckExact(e)) {
+          if (!(vb = utf8(e, &vl)) || (size_t)vl > c->lim[3] || !entry(&r, T_ELEM_STRING, kb, kl, vb, (uint32_t)vl, c->lim[4])) return 0;
+        } else if (PyLong_CheckExact(e) || PyFloat_CheckExact(e)) {
+          if (number(e, &d) < 0 || !entry(&r, T_ELEM_NUMBER, kb, kl, &d, 8, c->lim[4])) return 0;
+        } else if (e == Py_True || e == Py_False || e == Py_None || PyDict_CheckExact(e) || PyList_CheckExact(e) || PyTuple_CheckExact(e)) {
+          continue;
+        } else {
+          return 0;
+        }
+        m++;
+      }
+    } else {
+      return 0;
+    }
+  }
+  uint32_t head[4] = { (uint32_t)tl, (uint32_t)pl, (uint32_t)ol, r.count };
+  memcpy(r.p, head, 16);
+  return 1;
+}
+
+/* run(core, export, tenant, principal, tool, args, time_ms, tz) -> the export's result, TWC_TRAPPED,
+ * or None (encode this call in Python). core: twc_new()'s address; export: twc_export("check"|"learn"). */
+static PyObject *run(PyObject *self, PyObject *const *a, Py_ssize_t n) {
+  (void)self;
+  if (n != 8) { PyErr_SetString(PyExc_TypeError, "run() takes 8 arguments"); return NULL; }
+  twc *c = (twc *)PyLong_AsVoidPtr(a[0]);
+  int e = (int)PyLong_AsLong(a[1]);
+  double t = PyFloat_AsDouble(a[6]);
+  long tz = PyLong_AsLong(a[7]);
+  if (PyErr_Occurred()) return NULL;
+  if (!c || (e != E_CHECK && e != E_LEARN)) { PyErr_SetString(PyExc_ValueError, "run(): bad core or export"); return NULL; }
+  if (!PyUnicode_CheckExact(a[2]) || !PyUnicode_CheckExact(a[3]) || !PyUnicode_CheckExact(a[4]) || !PyDict_CheckExact(a[5]))
+    Py_RETURN_NONE;
+  if (!encode(c, a[2], a[3], a[4], a[5])) Py_RETURN_NONE;
+  Z_toolwatch_instance_t *in = &c->inst;
+  if (wasm_rt_impl_try() != 0) return PyLong_FromLong(TWC_TRAPPED);
+  return PyLong_FromLong((int32_t)f64_i32(in, e, t, (uint32_t)tz));
+}
+
+static PyMethodDef methods[] = {
+  { "run", (PyCFunction)(void (*)(void))run, METH_FASTCALL, "encode the call into IO and run check or learn" },
+  { NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef module = { PyModuleDef_HEAD_INIT, "_toolwatch_native", NULL, -1, methods, NULL, NULL, NULL, NULL };
+
+PyMODINIT_FUNC PyInit__toolwatch_native(void) { return PyModule_Create(&module); }
