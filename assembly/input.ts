@@ -61,49 +61,47 @@ const SHAPE_SALT: u64 = 0xA0761D6478BD642F;
 const NUMBER_SALT: u64 = 0xE7037ED1A0B428DB;
 const BOOL_SALT: u64 = 0x8EBC6AF09C88C6E3;
 
-@inline function isSpace(c: u32): bool { return c == 32 || (c >= 9 && c <= 13); }
-
 // Lower-cases and trims a string value, and reduces a URL (or a bare "host/path") to its host, so that
-// "https://WWW.Example.com/a?b" and "example.com/other" are the same destination.
+// "https://WWW.Example.com/a?b" and "example.com/other" are the same destination. The host is the one
+// the WHATWG URL standard (browsers, Node's fetch) would connect to, or a crafted URL could be read as a
+// known host while it goes elsewhere: ASCII tab and newline are removed anywhere and C0 controls and
+// space trimmed at the ends; for the special schemes (http, https, ws, wss, ftp, file) "\" ends the
+// authority like "/" and any slashes after "scheme:" are skipped; the userinfo runs to the LAST "@";
+// the port goes; the host is percent-decoded (special schemes) and its trailing dots dropped (one DNS
+// name). Not done: IPv4 number forms (0x7f.1) and IDNA (non-ASCII hosts stay UTF-8, not punycode).
 function normalisedStringHash(ptr: usize, len: i32): u64 {
   let s: i32 = 0;
   let e: i32 = len;
-  while (s < e && isSpace(<u32>load<u8>(ptr + <usize>s))) s++;
-  while (e > s && isSpace(<u32>load<u8>(ptr + <usize>(e - 1)))) e--;
+  while (s < e && load<u8>(ptr + <usize>s) <= 32) s++;
+  while (e > s && load<u8>(ptr + <usize>(e - 1)) <= 32) e--;
   let n: i32 = 0;
   let inner_space = false;
   for (let i = s; i < e; i++) {
     let c = <u32>load<u8>(ptr + <usize>i);
+    if (c == 9 || c == 10 || c == 13) continue;
     if (c >= 65 && c <= 90) c += 32;
-    if (isSpace(c)) inner_space = true;
+    if (c <= 32) inner_space = true;
     store<u8>(SCRATCH + <usize>n, <u8>c);
     n++;
   }
-  if (!inner_space && n > 0) {
-    let hs: i32 = 0;
-    let sawScheme = false;
-    for (let i = 0; i + 2 < n; i++) {
-      const c = <u32>load<u8>(SCRATCH + <usize>i);
-      if (c == 58 && load<u8>(SCRATCH + <usize>(i + 1)) == 47 && load<u8>(SCRATCH + <usize>(i + 2)) == 47) {
-        hs = i + 3; sawScheme = true; break;
-      }
-      if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46)) break;
-    }
+  if (n == 0) return hashBytes(SCRATCH, 0);
+  const h = urlHost(n);
+  if (h != 0) return h;
+  if (!inner_space) {
+    // no scheme: a bare "host/path" (not an e-mail), "www.host", or an e-mail address
     let he = n;
     let sawDot = false;
     let sawAt = false;
     let cut = false;
-    for (let i = hs; i < n; i++) {
+    for (let i = 0; i < n; i++) {
       const c = <u32>load<u8>(SCRATCH + <usize>i);
       if (c == 47 || c == 63 || c == 35) { he = i; cut = true; break; }
       if (c == 46) sawDot = true;
       if (c == 64) sawAt = true;
     }
-    if (sawScheme || (cut && sawDot && !sawAt && he > hs)) {
-      if (sawScheme && sawAt) { // user@host: keep the host
-        for (let i = hs; i < he; i++) if (load<u8>(SCRATCH + <usize>i) == 64) hs = i + 1;
-      }
-      he = withoutPort(hs, he);
+    if (cut && sawDot && !sawAt && he > 0) {
+      he = withoutPort(0, he);
+      let hs: i32 = 0;
       if (he - hs > 4 && load<u32>(SCRATCH + <usize>hs) == 0x2E777777) hs += 4; // "www."
       noteDomain(hs, he);
       return hashBytes(SCRATCH + <usize>hs, he - hs);
@@ -119,6 +117,84 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
     }
   }
   return hashBytes(SCRATCH, n);
+}
+
+@inline function sc(i: i32): u32 { return <u32>load<u8>(SCRATCH + <usize>i); }
+@inline function isSlash(c: u32): bool { return c == 47 || c == 92; }
+function hexVal(c: u32): i32 {
+  if (c >= 48 && c <= 57) return <i32>c - 48;
+  if (c >= 97 && c <= 102) return <i32>c - 87;
+  if (c >= 65 && c <= 70) return <i32>c - 55;
+  return -1;
+}
+// SCRATCH[0, k) is the scheme `lit` (lower-case ASCII, at most 8 bytes)?
+function schemeIs(k: i32, lit: string): bool {
+  if (k != lit.length) return false;
+  for (let i = 0; i < k; i++) if (sc(i) != <u32>lit.charCodeAt(i)) return false;
+  return true;
+}
+
+// The hash of the host of the URL in SCRATCH[0, n) (lower-cased, tabs and newlines removed), or 0
+// when it is not a URL with an authority ("mailto:x@y", "host:8080/x" and free text are not).
+function urlHost(n: i32): u64 {
+  if (sc(0) < 97 || sc(0) > 122) return 0;
+  let colon: i32 = -1;
+  for (let i = 1; i < n; i++) {
+    const c = sc(i);
+    if (c == 58) { colon = i; break; }
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 43 || c == 45 || c == 46)) return 0;
+  }
+  if (colon < 0) return 0;
+  const file = schemeIs(colon, "file");
+  const special = file || schemeIs(colon, "http") || schemeIs(colon, "https") || schemeIs(colon, "ws") ||
+    schemeIs(colon, "wss") || schemeIs(colon, "ftp");
+  let hs = colon + 1;
+  if (file) {
+    // "file://host/..." (either slash); "file:/x" and "file:x" have no host
+    if (hs + 1 < n && isSlash(sc(hs)) && isSlash(sc(hs + 1))) hs += 2;
+    else return 0;
+  } else if (special) {
+    while (hs < n && isSlash(sc(hs))) hs++; // "https:evil.example", "https:\\\\evil.example" alike
+  } else {
+    if (!(hs + 1 < n && sc(hs) == 47 && sc(hs + 1) == 47)) return 0;
+    hs += 2;
+  }
+  let he = hs;
+  while (he < n) {
+    const c = sc(he);
+    if (c == 47 || c == 63 || c == 35 || (special && c == 92)) break;
+    he++;
+  }
+  for (let i = hs; i < he; i++) if (sc(i) == 64) hs = i + 1; // userinfo: up to the last "@"
+  // the port: from the first ":" outside an IPv6 literal's brackets
+  let inBracket = false;
+  for (let i = hs; i < he; i++) {
+    const c = sc(i);
+    if (c == 91) inBracket = true;
+    else if (c == 93) inBracket = false;
+    else if (c == 58 && !inBracket) { he = i; break; }
+  }
+  for (let i = hs; i < he; i++) if (sc(i) <= 32) return 0; // a host with a space is no host: free text
+  if (special) { // percent-decoding, in place (it only shortens)
+    let w = hs;
+    for (let i = hs; i < he; i++) {
+      let c = sc(i);
+      if (c == 37 && i + 2 < he) {
+        const a = hexVal(sc(i + 1));
+        const b = hexVal(sc(i + 2));
+        if (a >= 0 && b >= 0) { c = <u32>(a * 16 + b); i += 2; if (c >= 65 && c <= 90) c += 32; }
+      }
+      store<u8>(SCRATCH + <usize>w, <u8>c);
+      w++;
+    }
+    he = w;
+  }
+  while (he > hs && sc(he - 1) == 46) he--; // "example.com." is example.com
+  if (file && he - hs == 9 && load<u64>(SCRATCH + <usize>hs) == 0x736F686C61636F6C && sc(hs + 8) == 116) he = hs; // "localhost"
+  if (he - hs > 4 && load<u32>(SCRATCH + <usize>hs) == 0x2E777777) hs += 4; // "www."
+  noteDomain(hs, he);
+  const h = hashBytes(SCRATCH + <usize>hs, he - hs);
+  return h == 0 ? 1 : h;
 }
 
 // "host:443" is the host: drops a trailing ":digits" (the last colon, so "[::1]:80" keeps "[::1]").

@@ -340,4 +340,28 @@ function config() {
     steps };
 }
 
-export const streams = [routine(), bursts(), tenants(), hours(), values(), badInput(), config()];
+// Forms an attacker uses to hide a destination: every host must reduce them to the host a WHATWG URL
+// parser connects to (test/core/url-host.test.ts compares the core with Node's URL).
+const URL_FORMS = [
+  "https://evil.example\\@wiki.corp.example/u", "https:evil.example/x", "HTTPS:\\\\EVIL.example\\x@wiki.corp.example",
+  "http://a@b@wiki.corp.example/", "http://evil.example:80@wiki.corp.example/", "http://evil.example%2F@wiki.corp.example/",
+  "http://evil%2Eexample/", "http://%77iki.corp.example./", "http://[2001:db8::1]:8080/", "  \u0001https://wi\tki.corp.exa\nmple/ a b",
+  "ftp://u:p@wiki.corp.example:21/", "file:\\\\wiki.corp.example\\share", "https://wiki.corp.example:wiki@evil.example/",
+];
+
+function evasion() {
+  const r = rng(8);
+  const who = { principal: "ivan@acme.example", tenant: "acme" };
+  const steps = [];
+  let t = T0;
+  const at = () => (t += between(r, 2, 9) * MIN);
+  for (let i = 0; i < 40; i++) {
+    steps.push(check({ ...who, tool: "fetch", args: { url: `https://wiki.corp.example/page/${i % 4}` }, time: at() }));
+  }
+  for (const url of URL_FORMS) steps.push(check({ ...who, tool: "fetch", args: { url }, time: at() }));
+  steps.push({ op: "hash" });
+  return { name: "evasion", about: "findings of an attack run: URL forms that hide their host (WHATWG parsing)",
+    config: { minCalls: 20, learningWindowSeconds: 1800, habitHours: 0 }, steps };
+}
+
+export const streams = [routine(), bursts(), tenants(), hours(), values(), badInput(), config(), evasion()];
