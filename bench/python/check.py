@@ -46,6 +46,22 @@ def subjects(ref: str = None) -> dict:
             out[b] = lambda cfg, b=b: Detector(cfg, backend=b)
         except Exception as e:  # noqa: BLE001 - a backend that is not built here is reported, not timed
             print(f"check.py: backend {b} unavailable: {e}", file=sys.stderr)
+    # the plain ctypes library as well, when the extension is what "native" loads
+    from toolwatch_wasm import native
+    lib = native.find_library()
+    plain = os.path.join(os.path.dirname(lib), native.LIB_NAME) if lib else None
+    if "native" in out and native.extension(lib) is not None and os.path.exists(plain):
+        def ctypes_only(cfg):
+            old = os.environ.get("TOOLWATCH_NATIVE")
+            os.environ["TOOLWATCH_NATIVE"] = plain
+            try:
+                return Detector(cfg, backend="native")
+            finally:
+                if old is None:
+                    del os.environ["TOOLWATCH_NATIVE"]
+                else:
+                    os.environ["TOOLWATCH_NATIVE"] = old
+        out["native-ctypes"] = ctypes_only
     if ref:
         # the other package under another name, so both load in this process
         tmp = tempfile.mkdtemp(prefix="toolwatch-ref-")
@@ -127,6 +143,6 @@ if __name__ == "__main__":
     if "--json" in args:
         Path(args[args.index("--json") + 1]).write_text(json.dumps(res, indent=1) + "\n")
     for name, m in res["backends"].items():
-        print(f"{name:10s} check() {m['check']['median_ns'] / 1000:6.2f} us (p99 {m['check']['p99_ns'] / 1000:6.2f}, cpu {m['check']['cpu_ns'] / 1000:6.2f})"
+        print(f"{name:13s} check() {m['check']['median_ns'] / 1000:6.2f} us (p99 {m['check']['p99_ns'] / 1000:6.2f}, cpu {m['check']['cpu_ns'] / 1000:6.2f})"
               f"   check()+read {m['check+read']['median_ns'] / 1000:6.2f} us")
     print(f"entities {res['entities']}, same state in every backend: {res['same_state']}, load {res['load_avg']}")
