@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -80,6 +81,8 @@ def serve(config_file: str):
         seen += line
         m = re.search(r"listening on (http://\S+)", line)
         if m:
+            # its log keeps coming on stdout: drained, or a full pipe would stall the server mid-run
+            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
             # a hostname, as the gateway requires (it refuses loopback IP literals by default)
             return proc, m.group(1).replace("//127.0.0.1:", "//localhost:")
     proc.kill()

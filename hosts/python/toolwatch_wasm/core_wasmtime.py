@@ -35,9 +35,8 @@ class WasmtimeCore:
         self._x = inst.exports(self.store)
         self.memory = self._x["memory"]  # with store: what snapshot.py reads and writes through
         self.io = self.call("io_ptr")
+        self._fast = {name: fastcall.make(self.store, self._x[name]) for name in ("check", "learn", "after")}
         self.refresh()
-        for name in ("check", "learn", "after"):
-            setattr(self, name, self._hot(name))
 
     def call(self, name: str, *args):
         return self._x[name](self.store, *args)
@@ -47,12 +46,14 @@ class WasmtimeCore:
         size = self.memory.data_len(self.store)
         at = ctypes.addressof(self.memory.data_ptr(self.store).contents)
         self.view = memoryview((ctypes.c_ubyte * size).from_address(at)).cast("B")
+        for name in ("check", "learn", "after"):  # they write through this view
+            setattr(self, name, self._hot(name))
 
     def write(self, data, at: int) -> None:
         self.view[at:at + len(data)] = data
 
     def _hot(self, name: str):
-        f = fastcall.make(self.store, self._x[name])
+        f = self._fast[name]
         io = self.io
         view = self.view
         if f is None:
