@@ -2,9 +2,9 @@
 
 import { ABI_VERSION, IO, IO_SIZE, RESULT, RESULT_SIZE, MAX_IDENT_BYTES, MAX_TOOL_BYTES, MAX_KEY_BYTES,
   MAX_VALUE_BYTES, MAX_ARGS, ERR_NOT_INITIALISED, ERR_BAD_TIME, ERR_BAD_CONFIG, ERR_BUDGET, ERR_BAD_TZ, ERR_BAD_RECORD,
-  RES_ENTITY_LEARNED, RES_ENTITY_AGE, RES_BASELINE_CALLS, RES_WINDOW_COUNT, REASON_ALLOWLISTED, REASON_LEARNING,
+  RES_ENTITY_LEARNED, RES_ENTITY_AGE, RES_BASELINE_CALLS, RES_WINDOW_COUNT, REASON_ALLOWLISTED, REASON_LEARNING, REASON_CLOCK_STEP,
   MODE_OWN, MODE_TENANT, MODE_COLD, ACTION_ALLOW, ACTION_WARN, ACTION_BLOCK, FLAG_LEARNED, FLAG_ALLOWLISTED,
-  FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED } from "./layout";
+  FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED, FLAG_CLOCK_STEP } from "./layout";
 import { CONFIG_COUNT, CFG, cfg, cfgI, defaultValue, validate, C_HASH_SEED, C_MIN_CALLS, C_MIN_AGE_MS,
   C_TENANT_MIN_CALLS, C_TENANT_MIN_AGE_MS, C_WARN_THRESHOLD, C_BLOCK_THRESHOLD, C_ENFORCE, C_LEARN_WARNED,
   C_MAX_TOOLS, C_BURST_WINDOW_MS } from "./config";
@@ -19,7 +19,7 @@ import * as hash from "./hash";
 import { slotKnown } from "./slots";
 import { resetResult, setOutcome, addReason } from "./result";
 import { scoreCall } from "./score";
-import { countWindow, pushRing, restartClock } from "./signals/burst";
+import { countWindow, pushRing, stepClock } from "./signals/burst";
 import { transitionFp, pushRun } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
 import { noteRecurrence } from "./recurrence";
@@ -84,6 +84,10 @@ function checkTime(t: f64, tz: i32): i32 {
   return 0;
 }
 
+// The clock step locate() saw on this call (0: none) and the entity's latest time before it.
+let clockStep: f64 = 0;
+let clockFrom: f64 = 0;
+
 // Finds or creates the tenant and entity records and sets up the call context. Returns result flags.
 function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   let flags = 0;
@@ -99,9 +103,15 @@ function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   const e = rec(er);
   const tp = rec(tr);
   // time never runs backwards inside one entity: a slightly earlier timestamp (requests racing) is
-  // treated as the latest seen; a step back of more than a burst window is a clock correction, except
-  // in feedback, which is about a call already seen and must not wipe the burst window
-  if (!feedback && load<f64>(e + R_LAST) - t > cfg(C_BURST_WINDOW_MS)) restartClock(e, tp, t);
+  // treated as the latest seen; a step back of more than a burst window is a clock step (burst.ts),
+  // except in feedback, which is about a call already seen
+  clockStep = 0;
+  if (!feedback && load<f64>(e + R_LAST) - t > cfg(C_BURST_WINDOW_MS)) {
+    clockStep = load<f64>(e + R_LAST) - t;
+    clockFrom = load<f64>(e + R_LAST);
+    stepClock(e, tp, t);
+    flags |= FLAG_CLOCK_STEP;
+  }
   const last = load<f64>(e + R_LAST);
   const tt = t < last ? last : t;
   setCall(tt, tz);
@@ -147,6 +157,8 @@ export function check(t: f64, tz: i32): i32 {
   if (mode != MODE_OWN) {
     addReason(REASON_LEARNING, 0, 0, <f64>load<u32>(entity + R_LEARNED), cfg(C_MIN_CALLS), now - load<f64>(entity + R_FIRST));
   }
+  // actual: seconds stepped back; typical: the tolerance (burst window, seconds); context: the latest time before (ms)
+  if (clockStep > 0) addReason(REASON_CLOCK_STEP, 0, 0, clockStep / 1000, cfg(C_BURST_WINDOW_MS) / 1000, clockFrom);
   const learnIt = action == ACTION_ALLOW || (action == ACTION_WARN && cfgI(C_LEARN_WARNED) == 1);
   const tfp = transitionFp();
   if (learnIt) {

@@ -57,6 +57,7 @@ export const SIGNAL_COUNT: i32 = 9;
 
 export const REASON_ALLOWLISTED: i32 = 10;
 export const REASON_LEARNING: i32 = 11;
+export const REASON_CLOCK_STEP: i32 = 12; // the call's time is more than a burst window before the entity's latest
 
 // Result area layout (byte offsets into RESULT).
 export const RES_ACTION: i32 = 0; // i32: 0 allow, 1 warn, 2 block
@@ -79,6 +80,7 @@ export const FLAG_NEW_ENTITY: i32 = 4; // the entity was created by this call
 export const FLAG_EVICTED: i32 = 8; // creating the entity evicted another one
 export const FLAG_CANDIDATE: i32 = 16; // the call's unseen tool was counted towards tenant adoption
 export const FLAG_PROMOTED: i32 = 32; // ...and that made the tool known to the tenant
+export const FLAG_CLOCK_STEP: i32 = 64; // the clock stepped back past the burst window (REASON_CLOCK_STEP)
 
 export const REASON_FLAG_SHADOW: i32 = 1; // computed and reported, not counted in risk
 export const REASON_FLAG_TENANT: i32 = 2; // judged against the tenant baseline

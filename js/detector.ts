@@ -30,7 +30,7 @@ export interface CallInput {
 
 export interface Reason {
   code: ReasonCode;
-  /** Signal that produced it (absent for ALLOWLISTED / LEARNING). */
+  /** Signal that produced it (absent for ALLOWLISTED / LEARNING / CLOCK_STEP). */
   signal?: SignalName;
   score: number;
   weight: number;

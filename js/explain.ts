@@ -60,5 +60,7 @@ export function explain(r: ReasonFigures): string {
       return "allowlisted: allowed whatever the risk";
     case "LEARNING":
       return `principal still learning (${n(r.actual)} of ${n(r.typical)} calls, ${Math.floor(r.context / 60000)} min old); judged against its tenant's baseline when that has enough evidence`;
+    case "CLOCK_STEP":
+      return `clock stepped back ${n(r.actual)} s (more than the ${n(r.typical)} s burst window): the burst window is kept and this call counted in it`;
   }
 }

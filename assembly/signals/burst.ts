@@ -73,14 +73,24 @@ export function scoreBurst(): void {
   report(SIG_BURST, windowExact ? 0 : REASON_FLAG_ESTIMATE, s, n, T, cfg(C_BURST_WINDOW_MS) / 1000);
 }
 
-// The host's clock stepped back by more than a burst window (a correction, or one bad timestamp far in
-// the future before it): the entity's time-based state starts over at t, instead of every later call
-// being pinned to that latest time, where they would pile into one instant and read as a burst forever.
-export function restartClock(e: usize, tenant: usize, t: f64): void {
-  memory.fill(e + <usize>ringOff, 0, <usize>ringCap << 2);
-  store<u16>(e + R_RING_LEN, 0);
-  store<u16>(e + R_RING_HEAD, 0);
-  store<f64>(e + R_RING_BASE, Math.floor(t));
+// The host's clock stepped back by more than a burst window (a correction, one bad timestamp in the
+// future before it, or a caller that sets time and wants its burst count back to zero). The window is
+// kept, not emptied: its calls move back with the clock, their spacing unchanged, so this call is
+// scored against the calls it follows (as if at the latest time) and a step back resets nothing; yet
+// later calls are not pinned to a bad future time, where they would pile into one instant and read as
+// a burst forever. The step is reported (REASON_CLOCK_STEP). The entity's other times (and its
+// tenant's) are brought back to t where they were later.
+export function stepClock(e: usize, tenant: usize, t: f64): void {
+  const base = load<f64>(e + R_RING_BASE);
+  const d = Math.floor(load<f64>(e + R_LAST)) - Math.floor(t);
+  // entries that would fall before nb are far outside any window; nb keeps the base a sane time
+  const nb = Math.max(base - d, Math.floor(t) - 1073741824.0);
+  for (let k = 0; k < ringCap; k++) {
+    const q = e + <usize>ringOff + (<usize>k << 2);
+    const at = base + <f64>load<u32>(q) - d;
+    store<u32>(q, at > nb ? <u32>(at - nb) : 0);
+  }
+  store<f64>(e + R_RING_BASE, nb);
   store<f64>(e + R_LAST, t);
   if (load<f64>(e + R_LAST_LEARN) > t) store<f64>(e + R_LAST_LEARN, t);
   if (load<f64>(e + R_FIRST) > t) store<f64>(e + R_FIRST, t);

@@ -492,6 +492,6 @@ const char *toolwatch_action_name(int a) { return a == 0 ? "allow" : a == 1 ? "w
 const char *toolwatch_mode_name(int m) { return m == 0 ? "own" : m == 1 ? "tenant" : m == 2 ? "cold" : "?"; }
 const char *toolwatch_reason_name(int code) {
   static const char *const names[] = { "", "UNSEEN_TOOL", "UNSEEN_ARG_SHAPE", "UNSEEN_ARG_VALUE", "BURST", "RATE_SPIKE",
-    "RARE_TOOL", "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING" };
-  return code >= 1 && code <= 11 ? names[code] : "?";
+    "RARE_TOOL", "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING", "CLOCK_STEP" };
+  return code >= 1 && code < (int)(sizeof names / sizeof names[0]) ? names[code] : "?";
 }

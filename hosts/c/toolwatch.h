@@ -40,14 +40,14 @@ enum { TOOLWATCH_ALLOW_TOOL = 0, TOOLWATCH_ALLOW_PRINCIPAL = 1, TOOLWATCH_ALLOW_
 typedef struct toolwatch toolwatch;
 
 typedef struct {
-  int code; /* 1..9 signal id + 1, 10 ALLOWLISTED, 11 LEARNING; toolwatch_reason_name() */
+  int code; /* 1..9 signal id + 1, 10 ALLOWLISTED, 11 LEARNING, 12 CLOCK_STEP; toolwatch_reason_name() */
   int flags;
   double score, actual, typical, context;
 } toolwatch_reason;
 
 typedef struct {
   int action; /* 0 allow, 1 warn, 2 block */
-  int flags;  /* 1 learned, 2 allowlisted, 4 new entity, 8 evicted, 16 candidate, 32 promoted */
+  int flags;  /* 1 learned, 2 allowlisted, 4 new entity, 8 evicted, 16 candidate, 32 promoted, 64 clock step */
   int mode;   /* baseline: 0 own, 1 tenant, 2 cold */
   int n_reasons;
   double risk;

@@ -17,7 +17,7 @@ export const RES = {
 } as const;
 export const REASON_SIZE = 40;
 
-export const FLAG = { learned: 1, allowlisted: 2, newEntity: 4, evicted: 8, candidate: 16, promoted: 32 } as const;
+export const FLAG = { learned: 1, allowlisted: 2, newEntity: 4, evicted: 8, candidate: 16, promoted: 32, clockStep: 64 } as const;
 export const REASON_FLAG = { shadow: 1, tenant: 2, estimate: 4, tenantKnown: 8, domainKnown: 16, domainNew: 32 } as const;
 
 export const ARG_TYPE = { null: 0, bool: 1, number: 2, string: 3, array: 4, object: 5, elemString: 6, elemNumber: 7 } as const;
@@ -48,6 +48,7 @@ export const REASON_CODES = [
   "UNSEEN_TRANSITION",
   "ALLOWLISTED",
   "LEARNING",
+  "CLOCK_STEP",
 ] as const;
 export type ReasonCode = Exclude<(typeof REASON_CODES)[number], "">;
 

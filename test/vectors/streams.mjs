@@ -360,7 +360,12 @@ function evasion() {
   }
   for (const url of URL_FORMS) steps.push(check({ ...who, tool: "fetch", args: { url }, time: at() }));
   steps.push({ op: "hash" });
-  return { name: "evasion", about: "findings of an attack run: URL forms that hide their host (WHATWG parsing)",
+  // a caller stepping its clock back past the burst window on every call: the window is kept
+  const back = t + 3 * HOUR;
+  for (let i = 0; i < 24; i++) steps.push(check({ ...who, tool: "fetch", args: { url: "https://wiki.corp.example/" }, time: back - i * 2 * MIN }));
+  steps.push({ op: "learn", call: { ...who, tool: "fetch", args: { url: "https://wiki.corp.example/" }, time: back - 2 * HOUR } });
+  steps.push({ op: "hash" }, { op: "snapshot" }, { op: "reload" });
+  return { name: "evasion", about: "findings of an attack run: URL forms that hide their host (WHATWG parsing), a clock stepped back to empty the burst window",
     config: { minCalls: 20, learningWindowSeconds: 1800, habitHours: 0 }, steps };
 }
 

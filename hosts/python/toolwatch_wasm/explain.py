@@ -82,4 +82,7 @@ def explain(r) -> str:
     if code == "LEARNING":
         return (f"principal still learning ({_n(a)} of {_n(t)} calls, {math.floor(c / 60000)} min old); "
                 "judged against its tenant's baseline when that has enough evidence")
+    if code == "CLOCK_STEP":
+        return (f"clock stepped back {_n(a)} s (more than the {_n(t)} s burst window): "
+                "the burst window is kept and this call counted in it")
     return code
