@@ -303,10 +303,12 @@ class Detector:
         enc = None
         # _prepare's one-pass branch, inlined: the call this host is timed on
         if (type(tool) is str and tool and type(principal) is str and principal and (tenant is None or type(tenant) is str)
-                and (args is None or type(args) is dict) and tz is None and self._fixed_tz is not None
+                and (args is None or type(args) is dict)
                 and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
             tenant = tenant or ""
-            t, off = float(time_ms), self._fixed_tz
+            t = float(time_ms)
+            # the zone is the next thing to check (docs/HOSTS.md order), and may refuse
+            off = self._fixed_tz if tz is None and self._fixed_tz is not None else self._tz(tenant, tz, t)
             if args is None:
                 args = {}
             fused = self._fused_check
@@ -377,9 +379,11 @@ class Detector:
         rc = None
         fused = self._fused_learn
         if (fused is not None and type(tool) is str and tool and type(principal) is str and principal
-                and (tenant is None or type(tenant) is str) and (args is None or type(args) is dict) and tz is None
-                and self._fixed_tz is not None and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
-            rc = fused(tenant or "", principal, tool, {} if args is None else args, float(time_ms), self._fixed_tz)
+                and (tenant is None or type(tenant) is str) and (args is None or type(args) is dict)
+                and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
+            t = float(time_ms)
+            off = self._fixed_tz if tz is None and self._fixed_tz is not None else self._tz(tenant or "", tz, t)
+            rc = fused(tenant or "", principal, tool, {} if args is None else args, t, off)
         if rc is None:
             record, _, _, _, t, off = self._prepare(tool, args, principal, tenant, time_ms, tz)
             try:
