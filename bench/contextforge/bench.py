@@ -300,6 +300,14 @@ def main() -> int:
     if not (peers / "seed").is_dir():
         print(f"contextforge bench: skipped, ContextForge peers not found at {peers}", file=sys.stderr)
         return 0
+    try:  # the framework, and a backend for the Python host (native library, or wasmtime in this venv)
+        import cpex.framework  # noqa: F401
+        from toolwatch_wasm.backend import open_core
+        open_core()
+    except Exception as e:  # noqa: BLE001 - reported, and nothing written: no figures rather than made-up ones
+        print(f"contextforge bench: skipped, cannot run the subjects here ({type(e).__name__}: {e}); "
+              "make -C hosts/c python, or pip install -r hosts/python/requirements.txt into this venv", file=sys.stderr)
+        return 0
     import check  # bench/python/check.py: Detector.check() per backend, same process, before the managers
     host = check.main(["--entities", str(a.entities)] + (["--quick"] if a.quick else []))
     res = asyncio.run(run(a))
