@@ -35,7 +35,6 @@ class WasmtimeCore:
         self._x = inst.exports(self.store)
         self.memory = self._x["memory"]  # with store: what snapshot.py reads and writes through
         self.io = self.call("io_ptr")
-        self._fast = {name: fastcall.make(self.store, self._x[name]) for name in ("check", "learn", "after")}
         self.refresh()
 
     def call(self, name: str, *args):
@@ -53,18 +52,13 @@ class WasmtimeCore:
         self.view[at:at + len(data)] = data
 
     def _hot(self, name: str):
-        f = self._fast[name]
-        io = self.io
-        view = self.view
-        if f is None:
-            g, store = self._x[name], self.store
-
-            def run(record, t, x):
-                view[io:io + len(record)] = record
-                return g(store, t, x)
-            return run
+        io, view = self.io, self.view
+        f = fastcall.make(self.store, self._x[name], view, io)
+        if f is not None:
+            return f
+        g, store = self._x[name], self.store
 
         def run(record, t, x):
             view[io:io + len(record)] = record
-            return f(t, x)
+            return g(store, t, x)
         return run

@@ -1,7 +1,8 @@
 """A direct call path for the hot exports check, learn and after, (f64, i32) -> i32, under wasmtime.
 
 wasmtime-py's generic Func.__call__ re-reads the function type and converts every argument through
-Val on each call, which costs more than the core's own work. This checks the type once, then calls
+Val on each call, which costs more than the core's own work. This checks the type once, then copies
+the call record in and calls
 wasmtime_func_call_unchecked with one preallocated raw-value array, a private function pointer whose
 result is a plain address (no pointer object per call), and every pointer argument made once. The
 pointer comes from a PyDLL view of wasmtime's library, so the call keeps the GIL: the core imports
@@ -27,40 +28,40 @@ def _raw_call():
     return f
 
 
-class _Call:
-    __slots__ = ("_keep", "_raw", "_args", "_trap", "_call")
+def _caller(store, func, view, io: int):
+    raw = (ffi.wasmtime_val_raw_t * 2)()
+    p0, p1 = raw[0], raw[1]  # views of the array's slots, made once
+    trap = POINTER(ffi.wasm_trap_t)()
+    ctx = store._context()
+    args = (ctx, byref(func._func), raw, 2, byref(trap))
+    call = _raw_call()
 
-    def __init__(self, store, func):
-        self._raw = (ffi.wasmtime_val_raw_t * 2)()
-        self._trap = POINTER(ffi.wasm_trap_t)()
-        ctx = store._context()
-        # the objects behind the pointers stay alive with this caller
-        self._keep = (store, func, ctx)
-        self._args = (ctx, byref(func._func), self._raw, 2, byref(self._trap))
-        self._call = _raw_call()
-
-    def __call__(self, t: float, x: int) -> int:
-        raw = self._raw
-        raw[0].f64 = t
-        raw[1].i32 = x
-        err = self._call(*self._args)
+    def run(record, t: float, x: int) -> int:
+        view[io:io + len(record)] = record
+        p0.f64 = t
+        p1.i32 = x
+        err = call(*args)
         if err:
             raise WasmtimeError._from_ptr(ctypes.cast(err, POINTER(ffi.wasmtime_error_t)))
-        if self._trap:
-            at = ctypes.cast(self._trap, c_void_p).value
-            ctypes.memset(ctypes.addressof(self._trap), 0, ctypes.sizeof(c_void_p))  # null again, in place
+        if trap:
+            at = ctypes.cast(trap, c_void_p).value
+            ctypes.memset(ctypes.addressof(trap), 0, ctypes.sizeof(c_void_p))  # null again, in place
             raise Trap._from_ptr(ctypes.cast(c_void_p(at), POINTER(ffi.wasm_trap_t)))
-        return raw[0].i32
+        return p0.i32
+
+    run.keep = (store, func, ctx, raw, trap)  # the objects behind the pointers live as long as the caller
+    return run
 
 
-def make(store, func):
-    """A fast caller for an (f64, i32) -> i32 export, or None to use func(store, ...)."""
+def make(store, func, view, io: int):
+    """run(record, t, x): copies the call record into IO (through view, a memoryview over linear memory)
+    and calls an (f64, i32) -> i32 export; or None to use func(store, ...)."""
     if ffi is None:
         return None
     try:
         ty = func.type(store)
         if [str(x) for x in ty.params] != ["f64", "i32"] or [str(x) for x in ty.results] != ["i32"]:
             return None
-        return _Call(store, func)
+        return _caller(store, func, view, io)
     except Exception:
         return None
