@@ -1,7 +1,7 @@
 // The module's whole ABI: functions over i32/i64/f64 and the memory. docs/ABI.md describes each export.
 
 import { ABI_VERSION, IO, IO_SIZE, RESULT, RESULT_SIZE, MAX_IDENT_BYTES, MAX_TOOL_BYTES, MAX_KEY_BYTES,
-  MAX_VALUE_BYTES, MAX_ARGS, ERR_NOT_INITIALISED, ERR_BAD_TIME, ERR_BAD_CONFIG, ERR_BUDGET, ERR_BAD_TZ, ERR_BAD_RECORD,
+  MAX_VALUE_BYTES, MAX_ARGS, MAX_EXTRA, REASON_VALUES_UNJUDGED, ERR_NOT_INITIALISED, ERR_BAD_TIME, ERR_BAD_CONFIG, ERR_BUDGET, ERR_BAD_TZ, ERR_BAD_RECORD,
   RES_ENTITY_LEARNED, RES_ENTITY_AGE, RES_BASELINE_CALLS, RES_WINDOW_COUNT, REASON_ALLOWLISTED, REASON_LEARNING, REASON_CLOCK_STEP,
   MODE_OWN, MODE_TENANT, MODE_COLD, ACTION_ALLOW, ACTION_WARN, ACTION_BLOCK, FLAG_LEARNED, FLAG_ALLOWLISTED,
   FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED, FLAG_CLOCK_STEP } from "./layout";
@@ -12,7 +12,7 @@ import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bump
   capacity, recSize, toolsOff, initialised as _init, HEADER_SIZE, ALLOW_OFF, ALLOW_CAP, recOff,
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
   H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_LAST, R_FIRST, R_LEARNED, R_SEEN, R_OK, R_ERR, R_PREV } from "./arena";
-import { parseRecord, entityKey, tenantKey, toolHash, principalHash, tenantHash } from "./input";
+import { parseRecord, entityKey, tenantKey, toolHash, principalHash, tenantHash, omittedTotal, omitEntry } from "./input";
 import { setCall, setRecords, setTool, entity, tenant, baseline, mode, now, toolFp, windowCount } from "./context";
 import { fp32, hashBytes, combine, seed as _seed } from "./hash";
 import * as hash from "./hash";
@@ -46,6 +46,7 @@ export function limit(id: i32): i32 {
     case 2: return MAX_KEY_BYTES;
     case 3: return MAX_VALUE_BYTES;
     case 4: return MAX_ARGS;
+    case 5: return MAX_EXTRA;
     default: return 0;
   }
 }
@@ -159,6 +160,8 @@ export function check(t: f64, tz: i32): i32 {
   }
   // actual: seconds stepped back; typical: the tolerance (burst window, seconds); context: the latest time before (ms)
   if (clockStep > 0) addReason(REASON_CLOCK_STEP, 0, 0, clockStep / 1000, cfg(C_BURST_WINDOW_MS) / 1000, clockFrom);
+  // actual: values the host did not pass; typical: the extra values it may pass; context: the entry index
+  if (omittedTotal > 0) addReason(REASON_VALUES_UNJUDGED, 0, 0, omittedTotal, MAX_EXTRA, <f64>omitEntry(0));
   const learnIt = action == ACTION_ALLOW || (action == ACTION_WARN && cfgI(C_LEARN_WARNED) == 1);
   const tfp = transitionFp();
   if (learnIt) {

@@ -4,9 +4,10 @@
 //   tenant bytes, principal bytes, tool bytes,
 //   argCount × { u8 type, u8 0, u16 keyLen, u32 valueLen, key bytes, value bytes }
 
-import { IO, IO_SIZE, SCRATCH, MAX_IDENT_BYTES, MAX_TOOL_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES, MAX_ARGS,
+import { IO, IO_SIZE, SCRATCH, MAX_IDENT_BYTES, MAX_TOOL_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES, MAX_ARGS, MAX_EXTRA,
   ERR_BAD_RECORD, ERR_INVALID_UTF8, ERR_EMPTY_TOOL, ERR_TOO_LONG, ERR_TOO_MANY_ARGS, ERR_BAD_ARG_TYPE,
-  T_NULL, T_BOOL, T_NUMBER, T_STRING, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER } from "./layout";
+  T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER, T_TAIL_STRING, T_NESTED_STRING,
+  T_OMITTED } from "./layout";
 import { hashBytes, combine, fmix } from "./hash";
 import { validUtf8 } from "./utf8";
 
@@ -28,11 +29,23 @@ export let valueCount: i32 = 0;
 // Per value-bearing entry: u64 key hash, u64 value hash, u32 entry index, u32 zero, u64 domain hash
 // (0 when the value is not an address).
 const VAL_SIZE: usize = 32;
-export const VALS: usize = memory.data(MAX_ARGS * 32, 8);
+export const VALS: usize = memory.data((MAX_ARGS + MAX_EXTRA) * 32, 8);
 @inline export function valKeyHash(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE); }
 @inline export function valHash(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 8); }
 @inline export function valEntry(i: i32): i32 { return load<i32>(VALS + <usize>i * VAL_SIZE + 16); }
 @inline export function valDomain(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 24); }
+
+// The host's summary of values it could not pass (T_OMITTED): per top-level array or object, its entry
+// index, key hash, whether it is an array, and how many values under it were not passed.
+export let omitCount: i32 = 0;
+export let omittedTotal: f64 = 0;
+const OMITS: usize = memory.data(MAX_ARGS * 24, 8);
+const ENTRY_KEYS: usize = memory.data(MAX_ARGS * 8, 8); // key hash of each ordinary entry
+const ENTRY_TYPES: usize = memory.data(MAX_ARGS, 8);
+@inline export function omitEntry(i: i32): i32 { return load<i32>(OMITS + <usize>i * 24); }
+@inline export function omitIsArray(i: i32): bool { return load<i32>(OMITS + <usize>i * 24 + 4) != 0; }
+@inline export function omitKeyHash(i: i32): u64 { return load<u64>(OMITS + <usize>i * 24 + 8); }
+@inline export function omitValues(i: i32): f64 { return load<f64>(OMITS + <usize>i * 24 + 16); }
 
 // The organisation part of an address, set by normalisedStringHash (reset by parseRecord per entry): an e-mail address's domain or a
 // URL's host, cut to its last two labels (three when the second-to-last is a short public label such
@@ -221,7 +234,7 @@ export function parseRecord(withArgs: bool): i32 {
   argCount = load<i32>(IO + 12);
   if (tenantLen < 0 || principalLen < 0 || toolLen < 0 || argCount < 0) return ERR_BAD_RECORD;
   if (tenantLen > MAX_IDENT_BYTES || principalLen > MAX_IDENT_BYTES || toolLen > MAX_TOOL_BYTES) return ERR_TOO_LONG;
-  if (argCount > MAX_ARGS) return ERR_TOO_MANY_ARGS;
+  if (argCount > MAX_ARGS + MAX_EXTRA + 1) return ERR_TOO_MANY_ARGS;
   tenantPtr = IO + 16;
   principalPtr = tenantPtr + <usize>tenantLen;
   toolPtr = principalPtr + <usize>principalLen;
@@ -234,27 +247,49 @@ export function parseRecord(withArgs: bool): i32 {
   toolHash = hashBytes(toolPtr, toolLen);
   shapeHash = 0;
   valueCount = 0;
+  omitCount = 0;
+  omittedTotal = 0;
   if (!withArgs) return 0;
   if (toolLen == 0) return ERR_EMPTY_TOOL;
   let shapeSum: u64 = 0;
+  // ordinary entries first (at most MAX_ARGS), then at most MAX_EXTRA extra values, then the summary
+  let ordinary: i32 = 0;
+  let extra: i32 = 0;
+  let omitPtr: usize = 0;
+  let omitLen: i32 = 0;
   for (let a = 0; a < argCount; a++) {
     if (p + 8 > end) return ERR_BAD_RECORD;
     const type = load<u8>(p);
     const keyLen = <i32>load<u16>(p + 2);
     const valueLen = load<i32>(p + 4);
-    if (type > T_ELEM_NUMBER) return ERR_BAD_ARG_TYPE;
+    if (type > T_OMITTED) return ERR_BAD_ARG_TYPE;
+    if (omitPtr != 0) return ERR_BAD_RECORD; // the summary comes last
+    if (type >= T_TAIL_STRING) { if (type != T_OMITTED && ++extra > MAX_EXTRA) return ERR_TOO_MANY_ARGS; }
+    else if (extra > 0) return ERR_BAD_RECORD; // ordinary entries come first
+    else if (++ordinary > MAX_ARGS) return ERR_TOO_MANY_ARGS;
     if (keyLen > MAX_KEY_BYTES || valueLen < 0 || valueLen > MAX_VALUE_BYTES) return ERR_TOO_LONG;
     const keyPtr = p + 8;
     const valuePtr = keyPtr + <usize>keyLen;
     p = valuePtr + <usize>valueLen;
     if (p > end) return ERR_BAD_RECORD;
     if (!validUtf8(keyPtr, keyLen)) return ERR_INVALID_UTF8;
+    if (type == T_OMITTED) {
+      if (keyLen != 0 || (valueLen & 7) != 0) return ERR_BAD_RECORD;
+      omitPtr = valuePtr; omitLen = valueLen;
+      continue;
+    }
     const keyHash = hashBytes(keyPtr, keyLen);
+    if (a < MAX_ARGS) { store<u64>(ENTRY_KEYS + <usize>a * 8, keyHash); store<u8>(ENTRY_TYPES + <usize>a, type); }
     if (type <= T_OBJECT) shapeSum += fmix(keyHash ^ (<u64>(type + 1) * SHAPE_SALT));
     let vh: u64 = 0;
     let hasValue = true;
     domainHash = 0;
-    if (type == T_STRING || type == T_ELEM_STRING) vh = normalisedStringHash(valuePtr, valueLen);
+    if (type == T_STRING || type == T_ELEM_STRING || type == T_TAIL_STRING) vh = normalisedStringHash(valuePtr, valueLen);
+    else if (type == T_NESTED_STRING) {
+      // at depth only addresses are values: the rest of a nested payload (subjects, bodies) is free text
+      vh = normalisedStringHash(valuePtr, valueLen);
+      if (domainHash == 0) hasValue = false;
+    }
     else if (type == T_NUMBER || type == T_ELEM_NUMBER) {
       if (valueLen != 8) return ERR_BAD_RECORD;
       vh = numberHash(valuePtr);
@@ -263,7 +298,7 @@ export function parseRecord(withArgs: bool): i32 {
       vh = fmix(<u64>load<u8>(valuePtr) ^ BOOL_SALT);
     } else {
       hasValue = false;
-      if (valueLen != 0 && type == T_NULL) return ERR_BAD_RECORD;
+      if (valueLen != 0) return ERR_BAD_RECORD;
     }
     if (hasValue) {
       const q = VALS + <usize>valueCount * VAL_SIZE;
@@ -273,6 +308,24 @@ export function parseRecord(withArgs: bool): i32 {
       store<i32>(q + 20, 0);
       store<u64>(q + 24, domainHash);
       valueCount++;
+    }
+  }
+  if (omitPtr != 0) {
+    // (entry index, values not passed) pairs, each naming one ordinary array or object entry
+    for (let i = 0; i < omitLen; i += 8) {
+      const at = load<i32>(omitPtr + <usize>i);
+      const n = load<u32>(omitPtr + <usize>i + 4);
+      if (at < 0 || at >= ordinary || omitCount >= MAX_ARGS) return ERR_BAD_RECORD;
+      const t = load<u8>(ENTRY_TYPES + <usize>at);
+      if (t != T_ARRAY && t != T_OBJECT) return ERR_BAD_RECORD;
+      if (n == 0) continue;
+      const q = OMITS + <usize>omitCount * 24;
+      store<i32>(q, at);
+      store<i32>(q + 4, t == T_ARRAY ? 1 : 0);
+      store<u64>(q + 8, load<u64>(ENTRY_KEYS + <usize>at * 8));
+      store<f64>(q + 16, <f64>n);
+      omittedTotal += <f64>n;
+      omitCount++;
     }
   }
   // Sum of per-key terms: the shape does not depend on the order the host listed the keys in.

@@ -18,6 +18,9 @@ export const MAX_TOOL_BYTES: i32 = 256;
 export const MAX_KEY_BYTES: i32 = 256;
 export const MAX_VALUE_BYTES: i32 = 1024;
 export const MAX_ARGS: i32 = 128;
+// Values past the encoding limits (an array's elements after its first 16, strings inside nested objects)
+// come after the ordinary entries, at most MAX_EXTRA of them, then one T_OMITTED summary of the rest.
+export const MAX_EXTRA: i32 = 64;
 
 // Error codes (negative results). Keep in sync with docs/ABI.md and js/core/errors.ts.
 export const ERR_NOT_INITIALISED: i32 = -1;
@@ -42,6 +45,9 @@ export const T_ARRAY: u8 = 4;
 export const T_OBJECT: u8 = 5;
 export const T_ELEM_STRING: u8 = 6; // one string element of the array entry with the same key
 export const T_ELEM_NUMBER: u8 = 7; // one number element of the array entry with the same key
+export const T_TAIL_STRING: u8 = 8; // a string element of the array with the same key, past its first 16 scalars
+export const T_NESTED_STRING: u8 = 9; // a string inside a nested object or array; key: its path ("msg.to")
+export const T_OMITTED: u8 = 10; // key "", value: u32 pairs (entry index of a top-level array/object, values not passed)
 
 // Signals, in result order. Reason code = signal id + 1.
 export const SIG_UNSEEN_TOOL: i32 = 0;
@@ -58,6 +64,7 @@ export const SIGNAL_COUNT: i32 = 9;
 export const REASON_ALLOWLISTED: i32 = 10;
 export const REASON_LEARNING: i32 = 11;
 export const REASON_CLOCK_STEP: i32 = 12; // the call's time is more than a burst window before the entity's latest
+export const REASON_VALUES_UNJUDGED: i32 = 13; // the host could not pass some values (past the limits): not looked at
 
 // Result area layout (byte offsets into RESULT).
 export const RES_ACTION: i32 = 0; // i32: 0 allow, 1 warn, 2 block
@@ -88,6 +95,7 @@ export const REASON_FLAG_ESTIMATE: i32 = 4; // actual figure is an estimate (bur
 export const REASON_FLAG_TENANT_KNOWN: i32 = 8; // unseen for the entity, but its tenant knows it
 export const REASON_FLAG_DOMAIN_KNOWN: i32 = 16; // a never-seen value at a domain already used with the key
 export const REASON_FLAG_DOMAIN_NEW: i32 = 32; // a never-seen address at a domain nobody in its tenant used
+export const REASON_FLAG_UNJUDGED: i32 = 64; // values of a repeating array key past the limits, not looked at
 
 export const MODE_OWN: i32 = 0; // the entity's own baseline
 export const MODE_TENANT: i32 = 1; // the entity is learning; its tenant's baseline judged it

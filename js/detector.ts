@@ -30,7 +30,7 @@ export interface CallInput {
 
 export interface Reason {
   code: ReasonCode;
-  /** Signal that produced it (absent for ALLOWLISTED / LEARNING / CLOCK_STEP). */
+  /** Signal that produced it (absent for ALLOWLISTED / LEARNING / CLOCK_STEP / VALUES_UNJUDGED). */
   signal?: SignalName;
   score: number;
   weight: number;
@@ -270,7 +270,7 @@ export class Detector {
       const key = code === "UNSEEN_ARG_VALUE" ? this.keys[context] : undefined;
       const figures = { code, actual, typical, context, tenant: (rf & REASON_FLAG.tenant) !== 0,
         tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, domainKnown: (rf & REASON_FLAG.domainKnown) !== 0,
-        domainNew: (rf & REASON_FLAG.domainNew) !== 0,
+        domainNew: (rf & REASON_FLAG.domainNew) !== 0, unjudged: (rf & REASON_FLAG.unjudged) !== 0,
         estimate: (rf & REASON_FLAG.estimate) !== 0, key };
       const score = v.getFloat64(p + 8, true);
       const weight = signal ? this.weights[sigIndex]! : 0;

@@ -10,6 +10,7 @@ export interface ReasonFigures {
   tenantKnown: boolean;
   domainKnown?: boolean;
   domainNew?: boolean;
+  unjudged?: boolean;
   estimate: boolean;
   key?: string;
 }
@@ -40,6 +41,7 @@ export function explain(r: ReasonFigures): string {
     case "UNSEEN_ARG_SHAPE":
       return `argument keys/types never sent with this tool by ${who} (tool used ${n(r.typical)} times)`;
     case "UNSEEN_ARG_VALUE":
+      if (r.unjudged) return `values of "${r.key ?? "?"}" past the encoding limits were not looked at, and its values repeat for ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)`;
       return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : r.domainNew ? "; nobody in the tenant has used its domain" : ""}`;
     case "BURST":
       return `${r.estimate ? "about " : ""}${n(r.actual)} calls in ${n(r.context)} s, threshold ${n(r.typical)}`;
@@ -60,6 +62,8 @@ export function explain(r: ReasonFigures): string {
       return "allowlisted: allowed whatever the risk";
     case "LEARNING":
       return `principal still learning (${n(r.actual)} of ${n(r.typical)} calls, ${Math.floor(r.context / 60000)} min old); judged against its tenant's baseline when that has enough evidence`;
+    case "VALUES_UNJUDGED":
+      return `${n(r.actual)} argument values past the encoding limits (more than ${n(r.typical)} extra values, or nesting too large) were not looked at`;
     case "CLOCK_STEP":
       return `clock stepped back ${n(r.actual)} s (more than the ${n(r.typical)} s burst window): the burst window is kept and this call counted in it`;
   }

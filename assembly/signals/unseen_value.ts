@@ -6,11 +6,12 @@ import { vkeysOff } from "../arena";
 import { valueKnown } from "../values";
 import { baseline, tenant, mode, toolKnown, toolFp } from "../context";
 import { toolsOff } from "../arena";
-import { toolHash, valueCount, valKeyHash, valHash, valEntry, valDomain } from "../input";
+import { toolHash, valueCount, valKeyHash, valHash, valEntry, valDomain, omitCount, omitIsArray, omitKeyHash, omitEntry } from "../input";
 import { combine, fp32 } from "../hash";
 import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct } from "../slots";
 import { C_MAX_TOOLS } from "../config";
-import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN, REASON_FLAG_DOMAIN_NEW } from "../layout";
+import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN, REASON_FLAG_DOMAIN_NEW,
+  REASON_FLAG_UNJUDGED } from "../layout";
 import { report } from "../result";
 
 @inline export function valueKeyFp(i: i32): u32 { return fp32(combine(toolHash, valKeyHash(i))); }
@@ -29,7 +30,7 @@ const OTHER_NEW: f64 = 0.88;
 const DOMAIN_KNOWN: f64 = 0.5;
 
 export function scoreUnseenValue(): void {
-  if (mode == MODE_COLD || valueCount == 0) return;
+  if (mode == MODE_COLD || (valueCount == 0 && omitCount == 0)) return;
   let judge = baseline;
   let flags = mode == MODE_TENANT ? REASON_FLAG_TENANT : 0;
   if (!toolKnown) {
@@ -72,8 +73,26 @@ export function scoreUnseenValue(): void {
       best = s; bestKey = kh; bestEntry = valEntry(i); bestD = d; bestT = t; bestDomain = dk; bestFirst = first;
     }
   }
+  // Elements of an array past what the host could pass were not looked at: where the array's values
+  // repeat (recipients, accounts), one of them may be a never-seen one, so they score as one.
+  let bestUnjudged = false;
+  for (let i = 0; i < omitCount; i++) {
+    if (!omitIsArray(i)) continue;
+    const kh = omitKeyHash(i);
+    const k = vkeyFind(kbase, nk, fp32(combine(toolHash, kh)));
+    if (k < 0) continue;
+    const t = <f64>vkeyTotal(kbase, k);
+    const d = <f64>vkeyDistinct(kbase, k);
+    if (t < minObs) continue;
+    const ratio = (d + 1) / (t + 1);
+    if (ratio >= none) continue;
+    const s = (ratio <= full ? 1.0 : (none - ratio) / (none - full)) * OTHER_NEW;
+    if (s > best || (s == best && s > 0 && kh < bestKey)) {
+      best = s; bestKey = kh; bestEntry = omitEntry(i); bestD = d; bestT = t; bestDomain = false; bestFirst = false; bestUnjudged = true;
+    }
+  }
   if (best <= 0) return;
   // actual: distinct values seen for the key; typical: calls with the key; context: argument entry index
-  report(SIG_UNSEEN_VALUE, flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0) | (bestFirst ? REASON_FLAG_DOMAIN_NEW : 0),
-    best, bestD, bestT, <f64>bestEntry);
+  report(SIG_UNSEEN_VALUE, flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0) | (bestFirst ? REASON_FLAG_DOMAIN_NEW : 0) |
+    (bestUnjudged ? REASON_FLAG_UNJUDGED : 0), best, bestD, bestT, <f64>bestEntry);
 }

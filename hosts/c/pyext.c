@@ -77,25 +77,27 @@ static int encode(twc *c, PyObject *tenant, PyObject *principal, PyObject *tool,
       if (!entry(&r, T_BOOL, kb, kl, &b, 1, c->lim[4])) return 0;
     } else if (PyLong_CheckExact(v) || PyFloat_CheckExact(v)) {
       if (number(v, &d) < 0 || !entry(&r, T_NUMBER, kb, kl, &d, 8, c->lim[4])) return 0;
-    } else if (v == Py_None || PyDict_CheckExact(v)) {
+    } else if (v == Py_None || (PyDict_CheckExact(v) && PyDict_GET_SIZE(v) == 0)) { /* nested values: Python's encoder */
       if (!entry(&r, v == Py_None ? T_NULL : T_OBJECT, kb, kl, NULL, 0, c->lim[4])) return 0;
     } else if (PyList_CheckExact(v) || PyTuple_CheckExact(v)) {
       if (!entry(&r, T_ARRAY, kb, kl, NULL, 0, c->lim[4])) return 0;
-      Py_ssize_t n = PySequence_Fast_GET_SIZE(v), m = 0;
+      Py_ssize_t n = PySequence_Fast_GET_SIZE(v), m = 0, i = 0;
       PyObject **items = PySequence_Fast_ITEMS(v);
-      for (Py_ssize_t i = 0; i < n && i < MAX_SCANNED && m < MAX_ELEMENTS; i++) {
+      for (; i < n && i < MAX_SCANNED && m < MAX_ELEMENTS; i++) {
         PyObject *e = items[i];
         if (PyUnicode_CheckExact(e)) {
           if (!(vb = utf8(e, &vl)) || (size_t)vl > c->lim[3] || !entry(&r, T_ELEM_STRING, kb, kl, vb, (uint32_t)vl, c->lim[4])) return 0;
         } else if (PyLong_CheckExact(e) || PyFloat_CheckExact(e)) {
           if (number(e, &d) < 0 || !entry(&r, T_ELEM_NUMBER, kb, kl, &d, 8, c->lim[4])) return 0;
-        } else if (e == Py_True || e == Py_False || e == Py_None || PyDict_CheckExact(e) || PyList_CheckExact(e) || PyTuple_CheckExact(e)) {
+        } else if (e == Py_True || e == Py_False || e == Py_None || (PyDict_CheckExact(e) && PyDict_GET_SIZE(e) == 0) ||
+                   ((PyList_CheckExact(e) || PyTuple_CheckExact(e)) && PySequence_Fast_GET_SIZE(e) == 0)) {
           continue;
         } else {
           return 0;
         }
         m++;
       }
+      if (i < n) return 0; /* elements past the first 16 scalars, or past the scan: Python's encoder */
     } else {
       return 0;
     }

@@ -83,6 +83,24 @@ static const char *opt_string(const cJSON *o, const char *k, int *bad) {
   return v->valuestring;
 }
 
+/* The strings inside a nested value, as js/core/encode.ts walks them: members in order, at most 4096
+ * per argument (*budget), 16 levels deep; object keys extend the path, arrays do not. */
+static void walk(toolwatch *tw, const cJSON *c, const char *path, int depth, int *budget) {
+  if (depth > 16) { toolwatch_nested_cut(tw); return; }
+  const cJSON *m;
+  cJSON_ArrayForEach(m, c) {
+    if (*budget == 0) { toolwatch_nested_cut(tw); return; }
+    (*budget)--;
+    char *p = NULL;
+    if (cJSON_IsArray(c)) p = strdup(path);
+    else if ((p = malloc(strlen(path) + strlen(m->string) + 2))) sprintf(p, "%s.%s", path, m->string);
+    if (!p) return;
+    if (cJSON_IsString(m)) toolwatch_nested_string(tw, p, m->valuestring, strlen(m->valuestring));
+    else if (cJSON_IsObject(m) || cJSON_IsArray(m)) walk(tw, m, p, depth + 1, budget);
+    free(p);
+  }
+}
+
 /* The same checks, in the same order, as the JS and Python hosts: tool, args, identity, time. */
 static int build_call(toolwatch *tw, const cJSON *c, double *t, int *tz) {
   const cJSON *tool = cJSON_GetObjectItemCaseSensitive(c, "tool");
@@ -108,13 +126,18 @@ static int build_call(toolwatch *tw, const cJSON *c, double *t, int *tz) {
     else if (cJSON_IsArray(a)) {
       toolwatch_arg_array(tw, a->string);
       const cJSON *el;
-      int scanned = 0;
+      int scanned = 0, budget = 4096;
       cJSON_ArrayForEach(el, a) {
-        if (scanned++ >= 4096) break; /* the elements every host looks at */
+        if (scanned++ >= 4096) { toolwatch_nested_cut(tw); break; } /* the elements every host looks at */
         if (cJSON_IsString(el)) toolwatch_elem_string(tw, el->valuestring, strlen(el->valuestring));
         else if (cJSON_IsNumber(el)) toolwatch_elem_number(tw, el->valuedouble);
+        else if (cJSON_IsObject(el) || cJSON_IsArray(el)) walk(tw, el, a->string, 1, &budget);
       }
-    } else toolwatch_arg_object(tw, a->string);
+    } else {
+      int budget = 4096;
+      toolwatch_arg_object(tw, a->string);
+      walk(tw, a, a->string, 0, &budget);
+    }
   }
   return 0;
 }

@@ -16,7 +16,17 @@
 #define RES_REASONS 128
 #define REASON_SIZE 40
 
-enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER };
+enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER, T_TAIL_STRING, T_NESTED_STRING, T_OMITTED };
+
+/* A value past the limits (an array's string after its first 16 scalars, a string inside a nested
+ * value), kept until the ordinary entries are written, then appended as every host does (encode.ts). */
+typedef struct {
+  int type;
+  uint32_t entry; /* index of the top-level array/object entry it was found under */
+  char *key;
+  char *value;
+  size_t len;
+} extra_value;
 
 typedef struct {
   int kind;
@@ -27,11 +37,15 @@ struct toolwatch {
   Z_toolwatch_instance_t inst;
   double config[TOOLWATCH_CONFIG_BLOCK];
   uint32_t io, io_size, res;
-  uint32_t lim_ident, lim_tool, lim_key, lim_value, lim_args;
+  uint32_t lim_ident, lim_tool, lim_key, lim_value, lim_args, lim_extra;
   /* call being built */
   uint32_t at, count;
   int building, elems, early_err, late_err;
   char *array_key;
+  int64_t container; /* entry index of the latest array/object argument, -1 none */
+  extra_value *extras;
+  size_t extras_n, extras_cap;
+  uint8_t cut[128]; /* top-level entries whose walk stopped at a limit (toolwatch_nested_cut) */
   allow_entry *allow;
   size_t allow_n, allow_cap;
 };
@@ -114,6 +128,7 @@ static int boot(toolwatch *tw, int *bad_slot) {
   tw->lim_key = Z_toolwatchZ_limit(&tw->inst, 2);
   tw->lim_value = Z_toolwatchZ_limit(&tw->inst, 3);
   tw->lim_args = Z_toolwatchZ_limit(&tw->inst, 4);
+  tw->lim_extra = Z_toolwatchZ_limit(&tw->inst, 5);
   memcpy(mem(tw) + tw->io, tw->config, sizeof tw->config);
   int rc = (int32_t)Z_toolwatchZ_init(&tw->inst);
   if (rc == -8 && bad_slot) memcpy(bad_slot, mem(tw) + tw->res, 4);
@@ -151,6 +166,8 @@ void toolwatch_free(toolwatch *tw) {
   }
   free(tw->allow);
   free(tw->array_key);
+  for (size_t i = 0; i < tw->extras_n; i++) { free(tw->extras[i].key); free(tw->extras[i].value); }
+  free(tw->extras);
   Z_toolwatch_free(&tw->inst);
   free(tw);
 }
@@ -202,6 +219,10 @@ int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, co
   tw->building = 1;
   tw->count = 0;
   tw->elems = MAX_ELEMENTS;
+  tw->container = -1;
+  for (size_t i = 0; i < tw->extras_n; i++) { free(tw->extras[i].key); free(tw->extras[i].value); }
+  tw->extras_n = 0;
+  memset(tw->cut, 0, sizeof tw->cut);
   tw->early_err = tw->late_err = 0;
   if (!tool || !tool[0]) return tw->early_err = TOOLWATCH_E_INVALID_TOOL;
   int r = write_identity(tw, tenant, who(principal), tool);
@@ -270,19 +291,104 @@ int toolwatch_arg_string(toolwatch *tw, const char *key, const char *value, size
 int toolwatch_arg_object(toolwatch *tw, const char *key) {
   end_array(tw);
   int64_t e = entry(tw, T_OBJECT, key);
+  if (e >= 0) tw->container = tw->count - 1;
   return e < 0 ? (int)e : 0;
 }
 int toolwatch_arg_array(toolwatch *tw, const char *key) {
   int64_t e = entry(tw, T_ARRAY, key);
   if (e < 0) return (int)e;
+  tw->container = tw->count - 1;
   free(tw->array_key);
   tw->array_key = strdup(or_empty(key));
   tw->elems = 0;
   return tw->array_key ? 0 : (tw->late_err = TOOLWATCH_E_NO_MEMORY);
 }
+static int add_extra(toolwatch *tw, int type, const char *key, const char *value, size_t len) {
+  if (!tw->building || tw->container < 0) return TOOLWATCH_E_NO_CALL;
+  if (tw->early_err || tw->late_err) return tw->early_err ? tw->early_err : tw->late_err;
+  if (tw->extras_n == tw->extras_cap) {
+    size_t cap = tw->extras_cap ? tw->extras_cap * 2 : 16;
+    extra_value *x = realloc(tw->extras, cap * sizeof *x);
+    if (!x) return tw->late_err = TOOLWATCH_E_NO_MEMORY;
+    tw->extras = x;
+    tw->extras_cap = cap;
+  }
+  extra_value *x = &tw->extras[tw->extras_n];
+  if (!value) value = "", len = 0;
+  x->type = type;
+  x->entry = (uint32_t)tw->container;
+  x->key = strdup(or_empty(key));
+  x->value = malloc(len ? len : 1);
+  x->len = len;
+  if (!x->key || !x->value) { free(x->key); free(x->value); return tw->late_err = TOOLWATCH_E_NO_MEMORY; }
+  memcpy(x->value, value, len);
+  tw->extras_n++;
+  return 0;
+}
+
+int toolwatch_nested_string(toolwatch *tw, const char *path, const char *value, size_t len) {
+  return add_extra(tw, T_NESTED_STRING, path, value, len);
+}
+
+int toolwatch_nested_cut(toolwatch *tw) {
+  if (!tw->building || tw->container < 0) return TOOLWATCH_E_NO_CALL;
+  if (tw->container < 128) tw->cut[tw->container] = 1;
+  return 0;
+}
+
+/* UTF-8 length cut to max at a character boundary. */
+static size_t cut_len(const char *s, size_t len, size_t max) {
+  if (len <= max) return len;
+  size_t n = max;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+  return n;
+}
+
+/* Appends the extras that fit (at most lim_extra, each whole), then the summary of the rest: the
+ * (entry, values not passed) pairs. Room for the summary is kept first; none is ARGS_TOO_LARGE. */
+static int write_extras(toolwatch *tw) {
+  uint32_t omitted[128];
+  uint8_t has[128] = { 0 };
+  size_t m = 0;
+  for (int i = 0; i < 128; i++) { omitted[i] = tw->cut[i]; if (tw->cut[i]) has[i] = 1; }
+  for (size_t i = 0; i < tw->extras_n; i++) has[tw->extras[i].entry] = 1;
+  for (int i = 0; i < 128; i++) m += has[i];
+  if (m == 0) return 0;
+  uint32_t summary = 8 + 8 * (uint32_t)m;
+  if (tw->at + summary > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
+  uint8_t *io = mem(tw) + tw->io;
+  uint32_t written = 0;
+  for (size_t i = 0; i < tw->extras_n; i++) {
+    extra_value *x = &tw->extras[i];
+    size_t kl = cut_len(x->key, strlen(x->key), tw->lim_key), vl = cut_len(x->value, x->len, tw->lim_value);
+    if (written >= tw->lim_extra || tw->at + 8 + kl + vl + summary > tw->io_size) { omitted[x->entry]++; continue; }
+    uint8_t *p = io + tw->at;
+    p[0] = (uint8_t)x->type; p[1] = 0; p[2] = (uint8_t)(kl & 0xff); p[3] = (uint8_t)(kl >> 8);
+    put32(p + 4, (uint32_t)vl);
+    memcpy(p + 8, x->key, kl);
+    memcpy(p + 8 + kl, x->value, vl);
+    tw->at += 8 + (uint32_t)kl + (uint32_t)vl;
+    tw->count++;
+    written++;
+  }
+  uint32_t pairs = 0, start = tw->at;
+  for (uint32_t i = 0; i < 128; i++) {
+    if (!omitted[i]) continue;
+    put32(io + start + 8 + pairs * 8, i);
+    put32(io + start + 12 + pairs * 8, omitted[i]);
+    pairs++;
+  }
+  if (!pairs) return 0;
+  io[start] = T_OMITTED; io[start + 1] = 0; io[start + 2] = 0; io[start + 3] = 0;
+  put32(io + start + 4, pairs * 8);
+  tw->at = start + 8 + pairs * 8;
+  tw->count++;
+  return 0;
+}
+
 int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len) {
   if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
-  if (tw->elems >= MAX_ELEMENTS) return 0;
+  if (tw->elems >= MAX_ELEMENTS) return add_extra(tw, T_TAIL_STRING, tw->array_key, value, len);
   tw->elems++;
   return string_value(tw, entry(tw, T_ELEM_STRING, tw->array_key), value, len);
 }
@@ -301,6 +407,7 @@ static int ready_call(toolwatch *tw, double t) {
   tw->building = 0;
   if (tw->early_err) return tw->early_err;
   if (!valid_time(t)) return -3;
+  if (!tw->late_err) write_extras(tw);
   if (tw->late_err) return tw->late_err;
   put32(mem(tw) + tw->io + 12, tw->count);
   return 0;
@@ -492,6 +599,6 @@ const char *toolwatch_action_name(int a) { return a == 0 ? "allow" : a == 1 ? "w
 const char *toolwatch_mode_name(int m) { return m == 0 ? "own" : m == 1 ? "tenant" : m == 2 ? "cold" : "?"; }
 const char *toolwatch_reason_name(int code) {
   static const char *const names[] = { "", "UNSEEN_TOOL", "UNSEEN_ARG_SHAPE", "UNSEEN_ARG_VALUE", "BURST", "RATE_SPIKE",
-    "RARE_TOOL", "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING", "CLOCK_STEP" };
+    "RARE_TOOL", "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING", "CLOCK_STEP", "VALUES_UNJUDGED" };
   return code >= 1 && code < (int)(sizeof names / sizeof names[0]) ? names[code] : "?";
 }

@@ -76,10 +76,17 @@ int toolwatch_arg_number(toolwatch *tw, const char *key, double value);
 int toolwatch_arg_string(toolwatch *tw, const char *key, const char *value, size_t len);
 int toolwatch_arg_object(toolwatch *tw, const char *key);
 /* An array argument: then its string and number elements among its first 4096 (the other hosts look
- * no further); only the first 16 are kept, as in every host. */
+ * no further); the first 16 are elements, later strings are passed as values past the limits. */
 int toolwatch_arg_array(toolwatch *tw, const char *key);
 int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len);
 int toolwatch_elem_number(toolwatch *tw, double value);
+/* Values inside the latest array or object argument (docs/HOSTS.md "Values past the limits"): string
+ * elements after the first 16 scalars go through toolwatch_elem_string; a string inside a nested object
+ * or array is passed with its path ("message.to": object keys joined by ".", arrays add nothing); a
+ * walk that stopped at a limit (4096 members, 16 levels, or an array past 4096 elements) is reported
+ * once with toolwatch_nested_cut. What the core's budget cannot take is summarised for it. */
+int toolwatch_nested_string(toolwatch *tw, const char *path, const char *value, size_t len);
+int toolwatch_nested_cut(toolwatch *tw);
 
 /* Scores the built call at time_ms (ms since the epoch) in the tenant's UTC offset (minutes). */
 int toolwatch_check(toolwatch *tw, double time_ms, int tz_minutes, toolwatch_decision *out);

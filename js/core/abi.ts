@@ -18,9 +18,10 @@ export const RES = {
 export const REASON_SIZE = 40;
 
 export const FLAG = { learned: 1, allowlisted: 2, newEntity: 4, evicted: 8, candidate: 16, promoted: 32, clockStep: 64 } as const;
-export const REASON_FLAG = { shadow: 1, tenant: 2, estimate: 4, tenantKnown: 8, domainKnown: 16, domainNew: 32 } as const;
+export const REASON_FLAG = { shadow: 1, tenant: 2, estimate: 4, tenantKnown: 8, domainKnown: 16, domainNew: 32, unjudged: 64 } as const;
 
-export const ARG_TYPE = { null: 0, bool: 1, number: 2, string: 3, array: 4, object: 5, elemString: 6, elemNumber: 7 } as const;
+export const ARG_TYPE = { null: 0, bool: 1, number: 2, string: 3, array: 4, object: 5, elemString: 6, elemNumber: 7,
+  tailString: 8, nestedString: 9, omitted: 10 } as const;
 
 export const SIGNALS = [
   "unseenTool",
@@ -49,6 +50,7 @@ export const REASON_CODES = [
   "ALLOWLISTED",
   "LEARNING",
   "CLOCK_STEP",
+  "VALUES_UNJUDGED",
 ] as const;
 export type ReasonCode = Exclude<(typeof REASON_CODES)[number], "">;
 
@@ -63,7 +65,7 @@ export const STAT = {
   recordBytes: 14, recordsUsed: 15, allowlistEntries: 16,
 } as const;
 
-export const LIMIT = { identBytes: 0, toolBytes: 1, keyBytes: 2, valueBytes: 3, args: 4 } as const;
+export const LIMIT = { identBytes: 0, toolBytes: 1, keyBytes: 2, valueBytes: 3, args: 4, extra: 5 } as const;
 
 export const CORE_ERRORS: Record<number, { code: string; message: string }> = {
   [-1]: { code: "NOT_INITIALISED", message: "the module has no configuration yet" },

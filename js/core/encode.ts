@@ -7,13 +7,28 @@ const encoder = new TextEncoder();
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const MAX_ELEMENTS = 16; // scalar elements of one array argument passed to the core
 const MAX_SCANNED = 4096; // elements of one array looked at to find them
+// Values past those limits (an array's strings after its first 16 scalars) and strings inside nested
+// objects and arrays are passed after the ordinary entries, as extra entries, within the core's budget
+// (limit 5), and what does not fit is counted in one summary entry: the core judges what it can and
+// knows what it could not. The walk of one argument's nested values visits at most MAX_WALK members,
+// MAX_DEPTH levels deep; where it stops, the argument counts one more value not passed.
+const MAX_WALK = 4096;
+const MAX_DEPTH = 16;
 const KEY = "\u0000key"; // putString's `what` for argument keys: the message names the key only on error
+
+/** UTF-8 bytes cut to `max` at a character boundary (as the value cut of putString). */
+function cut(b: Uint8Array, max: number): Uint8Array {
+  if (b.length <= max) return b;
+  let n = max;
+  while (n > 0 && (b[n]! & 0xc0) === 0x80) n--;
+  return b.subarray(0, n);
+}
 
 export class Encoder {
   private readonly core: CoreExports;
   private readonly ioPtr: number;
   private readonly ioSize: number;
-  readonly limits: { ident: number; tool: number; key: number; value: number; args: number };
+  readonly limits: { ident: number; tool: number; key: number; value: number; args: number; extra: number };
   private bytes!: Uint8Array;
   private view!: DataView;
   private buffer: ArrayBuffer | null = null;
@@ -28,6 +43,7 @@ export class Encoder {
       key: core.limit(LIMIT.keyBytes),
       value: core.limit(LIMIT.valueBytes),
       args: core.limit(LIMIT.args),
+      extra: core.limit(LIMIT.extra), // 0 from a core without extra entries: then none are passed
     };
   }
 
@@ -100,6 +116,8 @@ export class Encoder {
     this.count = 0;
     keys.length = 0;
     this.keys = keys;
+    this.extras.length = 0;
+    this.cut.length = 0;
     for (const key in args) {
       if (!Object.prototype.hasOwnProperty.call(args, key)) continue;
       let value = args[key];
@@ -124,12 +142,18 @@ export class Encoder {
       } else if (Array.isArray(value)) {
         this.finish(this.entry(ARG_TYPE.array, key), 0);
         // The first MAX_ELEMENTS scalar elements, among at most MAX_SCANNED: a huge or sparse array
-        // (length 2^32 - 1, no elements) costs nothing.
+        // (length 2^32 - 1, no elements) costs nothing. Later strings and nested values are extras.
         let n = 0;
         const upto = Math.min(value.length, MAX_SCANNED);
-        for (let i = 0; i < upto && n < MAX_ELEMENTS; i++) {
+        const entry = this.count - 1;
+        this.budget = MAX_WALK;
+        if (value.length > upto) this.cut.push(entry);
+        for (let i = 0; i < upto; i++) {
           const el: unknown = value[i];
-          if (typeof el === "string") {
+          if (n >= MAX_ELEMENTS) {
+            if (typeof el === "string") this.extras.push(ARG_TYPE.tailString, key, el, entry);
+            else if (el !== null && typeof el === "object") this.walk(el, key, 1, entry);
+          } else if (typeof el === "string") {
             const va = this.entry(ARG_TYPE.elemString, key);
             this.finish(va, this.putString(va, el, this.limits.value, "value", true));
             n++;
@@ -139,14 +163,101 @@ export class Encoder {
             v.setFloat64(va, el, true);
             this.finish(va, 8);
             n++;
+          } else if (el !== null && typeof el === "object") {
+            this.walk(el, key, 1, entry);
           }
         }
       } else {
         this.finish(this.entry(ARG_TYPE.object, key), 0);
+        this.budget = MAX_WALK;
+        this.walk(value as object, key, 0, this.count - 1);
       }
     }
+    if (this.extras.length > 0 || this.cut.length > 0) this.writeExtras();
     v.setUint32(12, this.count, true);
     this.keys = null;
+  }
+
+  // Extra values found by call(), flat: type, key, value, index of the top-level entry, …; and the
+  // entries whose walk stopped at a limit. Reused across calls.
+  private readonly extras: (string | number)[] = [];
+  private readonly cut: number[] = [];
+  private budget = 0;
+
+  /** Collects the strings inside a nested object or array (depth: its own), keyed by their path. */
+  private walk(c: object, path: string, depth: number, entry: number): void {
+    if (depth > MAX_DEPTH) { this.cut.push(entry); return; }
+    if (Array.isArray(c)) {
+      for (let i = 0; i < c.length; i++) {
+        if (this.budget === 0) { this.cut.push(entry); return; }
+        this.budget--;
+        this.member(c[i], path, depth, entry);
+      }
+      return;
+    }
+    for (const k in c) {
+      if (!Object.prototype.hasOwnProperty.call(c, k)) continue;
+      if (this.budget === 0) { this.cut.push(entry); return; }
+      this.budget--;
+      this.member((c as Record<string, unknown>)[k], `${path}.${k}`, depth, entry);
+    }
+  }
+
+  private member(v: unknown, path: string, depth: number, entry: number): void {
+    if (typeof v === "string") this.extras.push(ARG_TYPE.nestedString, path, v, entry);
+    else if (v !== null && typeof v === "object") this.walk(v, path, depth + 1, entry);
+  }
+
+  /**
+   * Appends the extras that fit (at most limits.extra, each whole: key cut at the key limit, value at
+   * the value limit), then the summary of the rest per top-level entry. Room for the summary is kept
+   * first, and arguments that leave none are refused like any record over 64 KiB.
+   */
+  private writeExtras(): void {
+    const x = this.extras;
+    const omitted = new Map<number, number>();
+    for (const e of this.cut) omitted.set(e, 1);
+    for (let i = 3; i < x.length; i += 4) if (!omitted.has(x[i] as number)) omitted.set(x[i] as number, 0);
+    const summary = 8 + 8 * omitted.size;
+    if (this.at + summary > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+    const v = this.view;
+    let written = 0;
+    for (let i = 0; i < x.length; i += 4) {
+      const entry = x[i + 3] as number;
+      const kb = cut(encoder.encode(x[i + 1] as string), this.limits.key);
+      const vb = cut(encoder.encode(x[i + 2] as string), this.limits.value);
+      const end = this.at + 8 + kb.length + vb.length;
+      if (written >= this.limits.extra || end + summary > this.ioSize) {
+        omitted.set(entry, omitted.get(entry)! + 1);
+        continue;
+      }
+      v.setUint8(this.at, x[i] as number);
+      v.setUint8(this.at + 1, 0);
+      v.setUint16(this.at + 2, kb.length, true);
+      v.setUint32(this.at + 4, vb.length, true);
+      this.bytes.set(kb, this.at + 8);
+      this.bytes.set(vb, this.at + 8 + kb.length);
+      this.at = end;
+      this.keys!.push(x[i + 1] as string);
+      this.count++;
+      written++;
+    }
+    let pairs = 0;
+    const start = this.at;
+    for (const [entry, n] of [...omitted].sort((a, b) => a[0] - b[0])) {
+      if (n === 0) continue;
+      v.setUint32(start + 8 + pairs * 8, entry, true);
+      v.setUint32(start + 12 + pairs * 8, n, true);
+      pairs++;
+    }
+    if (pairs === 0) return;
+    v.setUint8(start, ARG_TYPE.omitted);
+    v.setUint8(start + 1, 0);
+    v.setUint16(start + 2, 0, true);
+    v.setUint32(start + 4, pairs * 8, true);
+    this.at = start + 8 + pairs * 8;
+    this.keys!.push("");
+    this.count++;
   }
 
   // Cursor of the record being written by call(): instance fields rather than closures, so that

@@ -295,8 +295,12 @@ function badInput() {
     raw(rawRecord({ principal: [0xed, 0xa0, 0x80] })),
     raw(rawRecord({ tool: "" })),
     raw(rawRecord({ tenant: "t".repeat(300) })),
-    raw(rawRecord({ counts: { args: 129 } })),
-    raw(rawRecord({ args: [{ type: 9, key: "k", value: [] }] })),
+    raw(rawRecord({ counts: { args: 194 } })),
+    raw(rawRecord({ args: [{ type: 11, key: "k", value: [] }] })),
+    raw(rawRecord({ args: [{ type: 10, key: "", value: [0, 0, 0, 0, 1, 0, 0, 0] }] })),
+    raw(rawRecord({ args: [{ type: 4, key: "a" }, { type: 10, key: "", value: [0, 0, 0, 0, 1, 0, 0, 0] }, { type: 8, key: "a", value: "x" }] })),
+    raw(rawRecord({ args: [{ type: 8, key: "a", value: "x" }, { type: 3, key: "b", value: "y" }] })),
+    raw(rawRecord({ args: [{ type: 4, key: "a", value: [1, 2, 3, 4] }] })),
     raw(rawRecord({ args: [{ type: 3, key: "k", value: "v", valueLen: 70000 }] })),
     raw(rawRecord({ args: [{ type: 2, key: "k", value: [0, 0, 0, 0] }] })),
     raw(rawRecord({ args: [{ type: 1, key: "k", value: [1, 2] }] })),
@@ -365,7 +369,32 @@ function evasion() {
   for (let i = 0; i < 24; i++) steps.push(check({ ...who, tool: "fetch", args: { url: "https://wiki.corp.example/" }, time: back - i * 2 * MIN }));
   steps.push({ op: "learn", call: { ...who, tool: "fetch", args: { url: "https://wiki.corp.example/" }, time: back - 2 * HOUR } });
   steps.push({ op: "hash" }, { op: "snapshot" }, { op: "reload" });
-  return { name: "evasion", about: "findings of an attack run: URL forms that hide their host (WHATWG parsing), a clock stepped back to empty the burst window",
+  // values past the limits: an array's elements after the first 16 (or after 4 096 others), nested values
+  t = back + DAY;
+  const team = ["bob@corp.example", "carol@corp.example", "dave@corp.example"];
+  for (let i = 0; i < 30; i++) {
+    const call = { ...who, tool: "send_email", args: { to: [team[i % 3], team[(i + 1) % 3]], msg: { cc: team[i % 3], subject: `s${i}`, meta: { tags: ["x"] } } }, time: at() };
+    steps.push(i < 25 ? { op: "learn", call } : check(call));
+  }
+  const known16 = Array.from({ length: 16 }, (_, i) => team[i % 3]);
+  const sends = [
+    { to: [...known16, "mallory@evil.example"] },
+    { to: [...known16, team[0]] },
+    { to: [...Array.from({ length: 4096 }, () => null), "mallory@evil.example"] },
+    { to: [...Array.from({ length: 200 }, (_, i) => team[i % 3]), "mallory@evil.example"] },
+    { to: [team[0]], msg: { cc: "mallory@evil.example", subject: "s1" } },
+    { to: [team[0]], msg: { cc: team[2], subject: "a subject never seen", meta: { tags: ["y", "https://evil.example/x"] } } },
+    { to: [team[0], { nested: [[["deep@evil.example"]]] }, 5, true] },
+    { to: [team[0]], msg: JSON.parse(`${"{\"a\":".repeat(20)}"x@evil.example"${"}".repeat(20)}`) },
+    { to: [team[0]], msg: { ["k".repeat(300)]: "long@evil.example", ["é".repeat(200)]: { "😀": "emoji@evil.example" } } },
+    { to: [team[0]], big: { list: Array.from({ length: 4100 }, () => 0), last: "z@evil.example" } },
+    { to: [team[0]], list: Array.from({ length: 70 }, (_, i) => `u${i}@corp.example`) },
+    { to: [team[0]], pad: Array.from({ length: 16 }, () => "v".repeat(1000)), more: Array.from({ length: 60 }, () => "w".repeat(1000)) },
+    Object.fromEntries(Array.from({ length: 127 }, (_, i) => [`k${i}`, i]).concat([["n", { to: "q@evil.example" }]])),
+  ];
+  for (const args of sends) steps.push(check({ ...who, tool: "send_email", args, time: at() }));
+  steps.push({ op: "hash" });
+  return { name: "evasion", about: "findings of an attack run: URL forms that hide their host (WHATWG parsing), a clock stepped back to empty the burst window, values past the encoding limits and inside nested objects",
     config: { minCalls: 20, learningWindowSeconds: 1800, habitHours: 0 }, steps };
 }
 

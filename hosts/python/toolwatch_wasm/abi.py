@@ -10,15 +10,17 @@ REASON_SIZE = 40
 FLAG_LEARNED, FLAG_ALLOWLISTED, FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED = 1, 2, 4, 8, 16, 32
 FLAG_CLOCK_STEP = 64
 REASON_FLAG_SHADOW, REASON_FLAG_TENANT, REASON_FLAG_ESTIMATE, REASON_FLAG_TENANT_KNOWN = 1, 2, 4, 8
-REASON_FLAG_DOMAIN_KNOWN, REASON_FLAG_DOMAIN_NEW = 16, 32
+REASON_FLAG_DOMAIN_KNOWN, REASON_FLAG_DOMAIN_NEW, REASON_FLAG_UNJUDGED = 16, 32, 64
 
 # argument entry types in a call record
 T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER = range(8)
+T_TAIL_STRING, T_NESTED_STRING, T_OMITTED = 8, 9, 10  # values past the limits, and the summary of the rest
 
 SIGNALS = ("unseenTool", "unseenArgShape", "unseenArgValue", "burst", "rateSpike", "rareTool", "offHours",
            "unusualHour", "unseenTransition")
 REASON_CODES = ("", "UNSEEN_TOOL", "UNSEEN_ARG_SHAPE", "UNSEEN_ARG_VALUE", "BURST", "RATE_SPIKE", "RARE_TOOL",
-                "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING", "CLOCK_STEP")
+                "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING", "CLOCK_STEP",
+                "VALUES_UNJUDGED")
 ACTIONS = ("allow", "warn", "block")
 MODES = ("own", "tenant", "cold")
 
@@ -26,7 +28,7 @@ STATS = ("entities", "tenants", "capacity", "entity_evictions", "slot_evictions"
          "blocked", "learned", "promotions", "arena_bytes", "budget_bytes", "memory_bytes", "record_bytes",
          "records_used", "allowlist_entries")
 
-LIMIT_IDENT, LIMIT_TOOL, LIMIT_KEY, LIMIT_VALUE, LIMIT_ARGS = range(5)
+LIMIT_IDENT, LIMIT_TOOL, LIMIT_KEY, LIMIT_VALUE, LIMIT_ARGS, LIMIT_EXTRA = range(6)
 ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY = range(4)
 
 ERR_BAD_CONFIG = -8

@@ -187,7 +187,7 @@ class Detector:
             raise ToolwatchError("ABI_MISMATCH", f"core ABI version {v}, host expects {abi.ABI_VERSION}")
         self._io = self._call("io_ptr")
         self._res = self._call("result_ptr")
-        limits = {k: self._call("limit", i) for i, k in enumerate(("ident", "tool", "key", "value", "args"))}
+        limits = {k: self._call("limit", i) for i, k in enumerate(("ident", "tool", "key", "value", "args", "extra"))}
         self._enc = Encoder(self._call("io_size"), limits)
         core.write(struct.pack(f"<{len(self._block)}d", *self._block), self._io)
         rc = self._call("init")

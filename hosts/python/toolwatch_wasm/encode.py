@@ -2,18 +2,21 @@
 
 Record (little-endian): u32 tenantLen, u32 principalLen, u32 toolLen, u32 argCount, the three names,
 then per entry {u8 type, u8 0, u16 keyLen, u32 valueLen, key, value}. Numbers are f64; an array is an
-array entry followed by up to 16 of its string/number elements among its first 4096; strings longer
+array entry followed by up to 16 of its string/number elements among its first 4096 (later strings and
+nested ones follow as extra entries, then a summary of the rest: docs/ABI.md); strings longer
 than the core's value limit are cut on a UTF-8 character boundary. docs/HOSTS.md has every rule.
 """
 import math
 import re
 import struct
 
-from .abi import (T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER)
+from .abi import (T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER, T_TAIL_STRING,
+                  T_NESTED_STRING, T_OMITTED)
 from .errors import ToolwatchError
 
 MAX_ELEMENTS = 16  # scalar elements of one array passed to the core
 MAX_SCANNED = 4096  # elements of one array looked at to find them
+MAX_WALK, MAX_DEPTH = 4096, 16  # nested members visited per argument, and levels (js/core/encode.ts)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _U32 = struct.Struct("<I")
 _HEADER = struct.Struct("<4I")
@@ -32,6 +35,16 @@ def utf8(s: str) -> bytes:
 
 def _array_index(k: str) -> bool:
     return k.isascii() and k.isdigit() and (k == "0" or k[0] != "0") and int(k) < 4294967295
+
+
+def _cut(b: bytes, maximum: int) -> bytes:
+    """UTF-8 bytes cut to maximum at a character boundary."""
+    if len(b) <= maximum:
+        return b
+    n = maximum
+    while n > 0 and (b[n] & 0xC0) == 0x80:
+        n -= 1
+    return b[:n]
 
 
 def js_entries(args: dict) -> list:
@@ -122,13 +135,13 @@ class Encoder:
                     parts += (_ENTRY_PACK(T_NUMBER, 0, len(kb), 8), kb, _F64_PACK(v))
                 elif t is bool:
                     parts += (_ENTRY_PACK(T_BOOL, 0, len(kb), 1), kb, b"\x01" if v else b"\x00")
-                elif v is None or t is dict:
+                elif v is None or (t is dict and not v):  # a nested value is call()'s
                     parts += (_ENTRY_PACK(T_NULL if v is None else T_OBJECT, 0, len(kb), 0), kb)
-                elif t is list or t is tuple:
+                elif (t is list or t is tuple) and len(v) <= MAX_SCANNED:
                     parts += (_ENTRY_PACK(T_ARRAY, 0, len(kb), 0), kb)
                     keys.append(k)
                     m = 0
-                    for el in (v if len(v) <= MAX_SCANNED else v[:MAX_SCANNED]):
+                    for i, el in enumerate(v):
                         te = type(el)
                         if te is str:
                             eb = el.encode()
@@ -137,13 +150,15 @@ class Encoder:
                             parts += (_ENTRY_PACK(T_ELEM_STRING, 0, len(kb), len(eb)), kb, eb)
                         elif te is int or te is float:
                             parts += (_ENTRY_PACK(T_ELEM_NUMBER, 0, len(kb), 8), kb, _F64_PACK(el))
-                        elif te is bool or el is None or te is dict or te is list or te is tuple:
+                        elif te is bool or el is None or ((te is dict or te is list or te is tuple) and not el):
                             continue
                         else:
                             return None
                         keys.append(k)
                         m += 1
                         if m == MAX_ELEMENTS:
+                            if i + 1 < len(v):  # elements past the first 16: call()'s
+                                return None
                             break
                     continue
                 else:
@@ -230,6 +245,24 @@ class Encoder:
             buf.extend(_F64.pack(_number(v)))
             value_len(at, 8)
 
+        extras: list = []  # (type, key, value, index of the top-level entry), in the order found
+        cut: set = set()  # top-level entries whose walk stopped at a limit
+
+        def walk(c, path: str, depth: int, at: int) -> None:
+            if depth > MAX_DEPTH:
+                cut.add(at)
+                return
+            members = ((path, v) for v in c) if isinstance(c, (list, tuple)) else ((f"{path}.{k}", v) for k, v in js_entries(c))
+            for p, v in members:
+                if walk.budget == 0:
+                    cut.add(at)
+                    return
+                walk.budget -= 1
+                if isinstance(v, str):
+                    extras.append((T_NESTED_STRING, p, v, at))
+                elif isinstance(v, (dict, list, tuple)):
+                    walk(v, p, depth + 1, at)
+
         for key, value in js_entries(args):
             if value is None:
                 entry(T_NULL, key)
@@ -246,11 +279,21 @@ class Encoder:
                 value_len(at, self._put(buf, value, self.limits["value"], "value", True))
             elif isinstance(value, (list, tuple)):
                 entry(T_ARRAY, key)
+                top = len(keys) - 1  # this array's entry index
+                walk.budget = MAX_WALK
+                if len(value) > MAX_SCANNED:
+                    cut.add(top)
                 n = 0
                 for el in value[:MAX_SCANNED]:
                     if n >= MAX_ELEMENTS:
-                        break
-                    if isinstance(el, str):
+                        if isinstance(el, str):
+                            extras.append((T_TAIL_STRING, key, el, top))
+                        elif isinstance(el, (dict, list, tuple)):
+                            walk(el, key, 1, top)
+                        continue
+                    if isinstance(el, (dict, list, tuple)):
+                        walk(el, key, 1, top)
+                    elif isinstance(el, str):
                         at = entry(T_ELEM_STRING, key)
                         value_len(at, self._put(buf, el, self.limits["value"], "value", True))
                         n += 1
@@ -259,5 +302,33 @@ class Encoder:
                         n += 1
             else:
                 entry(T_OBJECT, key)
+                if isinstance(value, dict):
+                    walk.budget = MAX_WALK
+                    walk(value, key, 0, len(keys) - 1)
+        if extras or cut:
+            self._extras(buf, keys, extras, cut)
         _U32.pack_into(buf, 12, len(keys))
         return buf
+
+    def _extras(self, buf: bytearray, keys: list, extras: list, cut: set) -> None:
+        """Appends the extra values that fit, then the summary of the rest (js/core/encode.ts writeExtras)."""
+        omitted = {e: 1 for e in cut}
+        for x in extras:
+            omitted.setdefault(x[3], 0)
+        summary = 8 + 8 * len(omitted)
+        if len(buf) + summary > self.io_size:
+            raise ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record")
+        written = 0
+        for kind, key, value, at in extras:
+            kb = _cut(utf8(key), self.limits["key"])
+            vb = _cut(utf8(value), self.limits["value"])
+            if written >= self.limits.get("extra", 0) or len(buf) + 8 + len(kb) + len(vb) + summary > self.io_size:
+                omitted[at] += 1
+                continue
+            buf += _ENTRY.pack(kind, 0, len(kb), len(vb)) + kb + vb
+            keys.append(key)
+            written += 1
+        pairs = b"".join(struct.pack("<II", e, n) for e, n in sorted(omitted.items()) if n > 0)
+        if pairs:
+            buf += _ENTRY.pack(T_OMITTED, 0, 0, len(pairs)) + pairs
+            keys.append("")

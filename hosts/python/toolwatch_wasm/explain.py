@@ -57,6 +57,9 @@ def explain(r) -> str:
         return f"tool never used by {who} ({_n(t)} tools known over {_n(c)} calls)"
     if code == "UNSEEN_ARG_SHAPE":
         return f"argument keys/types never sent with this tool by {who} (tool used {_n(t)} times)"
+    if code == "UNSEEN_ARG_VALUE" and f & abi.REASON_FLAG_UNJUDGED:
+        return (f'values of "{r.key if r.key is not None else "?"}" past the encoding limits were not looked at, '
+                f"and its values repeat for {who} ({_n(a)} distinct values in {_n(t)} calls)")
     if code == "UNSEEN_ARG_VALUE":
         tail = ("; its domain is known, so it counts half" if f & abi.REASON_FLAG_DOMAIN_KNOWN
                 else "; nobody in the tenant has used its domain" if f & abi.REASON_FLAG_DOMAIN_NEW else "")
@@ -82,6 +85,9 @@ def explain(r) -> str:
     if code == "LEARNING":
         return (f"principal still learning ({_n(a)} of {_n(t)} calls, {math.floor(c / 60000)} min old); "
                 "judged against its tenant's baseline when that has enough evidence")
+    if code == "VALUES_UNJUDGED":
+        return (f"{_n(a)} argument values past the encoding limits (more than {_n(t)} extra values, "
+                "or nesting too large) were not looked at")
     if code == "CLOCK_STEP":
         return (f"clock stepped back {_n(a)} s (more than the {_n(t)} s burst window): "
                 "the burst window is kept and this call counted in it")
