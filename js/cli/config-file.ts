@@ -62,6 +62,8 @@ export const proxySchema = z.strictObject({
   path: z.string().startsWith("/").optional(),
   tls: tls.optional(),
   adminToken: z.string().min(16).optional(),
+  /** Opens /metrics (so does the admin token). */
+  metricsToken: z.string().min(16).optional(),
   ...limits,
   logLevel: z.enum(LOG_LEVELS).optional(),
   auth: z.strictObject({
@@ -74,7 +76,13 @@ export const proxySchema = z.strictObject({
     tenantClaim: z.string().optional(),
     trustedHeader: z.string().optional(),
     trustedTenantHeader: z.string().optional(),
+    /** Peers whose identity headers are believed (IPs or CIDRs); default loopback. */
+    trustedProxies: z.array(z.string().min(1)).optional(),
     anonymous: z.boolean().optional(),
+    allowNoExp: z.boolean().optional(),
+    /** 0: no limit. */
+    maxTokenAgeSeconds: z.number().min(0).optional(),
+    clockSkewSeconds: z.number().min(0).optional(),
   }).optional(),
 });
 

@@ -12,8 +12,8 @@ const COMMANDS: Record<string, { strings: string[]; bools: string[]; help: () =>
     run: async (f) => (await import("./serve.js")).runServe(f),
   },
   proxy: {
-    strings: [...COMMON, "upstream", "host", "port", "path", "jwt-secret", "jwks-url", "jwks-file", "issuer", "audience", "principal-claim", "tenant-claim", "trusted-header", "trusted-tenant-header"],
-    bools: ["anonymous"],
+    strings: [...COMMON, "upstream", "host", "port", "path", "jwt-secret", "jwks-url", "jwks-file", "issuer", "audience", "principal-claim", "tenant-claim", "trusted-header", "trusted-tenant-header", "trusted-proxy", "max-token-age", "clock-skew"],
+    bools: ["anonymous", "allow-no-exp"],
     help: async () => (await import("./proxy.js")).PROXY_HELP,
     run: async (f) => (await import("./proxy.js")).runProxy(f),
   },

@@ -15,9 +15,17 @@ export const PROXY_HELP = `toolwatch proxy --upstream <url | command> [options]
   --jwks-url <url>           verify JWTs against a JWKS endpoint    --jwks-file <file>  a local JWKS
   --issuer <iss> --audience <aud>     required claims
   --principal-claim <c>      default email, else sub   --tenant-claim <c>  default tenant|tenant_id|team_id|org_id
+  --max-token-age <s>        refuse tokens issued (iat) longer ago (default 86400; 0 = no limit)
+  --clock-skew <s>           tolerated clock difference for exp, nbf, iat (default 60)
+  --allow-no-exp             accept tokens without exp (default: refused)
   --trusted-header <h>       take the principal from a header set by an authenticating proxy in front
-  --trusted-tenant-header <h>
+                             (not with a JWT source: then every request needs a valid token)
+  --trusted-tenant-header <h>  the tenant from a header: with --trusted-header, or filling a token's missing tenant
+  --trusted-proxy <list>     comma-separated IPs/CIDRs whose identity headers are believed (default
+                             loopback; required off loopback); a header from any other peer is refused
   --anonymous                accept calls without identity (one shared baseline)
+  /metrics needs 'Bearer <metrics or admin token>' when either is set [TOOLWATCH_METRICS_TOKEN,
+  TOOLWATCH_ADMIN_TOKEN], and is refused without one when JWTs are required.
   --log-level <level>                                                                   [TOOLWATCH_LOG_LEVEL]
   Limits (proxy: section or environment): TOOLWATCH_MAX_CONNECTIONS (default 1024), TOOLWATCH_MAX_SESSIONS
   (1000), TOOLWATCH_HEADERS_TIMEOUT_SECONDS (10), TOOLWATCH_REQUEST_TIMEOUT_SECONDS (30),
@@ -40,13 +48,17 @@ export async function runProxy(flags: Flags): Promise<void> {
     tenantClaim: flags.string("tenant-claim") ?? a.tenantClaim,
     trustedHeader: flags.string("trusted-header") ?? a.trustedHeader,
     trustedTenantHeader: flags.string("trusted-tenant-header") ?? a.trustedTenantHeader,
+    trustedProxies: flags.string("trusted-proxy")?.split(",").map((x) => x.trim()).filter(Boolean) ?? a.trustedProxies,
     anonymous: flags.bool("anonymous") || a.anonymous === true,
+    allowNoExp: flags.bool("allow-no-exp") || a.allowNoExp === true,
+    maxTokenAgeSeconds: flags.int("max-token-age") ?? a.maxTokenAgeSeconds,
+    clockSkewSeconds: flags.int("clock-skew") ?? a.clockSkewSeconds,
   };
   const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const srv = await startProxy({
     upstream, headers: p.upstreamHeaders, detector: scoring.detector, store: scoring.store, auth, logger,
     host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
-    tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN, maxSessions: p.maxSessions, ...limitsOf(p),
+    tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN, metricsToken: p.metricsToken ?? (process.env.TOOLWATCH_METRICS_TOKEN || undefined), maxSessions: p.maxSessions, ...limitsOf(p),
   });
   process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);
   const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));

@@ -13,7 +13,7 @@ import { Metrics } from "../adapter/contextforge/metrics.js";
 import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../adapter/contextforge/admin.js";
 import {
-  StartupError, assertSafeListen, createHttpServer, isLoopback, listen, resolveLimits, sendJson, sendRpcError, urlOf, type ServerLimits, type TlsSettings,
+  StartupError, assertSafeListen, createHttpServer, hasBearer, isLoopback, listen, resolveLimits, sendJson, sendRpcError, urlOf, type ServerLimits, type TlsSettings,
 } from "../adapter/contextforge/http-common.js";
 import type { RunningServer } from "../adapter/contextforge/serve.js";
 import { AuthError, createAuthenticator, type ProxyAuthOptions } from "./auth.js";
@@ -28,6 +28,8 @@ export interface ProxyOptions extends UpstreamOptions, ServerLimits {
   path?: string;
   tls?: TlsSettings;
   adminToken?: string;
+  /** Opens /metrics (the admin token does too). With JWTs required and neither token, /metrics is refused. */
+  metricsToken?: string;
   /** Snapshot store for the admin snapshot/revert operations. */
   store?: SnapshotStore;
   maxBodyBytes?: number;
@@ -44,11 +46,19 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
   const host = o.host ?? "127.0.0.1";
   const path = o.path ?? "/mcp";
   const authenticate = createAuthenticator(o.auth);
-  // A verified JWT or TLS stands between the network and the endpoint; a trusted header alone does not.
-  if (!isLoopback(host) && !o.tls && !authenticate.usesJwt) {
-    throw new StartupError(`refusing to listen on ${host} (not loopback) without TLS or JWT verification`);
+  // A verified JWT, TLS, or a trusted header believed only from listed peers stands between the
+  // network and the endpoint. Off loopback the proxy in front is another host: the loopback default
+  // would refuse its headers, or (misconfigured) believe a local process's, so the list must be given.
+  if (!isLoopback(host) && authenticate.usesHeaders && !authenticate.peersListed) {
+    throw new StartupError(`refusing to listen on ${host} (not loopback) with a trusted identity header but no trustedProxies (--trusted-proxy): list the authenticating proxy's addresses`);
+  }
+  if (!isLoopback(host) && !o.tls && !authenticate.usesJwt && !authenticate.headerGuarded) {
+    throw new StartupError(`refusing to listen on ${host} (not loopback) without TLS, JWT verification, or a trusted header limited to trustedProxies`);
   }
   assertSafeListen({ host: "127.0.0.1", port: o.port ?? 0, tls: o.tls, adminToken: o.adminToken });
+  if (o.metricsToken !== undefined && o.metricsToken.length < 16) throw new StartupError("the metrics token must be at least 16 characters");
+  // Metrics are open only where the MCP endpoint needs no credential either; otherwise a token opens them.
+  const metricsOpen = o.metricsToken === undefined && o.adminToken === undefined && !authenticate.usesJwt;
   const limits = resolveLimits(o);
   const d = toDetectorLike(o.detector);
   const log = o.logger ?? silentLogger();
@@ -122,6 +132,10 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
     const p = new URL(req.url ?? "/", "http://x").pathname;
     if (p === "/health" && req.method === "GET") return sendJson(res, 200, { status: "healthy" });
     if (p === "/metrics" && req.method === "GET") {
+      if (!metricsOpen && !hasBearer(req, o.metricsToken) && !hasBearer(req, o.adminToken)) {
+        const how = o.metricsToken === undefined && o.adminToken === undefined ? "; set a metrics token (proxy.metrics_token or TOOLWATCH_METRICS_TOKEN)" : "";
+        return sendJson(res, 401, { error: { code: "UNAUTHORIZED", message: `/metrics needs 'Authorization: Bearer <metrics or admin token>'${how}` } });
+      }
       res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
       res.end(metrics.render(await d.stats()));
       return;

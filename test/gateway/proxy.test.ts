@@ -17,6 +17,8 @@ import { httpClient } from "./helpers.js";
 const DEMO = join(__dirname, "..", "..", "examples", "demo-server", "server.mjs");
 const STDIO_UPSTREAM = `"${process.execPath}" "${DEMO}"`;
 const SECRET = "proxy-test-secret-0123456789abcdef";
+const METRICS = "metrics-token-0123456789abcdef";
+const ADMIN = "admin-token-0123456789abcdef";
 const CONFIG = { action: "block" as const, minCalls: 5, learningWindowSeconds: 0, tenantMinCalls: 5, tenantLearningWindowSeconds: 0, blockThreshold: 0.55, warnThreshold: 0.3, offHoursStart: 0, offHoursEnd: 0 };
 
 const hs = (claims: Record<string, unknown>, secret = SECRET, exp: string | number = "10m") =>
@@ -29,7 +31,7 @@ describe("proxy to a stdio upstream, JWT with a shared secret", () => {
   let now = Date.UTC(2026, 0, 5, 10);
   const decisions: Decision[] = [];
   beforeAll(async () => {
-    proxy = await startProxy({ upstream: STDIO_UPSTREAM, stderr: "ignore", detector: createDetector(CONFIG), auth: { jwtSecret: SECRET }, clock: () => now, onDecision: (d) => decisions.push(d) });
+    proxy = await startProxy({ upstream: STDIO_UPSTREAM, stderr: "ignore", detector: createDetector(CONFIG), auth: { jwtSecret: SECRET }, metricsToken: METRICS, adminToken: ADMIN, clock: () => now, onDecision: (d) => decisions.push(d) });
   });
   afterAll(() => proxy?.close());
 
@@ -92,11 +94,58 @@ describe("proxy to a stdio upstream, JWT with a shared secret", () => {
     await bob.close();
   });
 
-  it("serves /health and /metrics", async () => {
+  it("serves /health, and /metrics only with a metrics or admin token (JWTs are required here)", async () => {
     const base = proxy.url.replace(/\/mcp$/, "");
     expect(await (await fetch(`${base}/health`)).json()).toEqual({ status: "healthy" });
-    const m = await (await fetch(`${base}/metrics`)).text();
+    const open = await fetch(`${base}/metrics`);
+    expect(open.status).toBe(401);
+    expect((await open.json()).error.message).toMatch(/Bearer <metrics or admin token>/);
+    // a caller's JWT is not a metrics credential
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${await hs({ sub: "alice" })}` } })).status).toBe(401);
+    const m = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${METRICS}` } })).text();
     expect(m).toMatch(/toolwatch_decisions_total\{action="block"\} 1/);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+  });
+});
+
+describe("JWT times: exp required, a maximum age, little clock skew", () => {
+  const sign = (b: (j: SignJWT) => SignJWT) => b(new SignJWT({ sub: "gina" }).setProtectedHeader({ alg: "HS256" })).sign(new TextEncoder().encode(SECRET));
+  const now = () => Math.floor(Date.now() / 1000);
+  const init = (url: string, token: string) => fetch(url, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } } }) });
+  const refusal = async (url: string, token: string) => {
+    const r = await init(url, token);
+    return r.status === 401 ? (await r.json()).error.message as string : `accepted (${r.status})`;
+  };
+  let strict: RunningServer;
+  let lax: RunningServer;
+  beforeAll(async () => {
+    strict = await startProxy({ upstream: STDIO_UPSTREAM, stderr: "ignore", detector: createDetector(CONFIG), auth: { jwtSecret: SECRET } });
+    lax = await startProxy({ upstream: STDIO_UPSTREAM, stderr: "ignore", detector: createDetector(CONFIG), auth: { jwtSecret: SECRET, allowNoExp: true, maxTokenAgeSeconds: 0, clockSkewSeconds: 3600 } });
+  });
+  afterAll(async () => {
+    await strict?.close();
+    await lax?.close();
+  });
+
+  it("refuses a token without exp, issued a year ahead, or older than 24 h (by default)", async () => {
+    expect(await refusal(strict.url, await sign((j) => j.setIssuedAt()))).toMatch(/no "exp" claim/);
+    expect(await refusal(strict.url, await sign((j) => j.setIssuedAt(now() + 365 * 86400).setExpirationTime(now() + 400 * 86400)))).toMatch(/"iat" is \d+ s in the future/);
+    expect(await refusal(strict.url, await sign((j) => j.setIssuedAt(now() - 2 * 86400).setExpirationTime("1h")))).toMatch(/older than maxTokenAgeSeconds 86400/);
+    expect(await refusal(strict.url, await sign((j) => j.setIssuedAt().setNotBefore(now() + 600).setExpirationTime("1h")))).toMatch(/nbf/);
+    // within the skew: a clock 30 s ahead of ours is tolerated
+    expect(await refusal(strict.url, await sign((j) => j.setIssuedAt(now() + 30).setExpirationTime("1h")))).toBe("accepted (200)");
+  });
+
+  it("/metrics is refused when JWTs are required and no metrics or admin token is set", async () => {
+    const r = await fetch(strict.url.replace(/\/mcp$/, "/metrics"));
+    expect(r.status).toBe(401);
+    expect((await r.json()).error.message).toMatch(/set a metrics token \(proxy\.metrics_token or TOOLWATCH_METRICS_TOKEN\)/);
+  });
+
+  it("the options relax each rule", async () => {
+    expect(await refusal(lax.url, await sign((j) => j.setIssuedAt()))).toBe("accepted (200)");
+    expect(await refusal(lax.url, await sign((j) => j.setIssuedAt(now() - 2 * 86400).setExpirationTime("1h")))).toBe("accepted (200)");
+    expect(await refusal(lax.url, await sign((j) => j.setIssuedAt(now() + 600).setExpirationTime("1h")))).toBe("accepted (200)");
   });
 });
 
@@ -140,6 +189,57 @@ describe("proxy to an HTTP upstream, JWT from a JWKS", () => {
 
   it("refuses a token from the wrong issuer", async () => {
     await expect(httpClient(proxy.url, { authorization: `Bearer ${await rs({ sub: "dana" }, "https://evil.example")}` })).rejects.toThrow();
+  });
+});
+
+describe("JWT and a trusted header together (the header never stands in for a token)", () => {
+  const initialize = (headers: Record<string, string>) => fetch_(headers);
+  let proxy: RunningServer;
+  const seen: Array<{ principal: string; tenant: string }> = [];
+  let fetch_: (h: Record<string, string>) => Promise<Response>;
+  beforeAll(async () => {
+    proxy = await startProxy({ upstream: STDIO_UPSTREAM, stderr: "ignore", detector: createDetector(CONFIG), auth: { jwtSecret: SECRET, trustedTenantHeader: "x-authenticated-tenant" }, onDecision: (_, c) => seen.push(c.identity) });
+    fetch_ = (h) => fetch(proxy.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...h }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } } }) });
+  });
+  afterAll(() => proxy?.close());
+
+  it("refuses to start with a JWT source and a trusted principal header", async () => {
+    await expect(startProxy({ upstream: STDIO_UPSTREAM, detector: createDetector(CONFIG), auth: { jwtSecret: SECRET, trustedHeader: "x-authenticated-user" } })).rejects.toThrow(/--trusted-header cannot be combined with JWT verification/);
+  });
+
+  it("a tenant header alone is no identity; with a token it only fills a missing tenant", async () => {
+    const r = await initialize({ "x-authenticated-tenant": "acme" });
+    expect(r.status).toBe(401);
+    expect((await r.json()).error.message).toMatch(/bearer JWT is required/);
+    const c = await httpClient(proxy.url, { authorization: `Bearer ${await hs({ sub: "frank" })}`, "x-authenticated-tenant": "acme" });
+    await c.callTool({ name: "list_files", arguments: { folder: "/projects" } });
+    expect(seen.at(-1)).toEqual({ principal: "frank", tenant: "acme" });
+    await c.close();
+    const t = await httpClient(proxy.url, { authorization: `Bearer ${await hs({ sub: "frank", tenant: "globex" })}`, "x-authenticated-tenant": "acme" });
+    await t.callTool({ name: "list_files", arguments: { folder: "/projects" } });
+    expect(seen.at(-1)).toEqual({ principal: "frank", tenant: "globex" });
+    await t.close();
+  });
+});
+
+describe("trusted header: only from trusted peers", () => {
+  it("refuses the header from a peer outside trustedProxies", async () => {
+    const p = await startProxy({ upstream: STDIO_UPSTREAM, stderr: "ignore", detector: createDetector(CONFIG), auth: { trustedHeader: "x-authenticated-user", trustedProxies: ["10.0.0.0/8"] } });
+    try {
+      await expect(httpClient(p.url, { "x-authenticated-user": "mallory" })).rejects.toThrow();
+      const r = await fetch(p.url, { method: "POST", headers: { "content-type": "application/json", "x-authenticated-user": "mallory" }, body: "{}" });
+      expect(r.status).toBe(401);
+      expect((await r.json()).error.message).toMatch(/not a trusted proxy/);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it("off loopback a trusted header needs an explicit peer list; with one it is the protection", async () => {
+    await expect(startProxy({ upstream: STDIO_UPSTREAM, host: "0.0.0.0", tls: { certfile: "/nonexistent/c", keyfile: "/nonexistent/k" }, detector: createDetector(CONFIG), auth: { trustedHeader: "x-user" } })).rejects.toThrow(/trustedProxies/);
+    const p = await startProxy({ upstream: STDIO_UPSTREAM, host: "0.0.0.0", detector: createDetector(CONFIG), auth: { trustedHeader: "x-user", trustedProxies: ["10.1.2.3", "fd00::/8"] } });
+    await p.close();
+    await expect(startProxy({ upstream: STDIO_UPSTREAM, detector: createDetector(CONFIG), auth: { trustedHeader: "x-user", trustedProxies: ["10.1.2.300"] } })).rejects.toThrow(/trustedProxies.*10\.1\.2\.300/);
   });
 });
 
