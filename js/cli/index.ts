@@ -1,4 +1,4 @@
-// toolwatch command line: serve | proxy | replay | demo.
+// toolwatch command line: serve | proxy | replay | migrate | demo.
 import { Flags, UsageError } from "./flags.js";
 import { ToolwatchError } from "../core/errors.js";
 import { StartupError } from "../adapter/contextforge/http-common.js";
@@ -23,6 +23,12 @@ const COMMANDS: Record<string, { strings: string[]; bools: string[]; help: () =>
     help: async () => (await import("./replay.js")).REPLAY_HELP,
     run: async (f) => (await import("./replay.js")).runReplay(f),
   },
+  migrate: {
+    strings: ["config", "from", "to"],
+    bools: ["fresh"],
+    help: async () => (await import("./migrate.js")).MIGRATE_HELP,
+    run: async (f) => (await import("./migrate.js")).runMigrate(f),
+  },
   demo: {
     strings: ["log-level"],
     bools: [],
@@ -36,6 +42,7 @@ const USAGE = `toolwatch <command> [options]
   serve    ContextForge external plugin server (streamable HTTP or --stdio)
   proxy    MCP proxy that checks every tools/call before forwarding it upstream
   replay   score a recorded call stream (JSON lines) and summarise
+  migrate  carry saved snapshots into new settings (budget), or set them aside to start empty
   demo     a scripted agent session, routine work then an exfiltration attempt
 
 toolwatch <command> --help for the options of one command.`;

@@ -1,11 +1,26 @@
 // Snapshots on disk: periodic and on-shutdown saves, each written atomically (temp file in the same
 // directory, fsync, rename, fsync of the directory), the last K kept, the newest valid one restored at
 // start, an older one restored on request (revert a poisoned baseline). One writer per directory.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+// Rotation deletes only snapshots this store wrote and this process can read (recorded, with the settings
+// that wrote them, in .<prefix>-written-node.json; the Python store keeps its own .<prefix>-written.json):
+// a settings change never rotates the old baselines away, and the two stores never delete each other's files.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Detector } from "../detector.js";
 import { ToolwatchError } from "../core/errors.js";
+import { describeMismatch, howToProceed, readHeader, readableUnder, settingsOf, type SnapshotSettings } from "./settings.js";
+
+/** The Node store's manifest; `written` and `unreadable` mean what they mean in the Python store's. */
+interface Manifest {
+  written: number[];
+  unreadable: number[];
+  /** Settings of the detector that wrote each file, by file name. */
+  settings: Record<string, SnapshotSettings>;
+}
+
+/** Refusals that come from this process's settings (or version), not from a damaged file. */
+const SETTINGS_REFUSALS = new Set(["SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_VERSION"]);
 
 export interface FileStoreOptions {
   /** Directory of the snapshots (created if missing). */
@@ -84,9 +99,73 @@ export class FileStore {
     return out.sort((a, b) => b.seq - a.seq);
   }
 
+  private get manifestPath(): string {
+    return join(this.dir, `.${this.prefix}-written-node.json`);
+  }
+
+  private readManifest(): Manifest {
+    try {
+      const m = JSON.parse(readFileSync(this.manifestPath, "utf8"));
+      const nums = (x: unknown) => (Array.isArray(x) ? x.filter((n): n is number => Number.isInteger(n)) : []);
+      return { written: nums(m.written), unreadable: nums(m.unreadable), settings: typeof m.settings === "object" && m.settings ? m.settings : {} };
+    } catch {
+      return { written: [], unreadable: [], settings: {} };
+    }
+  }
+
+  /** Atomic like the snapshots themselves: a torn manifest would forget which files are ours. */
+  private writeManifest(m: Manifest): void {
+    const tmp = `${this.manifestPath}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    writeFileSync(tmp, JSON.stringify(m), { mode: 0o600 });
+    renameSync(tmp, this.manifestPath);
+  }
+
+  /** Files the Python store found unreadable: never rotated here either. */
+  private pythonUnreadable(): number[] {
+    try {
+      const m = JSON.parse(readFileSync(join(this.dir, `.${this.prefix}-written.json`), "utf8"));
+      return Array.isArray(m.unreadable) ? m.unreadable.filter((n: unknown) => Number.isInteger(n)) : [];
+    } catch {
+      return [];
+    }
+  }
+
+  private markUnreadable(seq: number): void {
+    try {
+      const m = this.readManifest();
+      if (m.unreadable.includes(seq)) return;
+      m.unreadable.push(seq);
+      this.writeManifest(m);
+    } catch {
+      // a read-only directory: nothing is pruned from it either
+    }
+  }
+
+  private markReadable(seq: number): void {
+    try {
+      const m = this.readManifest();
+      if (!m.unreadable.includes(seq)) return;
+      m.unreadable = m.unreadable.filter((x) => x !== seq);
+      this.writeManifest(m);
+    } catch {
+      // as above
+    }
+  }
+
+  /** Highest sequence number in use, set-aside files included, so a new save never reuses a number. */
+  private lastSeq(): number {
+    const re = new RegExp(`^${this.prefix}-(\\d{12})\\.snap(?:\\.set-aside)?$`);
+    let max = 0;
+    for (const f of readdirSync(this.dir)) {
+      const m = re.exec(f);
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+    return max;
+  }
+
   /** Writes a snapshot of the detector atomically; returns it. Older snapshots beyond `keep` are deleted. */
   save(detector: Detector): StoredSnapshot {
-    const seq = (this.list()[0]?.seq ?? 0) + 1;
+    const seq = this.lastSeq() + 1;
     const path = join(this.dir, this.name(seq));
     const tmp = join(this.dir, `.${this.name(seq)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
     const fd = openSync(tmp, "wx", 0o600);
@@ -103,9 +182,16 @@ export class FileStore {
       throw err;
     }
     closeSync(fd);
+    // recorded before the rename (as the Python store does): a crash in between leaves a name without a
+    // file, never a file of ours that rotation would not know
+    const now = settingsOf(detector);
+    const m = this.readManifest();
+    m.written = [...new Set([...m.written, seq])];
+    m.settings[this.name(seq)] = now;
+    this.writeManifest(m);
     renameSync(tmp, path);
     this.syncDir();
-    this.prune();
+    this.prune(now);
     return { seq, path, bytes, mtimeMs: Date.now() };
   }
 
@@ -122,14 +208,59 @@ export class FileStore {
     }
   }
 
-  private prune(): void {
-    for (const s of this.list().slice(this.keep)) {
+  /** Deletes beyond `keep` only files this store wrote, not found unreadable, that `now` can read. */
+  private prune(now: SnapshotSettings): void {
+    const m = this.readManifest();
+    const mine = new Set(m.written);
+    const keepOut = new Set([...m.unreadable, ...this.pythonUnreadable()]);
+    const present = this.list();
+    const ours = present.filter((s) => mine.has(s.seq) && !keepOut.has(s.seq) &&
+      readableUnder(m.settings[this.name(s.seq)], readHeader(s.path), now));
+    const gone = new Set<number>();
+    for (const s of ours.slice(this.keep)) {
       try {
         unlinkSync(s.path);
       } catch {
         // already gone
       }
+      gone.add(s.seq);
     }
+    // forget files no longer on disk (set-aside ones keep their settings, under their new name)
+    const onDisk = new Set(present.map((s) => s.seq).filter((q) => !gone.has(q)));
+    const names = new Set(readdirSync(this.dir));
+    const kept: Manifest = {
+      written: m.written.filter((q) => onDisk.has(q)),
+      unreadable: m.unreadable.filter((q) => onDisk.has(q)),
+      settings: Object.fromEntries(Object.entries(m.settings).filter(([f]) => names.has(f))),
+    };
+    if (JSON.stringify(kept) !== JSON.stringify(m)) this.writeManifest(kept);
+  }
+
+  /** Settings recorded when this store wrote `file` (undefined for other writers' files). */
+  writtenWith(file: string): SnapshotSettings | undefined {
+    return this.readManifest().settings[file];
+  }
+
+  /**
+   * Renames the snapshots (all, or those `seqs`) to <name>.set-aside: kept on disk, never restored or rotated by either store.
+   * For starting empty on purpose after a settings change. Returns the names set aside.
+   */
+  setAside(seqs?: number[]): string[] {
+    const m = this.readManifest();
+    const out: string[] = [];
+    for (const s of this.list()) {
+      if (seqs && !seqs.includes(s.seq)) continue;
+      const f = this.name(s.seq);
+      renameSync(s.path, `${s.path}.set-aside`);
+      if (m.settings[f]) m.settings[`${f}.set-aside`] = m.settings[f]!;
+      delete m.settings[f];
+      out.push(f);
+    }
+    m.written = m.written.filter((q) => !out.includes(this.name(q)));
+    m.unreadable = m.unreadable.filter((q) => !out.includes(this.name(q)));
+    this.writeManifest(m);
+    this.syncDir();
+    return out.reverse();
   }
 
   /** Temp files left by a writer that died mid-save (its process is gone). */
@@ -169,15 +300,25 @@ export class FileStore {
   }
 
   /**
-   * Restores the newest snapshot that the detector accepts; unreadable ones are reported to onError and
-   * skipped. Returns the one restored, or null when there is none (the detector keeps its state).
+   * Restores the newest snapshot that the detector accepts. A damaged one is reported to onError, marked
+   * unreadable (never rotated away) and skipped. One refused for this process's settings or version stops
+   * the search with a SNAPSHOT_SETTINGS error that names what differs: an older file would silently
+   * lose the newer learning, and starting empty would let rotation delete it. Returns the one restored,
+   * or null when there is none (the detector keeps its state).
    */
   restoreLatest(detector: Detector): StoredSnapshot | null {
     for (const s of this.list()) {
       try {
         this.restoreFile(detector, s);
+        this.markReadable(s.seq);
         return s;
       } catch (err) {
+        this.markUnreadable(s.seq);
+        if (err instanceof ToolwatchError && SETTINGS_REFUSALS.has(err.code)) {
+          const file = this.name(s.seq);
+          const why = describeMismatch(file, this.writtenWith(file), readHeader(s.path), settingsOf(detector));
+          throw new ToolwatchError("SNAPSHOT_SETTINGS", `${why} (${err.message}). ${howToProceed(this.dir)}`, { file, cause: err.code });
+        }
         this.options.onError?.(err);
       }
     }
@@ -202,8 +343,9 @@ export class FileStore {
   /** Restores the newest snapshot, then saves periodically and on shutdown (see options). */
   start(detector: Detector): StoredSnapshot | null {
     this.stop();
-    this.detector = detector;
+    // throws before any hook or timer exists: a store that cannot read its snapshots never saves over them
     const restored = this.restoreLatest(detector);
+    this.detector = detector;
     // a core trap goes back to the newest saved file, not to an empty state
     detector.setRecoverySource((d) => void this.restoreLatest(d));
     const every = this.options.intervalMs ?? 300_000;
