@@ -1,5 +1,6 @@
 // One downstream session relayed to one upstream connection, message by message. Everything passes
-// through unchanged except tools/call, which is checked first and, when blocked, answered here.
+// through unchanged except tools/call, which is checked first and, when blocked or malformed, answered
+// here: nothing reaches the upstream unscored.
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
@@ -17,6 +18,15 @@ export interface CallCheck {
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+
+/** Why a tools/call's params cannot be scored; undefined when they can. */
+function invalidCall(params: unknown): string | undefined {
+  const p = obj(params);
+  if (!p) return "params must be an object";
+  if (typeof p.name !== "string" || p.name.length === 0) return `name must be a non-empty string, got ${p.name === undefined ? "none" : JSON.stringify(p.name).slice(0, 40)}`;
+  if (p.arguments !== undefined && !obj(p.arguments)) return `arguments must be an object, got ${Array.isArray(p.arguments) ? "an array" : p.arguments === null ? "null" : `a ${typeof p.arguments}`}`;
+  return undefined;
+}
 
 function identityOf(extra: unknown): Identity | undefined {
   const x = obj(obj(obj(extra)?.authInfo)?.extra);
@@ -54,25 +64,31 @@ export class Relay {
   }
 
   private async fromDownstream(m: JSONRPCMessage, extra: unknown): Promise<void> {
+    // a notification has no id to answer a block with, so it could only run unchecked
+    if (!isJSONRPCRequest(m) && (m as { method?: unknown }).method === "tools/call") {
+      this.log.warn({ tool: String(obj((m as { params?: unknown }).params)?.name).slice(0, 80) }, "tools/call notification dropped: a call needs an id");
+      return;
+    }
     if (isJSONRPCRequest(m) && m.method === "tools/call") {
-      const p = obj(m.params);
-      const tool = p?.name;
-      const args = p?.arguments ?? {};
       const identity = identityOf(extra);
       // never forward an unchecked call: without a verified identity the call is refused
       if (!identity) {
         await this.down.send({ jsonrpc: "2.0", id: m.id, error: { code: -32001, message: "toolwatch: no verified identity for this call" } });
         return;
       }
-      // malformed calls go upstream as they are, and its schema check rejects them
-      if (typeof tool === "string" && obj(args)) {
-        const refusal = await this.guard.check({ tool, args: args as Record<string, unknown>, identity });
-        if (refusal) {
-          await this.down.send({ jsonrpc: "2.0", id: m.id, error: refusal });
-          return;
-        }
-        this.pending.set(m.id, { tool, identity });
+      const invalid = invalidCall(m.params);
+      if (invalid) {
+        await this.down.send({ jsonrpc: "2.0", id: m.id, error: { code: -32602, message: `toolwatch: invalid tools/call params: ${invalid}` } });
+        return;
       }
+      const p = obj(m.params)!;
+      const tool = p.name as string;
+      const refusal = await this.guard.check({ tool, args: (obj(p.arguments) ?? {}), identity });
+      if (refusal) {
+        await this.down.send({ jsonrpc: "2.0", id: m.id, error: refusal });
+        return;
+      }
+      this.pending.set(m.id, { tool, identity });
     }
     try {
       await this.up.send(m);

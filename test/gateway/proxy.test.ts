@@ -243,6 +243,69 @@ describe("trusted header: only from trusted peers", () => {
   });
 });
 
+describe("malformed tools/call: refused with -32602, never relayed", () => {
+  // A bare JSON-RPC upstream that records every message it is sent (an SDK server would reject
+  // malformed calls itself, hiding whether the proxy relayed them).
+  const received: Array<{ method?: string; id?: unknown; params?: unknown }> = [];
+  let upstream: HttpServer;
+  let proxy: RunningServer;
+  const warnings: string[] = [];
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      let body = "";
+      req.on("data", (b) => (body += b));
+      req.on("end", () => {
+        if (req.method !== "POST") return res.writeHead(405).end();
+        const m = JSON.parse(body);
+        received.push(m);
+        if (m.id === undefined) return res.writeHead(202).end();
+        const result = m.method === "initialize"
+          ? { protocolVersion: m.params.protocolVersion, capabilities: { tools: {} }, serverInfo: { name: "recorder", version: "1" } }
+          : { content: [{ type: "text", text: "ran" }] };
+        res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: m.id, result }));
+      });
+    });
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const logger = { warn: (o: unknown, msg: string) => warnings.push(msg), info() {}, debug() {}, error() {}, child() { return logger; } } as any;
+    proxy = await startProxy({ upstream: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/mcp`, detector: createDetector(CONFIG), auth: { anonymous: true }, logger });
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    upstream?.close();
+  });
+
+  it("answers array or string arguments, a non-string name, missing params with -32602; drops a tools/call notification", async () => {
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+    const post = async (m: unknown) => {
+      const r = await fetch(proxy.url, { method: "POST", headers, body: JSON.stringify(m) });
+      return { status: r.status, body: r.status === 200 ? await r.json() : undefined, session: r.headers.get("mcp-session-id") };
+    };
+    const init = await post({ jsonrpc: "2.0", id: 0, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+    headers["mcp-session-id"] = init.session!;
+    headers["mcp-protocol-version"] = "2025-03-26";
+    await post({ jsonrpc: "2.0", method: "notifications/initialized" });
+    const bad = [
+      { name: "list_files", arguments: ["/etc"] },
+      { name: "list_files", arguments: "/etc" },
+      { name: "list_files", arguments: null },
+      { name: 5, arguments: {} },
+      undefined,
+    ];
+    for (const [i, params] of bad.entries()) {
+      const r = await post({ jsonrpc: "2.0", id: 10 + i, method: "tools/call", ...(params === undefined ? {} : { params }) });
+      expect(r.body.id).toBe(10 + i);
+      expect(r.body.error.code).toBe(-32602);
+      expect(r.body.error.message).toMatch(/^toolwatch: invalid tools\/call params: /);
+    }
+    expect((await post({ jsonrpc: "2.0", method: "tools/call", params: { name: "list_files", arguments: { folder: "/" } } })).status).toBe(202);
+    // a well-formed call still goes through, and arrives after everything above
+    const ok = await post({ jsonrpc: "2.0", id: 20, method: "tools/call", params: { name: "list_files", arguments: { folder: "/" } } });
+    expect(ok.body.result.content[0].text).toBe("ran");
+    expect(received.filter((m) => m.method === "tools/call").map((m) => m.id)).toEqual([20]);
+    expect(warnings).toContain("tools/call notification dropped: a call needs an id");
+  });
+});
+
 describe("trusted header identity", () => {
   let proxy: RunningServer;
   beforeAll(async () => {
