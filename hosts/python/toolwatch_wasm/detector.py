@@ -179,6 +179,9 @@ class Detector:
         return self._core.kind
 
     def _boot(self) -> None:
+        # a restart that fails half way must not leave the hot paths pointing into the freed core
+        self._run_check = self._run_learn = self._run_after = _unusable
+        self._fused_check = self._fused_learn = None
         self._core = core = open_core(self._backend, self._wasm_path)
         self._call = core.call
         self._traps = core.traps
@@ -459,6 +462,10 @@ class Detector:
         """Writes bytes straight into IO and calls a core export (for conformance and tools)."""
         self._write(record)
         return self._call(fn, *args)
+
+
+def _unusable(*_args):
+    raise ToolwatchError("DETECTOR_FAILURE", "the detector could not be restarted")
 
 
 def _offset(zone: str, t: float) -> int:
