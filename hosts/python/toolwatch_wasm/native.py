@@ -98,7 +98,7 @@ def built_from(lib) -> str:
     return lib.twc_wasm_sha256().decode()
 
 
-# exports whose single result is an f64, or an i64 (every other returns an i32, or nothing)
+# exports whose result is an f64 (the others give an i32 or the i64 state hash, in out_i, or nothing)
 _F64 = {"config_default", "config_value", "stat", "snapshot_begin"}
 # exports whose first argument is an f64
 _F64_FIRST = {"check", "learn", "after", "snapshot_read", "restore_begin", "restore_chunk"}
