@@ -179,12 +179,13 @@ describe("SDK middleware", () => {
 describe("proxy", () => {
   const DEMO = join(__dirname, "..", "..", "examples", "demo-server", "server.mjs");
   const SECRET = "refused-input-secret-0123456789abcdef";
+  const METRICS = "refused-input-metrics-0123456789";
   const proxies: Record<"closed" | "open", RunningServer> = {} as never;
   let auth: Record<string, string>;
   beforeAll(async () => {
     for (const policy of ["closed", "open"] as const) {
       proxies[policy] = await startProxy({
-        upstream: `"${process.execPath}" "${DEMO}"`, stderr: "ignore", auth: { jwtSecret: SECRET }, maxBodyBytes: 2 << 20,
+        upstream: `"${process.execPath}" "${DEMO}"`, stderr: "ignore", auth: { jwtSecret: SECRET }, metricsToken: METRICS, maxBodyBytes: 2 << 20,
         detector: createDetector(policy === "open" ? { action: "block", failurePolicy: "open" } : { action: "block" }),
       });
     }
@@ -222,7 +223,7 @@ describe("proxy", () => {
   }
 
   it("counts refusals in its metrics", async () => {
-    const text = await (await fetch(proxies.closed.url.replace(/\/mcp$/, "/metrics"))).text();
+    const text = await (await fetch(proxies.closed.url.replace(/\/mcp$/, "/metrics"), { headers: { authorization: `Bearer ${METRICS}` } })).text();
     expect(text).toMatch(/toolwatch_refused_inputs_total\{action="block",code="TOO_LONG"\} 1/);
   });
 });
