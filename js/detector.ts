@@ -98,6 +98,40 @@ const SIGNAL_OFFSET = Object.fromEntries(SIGNALS.map((s, i) => [s, RES.signals +
 const ALLOW_KIND = { tool: 0, principal: 1, tenant: 2, entity: 3 } as const;
 export type AllowEntry = { tool: string } | { principal: string } | { tenant: string } | { tenant: string; principal: string };
 
+/** Only a fault inside the core restarts it; anything else is the caller's input, refused with state unchanged. */
+function isTrap(err: unknown): boolean {
+  // wasm traps, and the stack overflow V8 reports as a RangeError (inputs are evaluated before the core runs)
+  return err instanceof WebAssembly.RuntimeError || err instanceof RangeError;
+}
+
+const errText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** A plain copy of the call's fields, read once: getters and Proxies cannot change or throw later. */
+function readCall(call: unknown, what = "call"): CallInput {
+  if (typeof call !== "object" || call === null) throw new ToolwatchError("INVALID_CALL", `${what} must be an object, got ${call === null ? "null" : typeof call}`);
+  try {
+    if (Array.isArray(call)) throw new ToolwatchError("INVALID_CALL", `${what} must be an object, got an array`);
+    const c = call as CallInput;
+    return { tool: c.tool, args: c.args, principal: c.principal, tenant: c.tenant, identity: c.identity, time: c.time, timeZone: c.timeZone };
+  } catch (err) {
+    if (err instanceof ToolwatchError) throw err;
+    throw new ToolwatchError("INVALID_CALL", `${what} could not be read (${errText(err)})`);
+  }
+}
+
+/** principal and tenant of an identity object (other keys are ignored; no principal = anonymous). */
+function readIdentity(id: unknown): Partial<Identity> {
+  if (typeof id !== "object" || id === null) throw new ToolwatchError("INVALID_IDENTITY", `identity must be an object, got ${id === null ? "null" : typeof id}`);
+  try {
+    if (Array.isArray(id)) throw new ToolwatchError("INVALID_IDENTITY", "identity must be an object, got an array");
+    const o = id as Partial<Identity>;
+    return { principal: o.principal, tenant: o.tenant };
+  } catch (err) {
+    if (err instanceof ToolwatchError) throw err;
+    throw new ToolwatchError("INVALID_IDENTITY", `identity could not be read (${errText(err)})`);
+  }
+}
+
 /** "object" for usable args, else what they are, for the error (a revoked Proxy throws on inspection). */
 function argsKind(a: unknown): string {
   if (typeof a !== "object" || a === null) return a === null ? "null" : typeof a;
@@ -165,7 +199,7 @@ export class Detector {
   }
 
   private identity(call: CallInput): Identity {
-    const id = call.identity ?? { principal: call.principal, tenant: call.tenant };
+    const id = call.identity !== undefined ? readIdentity(call.identity) : { principal: call.principal, tenant: call.tenant };
     return resolveIdentity(id, this.config.anonymous ?? HOST_DEFAULTS.anonymous);
   }
 
@@ -180,7 +214,11 @@ export class Detector {
   private tzOffset(tenant: string, call: CallInput, t: number): number {
     const tz = call.timeZone ?? this.config.timeZones?.[tenant] ?? this.config.timeZone;
     if (tz === undefined) return 0;
-    if (typeof tz === "number") return tz;
+    if (typeof tz === "number") {
+      if (!Number.isInteger(tz) || Math.abs(tz) > 1439) throw new ToolwatchError("BAD_TZ", `timeZone as a number is a UTC offset in whole minutes within ±1439, got ${tz}`);
+      return tz;
+    }
+    if (typeof tz !== "string") throw new ToolwatchError("BAD_TZ", `timeZone must be an IANA name or a UTC offset in minutes, got ${typeof tz}`);
     const bucket = Math.floor(t / 900000); // offsets change on quarter-hour boundaries at most
     const c = this.tzCache.get(tz);
     if (c && c.bucket === bucket) return c.offset;
@@ -190,8 +228,8 @@ export class Detector {
     return offset;
   }
 
-  private encodeCall(call: CallInput): { id: Identity; t: number; tz: number } {
-    if (typeof call !== "object" || call === null) throw new ToolwatchError("INVALID_CALL", "call must be an object");
+  private encodeCall(input: CallInput): { id: Identity; t: number; tz: number } {
+    const call = readCall(input);
     if (typeof call.tool !== "string" || call.tool.length === 0) {
       throw new ToolwatchError("INVALID_TOOL", `tool name must be a non-empty string, got ${call.tool === "" ? "an empty string" : typeof call.tool}`);
     }
@@ -218,6 +256,7 @@ export class Detector {
     try {
       rc = this.core.check(t, tz);
     } catch (err) {
+      if (!isTrap(err)) throw err;
       return this.failure(err, call, id, t);
     }
     if (rc < 0) throw coreError(rc, "check");
@@ -304,19 +343,31 @@ export class Detector {
   }
 
   /** Post-invoke: records the outcome. Returns whether the principal is tracked. */
-  after(call: Omit<CallInput, "args"> & { args?: unknown }, outcome: { isError?: boolean } = {}): { tracked: boolean } {
-    const id = this.identity(call as CallInput);
-    const t = this.time(call as CallInput);
-    this.enc.identity(id.tenant, id.principal, typeof call.tool === "string" ? call.tool : "");
+  after(input: Omit<CallInput, "args"> & { args?: unknown }, outcome: { isError?: boolean } = {}): { tracked: boolean } {
+    const call = readCall(input);
+    let isError: unknown;
     try {
-      const rc = this.core.after(t, outcome.isError ? 1 : 0);
-      if (rc < 0) throw coreError(rc, "after");
-      return { tracked: rc === 1 };
+      if (outcome !== undefined && (typeof outcome !== "object" || outcome === null || Array.isArray(outcome))) throw new ToolwatchError("INVALID_OUTCOME", `outcome must be an object like { isError: false }, got ${outcome === null ? "null" : Array.isArray(outcome) ? "an array" : typeof outcome}`);
+      isError = outcome?.isError;
     } catch (err) {
       if (err instanceof ToolwatchError) throw err;
+      throw new ToolwatchError("INVALID_OUTCOME", `outcome could not be read (${errText(err)})`);
+    }
+    if (isError !== undefined && typeof isError !== "boolean") throw new ToolwatchError("INVALID_OUTCOME", `outcome.isError must be a boolean, got ${isError === null ? "null" : typeof isError}`);
+    if (call.tool !== undefined && typeof call.tool !== "string") throw new ToolwatchError("INVALID_TOOL", `tool name must be a string, got ${typeof call.tool}`);
+    const id = this.identity(call);
+    const t = this.time(call);
+    this.enc.identity(id.tenant, id.principal, call.tool ?? "");
+    let rc: number;
+    try {
+      rc = this.core.after(t, isError ? 1 : 0);
+    } catch (err) {
+      if (!isTrap(err)) throw err;
       this.recover(err);
       return { tracked: false };
     }
+    if (rc < 0) throw coreError(rc, "after");
+    return { tracked: rc === 1 };
   }
 
   /** Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines. */
@@ -326,6 +377,7 @@ export class Detector {
     try {
       rc = this.core.learn(t, tz);
     } catch (err) {
+      if (!isTrap(err)) throw err;
       this.recover(err);
       throw new ToolwatchError("DETECTOR_FAILURE", "detector failed while learning; it was restarted");
     }
@@ -344,17 +396,30 @@ export class Detector {
   }
 
   /** Allowlists a tool, a principal (in every tenant), a tenant, or one tenant's principal. */
-  allow(entry: AllowEntry): void {
-    if (typeof entry !== "object" || entry === null) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object");
-    for (const [k, v] of Object.entries(entry)) {
-      if (!["tool", "principal", "tenant"].includes(k)) throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: unknown key "${k}"`);
-      if (typeof v !== "string") throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: ${k} must be a string`);
+  allow(input: AllowEntry): void {
+    if (typeof input !== "object" || input === null) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object");
+    let fields: [string, unknown][];
+    try {
+      if (Array.isArray(input)) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object, got an array");
+      fields = Object.entries(input);
+    } catch (err) {
+      if (err instanceof ToolwatchError) throw err;
+      throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry could not be read (${errText(err)})`);
     }
-    if ("tool" in entry && Object.keys(entry).length > 1) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: a tool entry takes no identity");
+    for (const [k, v] of fields) {
+      if (!["tool", "principal", "tenant"].includes(k)) throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: unknown key "${k}"`);
+      if (typeof v !== "string" || v.length === 0) throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: ${k} must be a non-empty string`);
+    }
+    // an empty entry would allowlist the empty principal name
+    if (fields.length === 0) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: give tool, principal, tenant, or tenant and principal");
+    const entry = Object.fromEntries(fields) as AllowEntry;
+    if ("tool" in entry && fields.length > 1) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: a tool entry takes no identity");
     if (this.allowRaw(entry) === 1) this.allowEntries.push({ ...entry });
   }
 
   clearAllowlist(): void {
+    // it takes nothing: an argument is a mistake that should not wipe the allowlist
+    if (arguments.length > 0) throw new ToolwatchError("INVALID_ARGUMENT", "clearAllowlist() takes no argument");
     this.core.allow_clear();
     this.allowEntries.length = 0;
   }
@@ -388,7 +453,7 @@ export class Detector {
   }
 
   private recordIdentity(identity: Partial<Identity>): void {
-    const id = resolveIdentity(identity ?? {}, this.config.anonymous ?? "shared");
+    const id = resolveIdentity(readIdentity(identity), this.config.anonymous ?? "shared");
     this.enc.identity(id.tenant, id.principal, "");
   }
 
@@ -432,6 +497,7 @@ export class Detector {
 
   /** Streams a snapshot in chunks (for large states); returns its size. Chunks are views valid during the call. */
   writeSnapshot(sink: stateSnapshot.ChunkSink): number {
+    if (typeof sink !== "function") throw new ToolwatchError("INVALID_ARGUMENT", "writeSnapshot: sink must be a function (chunk, offset) => void");
     return this.guardState("snapshot", () => stateSnapshot.writeSnapshot(this.stateCore, sink));
   }
 
@@ -460,6 +526,7 @@ export class Detector {
 
   /** Makes trap recovery restore from `source` (e.g. a FileStore's newest file); null goes back to the last in-memory snapshot. */
   setRecoverySource(source: ((detector: Detector) => void) | null): void {
+    if (source !== null && typeof source !== "function") throw new ToolwatchError("INVALID_ARGUMENT", "setRecoverySource: source must be a function or null");
     this.recoverySource = source;
   }
 

@@ -10,7 +10,7 @@ export function readXfer(core: StateExports, n: number): Uint8Array {
 
 /** Puts record bytes into XFER; returns their length. */
 export function writeXfer(core: StateExports, bytes: Uint8Array, what: string): number {
-  if (!(bytes instanceof Uint8Array)) throw new ToolwatchError("RECORD_LENGTH", `${what}: record must be a Uint8Array`);
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array)) throw new ToolwatchError("RECORD_LENGTH", `${what}: record must be a Uint8Array`);
   if (bytes.length > core.xfer_size()) throw stateError(-20, what);
   new Uint8Array(core.memory.buffer, core.xfer_ptr(), bytes.length).set(bytes);
   return bytes.length;
