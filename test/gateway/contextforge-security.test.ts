@@ -98,6 +98,38 @@ describe("bearer tokens and admin operations", () => {
   });
 });
 
+describe("admin input: clear errors, nothing applied", () => {
+  let server: RunningServer;
+  const base = () => server.url.replace(/\/mcp$/, "");
+  beforeAll(async () => {
+    server = await servePluginHttp(new ContextForgePlugin({ detector: createDetector(CONFIG) }), { host: "127.0.0.1", port: 0, token: HOOK, adminToken: ADMIN });
+  });
+  afterAll(() => server?.close());
+  const post = async (path: string, body: unknown) => {
+    const r = await fetch(`${base()}/admin/${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+    return { status: r.status, message: (await r.json()).error?.message as string | undefined };
+  };
+
+  it("refuses an empty allowlist entry, an empty or non-string value; feedback with a bad time, args or principal", async () => {
+    expect(await post("allowlist", {})).toEqual({ status: 400, message: expect.stringMatching(/needs \{tool\}, \{principal\}, \{tenant\}.*got \{\}/) });
+    expect(await post("allowlist", { tenant: "" })).toEqual({ status: 400, message: "allowlist: tenant must be a non-empty string, got an empty string" });
+    expect(await post("allowlist", { tenant: "acme", principal: 5 })).toEqual({ status: 400, message: "allowlist: principal must be a non-empty string, got a number" });
+    const stats = await fetch(`${base()}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect((await stats.json()).allowlistEntries).toBe(0);
+    expect(await post("feedback", { tool: "t", time: "soon" })).toEqual({ status: 400, message: expect.stringMatching(/time must be the call's time in milliseconds since the epoch, got "soon"/) });
+    expect(await post("feedback", { tool: "t", args: "x" })).toEqual({ status: 400, message: expect.stringMatching(/args must be an object, got a string/) });
+    expect(await post("feedback", { tool: "t", principal: 7 })).toEqual({ status: 400, message: expect.stringMatching(/principal must be a string, got a number/) });
+    expect(await post("feedback", { tool: "t", time: Date.UTC(2026, 0, 5) })).toEqual({ status: 200, message: undefined });
+  });
+
+  it("names the config key for snapshots: state.dir", async () => {
+    const r = await post("snapshot", {});
+    expect(r.status).toBe(501);
+    expect(r.message).toMatch(/state\.dir in the config file, or TOOLWATCH_STATE_DIR/);
+    expect(r.message).not.toMatch(/server\.stateDir/);
+  });
+});
+
 describe("TLS with client-certificate verification", () => {
   let server: RunningServer;
   let pki: ReturnType<typeof makePki>;

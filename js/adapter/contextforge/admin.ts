@@ -7,7 +7,32 @@ import { BodyError, hasBearer, readJsonBody, sendJson } from "./http-common.js";
 
 export const ADMIN_PREFIX = "/admin/";
 
-const NO_STORE = "snapshots need a state directory (server.stateDir or TOOLWATCH_STATE_DIR); this server keeps its state in memory only";
+const NO_STORE = "snapshots need a state directory (state.dir in the config file, or TOOLWATCH_STATE_DIR); this server keeps its state in memory only";
+
+const typeName = (v: unknown): string => (Array.isArray(v) ? "an array" : v === null ? "null" : `a ${typeof v}`);
+
+/** What is wrong with an allowlist entry, naming the key; undefined when it is usable. An empty entry
+ * or an empty tenant/principal would match far more than meant (tenant "" is every call without one). */
+function badAllowEntry(b: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(b);
+  if (keys.length === 0) return "allowlist: the body needs {tool}, {principal}, {tenant} or {tenant, principal}; got {}";
+  for (const k of keys) {
+    const v = b[k];
+    // unknown keys are left to the detector's own message
+    if (["tool", "principal", "tenant"].includes(k) && (typeof v !== "string" || v.length === 0)) return `allowlist: ${k} must be a non-empty string, got ${typeof v === "string" ? "an empty string" : typeName(v)}`;
+  }
+  return undefined;
+}
+
+/** What is wrong with a feedback body, naming the key. */
+function badFeedback(b: Record<string, unknown>): string | undefined {
+  const usage = "feedback needs {tool, args?, principal?, tenant?, time?}";
+  if (typeof b.tool !== "string" || b.tool.length === 0) return `${usage}: tool must be a non-empty string, got ${b.tool === undefined ? "none" : typeName(b.tool)}`;
+  if (b.args !== undefined && !obj(b.args)) return `${usage}: args must be an object, got ${typeName(b.args)}`;
+  for (const k of ["principal", "tenant"]) if (b[k] !== undefined && typeof b[k] !== "string") return `${usage}: ${k} must be a string, got ${typeName(b[k])}`;
+  if (b.time !== undefined && (typeof b.time !== "number" || !Number.isFinite(b.time) || b.time < 0)) return `${usage}: time must be the call's time in milliseconds since the epoch, got ${typeof b.time === "string" ? JSON.stringify(b.time.slice(0, 40)) : typeName(b.time)}`;
+  return undefined;
+}
 
 /** Saved baselines (a file store bound to the detector): save now, list, go back. */
 export interface SnapshotStore {
@@ -51,22 +76,26 @@ export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: Se
     switch (op) {
       case "GET stats":
         return sendJson(res, 200, await d.stats());
-      case "POST allowlist":
+      case "POST allowlist": {
+        const bad = badAllowEntry(body);
+        if (bad) return fail(res, 400, "INVALID_REQUEST", bad);
         await d.allow(body as never);
         o.logger.info({ op: "allowlist", entry: Object.keys(body) }, "admin: allowlist entry added");
         return sendJson(res, 200, { ok: true });
+      }
       case "DELETE allowlist":
         await d.clearAllowlist();
         o.logger.info({ op: "allowlist-clear" }, "admin: allowlist cleared");
         return sendJson(res, 200, { ok: true });
       case "POST feedback": {
-        if (typeof body.tool !== "string") return fail(res, 400, "INVALID_REQUEST", "feedback needs {tool, args?, principal?, tenant?, time?}");
+        const bad = badFeedback(body);
+        if (bad) return fail(res, 400, "INVALID_REQUEST", bad);
         await d.learn({
-          tool: body.tool,
+          tool: body.tool as string,
           args: obj(body.args) ?? {},
-          principal: typeof body.principal === "string" ? body.principal : undefined,
-          tenant: typeof body.tenant === "string" ? body.tenant : undefined,
-          time: typeof body.time === "number" ? body.time : undefined,
+          principal: body.principal as string | undefined,
+          tenant: body.tenant as string | undefined,
+          time: body.time as number | undefined,
         });
         o.logger.info({ op: "feedback", tool: body.tool }, "admin: call learned as fine");
         return sendJson(res, 200, { ok: true, learned: true });
