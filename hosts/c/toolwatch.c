@@ -211,7 +211,8 @@ static int write_identity(toolwatch *tw, const char *tenant, const char *princip
   return 0;
 }
 
-static const char *who(const char *principal) { return principal && principal[0] ? principal : "anonymous"; }
+/* the reserved pooled principal, as js/identity.ts ANONYMOUS (state and vectors must match) */
+static const char *who(const char *principal) { return principal && principal[0] ? principal : "(anonymous)"; }
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
 int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, const char *tool) {

@@ -7,7 +7,6 @@ import { BlockList, isIP } from "node:net";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Identity } from "../identity.js";
-import { ANONYMOUS } from "../identity.js";
 import { StartupError } from "../adapter/contextforge/http-common.js";
 
 export interface ProxyAuthOptions {
@@ -160,7 +159,8 @@ export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
       const principal = header(req, o.trustedHeader);
       if (principal) return { principal, tenant: header(req, o.trustedTenantHeader) ?? "" };
     }
-    if (o.anonymous) return { principal: ANONYMOUS, tenant: "" };
+    // no principal: the detector pools the call under its reserved anonymous identity
+    if (o.anonymous) return { principal: "", tenant: "" };
     throw new AuthError(`identity header "${o.trustedHeader}" is required`);
   };
   const peersListed = o.trustedProxies !== undefined;

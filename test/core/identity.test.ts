@@ -1,6 +1,6 @@
 // Who is calling: ContextForge global contexts, MCP SDK requests, plain objects, and anonymous calls.
 import { describe, it, expect } from "vitest";
-import { fromContextForge, fromMcpExtra, fromObject, resolveIdentity, createDetector, ToolwatchError } from "../../js/adapter/node/index.js";
+import { fromContextForge, fromMcpExtra, fromObject, resolveIdentity, createDetector, ToolwatchError, ANONYMOUS } from "../../js/adapter/node/index.js";
 
 describe("ContextForge global context", () => {
   it("takes user as a string, or an object's email, else its sub", () => {
@@ -20,7 +20,9 @@ describe("ContextForge global context", () => {
     expect(fromContextForge({ user: null, tenant_id: null, user_context: null })).toEqual(none);
     expect(fromContextForge(null)).toEqual(none);
     expect(fromContextForge({ user: null, user_context: { email: "e@x.example" } }).principal).toBe("e@x.example");
-    expect(fromContextForge({ user: 17, tenant_id: 5 })).toEqual(none); // wrong types identify nobody
+    // a field of the wrong type is a broken identity, named, not a missing one
+    expect(() => fromContextForge({ user: 17, tenant_id: 5 })).toThrow(expect.objectContaining({ code: "INVALID_IDENTITY", message: "global_context.user must be a string or an object (email, sub), got a number" }));
+    expect(() => fromContextForge({ user: "a", tenant_id: 5 })).toThrow(/global_context\.tenant_id must be a string, got a number/);
   });
 });
 
@@ -40,7 +42,7 @@ describe("ContextForge as the gateway really sends it", () => {
   it("'unknown' is pooled as anonymous, or refused", () => {
     const time = Date.UTC(2024, 0, 8, 12);
     const shared = createDetector({ budgetBytes: 1 << 20 });
-    expect(shared.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time }).identity).toEqual({ principal: "anonymous", tenant: "" });
+    expect(shared.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time }).identity).toEqual({ principal: ANONYMOUS, tenant: "" });
     expect(shared.check({ tool: "x", identity: fromContextForge({ user: { email: "unknown" } }), time: time + 1000 }).newEntity).toBe(false);
     const refuse = createDetector({ budgetBytes: 1 << 20, anonymous: "refuse" });
     expect(() => refuse.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time })).toThrow(expect.objectContaining({ code: "ANONYMOUS_REFUSED" }));
@@ -90,11 +92,11 @@ describe("plain object", () => {
 describe("anonymous calls", () => {
   const time = Date.UTC(2024, 0, 8, 12);
   it("share one 'anonymous' baseline per tenant by default", () => {
-    expect(resolveIdentity({}, "shared")).toEqual({ principal: "anonymous", tenant: "" });
+    expect(resolveIdentity({}, "shared")).toEqual({ principal: ANONYMOUS, tenant: "" });
     const d = createDetector({ budgetBytes: 1 << 20 });
     const a = d.check({ tool: "x", identity: fromContextForge({ user: null }), time });
     const b = d.check({ tool: "x", identity: fromContextForge({}), time: time + 1000 });
-    expect(a.identity).toEqual({ principal: "anonymous", tenant: "" });
+    expect(a.identity).toEqual({ principal: ANONYMOUS, tenant: "" });
     expect(a.newEntity).toBe(true);
     expect(b.newEntity).toBe(false);
     expect(b.learning.learnedCalls).toBe(2);

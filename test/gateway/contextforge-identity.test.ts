@@ -9,7 +9,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createDetector } from "../../js/adapter/node/index.js";
 import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
 import type { DetectorLike } from "../../js/adapter/mcp-sdk/index.js";
-import type { Identity } from "../../js/identity.js";
+import { ANONYMOUS, fromContextForge, type Identity } from "../../js/identity.js";
 import { loadConfig } from "../../js/cli/config-file.js";
 import { callJson, httpClient, preInvoke } from "./helpers.js";
 
@@ -97,6 +97,40 @@ describe("tenantFrom over the plugin server", () => {
     const { r, identity } = await byDefault.call({ user: "unknown" });
     expect(identity?.principal).toBeUndefined();
     expect(r.result.continue_processing).toBe(true);
+  });
+});
+
+describe("identity fields of the wrong type, and the reserved anonymous principal", () => {
+  let server: RunningServer;
+  let client: Client;
+  beforeAll(async () => {
+    server = await servePluginHttp(new ContextForgePlugin({ detector: createDetector({}) }), { host: "127.0.0.1", port: 0 });
+    client = await httpClient(server.url);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await server?.close();
+  });
+
+  it("global_context.user: 5 is refused naming the field, not pooled as anonymous", async () => {
+    for (const [extra, where] of [[{ user: 5 }, "global_context.user must be a string or an object (email, sub), got a number"],
+      [{ user: { email: 5 } }, "global_context.user.email must be a string, got a number"],
+      [{ user: "a@b.example", extraGlobal: { user_context: { team_id: ["t"] } } }, "global_context.user_context.team_id must be a string, got an array"]] as const) {
+      const r = await callJson(client, "invoke_hook", preInvoke({ tool: "read_file", args: { path: "/a" }, ...extra }));
+      expect(r.result.continue_processing).toBe(false);
+      expect(r.result.violation.details.toolwatch.reasons[0]).toEqual({ code: "INVALID_IDENTITY", message: where });
+    }
+    expect(() => fromContextForge({ user: 5 })).toThrow(/global_context\.user must be/);
+  });
+
+  it('a principal named "anonymous" has its own baseline; the pooled one is reserved', () => {
+    const d = createDetector({});
+    const time = Date.UTC(2026, 0, 5, 10);
+    expect(d.check({ tool: "x", identity: { principal: "anonymous" }, time }).identity).toEqual({ principal: "anonymous", tenant: "" });
+    expect(d.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time }).identity).toEqual({ principal: ANONYMOUS, tenant: "" });
+    expect(ANONYMOUS).not.toBe("anonymous");
+    expect(d.stats().entities).toBe(2);
+    expect(() => d.check({ tool: "x", identity: { principal: ANONYMOUS }, time })).toThrow(/is reserved for calls without identity/);
   });
 });
 

@@ -91,6 +91,30 @@ print(json.dumps({"first": first, "last": results[-1], "post": post, "bad": bad,
     expect(r.entities).toBe(1);
   });
 
+  it("identity as js/identity.ts: a ContextForge field of the wrong type is named; the pooled principal is reserved", () => {
+    const out = py(`
+from toolwatch_wasm import Detector, ANONYMOUS, ToolwatchError
+from toolwatch_wasm.contextforge import identity
+for g in ({"user": 5}, {"user": "a", "user_context": {"team_id": ["t"]}}):
+    try:
+        identity(g)
+    except ToolwatchError as e:
+        print(e.code, e)
+d = Detector({})
+print(d.check("x", {}, principal="anonymous", time_ms=1767603824000).principal, d.check("x", {}, time_ms=1767603824000).principal, int(d.stats()["entities"]))
+for call in (lambda: d.check("x", {}, principal=ANONYMOUS, time_ms=1767603824000), lambda: d.learn("x", {}, principal=ANONYMOUS, time_ms=1767603824000)):
+    try:
+        call()
+    except ToolwatchError as e:
+        print(e.code)
+`).trim().split("\n");
+    expect(out).toEqual([
+      "INVALID_IDENTITY global_context.user must be a string or an object (email, sub), got a number",
+      "INVALID_IDENTITY global_context.user_context.team_id must be a string, got an array",
+      "anonymous (anonymous) 2", "INVALID_IDENTITY", "INVALID_IDENTITY",
+    ]);
+  });
+
   it("refuses bad config and bad calls with the same codes as the JS host", () => {
     const out = py(`
 import json

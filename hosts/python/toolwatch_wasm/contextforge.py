@@ -64,7 +64,15 @@ def identity(global_context: Any, tenant_from: str = "tenant_id") -> dict:
     tenant_from "user_context" the other way round: on the gateway's MCP transport tenant_id is the
     tool's team, not the caller's). Absent and null alike."""
     user, uc = _get(global_context, "user"), _get(global_context, "user_context")
+    # a field of the wrong type is a broken identity, not a missing one (as js/identity.ts)
+    if isinstance(user, (bool, int, float, list, tuple)):
+        raise ToolwatchError("INVALID_IDENTITY", f"global_context.user must be a string or an object (email, sub), got {_a(user)}")
     uo = user if not isinstance(user, str) else None
+    for where, v in (("global_context.user.email", _get(uo, "email")), ("global_context.user.sub", _get(uo, "sub")),
+                     ("global_context.user_context.email", _get(uc, "email")), ("global_context.user_context.user_id", _get(uc, "user_id")),
+                     ("global_context.tenant_id", _get(global_context, "tenant_id")), ("global_context.user_context.team_id", _get(uc, "team_id"))):
+        if v is not None and not isinstance(v, str):
+            raise ToolwatchError("INVALID_IDENTITY", f"{where} must be a string, got {_a(v)}")
     principal = (_known(user) or _known(_get(uo, "email")) or _known(_get(uo, "sub"))
                  or _known(_get(uc, "email")) or _known(_get(uc, "user_id")))
     tid, team = _str(_get(global_context, "tenant_id")), _str(_get(uc, "team_id"))
@@ -124,6 +132,11 @@ def _type_name(v: Any) -> str:
     return "object"
 
 
+def _a(v: Any) -> str:
+    t = _type_name(v)
+    return t if t in ("null", "an array") else f"an {t}" if t == "object" else f"a {t}"
+
+
 def describe_refusal(tool: Any, code: str, message: str, config: dict) -> dict:
     """Input the detector refused: not scored, so failurePolicy decides (closed blocks, open allows)."""
     closed = config.get("failurePolicy", "closed") == "closed"
@@ -174,8 +187,8 @@ class ContextForgeHooks:
         if not isinstance(args, dict):
             return self._refuse(tool, "INVALID_ARGS", f"payload.args must be an object, got {_type_name(args)}", state)
         now = self.clock()
-        who = identity(g, self.tenant_from)
         try:
+            who = identity(g, self.tenant_from)
             d = self.detector.check(tool, args, time_ms=now, **who)
         except ToolwatchError as e:
             if e.code == "ANONYMOUS_REFUSED":

@@ -13,7 +13,7 @@ from .encode import Encoder, entry_keys
 from .errors import ToolwatchError, core_error
 from . import snapshot as _snapshot
 
-ANONYMOUS = "anonymous"
+ANONYMOUS = "(anonymous)"  # reserved: a caller naming itself this is refused (as js/identity.ts)
 # RESULT: action, flags, mode, reason count, risk, 9 signal scores, 4 figures (abi.RES_*); then reasons
 _HEAD = struct.Struct("<iiiid9d4d")
 _REASON = struct.Struct("<ii4d")
@@ -222,6 +222,8 @@ class Detector:
             raise ToolwatchError("INVALID_IDENTITY", "principal must be a string")
         if tenant is not None and not isinstance(tenant, str):
             raise ToolwatchError("INVALID_IDENTITY", "tenant must be a string")
+        if principal == ANONYMOUS:
+            raise ToolwatchError("INVALID_IDENTITY", f'principal "{ANONYMOUS}" is reserved for calls without identity; leave the principal out to pool a call there')
         if not principal:
             if self._anonymous == "refuse":
                 raise ToolwatchError("ANONYMOUS_REFUSED", "the call carries no identity and anonymous calls are refused")
@@ -268,7 +270,7 @@ class Detector:
         """(record, keys, tenant, principal, t, tz minutes) for check and learn. The usual call (string
         names, a dict of JSON values, a numeric time) is validated and encoded in one pass; anything
         else takes the checked path, which raises in the documented order (docs/HOSTS.md)."""
-        if (type(tool) is str and tool and type(principal) is str and principal and (tenant is None or type(tenant) is str)
+        if (type(tool) is str and tool and type(principal) is str and principal and principal != ANONYMOUS and (tenant is None or type(tenant) is str)
                 and (args is None or type(args) is dict) and (time_ms is None or type(time_ms) is float or type(time_ms) is int)):
             if time_ms is None:
                 t = float(_now_ns() // 1_000_000)
@@ -305,7 +307,7 @@ class Detector:
         or an IANA zone name (default: config timeZones[tenant], then config timeZone, then UTC)."""
         enc = None
         # _prepare's one-pass branch, inlined: the call this host is timed on
-        if (type(tool) is str and tool and type(principal) is str and principal and (tenant is None or type(tenant) is str)
+        if (type(tool) is str and tool and type(principal) is str and principal and principal != ANONYMOUS and (tenant is None or type(tenant) is str)
                 and (args is None or type(args) is dict)
                 and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
             tenant = tenant or ""
@@ -381,7 +383,7 @@ class Detector:
         """Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines."""
         rc = None
         fused = self._fused_learn
-        if (fused is not None and type(tool) is str and tool and type(principal) is str and principal
+        if (fused is not None and type(tool) is str and tool and type(principal) is str and principal and principal != ANONYMOUS
                 and (tenant is None or type(tenant) is str) and (args is None or type(args) is dict)
                 and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
             t = float(time_ms)

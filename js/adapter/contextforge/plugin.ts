@@ -165,10 +165,10 @@ export class ContextForgePlugin {
     if (!obj(args)) return this.refuseInput(tool, { code: "INVALID_ARGS", message: `payload.args must be an object, got ${typeName(args)}` }, context);
     this.noteArgs(args as Record<string, unknown>);
     const time = this.clock();
-    const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
     let d: Decision;
     const t0 = performance.now();
     try {
+      const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
       d = await this.detector.check({ tool, args: args as Record<string, unknown>, identity, time });
     } catch (err) {
       if (isToolwatchError(err)) return isRefusedInput(err) ? this.refuseInput(tool, err, context) : this.refuseAnonymous(tool, context);
@@ -267,10 +267,16 @@ export class ContextForgePlugin {
   private async post(payload: Record<string, unknown>, context: PluginContext): Promise<Envelope> {
     const tool = payload.name as string;
     const isError = obj(payload.result)?.isError === true;
-    const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
     const pre = obj(context.state[METADATA_KEY]) ?? {};
     // The pre hook refused this call's input (and the policy let it run): it was never scored.
     if (pre.refused !== undefined) return this.postUnrecorded(payload, context);
+    let identity;
+    try {
+      identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
+    } catch (err) {
+      if (isToolwatchError(err)) return this.postUnrecorded(payload, context, err);
+      throw err;
+    }
     let tracked = false;
     try {
       ({ tracked } = await this.detector.after({ tool, identity, time: this.clock() }, { isError }));
