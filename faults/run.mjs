@@ -2,7 +2,7 @@
 // the core and CLI first if missing, and runs the fault suite: loopback only, bounded, stops by itself.
 // Exits non-zero when anything was lost or a rule did not hold.
 import { build } from "esbuild";
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { spawnSync, execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,4 +18,7 @@ await build({
   packages: "external", logLevel: "warning", sourcemap: true,
 });
 const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") } });
+// one bundle per run (the CI test may run beside a manual run): remove ours
+rmSync(outfile, { force: true });
+rmSync(`${outfile}.map`, { force: true });
 process.exit(r.status ?? 1);
