@@ -16,9 +16,11 @@ metadata shapes of `toolwatch serve` (js/adapter/contextforge/plugin.ts).
 import logging
 import math
 import os
+import struct
 import time as _time
 from typing import Any, Optional
 
+from . import abi
 from .config import core_defaults, TABLE, _received
 from .errors import ToolwatchError
 from .explain import explain, fixed, r4
@@ -63,7 +65,14 @@ def identity(global_context: Any, tenant_from: str = "tenant_id") -> dict:
     literal "unknown" identifies nobody. Tenant: `tenant_id`, else `user_context.team_id` (with
     tenant_from "user_context" the other way round: on the gateway's MCP transport tenant_id is the
     tool's team, not the caller's). Absent and null alike."""
-    user, uc = _get(global_context, "user"), _get(global_context, "user_context")
+    g = global_context
+    if type(g) is dict:
+        user, uc, tid = g.get("user"), g.get("user_context"), g.get("tenant_id")
+    else:
+        user, uc, tid = getattr(g, "user", None), getattr(g, "user_context", None), getattr(g, "tenant_id", None)
+    if uc is None and (user is None or type(user) is str) and (tid is None or type(tid) is str):
+        # the usual shape (a user string or none, no user_context): nothing below can refuse it or differ
+        return {"principal": user if user and user != UNKNOWN_USER else None, "tenant": tid or None}
     # a field of the wrong type is a broken identity, not a missing one (as js/identity.ts)
     if isinstance(user, (bool, int, float, list, tuple)):
         raise ToolwatchError("INVALID_IDENTITY", f"global_context.user must be a string or an object (email, sub), got {_a(user)}")
@@ -84,8 +93,36 @@ def _snake(s: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in s)
 
 
+_SNAKE = tuple(_snake(s) for s in abi.SIGNALS)
+# RESULT's head up to the signals: action, flags, mode, reason count, risk, the nine signal scores
+_HEAD = struct.Struct(f"<iiiid{len(abi.SIGNALS)}d")
+_floor = math.floor
+
+
+def _r4s(xs) -> list:
+    """r4 over a sequence; zeros (most signals) skip the arithmetic, non-finite values take r4 itself."""
+    try:
+        return [0.0 if x == 0.0 else _floor(x * 10000 + 0.5) / 10000 for x in xs]
+    except (ValueError, OverflowError):  # floor of NaN or an infinity
+        return [r4(x) for x in xs]
+
+
 def metadata(d) -> dict:
     """Namespaced under the plugin's key, with no user or tenant ids (the gateway's rule)."""
+    raw = d.__dict__.get("_raw")
+    if raw is not None and not d.error:
+        # a decision from check(): read from its RESULT bytes in one unpack, without decoding the fields
+        _, flags, mode, n, *figures = _HEAD.unpack_from(raw, 0)
+        figures = _r4s(figures)
+        return {KEY: {
+            "action": d.action, "risk_score": figures[0], "anomaly_mode": "active" if mode == 0 else "learning",
+            "baseline": abi.MODES[mode], "learned": bool(flags & abi.FLAG_LEARNED),
+            "signals": dict(zip(_SNAKE, figures[1:])),
+            # most allowed calls have no reason: decoded (and worded) only when there are some
+            "reasons": [{"code": r.code, "score": r4(r.score), "counted": r.counted, "message": explain(r)}
+                        for r in d.reasons] if n else [],
+            "tool": d.tool,
+        }}
     m = {
         "action": d.action, "risk_score": r4(d.risk), "anomaly_mode": "active" if d.baseline == "own" else "learning",
         "baseline": d.baseline, "learned": d.learned,
@@ -161,6 +198,22 @@ def _result(continue_processing: bool, metadata: dict, violation: Optional[dict]
             "retry_delay_ms": 0, **extra}
 
 
+def _plain(args: dict) -> dict:
+    """The arguments as a plain dict. Through the manager they arrive as cpex's CopyOnWriteDict (a dict
+    subclass layered over the original, so plugins cannot change each other's view), where every read is a
+    Python call and the detector's fast paths (plain dicts only) do not apply: its slow path cost ~80 µs a
+    call. An unmodified view reads exactly as its original, which is read, never written, from here on."""
+    orig = getattr(args, "_original", None)
+    if type(orig) is dict and callable(getattr(args, "has_modifications", None)) and not args.has_modifications():
+        return orig
+    return dict(args.items())  # another mapping type, or a modified view: its items as it presents them
+
+
+def _line(tool: str, action: str, m: dict, g: Any) -> dict:
+    return {"tool": tool, "action": action, "risk": m["risk_score"], "reasons": [r["code"] for r in m["reasons"]],
+            "request_id": _get(g, "request_id")}
+
+
 class ContextForgeHooks:
     """tool_pre_invoke / tool_post_invoke over a Detector (or a registry.SharedDetector)."""
 
@@ -186,10 +239,12 @@ class ContextForgeHooks:
             return self._refuse(tool, "INVALID_TOOL", f"payload.name must be a non-empty string (the tool name), got {got}", state)
         if not isinstance(args, dict):
             return self._refuse(tool, "INVALID_ARGS", f"payload.args must be an object, got {_type_name(args)}", state)
+        if type(args) is not dict:
+            args = _plain(args)
         now = self.clock()
         try:
             who = identity(g, self.tenant_from)
-            d = self.detector.check(tool, args, time_ms=now, **who)
+            d = self.detector.check(tool, args, principal=who["principal"], tenant=who["tenant"], time_ms=now)
         except ToolwatchError as e:
             if e.code == "ANONYMOUS_REFUSED":
                 return self._refuse_anonymous(tool, state)
@@ -197,16 +252,19 @@ class ContextForgeHooks:
         except Exception as e:  # the detector itself failed: that is what failurePolicy is for
             return self._failed(tool, e, state, now)
         meta = metadata(d)
+        m, action = meta[KEY], d.action
         if isinstance(state, dict):  # carried to tool_post_invoke
-            state[KEY] = {"action": d.action, "risk_score": meta[KEY]["risk_score"], "time": now,
-                          "reasons": [r["code"] for r in meta[KEY]["reasons"] if r["counted"]]}
-        line = {"tool": tool, "action": d.action, "risk": meta[KEY]["risk_score"], "reasons": [r.code for r in d.reasons],
-                "request_id": _get(g, "request_id")}
-        if d.action != "block":
-            (log.warning if d.action == "warn" else log.debug)("toolwatch: tool call %sed %s", d.action, line)
-            return _result(True, meta)
+            state[KEY] = {"action": action, "risk_score": m["risk_score"], "time": now,
+                          "reasons": [r["code"] for r in m["reasons"] if r["counted"]]}
+        if action != "block":
+            # the log line is built only when it is written (an allowed call logs at debug)
+            level = logging.WARNING if action == "warn" else logging.DEBUG
+            if log.isEnabledFor(level):
+                log.log(level, "toolwatch: tool call %sed %s", action, _line(tool, action, m, g))
+            return {"continue_processing": True, "violation": None, "metadata": meta, "retry_delay_ms": 0}
         b = describe_block(d, self.config)
-        log.warning("toolwatch: tool call blocked %s", line)
+        if log.isEnabledFor(logging.WARNING):
+            log.warning("toolwatch: tool call blocked %s", _line(tool, action, m, g))
         details = dict(meta)
         extra, headers = {}, None
         if "retry_after_ms" in b:

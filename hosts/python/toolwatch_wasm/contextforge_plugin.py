@@ -18,6 +18,9 @@ from .registry import shared_detector
 
 def _typed(result_type, r: dict):
     v = r.get("violation")
+    if v is None and r["continue_processing"] and not r.get("retry_delay_ms") and not r.get("http_headers"):
+        # the usual result: every other field at its default, so only the metadata is given (and validated)
+        return result_type(metadata=r["metadata"])
     fields = {"continue_processing": r["continue_processing"], "metadata": r["metadata"],
               "violation": PluginViolation(**v) if v else None, "retry_delay_ms": r.get("retry_delay_ms", 0)}
     if r.get("http_headers"):
