@@ -94,35 +94,49 @@ def _snake(s: str) -> str:
 
 
 _SNAKE = tuple(_snake(s) for s in abi.SIGNALS)
-# RESULT's head up to the signals: action, flags, mode, reason count, risk, the nine signal scores
-_HEAD = struct.Struct(f"<iiiid{len(abi.SIGNALS)}d")
+# RESULT's head after the action: flags, mode, reason count, risk, the nine signal scores
+_HEAD = struct.Struct(f"<4xiiid{len(abi.SIGNALS)}d")
 _floor = math.floor
+_MODES = abi.MODES
 
 
-def _r4s(xs) -> list:
-    """r4 over a sequence; zeros (most signals) skip the arithmetic, non-finite values take r4 itself."""
-    try:
-        return [0.0 if x == 0.0 else _floor(x * 10000 + 0.5) / 10000 for x in xs]
-    except (ValueError, OverflowError):  # floor of NaN or an infinity
-        return [r4(x) for x in xs]
+_MESSAGES: dict = {}
+
+
+def _message(r) -> str:
+    """explain(r), remembered: it depends on these fields only, and they repeat (a principal's transitions
+    known, a burst's count), while wording one costs microseconds."""
+    k = (r.code, r.flags, r.actual, r.typical, r.context, r.key)
+    m = _MESSAGES.get(k)
+    if m is None:
+        if len(_MESSAGES) >= 4096:
+            _MESSAGES.clear()
+        m = _MESSAGES[k] = explain(r)
+    return m
 
 
 def metadata(d) -> dict:
     """Namespaced under the plugin's key, with no user or tenant ids (the gateway's rule)."""
-    raw = d.__dict__.get("_raw")
+    dd = d.__dict__
+    raw = dd.get("_raw")
     if raw is not None and not d.error:
-        # a decision from check(): read from its RESULT bytes in one unpack, without decoding the fields
-        _, flags, mode, n, *figures = _HEAD.unpack_from(raw, 0)
-        figures = _r4s(figures)
-        return {KEY: {
-            "action": d.action, "risk_score": figures[0], "anomaly_mode": "active" if mode == 0 else "learning",
-            "baseline": abi.MODES[mode], "learned": bool(flags & abi.FLAG_LEARNED),
-            "signals": dict(zip(_SNAKE, figures[1:])),
-            # most allowed calls have no reason: decoded (and worded) only when there are some
-            "reasons": [{"code": r.code, "score": r4(r.score), "counted": r.counted, "message": explain(r)}
-                        for r in d.reasons] if n else [],
-            "tool": d.tool,
-        }}
+        # a decision from check(): read from its RESULT bytes in one unpack, without decoding the fields;
+        # r4 inlined (zeros, most signals, skip the arithmetic); NaN or an infinity raise and take the path below
+        flags, mode, n, risk, *sig = _HEAD.unpack_from(raw, 0)
+        try:
+            signals = {k: 0.0 if v == 0.0 else _floor(v * 10000 + 0.5) / 10000 for k, v in zip(_SNAKE, sig)}
+            risk = _floor(risk * 10000 + 0.5) / 10000
+        except (ValueError, OverflowError):
+            pass
+        else:
+            return {KEY: {
+                "action": dd["action"], "risk_score": risk, "anomaly_mode": "active" if mode == 0 else "learning",
+                "baseline": _MODES[mode], "learned": bool(flags & abi.FLAG_LEARNED), "signals": signals,
+                # most allowed calls have no reason: decoded (and worded) only when there are some
+                "reasons": [{"code": r.code, "score": r4(r.score), "counted": r.counted, "message": _message(r)}
+                            for r in d.reasons] if n else [],
+                "tool": dd["tool"],
+            }}
     m = {
         "action": d.action, "risk_score": r4(d.risk), "anomaly_mode": "active" if d.baseline == "own" else "learning",
         "baseline": d.baseline, "learned": d.learned,
@@ -229,9 +243,15 @@ class ContextForgeHooks:
         return self.detector.config
 
     def tool_pre_invoke(self, payload: Any, context: Any) -> dict:
-        g = _get(context, "global_context") or {}
-        state = _get(context, "state")
-        tool, args = _get(payload, "name"), _get(payload, "args")
+        # _get's lookups, two at a time (this runs on every call)
+        if isinstance(context, dict):
+            g, state = context.get("global_context") or {}, context.get("state")
+        else:
+            g, state = getattr(context, "global_context", None) or {}, getattr(context, "state", None)
+        if isinstance(payload, dict):
+            tool, args = payload.get("name"), payload.get("args")
+        else:
+            tool, args = getattr(payload, "name", None), getattr(payload, "args", None)
         args = {} if args is None else args
         # The tool name and arguments are the call's input: refusing them is a decision, not an error.
         if not isinstance(tool, str) or not tool:
