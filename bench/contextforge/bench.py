@@ -2,6 +2,8 @@
 TenantPluginManager, with the gateway's hook payload policies), on one stream of tool_pre_invoke calls:
 
   noop      a plugin that returns ToolPreInvokeResult(): the manager's own cost per hook
+  shape     control: a plugin returning toolwatch's result shape (fixed metadata, state carried), no work
+  check     control: toolwatch's detector check() alone (its own warmed detector), the no-op's result
   prior     the prior-art plugin (../shared/peers/contextforge/seed), its README's config block with
             learning_window_seconds 0
   inproc    toolwatch in process (toolwatch_wasm.contextforge.ToolCallAnomalyDetectionPlugin), the same block
@@ -54,10 +56,13 @@ INPROC_KIND = "toolwatch_wasm.contextforge.ToolCallAnomalyDetectionPlugin"
 EXTERNAL_NAME = "ToolCallAnomalyDetection"  # the name `toolwatch serve` answers get_plugin_config for
 
 
-def entries(url: str = None) -> dict:
+def entries(url: str = None, controls: bool = True) -> dict:
     base = {"hooks": HOOKS, "mode": "sequential", "priority": 201, "conditions": []}
     out = {
         "noop": {**base, "name": "Noop", "kind": "noop.NoopPlugin", "config": {}},
+        **({"shape": {**base, "name": "Shape", "kind": "noop.MetadataPlugin", "config": {}},
+            "check": {**base, "name": "CheckOnly", "kind": "noop.CheckOnlyPlugin", "config": dict(PRIOR_BLOCK)}}
+           if controls else {}),
         "prior": {**base, "name": "PriorArt", "kind": PRIOR_KIND, "config": dict(PRIOR_BLOCK)},
         "inproc": {**base, "name": "Toolwatch", "kind": INPROC_KIND, "config": dict(PRIOR_BLOCK)},
     }
@@ -132,15 +137,18 @@ async def run(a) -> dict:
     # every plugin reads itself) come after it and no burst window still holds warm-up calls
     now_ms = time.time() * 1000
     shift = now_ms - 300_000 - streams.START
-    subjects = entries()
+    subjects = entries(controls=not a.no_controls)
     managers = {k: await manager(e) for k, e in subjects.items()}
     inproc = managers["inproc"].get_plugin("Toolwatch")
     detector = inproc.detector.detector  # the process-wide SharedDetector's Detector
     prior = managers["prior"].get_plugin("PriorArt")
+    check_only = managers["check"].get_plugin("CheckOnly").detector.detector if "check" in managers else None
     t0 = time.perf_counter()
     for c in streams.history(n):
         t = c["time"] + shift
         detector.learn(c["tool"], c["args"], principal=c["principal"], tenant=c["tenant"], time_ms=t)
+        if check_only is not None:
+            check_only.learn(c["tool"], c["args"], principal=c["principal"], tenant=c["tenant"], time_ms=t)
         prior._record_call(c["principal"], c["tool"], frozenset(c["args"]), t / 1000)
     warm_s = time.perf_counter() - t0
 
@@ -194,7 +202,7 @@ async def run(a) -> dict:
                         score = meta["anomaly_risk_score"]
                         verdict = "warn" if score >= PRIOR_BLOCK["warn_threshold"] else "allow"
                     else:
-                        verdict = "allow" if k == "noop" else "other"
+                        verdict = "allow" if k in ("noop", "check") else "other"
                 outcomes[k][verdict if verdict in outcomes[k] else "other"] += 1
             times[k] += mine
             per_round[k].append(statistics.median(mine))
@@ -203,10 +211,14 @@ async def run(a) -> dict:
     # no manager): the detector's check() (through the plugin's shared, locked detector), the metadata and
     # block description built from the decision, and the whole hook (those, identity, logging, the result).
     from cpex.framework import PluginContext
+    from cpex.framework.memory import wrap_payload_for_isolation
     from toolwatch_wasm import contextforge as cf
     hooks, shared = inproc._hooks, inproc.detector
     sample = stream[:min(len(stream), 4096)]
     parts = {}
+
+    def payload_of(c):  # as the manager hands it to a plugin: its arguments a copy-on-write view
+        return wrap_payload_for_isolation(ToolPreInvokePayload(name=c["tool"], args=c["args"]))
 
     def cpu_us(fn, items):
         t0 = time.process_time_ns()
@@ -219,18 +231,18 @@ async def run(a) -> dict:
         parts.setdefault("check", []).append(cpu_us(lambda c: decided.append(shared.check(
             c["tool"], c["args"], principal=c["principal"], tenant=c["tenant"], time_ms=time.time() * 1000)), sample))
         parts.setdefault("metadata", []).append(cpu_us(cf.metadata, decided))
-        ctxs = [(ToolPreInvokePayload(name=c["tool"], args=c["args"]),
+        ctxs = [(payload_of(c),
                  PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
                 for c in sample]
         parts.setdefault("hook", []).append(cpu_us(lambda pc: hooks.tool_pre_invoke(*pc), ctxs))
-        ctxs = [(ToolPreInvokePayload(name=c["tool"], args=c["args"]),
+        ctxs = [(payload_of(c),
                  PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
                 for c in sample]
         t0 = time.process_time_ns()
         for pc in ctxs:
             await prior.tool_pre_invoke(*pc)
         parts.setdefault("prior_hook", []).append((time.process_time_ns() - t0) / len(ctxs) / 1000)
-        ctxs = [(ToolPreInvokePayload(name=c["tool"], args=c["args"]),
+        ctxs = [(payload_of(c),
                  PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
                 for c in sample]
         t0 = time.process_time_ns()
@@ -256,7 +268,7 @@ async def run(a) -> dict:
             f["share_median_us"] = round(f["median_us"] - noop["median_us"], 2)
             f["share_p99_us"] = round(f["p99_us"] - noop["p99_us"], 2)
     ratios = {}
-    for k in ("inproc", "external"):
+    for k in ("inproc", "external", "check"):
         if k in fig and fig["prior"]["share_median_us"] > 0:
             ratios[f"{k}_share_over_prior_share"] = round(fig[k]["share_median_us"] / fig["prior"]["share_median_us"], 3)
             # the same ratio within each round (subjects of one round ran back to back), to show its spread
@@ -273,7 +285,8 @@ async def run(a) -> dict:
         "inproc_parts_cpu_us": {**breakdown, "note": "check: Detector.check through the shared detector; metadata: "
                                 "contextforge.metadata(decision); hook: ContextForgeHooks.tool_pre_invoke (dict result); "
                                 "plugin_hook: the plugin's async tool_pre_invoke (framework result types); prior_hook: "
-                                "the prior art's tool_pre_invoke; all without the manager"},
+                                "the prior art's tool_pre_invoke; all without the manager, hooks given payloads as the "
+                                "manager passes them (arguments a copy-on-write view)"},
         "load_avg": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
         "seconds": round(time.time() - started, 1),
     }
@@ -287,6 +300,7 @@ def main() -> int:
     ap.add_argument("--calls-per-round", type=int, default=None)
     ap.add_argument("--external-calls-per-round", type=int, default=None)
     ap.add_argument("--no-external", action="store_true")
+    ap.add_argument("--no-controls", action="store_true", help="leave out the shape and check control subjects")
     ap.add_argument("--out", default=str(root / "bench" / "contextforge-results.json"))
     a = ap.parse_args()
     a.entities = a.entities or (2000 if a.quick else 10000)

@@ -34,7 +34,7 @@ async def main(a) -> None:
     from cpex.framework import GlobalContext, PluginConfig, PluginContext, ToolPreInvokePayload, ToolPreInvokeResult
     from toolwatch_wasm import contextforge as cf
     from toolwatch_wasm.contextforge_plugin import ToolCallAnomalyDetectionPlugin
-    from noop import NoopPlugin
+    from noop import MetadataPlugin, NoopPlugin
 
     logging.basicConfig(level=logging.WARNING, stream=open(os.devnull, "w"))
     cfg = lambda name, kind: PluginConfig(name=name, kind=kind, hooks=["tool_pre_invoke"], config=dict(PRIOR_BLOCK))
@@ -83,7 +83,7 @@ async def main(a) -> None:
         policies = {"tool_pre_invoke": HookPayloadPolicy(writable_fields=frozenset({"name", "args", "headers"}))}
         tmp = tempfile.mkdtemp(prefix="toolwatch-cfprof-")
         base = {"hooks": HOOKS, "mode": "sequential", "priority": 201, "conditions": []}
-        timers = {"Noop": [], "Toolwatch": []}
+        timers = {"Noop": [], "Metadata": [], "Toolwatch": []}
 
         def timing(cls, own):  # the plugin's own time, as the manager calls it
             inner = cls.tool_pre_invoke
@@ -95,8 +95,9 @@ async def main(a) -> None:
                 return r
             cls.tool_pre_invoke = tool_pre_invoke
         timing(NoopPlugin, timers["Noop"])
+        timing(MetadataPlugin, timers["Metadata"])
         timing(ToolCallAnomalyDetectionPlugin, timers["Toolwatch"])
-        for name, kind in (("Noop", "noop.NoopPlugin"), ("Toolwatch", INPROC_KIND)):
+        for name, kind in (("Noop", "noop.NoopPlugin"), ("Metadata", "noop.MetadataPlugin"), ("Toolwatch", INPROC_KIND)):
             path = os.path.join(tmp, name + ".yaml")
             with open(path, "w") as f:
                 yaml.safe_dump({"plugins": [{**base, "name": name, "kind": kind, "config": dict(PRIOR_BLOCK)}], "plugin_dirs": []}, f)
