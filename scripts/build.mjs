@@ -18,6 +18,28 @@ if (WebAssembly.Module.imports(mod).length !== 0) throw new Error("build/toolwat
 console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
 // The Python package ships the core inside it (pip install ./hosts/python); the copy is gitignored.
 (await import("node:fs")).copyFileSync("build/toolwatch.wasm", "hosts/python/toolwatch_wasm/toolwatch.wasm");
+// With wasm2c (Debian: wabt), also the C sources of its native backend (the core translated, the wasm2c runtime,
+// hosts/c's extension), so that pip install ./hosts/python compiles the extension; without them it runs on wasmtime.
+{
+  const fs = await import("node:fs");
+  const { createHash } = await import("node:crypto");
+  const dir = "hosts/python/native", inc = process.env.WASM2C_INC ?? "/usr/share/wabt/wasm2c";
+  fs.rmSync(dir, { recursive: true, force: true });
+  const rtHeader = [inc, "/usr/include", "/usr/local/include"].map((d) => `${d}/wasm-rt.h`).find((f) => fs.existsSync(f));
+  try {
+    if (!rtHeader) throw new Error(`wasm-rt.h not found (set WASM2C_INC)`);
+    fs.mkdirSync(dir);
+    fs.writeFileSync(`${dir}/.gitignore`, "*\n"); // generated: never committed
+    execFileSync("wasm2c", ["build/toolwatch.wasm", "-n", "toolwatch", "-o", `${dir}/core.c`], { stdio: "pipe" });
+    for (const f of ["hosts/c/pyext.c", "hosts/c/pycore.c", `${inc}/wasm-rt-impl.c`, `${inc}/wasm-rt-impl.h`, rtHeader]) fs.copyFileSync(f, `${dir}/${f.split("/").pop()}`);
+    // the .wasm these sources were translated from, which the extension reports (toolwatch_wasm/native.py checks it)
+    fs.writeFileSync(`${dir}/wasm.sha256`, createHash("sha256").update(fs.readFileSync("build/toolwatch.wasm")).digest("hex") + "\n");
+    console.log(`python: ${dir}/ (the native backend's C sources, for pip install ./hosts/python)`);
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    console.log(`python: no native backend sources (${e.code === "ENOENT" ? "wasm2c not installed" : e.message}); pip install ./hosts/python gives the wasmtime backend`);
+  }
+}
 if (only === "wasm") process.exit(0);
 
 const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning", packages: "external" };
