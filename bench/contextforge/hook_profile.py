@@ -74,6 +74,41 @@ async def main(a) -> None:
         parts.setdefault("plugin hook", []).append(await run_async(plugin.tool_pre_invoke, ctxs(calls)))
     for k, v in parts.items():
         print(f"  {k:24s} {statistics.median(v):7.2f} µs CPU  {[round(x, 2) for x in v]}")
+    # the hook's steps timed one by one on fresh calls (payloads as the manager passes them): medians,
+    # for the calls with no reason (most) and with some
+    from cpex.framework.memory import wrap_payload_for_isolation
+    from toolwatch_wasm.contextforge_plugin import _typed
+    pn, steps, nr = time.perf_counter_ns, {}, []
+    for c in streams.measured(a.entities, a.calls, seed=11):
+        p = wrap_payload_for_isolation(ToolPreInvokePayload(name=c["tool"], args=c["args"]))
+        ctx = PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"]))
+        t = [pn()]
+        g, state, tool, args = ctx.global_context, ctx.state, p.name, p.args
+        t.append(pn())
+        args = cf._plain(args)
+        t.append(pn())
+        who = cf.identity(g)
+        t.append(pn())
+        now = hooks.clock()
+        d = shared.check(tool, args, principal=who["principal"], tenant=who["tenant"], time_ms=now)
+        t.append(pn())
+        meta = cf.metadata(d)
+        t.append(pn())
+        m = meta["toolwatch"]
+        state["toolwatch"] = {"action": d.action, "risk_score": m["risk_score"], "time": now,
+                              "reasons": [r["code"] for r in m["reasons"] if r["counted"]]}
+        t.append(pn())
+        _typed(ToolPreInvokeResult, {"continue_processing": True, "violation": None, "metadata": meta, "retry_delay_ms": 0})
+        t.append(pn())
+        for k, i in (("payload, context", 0), ("arguments unwrapped", 1), ("identity", 2), ("clock + check", 3),
+                     ("metadata", 4), ("state carried", 5), ("framework result", 6)):
+            steps.setdefault(k, []).append((t[i + 1] - t[i]) / 1000)
+        steps.setdefault("all", []).append((t[-1] - t[0]) / 1000)
+        nr.append(bool(m["reasons"]))
+    print(f"  steps, µs wall, medians: all calls / {nr.count(False)} without reasons / {nr.count(True)} with")
+    for k, v in steps.items():
+        print(f"  {k:24s} {statistics.median(v):6.2f} / {statistics.median([x for x, q in zip(v, nr) if not q]):6.2f}"
+              f" / {statistics.median([x for x, q in zip(v, nr) if q]):6.2f}")
     if a.manager:  # the same calls through cpex's TenantPluginManager, no-op and toolwatch, profiled
         import tempfile
         import yaml
