@@ -9,7 +9,7 @@ import { describeBlock, BLOCKED_ERROR_CODE } from "../mcp-sdk/block.js";
 import { describeRefusal, isRefusedInput, nestingError } from "../mcp-sdk/refusal.js";
 import { isToolwatchError, type DetectorLike } from "../mcp-sdk/detector-like.js";
 import { Metrics } from "./metrics.js";
-import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult } from "./envelope.js";
+import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult, type Violation } from "./envelope.js";
 
 export const DEFAULT_PLUGIN_NAME = "ToolCallAnomalyDetection";
 /** Consecutive calls without arguments after which the log says arguments may be withheld. */
@@ -214,16 +214,12 @@ export class ContextForgePlugin {
     this.logger.warn({ tool: typeof tool === "string" ? tool.slice(0, 80) : undefined, code: r.code, err: r.message, action: r.action, request_id: context.global_context.request_id },
       r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
     if (r.action === "allow") return { plugin_name: this.name, context, result: { continue_processing: true, metadata: r.metadata, retry_delay_ms: 0 } };
-    return {
-      plugin_name: this.name,
-      context,
-      result: {
-        continue_processing: false,
-        metadata: {},
-        retry_delay_ms: 0,
-        violation: { reason: r.reason, description: r.description, code: "BLOCKED", details: r.metadata, mcp_error_code: BLOCKED_ERROR_CODE, http_status_code: r.httpStatus },
-      },
-    };
+    return this.stopped(context, { reason: r.reason, description: r.description, code: "BLOCKED", details: r.metadata, mcp_error_code: BLOCKED_ERROR_CODE, http_status_code: r.httpStatus });
+  }
+
+  /** A pre-invoke answer that stops the call with `violation` (no metadata: the details carry it). */
+  private stopped(context: PluginContext, violation: Violation): Envelope {
+    return { plugin_name: this.name, context, result: { continue_processing: false, metadata: {}, retry_delay_ms: 0, violation } };
   }
 
   /**
@@ -245,23 +241,14 @@ export class ContextForgePlugin {
   private refuseAnonymous(tool: string, context: PluginContext): Envelope {
     this.metrics.error("ANONYMOUS_REFUSED");
     this.logger.warn({ tool, request_id: context.global_context.request_id }, "anonymous tool call refused");
-    return {
-      plugin_name: this.name,
-      context,
-      result: {
-        continue_processing: false,
-        metadata: {},
-        retry_delay_ms: 0,
-        violation: {
-          reason: "Anonymous tool call",
-          description: "toolwatch refuses tool calls that carry no user identity (config.anonymous = refuse)",
-          code: "BLOCKED",
-          details: { [METADATA_KEY]: { action: "block", reasons: [{ code: "ANONYMOUS_REFUSED" }] } },
-          mcp_error_code: BLOCKED_ERROR_CODE,
-          http_status_code: 403,
-        },
-      },
-    };
+    return this.stopped(context, {
+      reason: "Anonymous tool call",
+      description: "toolwatch refuses tool calls that carry no user identity (config.anonymous = refuse)",
+      code: "BLOCKED",
+      details: { [METADATA_KEY]: { action: "block", reasons: [{ code: "ANONYMOUS_REFUSED" }] } },
+      mcp_error_code: BLOCKED_ERROR_CODE,
+      http_status_code: 403,
+    });
   }
 
   private async post(payload: Record<string, unknown>, context: PluginContext): Promise<Envelope> {
