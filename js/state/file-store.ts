@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import type { Detector } from "../detector.js";
 import { ToolwatchError } from "../core/errors.js";
 import { describeMismatch, howToProceed, readHeader, readableUnder, settingsOf, type SnapshotSettings } from "./settings.js";
+import { processAlive } from "../util/process-alive.js";
 
 /** The Node store's manifest; `written` and `unreadable` mean what they mean in the Python store's. */
 interface Manifest {
@@ -270,7 +271,7 @@ export class FileStore {
       const m = re.exec(f);
       if (!m) continue;
       const pid = Number(m[1]);
-      if (pid !== process.pid && alive(pid)) continue;
+      if (pid !== process.pid && processAlive(pid)) continue;
       try {
         unlinkSync(join(this.dir, f));
       } catch {
@@ -396,11 +397,3 @@ export class FileStore {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -6,6 +6,7 @@ import { mkdirSync, readdirSync, readFileSync, unlinkSync, watch, writeFileSync,
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../../log.js";
+import { processAlive } from "../../util/process-alive.js";
 
 export interface StdioPeers {
   /** Other live stdio servers of this user on this host. */
@@ -27,15 +28,6 @@ export function registryDir(): string {
   return join(tmpdir(), `toolwatch-stdio-${userTag()}`);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: the process exists but is not ours to signal
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 /** Other live registered pids; entries of dead processes are removed. */
 function livePeers(dir: string): number[] {
@@ -51,7 +43,7 @@ function livePeers(dir: string): number[] {
     if (!m) continue;
     const pid = Number(m[1]);
     if (pid === process.pid) continue;
-    if (alive(pid)) out.push(pid);
+    if (processAlive(pid)) out.push(pid);
     else {
       try {
         unlinkSync(join(dir, name));
