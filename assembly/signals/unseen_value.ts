@@ -29,6 +29,18 @@ import { report } from "../result";
 const OTHER_NEW: f64 = 0.88;
 const DOMAIN_KNOWN: f64 = 0.5;
 
+// How surely a key's values repeat, from its observations t and distinct values d: 0 while it has too few
+// observations or too many distinct values to judge, else 1 down to just above 0 along the configured ramp.
+// Add-one smoothed: a key seen a few times is less surely repetitive than its raw ratio says.
+function repeatScore(t: f64, d: f64): f64 {
+  if (t < cfg(C_VALUE_MIN_OBS)) return 0;
+  const full = cfg(C_VALUE_REPEAT_FULL);
+  const none = cfg(C_VALUE_REPEAT_NONE);
+  const ratio = (d + 1) / (t + 1);
+  if (ratio >= none) return 0;
+  return ratio <= full ? 1.0 : (none - ratio) / (none - full);
+}
+
 export function scoreUnseenValue(): void {
   if (mode == MODE_COLD || (valueCount == 0 && omitCount == 0)) return;
   let judge = baseline;
@@ -40,9 +52,6 @@ export function scoreUnseenValue(): void {
     flags = REASON_FLAG_TENANT;
   }
   const nk = cfgI(C_MAX_VALUE_KEYS);
-  const minObs = cfg(C_VALUE_MIN_OBS);
-  const full = cfg(C_VALUE_REPEAT_FULL);
-  const none = cfg(C_VALUE_REPEAT_NONE);
   let best: f64 = 0;
   let bestKey: u64 = 0;
   let bestEntry: i32 = -1;
@@ -56,12 +65,8 @@ export function scoreUnseenValue(): void {
     if (k < 0) continue;
     const t = <f64>vkeyTotal(kbase, k);
     const d = <f64>vkeyDistinct(kbase, k);
-    if (t < minObs) continue;
-    // add-one smoothed: a key seen a few times is less surely repetitive than its raw ratio says
-    const ratio = (d + 1) / (t + 1);
-    if (ratio >= none) continue;
-    if (valueKnown(judge, valueFp(i))) continue;
-    let s = ratio <= full ? 1.0 : (none - ratio) / (none - full);
+    let s = repeatScore(t, d);
+    if (s == 0 || valueKnown(judge, valueFp(i))) continue;
     const dfp = domainFp(i);
     const dk = dfp != 0 && valueKnown(judge, dfp);
     const first = dfp != 0 && !dk && !(tenant != 0 && tenant != judge && valueKnown(tenant, dfp));
@@ -83,10 +88,9 @@ export function scoreUnseenValue(): void {
     if (k < 0) continue;
     const t = <f64>vkeyTotal(kbase, k);
     const d = <f64>vkeyDistinct(kbase, k);
-    if (t < minObs) continue;
-    const ratio = (d + 1) / (t + 1);
-    if (ratio >= none) continue;
-    const s = (ratio <= full ? 1.0 : (none - ratio) / (none - full)) * OTHER_NEW;
+    const r = repeatScore(t, d);
+    if (r == 0) continue;
+    const s = r * OTHER_NEW;
     if (s > best || (s == best && s > 0 && kh < bestKey)) {
       best = s; bestKey = kh; bestEntry = omitEntry(i); bestD = d; bestT = t; bestDomain = false; bestFirst = false; bestUnjudged = true;
     }
