@@ -255,12 +255,18 @@ async function redisOutage(): Promise<void> {
       if (!d.error) { back = d; break; }
       await sleep(100);
     }
-    // both guards converge on the same records: a call through the other one sees what this one wrote
-    const other = back ? ((await open.check(call(n + 31, "u0"))) as RedisDecision) : undefined;
+    // both guards converge on the same records: a call through the other one sees what this one wrote.
+    // Each replica reconnects on its own schedule, so the other one gets the same 15 s to come back.
+    let other: RedisDecision | undefined;
+    while (back && Date.now() < deadline + 15_000) {
+      const d = (await open.check(call(n + 31, "u0"))) as RedisDecision;
+      if (!d.error) { other = d; break; }
+      await sleep(100);
+    }
     const lostCalls = back ? Math.max(0, probeBefore.learning.learnedCalls + 1 - back.learning.learnedCalls) : learned;
     const converged = !!other && !other.error && other.learning.learnedCalls >= back!.learning.learnedCalls + (back!.learned ? 1 : 0);
     row({ scenario: "Redis outage", tried: "redis-server restarted on its append-only file", expected: "scoring resumes on the baseline from before; replicas agree",
-      got: back ? `resumed: u0 learned ${back.learning.learnedCalls} (before the outage ${probeBefore.learning.learnedCalls}), other replica ${other?.learning.learnedCalls}` : "did not resume in 15 s",
+      got: back ? `resumed: u0 learned ${back.learning.learnedCalls} (before the outage ${probeBefore.learning.learnedCalls}), other replica ${other ? other.learning.learnedCalls : "did not reconnect"}` : "did not resume in 15 s",
       lost: lostCalls, ok: !!back && lostCalls === 0 && converged });
   } finally {
     for (const g of guards) await g.close().catch(() => {});
