@@ -16,11 +16,15 @@ apt-get install -y chromium
 apt-get install -y wabt libcjson-dev
 # rustc: the Rust example that links the C host (Debian's, when the machine has none)
 command -v rustc >/dev/null || apt-get install -y rustc
+# clang-format: npm run lint checks the C host's formatting (ruff, for Python, goes into .venv below)
+apt-get install -y clang-format
 # the Python host's runtime (hosts/python): a venv with wasmtime, reused when already complete
 if ! .venv/bin/python -c "import wasmtime" 2>/dev/null; then
   python3 -m venv .venv || { apt-get install -y python3-venv && python3 -m venv .venv; }
   .venv/bin/pip install --quiet -r hosts/python/requirements.txt
 fi
+# ruff: npm run lint checks the Python host's style and formatting
+.venv/bin/ruff --version >/dev/null 2>&1 || .venv/bin/pip install --quiet -r hosts/python/requirements-dev.txt
 # ContextForge's real plugin framework (cpex) and MCP client, from the peers beside the repository, for
 # the tests that load toolwatch through the gateway's own plugin manager (test/contextforge)
 peers=../shared/peers/contextforge
