@@ -8,11 +8,11 @@ import { parseConfig } from "./config/parse.js";
 
 const SCRATCH_BYTES = 1 << 20;
 import type { ConfigInput } from "./config/schema.js";
-import type { RedisStateOptions } from "./state/redis/guard.js";
+import type { RedisStateOptions } from "./state/redis/redis-guard.js";
 import { stderrLogger, type GuardLogger } from "./state/redis/log.js";
 
 export type { GuardLogger } from "./state/redis/log.js";
-export type { RedisStateOptions } from "./state/redis/guard.js";
+export type { RedisStateOptions } from "./state/redis/redis-guard.js";
 
 export type AfterCall = Omit<CallInput, "args"> & { args?: unknown };
 
@@ -59,7 +59,7 @@ export async function createGuard(config?: ConfigInput, options: GuardOptions = 
   const scratch = { ...parseConfig(config), budgetBytes: SCRATCH_BYTES, maxEntities: 0 };
   const detector = new Detector(module, scratch, detectorOptions);
   const delta = state.redis.tenantSync === "batched" ? new Detector(module, scratch, detectorOptions) : undefined;
-  const { RedisGuard } = await import("./state/redis/guard.js");
+  const { RedisGuard } = await import("./state/redis/redis-guard.js");
   const guard = new RedisGuard(detector, state.redis, logger ?? stderrLogger(), delta);
   await guard.start();
   return guard;
