@@ -1,7 +1,7 @@
 // The module itself: size on disk, compile time, instantiate time, and first-use (config + arena) time.
 import { readFileSync } from "node:fs";
 import { createDetectorFromModule } from "../js/index.js";
-import { wasmPath } from "../js/adapter/node/wasm.js";
+import { wasmPath } from "../js/runtime/node/wasm.js";
 import { fig, medianMs, type Figure } from "./measure.js";
 
 export interface ModuleFigures {

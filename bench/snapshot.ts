@@ -1,5 +1,5 @@
 // Snapshot size and save/restore time of the largest detector, when the detector offers snapshots.
-import type { Detector } from "../js/adapter/node/index.js";
+import type { Detector } from "../js/runtime/node/index.js";
 import { fig, medianMs } from "./measure.js";
 
 interface Snapshotting {

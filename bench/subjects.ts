@@ -1,7 +1,7 @@
 // The four things measured per call, each set up with the same warm-up history and fed the same
 // measured stream: the core through its raw ABI, the public check(), the prior-art implementation,
 // and a floor (one Map lookup and one counter update).
-import { createDetector, type Detector } from "../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../js/runtime/node/index.js";
 import { Encoder } from "../js/core/encode.js";
 import { PriorArtDetector } from "./prior-art.js";
 import type { BenchCall } from "./streams.js";

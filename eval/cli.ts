@@ -12,7 +12,7 @@ import { formatAgentDojo } from "./agentdojo/format.js";
 import { evaluateScenarios, type ScenariosReport } from "./scenarios/run.js";
 import { formatScenarios } from "./scenarios/format.js";
 import { reportData } from "./report-data.js";
-import { createDetector } from "../js/adapter/node/index.js";
+import { createDetector } from "../js/runtime/node/index.js";
 
 /** The per-principal memory variant the scenarios also report (see EVALUATION.md). */
 export const MORE_VALUE_MEMORY: ConfigInput = { maxValueKeysPerEntity: 16, maxValuesPerEntity: 48 };

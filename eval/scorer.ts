@@ -1,7 +1,7 @@
 // One interface for everything the harness scores with: the real detector and the prior-art reference.
 // learn() puts a vetted call into the baselines; check() scores a call online (it may learn it, as in
 // production); save()/restore() let each held-out run start from the same learned state.
-import { createDetector, type Detector } from "../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../js/runtime/node/index.js";
 import type { ConfigInput } from "../js/config/schema.js";
 
 export interface TimedCall {

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SignJWT } from "jose";
-import { createDetector, FileStore } from "../js/adapter/node/index.js";
+import { createDetector, FileStore } from "../js/runtime/node/index.js";
 import { createGuard } from "../js/guard.js";
 import type { RedisDecision } from "../js/state/redis/index.js";
 import { startProxy } from "../js/proxy/index.js";

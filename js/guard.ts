@@ -3,7 +3,7 @@
 //   const guard = await createGuard(config, { state: { redis: { url } } });
 //   const d = await guard.check(call); ... await guard.after(call, { isError }); await guard.close();
 import { Detector, type CallInput, type Decision, type DetectorOptions } from "./detector.js";
-import { loadModule } from "./adapter/node/wasm.js";
+import { loadModule } from "./runtime/node/wasm.js";
 import { parseConfig } from "./config/parse.js";
 
 const SCRATCH_BYTES = 1 << 20;

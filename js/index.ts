@@ -1,4 +1,4 @@
-// Runtime-neutral entry: everything but loading the .wasm, which each adapter does its own way.
+// Runtime-neutral entry: everything but loading the .wasm, which each runtime entry (js/runtime/) does its own way.
 import { Detector, type DetectorOptions } from "./detector.js";
 import type { ConfigInput } from "./config/schema.js";
 

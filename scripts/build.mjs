@@ -48,13 +48,13 @@ await build({ ...common, entryPoints: { cli: "js/cli/index.ts" }, format: "esm",
 if (only === "cli") process.exit(0);
 // Gateway adapters, each its own ESM entry: toolwatch/mcp, toolwatch/contextforge, toolwatch/proxy.
 await build({ ...common, entryPoints: { mcp: "js/adapter/mcp-sdk/index.ts", contextforge: "js/adapter/contextforge/index.ts", proxy: "js/proxy/index.ts" }, format: "esm", outdir: "dist/esm" });
-await build({ ...common, entryPoints: { index: "js/adapter/node/index.ts" }, format: "esm", outdir: "dist/esm", outExtension: { ".js": ".js" } });
-await build({ ...common, entryPoints: { index: "js/adapter/node/index.ts" }, format: "cjs", define: { "import.meta.url": "undefined" }, outdir: "dist/cjs", outExtension: { ".js": ".cjs" } });
+await build({ ...common, entryPoints: { index: "js/runtime/node/index.ts" }, format: "esm", outdir: "dist/esm", outExtension: { ".js": ".js" } });
+await build({ ...common, entryPoints: { index: "js/runtime/node/index.ts" }, format: "cjs", define: { "import.meta.url": "undefined" }, outdir: "dist/cjs", outExtension: { ".js": ".cjs" } });
 // Workers and browsers: platform-neutral ESM. The workerd entry keeps its .wasm import (Workers compile
 // WebAssembly only at deploy time), pointed at the package's own build/toolwatch.wasm.
 const coreImport = { name: "core-wasm", setup: (b) => b.onResolve({ filter: /toolwatch\.wasm$/ }, () => ({ path: "../../build/toolwatch.wasm", external: true })) };
 const neutral = { ...common, platform: "neutral", target: "es2022" };
-await build({ ...neutral, entryPoints: { index: "js/adapter/workerd/index.ts" }, format: "esm", outdir: "dist/workerd", plugins: [coreImport] });
+await build({ ...neutral, entryPoints: { index: "js/runtime/workerd/index.ts" }, format: "esm", outdir: "dist/workerd", plugins: [coreImport] });
 await build({ ...neutral, entryPoints: { index: "js/index.ts" }, format: "esm", outdir: "dist/browser" });
 run("npx", ["tsc", "-p", "tsconfig.json"]);
 const { configJsonSchema } = await import(new URL("../dist/esm/index.js", import.meta.url).href);

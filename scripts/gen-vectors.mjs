@@ -19,7 +19,7 @@ const check = process.argv.includes("--check");
 const out = join(root, "node_modules", ".cache", `toolwatch-gen-vectors-${process.pid}.mjs`);
 await build({
   stdin: {
-    contents: `export * from "./js/adapter/node/index.ts"; export { SLOT_OF, WEIGHT_SLOT, MODE_SLOT, CONFIG_SLOTS } from "./js/config/slots.ts";`,
+    contents: `export * from "./js/runtime/node/index.ts"; export { SLOT_OF, WEIGHT_SLOT, MODE_SLOT, CONFIG_SLOTS } from "./js/config/slots.ts";`,
     resolveDir: root, loader: "ts",
   },
   bundle: true, platform: "node", target: "node20", format: "esm", outfile: out, packages: "external", logLevel: "warning",

@@ -1,7 +1,7 @@
 // The host's copy of the layout (js/core/abi.ts) against the module itself.
 import { test, expect } from "vitest";
 import { readFileSync } from "node:fs";
-import { loadModule } from "../js/adapter/node/index.js";
+import { loadModule } from "../js/runtime/node/index.js";
 import { instantiateCore } from "../js/core/module.js";
 import { RES, REASON_SIZE, SIGNALS, LIMIT } from "../js/core/abi.js";
 import { CONFIG_SLOTS } from "../js/config/slots.js";

@@ -2,7 +2,7 @@
 import { test, expect } from "vitest";
 import { readFileSync } from "node:fs";
 import { configReference } from "../js/config/reference.js";
-import { createDetector, decisionMetadata } from "../js/adapter/node/index.js";
+import { createDetector, decisionMetadata } from "../js/runtime/node/index.js";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 

@@ -4,7 +4,7 @@
 //   -> { type: "mem" }   <- { type: "mem", rss, heapUsed, ... } measured after forced full GCs
 //   -> { type: "stop" }  closes the server and exits
 // Run with --expose-gc. argv: serve | proxy <upstream-url>
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
 import { startProxy } from "../../js/proxy/index.js";
 

@@ -9,7 +9,7 @@ import { SignJWT } from "jose";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
-import { createDetector } from "../adapter/node/index.js";
+import { createDetector } from "../runtime/node/index.js";
 import { startProxy } from "../proxy/server.js";
 import { createLogger } from "../log.js";
 import type { Decision } from "../detector.js";

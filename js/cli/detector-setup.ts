@@ -1,7 +1,7 @@
 // Builds what scores calls for serve and proxy from the `state:` settings: an in-memory detector,
 // optionally with a snapshot directory (restored at start, saved periodically and on shutdown),
 // or a guard sharing baselines through Redis.
-import { createDetector } from "../adapter/node/index.js";
+import { createDetector } from "../runtime/node/index.js";
 import { createGuard } from "../guard.js";
 import { FileStore } from "../state/file-store.js";
 import type { Config } from "../config/schema.js";

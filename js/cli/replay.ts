@@ -1,7 +1,7 @@
 // `toolwatch replay <events.jsonl>`: scores a recorded call stream with the detector and summarises.
 import { createReadStream, statSync, writeFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { createDetector } from "../adapter/node/index.js";
+import { createDetector } from "../runtime/node/index.js";
 import { ToolwatchError } from "../core/errors.js";
 import { loadConfig } from "./config-file.js";
 import { UsageError, type Flags } from "./flags.js";

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Detector } from "../detector.js";
-import { loadModule } from "../adapter/node/wasm.js";
+import { loadModule } from "../runtime/node/wasm.js";
 import { ToolwatchError } from "../core/errors.js";
 import type { ConfigInput } from "../config/schema.js";
 import { FileStore, type StoredSnapshot } from "./file-store.js";

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { parseConfig } from "../../js/config/parse.js";
 import { FileStore } from "../../js/state/file-store.js";
 import { drive, mcpIdentity, root, skipReason, type Op } from "./harness.js";

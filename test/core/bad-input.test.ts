@@ -1,6 +1,6 @@
 // Untrusted input never traps the core and never corrupts state: a typed error, or documented handling.
 import { describe, it, expect } from "vitest";
-import { ToolwatchError, loadModule } from "../../js/adapter/node/index.js";
+import { ToolwatchError, loadModule } from "../../js/runtime/node/index.js";
 import { detector, MONDAY_10, MIN } from "./helpers.js";
 import type { Detector } from "./helpers.js";
 

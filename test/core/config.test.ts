@@ -1,7 +1,7 @@
 // Configuration errors name the key, suggest the closest one, and the prior plugin's block is accepted.
 import { describe, it, expect } from "vitest";
 import { z } from "zod";
-import { createDetector, parseConfig, configSchema, ToolwatchError } from "../../js/adapter/node/index.js";
+import { createDetector, parseConfig, configSchema, ToolwatchError } from "../../js/runtime/node/index.js";
 import { SIGNALS } from "../../js/core/abi.js";
 
 function configError(cfg: unknown): ToolwatchError {

@@ -1,5 +1,5 @@
 // Shared fixtures for the core tests: a fixed clock and a way to grow an established baseline.
-import { createDetector, type Detector, type Decision, type CallInput } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector, type Decision, type CallInput } from "../../js/runtime/node/index.js";
 import type { ConfigInput } from "../../js/config/schema.js";
 
 export const SEC = 1000;

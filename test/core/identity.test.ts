@@ -1,6 +1,6 @@
 // Who is calling: ContextForge global contexts, MCP SDK requests, plain objects, and anonymous calls.
 import { describe, it, expect } from "vitest";
-import { fromContextForge, fromMcpExtra, fromObject, resolveIdentity, createDetector, ToolwatchError, ANONYMOUS } from "../../js/adapter/node/index.js";
+import { fromContextForge, fromMcpExtra, fromObject, resolveIdentity, createDetector, ToolwatchError, ANONYMOUS } from "../../js/runtime/node/index.js";
 
 describe("ContextForge global context", () => {
   it("takes user as a string, or an object's email, else its sub", () => {

@@ -3,7 +3,7 @@
 // detector, and without a snapshot, empty).
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { createDetector, ToolwatchError, type Detector } from "../../js/adapter/node/index.js";
+import { createDetector, ToolwatchError, type Detector } from "../../js/runtime/node/index.js";
 import { MONDAY_10 } from "./helpers.js";
 
 function trained(): Detector {

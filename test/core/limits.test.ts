@@ -3,7 +3,7 @@
 // summarise what they could not pass; the core judges the addresses among them and flags the rest.
 import { describe, it, expect } from "vitest";
 import { detector, establish, codes, reason, MIN } from "./helpers.js";
-import type { Detector } from "../../js/adapter/node/index.js";
+import type { Detector } from "../../js/runtime/node/index.js";
 
 const who = { tenant: "acme", principal: "alice" };
 const TEAM = ["bob@corp.example", "carol@corp.example", "dave@corp.example"];

@@ -2,7 +2,7 @@
 // bit-identically into a second instance.
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
-import { createDetector, ToolwatchError, type Decision } from "../../js/adapter/node/index.js";
+import { createDetector, ToolwatchError, type Decision } from "../../js/runtime/node/index.js";
 import { MONDAY_10 } from "./helpers.js";
 
 const name = (prefix: string, n: number) => fc.oneof(

@@ -1,6 +1,6 @@
 // If the core traps, the host reports it, starts a working detector, and follows the failure policy.
 import { describe, it, expect } from "vitest";
-import { createDetector, ToolwatchError } from "../../js/adapter/node/index.js";
+import { createDetector, ToolwatchError } from "../../js/runtime/node/index.js";
 import type { Detector } from "./helpers.js";
 import { MONDAY_10, MIN } from "./helpers.js";
 

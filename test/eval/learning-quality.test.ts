@@ -2,7 +2,7 @@
 // learned after warnings in distinct hours when habitHours says so (not from one burst), and the fixed off-hours window yields to
 // a learned hour profile.
 import { describe, expect, it } from "vitest";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -1,7 +1,7 @@
 // The plugin server over real streamable HTTP, driven by the official MCP SDK client with the
 // exact argument shapes the ContextForge gateway sends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { PLUGIN, callJson, httpClient, postInvoke, preInvoke } from "./helpers.js";

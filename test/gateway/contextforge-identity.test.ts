@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
 import type { DetectorLike } from "../../js/adapter/mcp-sdk/index.js";
 import { ANONYMOUS, fromContextForge, type Identity } from "../../js/identity.js";

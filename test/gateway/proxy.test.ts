@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { startProxy } from "../../js/proxy/index.js";
 import { BLOCKED_ERROR_CODE } from "../../js/adapter/mcp-sdk/index.js";
 import type { RunningServer } from "../../js/adapter/contextforge/index.js";

@@ -9,7 +9,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
 import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/adapter/mcp-sdk/index.js";
 import { startProxy } from "../../js/proxy/index.js";

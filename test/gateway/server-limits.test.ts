@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AddressInfo } from "node:net";
 import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
 import { McpEndpoint } from "../../js/adapter/contextforge/mcp-endpoint.js";
 import { createPluginMcpServer } from "../../js/adapter/contextforge/mcp-server.js";

@@ -5,7 +5,7 @@ import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { parseConfig } from "../../js/config/parse.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { decisionMetadata } from "../../js/metadata.js";
 import { describeBlock } from "../../js/adapter/mcp-sdk/block.js";
 

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startRedis } from "../../scripts/redis-server.mjs";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { makeStream, type StreamCall } from "./stream.js";
 import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";

@@ -7,7 +7,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../../scripts/redis-server.mjs";
 import { createGuard } from "../../js/guard.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import type { RedisGuard } from "../../js/state/redis/index.js";
 import { makeStream, type StreamCall } from "./stream.js";
 

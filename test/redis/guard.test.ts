@@ -4,7 +4,7 @@ import { describe, test, expect, beforeAll, afterAll } from "vitest";
 import { Redis } from "ioredis";
 import { startRedis, freePort } from "../../scripts/redis-server.mjs";
 import { createGuard, type Guard } from "../../js/guard.js";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { Encoder } from "../../js/core/encode.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { RecordPort } from "../../js/state/redis/records.js";

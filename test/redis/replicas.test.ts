@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startRedis } from "../../scripts/redis-server.mjs";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { Encoder } from "../../js/core/encode.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { RecordPort } from "../../js/state/redis/records.js";

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const python = process.env.TOOLWATCH_PYTHON ?? join(root, ".venv", "bin", "python");

@@ -6,7 +6,7 @@ import { mkdtempSync, readdirSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { createDetector, type Detector } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../../js/runtime/node/index.js";
 import { FileStore } from "../../js/state/file-store.js";
 
 const T0 = Date.UTC(2024, 0, 8, 10, 0, 0);

@@ -3,7 +3,7 @@
 // always refused without touching the state.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createDetector, type Detector } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../../js/runtime/node/index.js";
 
 const M = (1n << 64n) - 1n;
 const P1 = 0x9e3779b185ebca87n, P2 = 0xc2b2ae3d27d4eb4fn, P3 = 0x165667b19e3779f9n, P4 = 0x85ebca77c2b2ae63n;

@@ -1,6 +1,6 @@
 // Merge: two replicas that each saw half of a stream, merged, against one process that saw all of it.
 import { describe, expect, it } from "vitest";
-import { createDetector, type Detector, type CallInput } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector, type CallInput } from "../../js/runtime/node/index.js";
 import { rng } from "../../js/util/rng.js";
 
 const T0 = Date.UTC(2024, 0, 8, 8, 0, 0); // Monday 08:00 UTC

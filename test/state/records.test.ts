@@ -2,7 +2,7 @@
 // host does around each call.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { createDetector, type Detector } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../../js/runtime/node/index.js";
 
 const T0 = Date.UTC(2024, 0, 8, 10, 0, 0);
 const MIN = 60_000;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDetector, type Detector } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../../js/runtime/node/index.js";
 import { FileStore } from "../../js/state/file-store.js";
 import { migrateDir, setAsideDir } from "../../js/state/migrate.js";
 

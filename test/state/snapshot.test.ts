@@ -1,7 +1,7 @@
 // Snapshots: the whole state out as checksummed bytes and back; bad snapshots refused with the running
 // state untouched.
 import { describe, expect, it } from "vitest";
-import { createDetector, type Detector } from "../../js/adapter/node/index.js";
+import { createDetector, type Detector } from "../../js/runtime/node/index.js";
 
 const T0 = Date.UTC(2024, 0, 8, 10, 0, 0);
 const MIN = 60_000;

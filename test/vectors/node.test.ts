@@ -1,7 +1,7 @@
 // The Node host replays every conformance vector exactly, and the committed files are current.
 import { describe, it, expect } from "vitest";
 import { execFileSync } from "node:child_process";
-import { createDetector } from "../../js/adapter/node/index.js";
+import { createDetector } from "../../js/runtime/node/index.js";
 import { vectors } from "./vectors.js";
 import { replay } from "./replay.js";
 

@@ -1,7 +1,7 @@
 // Inside workerd: the Workers entry (core imported as a module) replays every conformance vector that
 // the Node host generated, so a Worker decides exactly as Node does.
 import { describe, it, expect } from "vitest";
-import { createDetector } from "../../js/adapter/workerd/index.js";
+import { createDetector } from "../../js/runtime/workerd/index.js";
 import { vectors } from "../vectors/vectors.js";
 import { replay } from "../vectors/replay.js";
 

@@ -2,7 +2,7 @@
 // in one state, so newcomers get the tenant baseline and tools adopted by peers become known.
 // The state survives eviction as a snapshot in the object's storage (docs/HOSTS.md).
 import { DurableObject } from "cloudflare:workers";
-import { createDetector, ToolwatchError, type CallInput, type Decision, type Detector } from "../../../js/adapter/workerd/index.js";
+import { createDetector, ToolwatchError, type CallInput, type Decision, type Detector } from "../../../js/runtime/workerd/index.js";
 import { loadSnapshot, saveSnapshot } from "./snapshot-store.js";
 import type { Env } from "./env.js";
 
