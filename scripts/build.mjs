@@ -47,7 +47,7 @@ const common = { bundle: true, platform: "node", target: "node20", sourcemap: tr
 await build({ ...common, entryPoints: { cli: "js/cli/index.ts" }, format: "esm", outdir: "dist/esm" });
 if (only === "cli") process.exit(0);
 // Gateway adapters, each its own ESM entry: toolwatch/mcp, toolwatch/contextforge, toolwatch/proxy.
-await build({ ...common, entryPoints: { mcp: "js/adapter/mcp-sdk/index.ts", contextforge: "js/adapter/contextforge/index.ts", proxy: "js/proxy/index.ts" }, format: "esm", outdir: "dist/esm" });
+await build({ ...common, entryPoints: { mcp: "js/integrations/mcp-sdk/index.ts", contextforge: "js/integrations/contextforge/index.ts", proxy: "js/proxy/index.ts" }, format: "esm", outdir: "dist/esm" });
 await build({ ...common, entryPoints: { index: "js/runtime/node/index.ts" }, format: "esm", outdir: "dist/esm", outExtension: { ".js": ".js" } });
 await build({ ...common, entryPoints: { index: "js/runtime/node/index.ts" }, format: "cjs", define: { "import.meta.url": "undefined" }, outdir: "dist/cjs", outExtension: { ".js": ".cjs" } });
 // Workers and browsers: platform-neutral ESM. The workerd entry keeps its .wasm import (Workers compile

@@ -5,7 +5,7 @@
 //   -> { type: "stop" }  closes the server and exits
 // Run with --expose-gc. argv: serve | proxy <upstream-url>
 import { createDetector } from "../../js/runtime/node/index.js";
-import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
+import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/integrations/contextforge/index.js";
 import { startProxy } from "../../js/proxy/index.js";
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -8,7 +8,7 @@ import { parseConfig } from "../config/parse.js";
 import type { Config } from "../config/schema.js";
 import { ToolwatchError } from "../core/errors.js";
 import { LOG_LEVELS } from "../log.js";
-import type { ServerLimits } from "../adapter/contextforge/http-common.js";
+import type { ServerLimits } from "../integrations/contextforge/http-common.js";
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 // Keys of these maps are data (header names), not settings: left as written.

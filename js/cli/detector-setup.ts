@@ -6,9 +6,9 @@ import { createGuard } from "../guard.js";
 import { FileStore } from "../state/file-store.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
-import type { DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
-import { toDetectorLike } from "../adapter/mcp-sdk/detector-like.js";
-import type { SnapshotStore } from "../adapter/contextforge/admin.js";
+import type { DetectorLike } from "../integrations/mcp-sdk/detector-like.js";
+import { toDetectorLike } from "../integrations/mcp-sdk/detector-like.js";
+import type { SnapshotStore } from "../integrations/contextforge/admin.js";
 import { ToolwatchError } from "../core/errors.js";
 import type { StateSection } from "./config-file.js";
 

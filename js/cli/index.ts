@@ -1,7 +1,7 @@
 // toolwatch command line: serve | proxy | replay | migrate | demo.
 import { Flags, UsageError } from "./flags.js";
 import { ToolwatchError } from "../core/errors.js";
-import { StartupError } from "../adapter/contextforge/http-common.js";
+import { StartupError } from "../integrations/contextforge/http-common.js";
 
 const COMMON = ["config", "log-level"];
 const COMMANDS: Record<string, { strings: string[]; bools: string[]; help: () => Promise<string>; run: (f: Flags) => Promise<void | number> }> = {

@@ -1,6 +1,6 @@
 // `toolwatch serve`: the ContextForge external plugin server.
-import { ContextForgePlugin } from "../adapter/contextforge/plugin.js";
-import { servePluginHttp, servePluginStdio } from "../adapter/contextforge/serve.js";
+import { ContextForgePlugin } from "../integrations/contextforge/plugin.js";
+import { servePluginHttp, servePluginStdio } from "../integrations/contextforge/serve.js";
 import { createLogger } from "../log.js";
 import { limitsOf, loadConfig } from "./config-file.js";
 import { setupScoring } from "./detector-setup.js";

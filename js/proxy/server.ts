@@ -6,16 +6,16 @@ import { decisionMetadata } from "../metadata.js";
 import type { Identity } from "../identity.js";
 import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
-import { BLOCKED_ERROR_CODE, describeBlock } from "../adapter/mcp-sdk/block.js";
-import { isToolwatchError, toDetectorLike, type DetectorLike } from "../adapter/mcp-sdk/detector-like.js";
-import { describeRefusal, isRefusedInput, nestingError } from "../adapter/mcp-sdk/refusal.js";
-import { Metrics } from "../adapter/contextforge/metrics.js";
-import { McpEndpoint } from "../adapter/contextforge/mcp-endpoint.js";
-import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../adapter/contextforge/admin.js";
+import { BLOCKED_ERROR_CODE, describeBlock } from "../integrations/mcp-sdk/block.js";
+import { isToolwatchError, toDetectorLike, type DetectorLike } from "../integrations/mcp-sdk/detector-like.js";
+import { describeRefusal, isRefusedInput, nestingError } from "../integrations/mcp-sdk/refusal.js";
+import { Metrics } from "../integrations/contextforge/metrics.js";
+import { McpEndpoint } from "../integrations/contextforge/mcp-endpoint.js";
+import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../integrations/contextforge/admin.js";
 import {
   StartupError, assertSafeListen, createHttpServer, hasBearer, isLoopback, listen, resolveLimits, sendJson, sendRpcError, urlOf, type ServerLimits, type TlsSettings,
-} from "../adapter/contextforge/http-common.js";
-import type { RunningServer } from "../adapter/contextforge/serve.js";
+} from "../integrations/contextforge/http-common.js";
+import type { RunningServer } from "../integrations/contextforge/serve.js";
 import { AuthError, createAuthenticator, type ProxyAuthOptions } from "./auth.js";
 import { Relay, type CallCheck } from "./relay.js";
 import { upstreamTransport, validateUpstream, type UpstreamOptions } from "./upstream.js";

@@ -2,7 +2,7 @@
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { StartupError } from "../adapter/contextforge/http-common.js";
+import { StartupError } from "../integrations/contextforge/http-common.js";
 
 export interface UpstreamOptions {
   /** http(s)://... or a command line ("node server.mjs --flag"). */

@@ -2,7 +2,7 @@
 // exact argument shapes the ContextForge gateway sends.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
+import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/integrations/contextforge/index.js";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { PLUGIN, callJson, httpClient, postInvoke, preInvoke } from "./helpers.js";
 

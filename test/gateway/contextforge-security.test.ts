@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { ContextForgePlugin, servePluginHttp, assertSafeListen, type RunningServer } from "../../js/adapter/contextforge/index.js";
+import { ContextForgePlugin, servePluginHttp, assertSafeListen, type RunningServer } from "../../js/integrations/contextforge/index.js";
 import { callJson, httpClient, preInvoke } from "./helpers.js";
 import { makePki, tlsFetch } from "./tls.js";
 

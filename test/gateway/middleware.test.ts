@@ -10,7 +10,7 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/adapter/mcp-sdk/index.js";
+import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sdk/index.js";
 import type { Decision } from "../../js/detector.js";
 import { connect, httpClient } from "./helpers.js";
 

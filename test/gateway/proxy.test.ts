@@ -9,8 +9,8 @@ import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { createDetector } from "../../js/runtime/node/index.js";
 import { startProxy } from "../../js/proxy/index.js";
-import { BLOCKED_ERROR_CODE } from "../../js/adapter/mcp-sdk/index.js";
-import type { RunningServer } from "../../js/adapter/contextforge/index.js";
+import { BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sdk/index.js";
+import type { RunningServer } from "../../js/integrations/contextforge/index.js";
 import type { Decision } from "../../js/detector.js";
 import { httpClient } from "./helpers.js";
 

@@ -10,8 +10,8 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/adapter/contextforge/index.js";
-import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/adapter/mcp-sdk/index.js";
+import { ContextForgePlugin, servePluginHttp, type RunningServer } from "../../js/integrations/contextforge/index.js";
+import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sdk/index.js";
 import { startProxy } from "../../js/proxy/index.js";
 import { PLUGIN, callJson, connect, postInvoke, preInvoke } from "./helpers.js";
 

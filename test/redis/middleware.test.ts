@@ -9,7 +9,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { startRedis } from "../../scripts/redis-server.mjs";
 import { createGuard, type Guard } from "../../js/guard.js";
-import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/adapter/mcp-sdk/index.js";
+import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sdk/index.js";
 import type { Decision } from "../../js/detector.js";
 
 const CONFIG = { action: "block" as const, minCalls: 15, learningWindowSeconds: 0, tenantMinCalls: 1000, burstThreshold: 10,

@@ -11,7 +11,7 @@ The gateway's plugins/config.yaml entry, with the prior plugin's `config:` block
 mcpgateway.plugins.framework); it is imported on first use, so this module and `toolwatch_wasm` load
 without either. `ContextForgeHooks` is the framework-free part: the gateway's payload and context shapes
 in (dicts or objects), `{continue_processing, violation, metadata, ...}` dicts out, with the violation and
-metadata shapes of `toolwatch serve` (js/adapter/contextforge/plugin.ts).
+metadata shapes of `toolwatch serve` (js/integrations/contextforge/plugin.ts).
 """
 import logging
 import math
