@@ -39,8 +39,9 @@ function ping(port) {
 
 /**
  * Starts redis-server and resolves once it answers PING.
- * @param {{port?: number, dir?: string, appendonly?: boolean, bin?: string}} [opts]
+ * @param {{port?: number, dir?: string, appendonly?: boolean, bin?: string, args?: string[]}} [opts]
  *   appendonly: persistence with fsync on every write (so a restart keeps every acknowledged write).
+ *   args: further redis-server arguments (scripts/redis-cluster.mjs passes the cluster settings).
  */
 export async function startRedis(opts = {}) {
   const bin = opts.bin ?? process.env.REDIS_SERVER ?? "redis-server";
@@ -50,7 +51,7 @@ export async function startRedis(opts = {}) {
   const args = [
     "--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--daemonize", "no",
     "--save", "", "--logfile", join(dir, "redis.log"), "--protected-mode", "yes",
-    "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "always",
+    "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "always", ...(opts.args ?? []),
   ];
   const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
   // a test that fails before its cleanup must not leave a server behind

@@ -91,7 +91,10 @@ export const stateSchema = z.strictObject({
   keep: z.number().int().min(1).optional(),
   intervalSeconds: z.number().min(0).optional(),
   redis: z.strictObject({
-    url: z.string().min(1),
+    url: z.string().min(1).optional(),
+    cluster: z.array(z.string().min(1)).min(1).optional(),
+    waitReplicas: z.number().int().min(0).optional(),
+    waitTimeoutMs: z.number().int().min(1).optional(),
     prefix: z.string().optional(),
     failurePolicy: z.enum(["open", "closed"]).optional(),
     commandTimeoutMs: z.number().int().min(1).optional(),
@@ -100,6 +103,8 @@ export const stateSchema = z.strictObject({
     maxAttempts: z.number().int().min(1).optional(),
     tenantSync: z.enum(["strict", "batched"]).optional(),
     tenantFlushMs: z.number().int().min(1).optional(),
+  }).refine((r) => (r.url === undefined) !== (r.cluster === undefined), {
+    message: "give url (one Redis) or cluster (a Redis Cluster's seed node URLs): exactly one of them",
   }).optional(),
 });
 

@@ -29,7 +29,7 @@ export async function setupScoring(config: Config, state: StateSection, logger: 
       state: { redis: state.redis },
       logger,
     });
-    return { detector: toDetectorLike(guard), describe: `redis ${state.redis.url.replace(/\/\/[^@/]*@/, "//***@")}`, close: () => guard.close() };
+    return { detector: toDetectorLike(guard), describe: `redis ${(state.redis.url ?? `cluster ${state.redis.cluster!.join(",")}`).replace(/\/\/[^@/]*@/g, "//***@")}`, close: () => guard.close() };
   }
   const detector = createDetector(config, { onError });
   if (!state.dir) return { detector, describe: "in memory (lost on restart)", close: async () => {} };

@@ -1,13 +1,14 @@
 // One gateway replica for the replica tests: scores its share of a stream through the Redis mode, a few
 // calls in flight at a time, and writes each decision with the tenant version its write committed at.
-// argv: input.json output.json. Input: {url, config, concurrency, calls: [{i, call}]}.
+// argv: input.json output.json. Input: {url, config, redis?, concurrency, calls: [{i, call}]}.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createGuard } from "../../js/guard.js";
 import type { RedisDecision, RedisGuard } from "../../js/state/redis/index.js";
 
 const [input, output] = process.argv.slice(2);
 const job = JSON.parse(readFileSync(input!, "utf8"));
-const guard = (await createGuard(job.config, { state: { redis: { url: job.url, ...job.redis } } })) as RedisGuard;
+// a cluster job names its seed nodes in job.redis.cluster instead of a url
+const guard = (await createGuard(job.config, { state: { redis: job.redis?.cluster ? job.redis : { url: job.url, ...job.redis } } })) as RedisGuard;
 const results: unknown[] = [];
 let next = 0;
 async function lane(): Promise<void> {

@@ -6,22 +6,27 @@ import type { Identity } from "../../identity.js";
 import type { GuardLogger } from "./log.js";
 
 export class Outage {
-  private current: { since: number; decided: number } | null = null;
+  private current: { since: number; decided: number; last: number } | null = null;
 
-  constructor(private readonly log: GuardLogger, private readonly url: string, private readonly closed: boolean) {}
+  /**
+   * settleMs: an outage ends only after this long without a failure. On a Redis Cluster one shard can be
+   * down while calls on the others succeed; without it every other call would log "down" and "up" again.
+   */
+  constructor(private readonly log: GuardLogger, private readonly url: string, private readonly closed: boolean, private readonly settleMs = 0) {}
 
   down(err: Error): void {
     if (this.current) {
       this.current.decided++;
+      this.current.last = Date.now();
       return;
     }
-    this.current = { since: Date.now(), decided: 1 };
+    this.current = { since: Date.now(), decided: 1, last: Date.now() };
     this.log.error({ redis: this.url, policy: this.closed ? "closed" : "open", err: err.message },
       `toolwatch: Redis state store unavailable; failure policy ${this.closed ? "closed: calls are blocked" : "open: calls are allowed unscored"} until it returns`);
   }
 
   up(): void {
-    if (!this.current) return;
+    if (!this.current || Date.now() - this.current.last < this.settleMs) return;
     const o = this.current;
     this.current = null;
     this.log.info({ redis: this.url, downMs: Date.now() - o.since, policyDecisions: o.decided },

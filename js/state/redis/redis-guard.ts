@@ -71,7 +71,7 @@ export class RedisGuard implements Guard {
     this.o = resolveOptions(opts, detector.config.failurePolicy);
     this.detector = detector;
     this.log = log;
-    this.outage = new Outage(log, this.o.safeUrl, this.o.closed);
+    this.outage = new Outage(log, this.o.safeUrl, this.o.closed, this.o.cluster ? 1000 : 0);
     this.cache = new RecordCache(this.o.cacheEntries);
     this.port = new RecordPort(detector);
     if (this.o.batched) {
@@ -83,7 +83,8 @@ export class RedisGuard implements Guard {
 
   /** Connects (or, if Redis is not there, logs the outage and keeps trying in the background). */
   async start(): Promise<void> {
-    this.store = await RedisState.create({ url: this.o.url, commandTimeoutMs: this.o.commandTimeoutMs });
+    this.store = await RedisState.create({ url: this.o.url, cluster: this.o.cluster, commandTimeoutMs: this.o.commandTimeoutMs,
+      waitReplicas: this.o.waitReplicas, waitTimeoutMs: this.o.waitTimeoutMs });
     if (!(await this.store.connect())) {
       this.outage.down(new StateUnavailableError(`cannot connect to ${this.o.safeUrl}`));
     }
