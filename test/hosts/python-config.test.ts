@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../js/config/parse.js";
 import { createDetector } from "../../js/runtime/node/index.js";
 import { decisionMetadata } from "../../js/metadata.js";
-import { describeBlock } from "../../js/integrations/mcp-sdk/block.js";
+import { describeBlock } from "../../js/blocked-call.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const python = process.env.TOOLWATCH_PYTHON ?? join(root, ".venv", "bin", "python");

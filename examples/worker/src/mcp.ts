@@ -1,7 +1,7 @@
 // The MCP side: a JSON-RPC tools/call is checked by the tenant's guard; a blocked call gets a JSON-RPC
 // error carrying the decision, an allowed one goes to the upstream MCP server (or is acknowledged).
 import { decisionMetadata, type Decision } from "../../../js/runtime/workerd/index.js";
-import { describeRefusal } from "../../../js/integrations/mcp-sdk/refusal.js";
+import { describeRefusal } from "../../../js/refused-input.js";
 import type { Env } from "./env.js";
 import { guardFor, identityOf, json } from "./http.js";
 

@@ -5,9 +5,9 @@ import { fromContextForge, type TenantFrom } from "../../identity.js";
 import { decisionMetadata, METADATA_KEY } from "../../metadata.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
-import { describeBlock, BLOCKED_ERROR_CODE } from "../mcp-sdk/block.js";
-import { describeRefusal, isRefusedInput, nestingError } from "../mcp-sdk/refusal.js";
-import { isToolwatchError, type DetectorLike } from "../mcp-sdk/detector-like.js";
+import { describeBlock, BLOCKED_ERROR_CODE } from "../../blocked-call.js";
+import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../../refused-input.js";
+import type { DetectorLike } from "../mcp-sdk/detector-like.js";
 import { Metrics } from "./metrics.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult, type Violation } from "./envelope.js";
 

@@ -43,11 +43,3 @@ export function toDetectorLike(x: DetectorLike | GuardShape): DetectorLike {
     stats: () => d.stats(),
   };
 }
-
-/**
- * A ToolwatchError from any copy of the library (each package entry point is its own bundle, so
- * `instanceof` would miss errors thrown by a detector created through another entry).
- */
-export function isToolwatchError(e: unknown): e is Error & { code: string } {
-  return e instanceof Error && e.name === "ToolwatchError" && typeof (e as { code?: unknown }).code === "string";
-}

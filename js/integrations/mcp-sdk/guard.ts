@@ -7,9 +7,9 @@ import { fromMcpExtra, type HeaderNames, type Identity } from "../../identity.js
 import { decisionMetadata } from "../../metadata.js";
 import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
-import { BLOCKED_ERROR_CODE, describeBlock } from "./block.js";
-import { isToolwatchError, toDetectorLike, type DetectorLike } from "./detector-like.js";
-import { describeRefusal, isRefusedInput, nestingError } from "./refusal.js";
+import { BLOCKED_ERROR_CODE, describeBlock } from "../../blocked-call.js";
+import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../../refused-input.js";
+import { toDetectorLike, type DetectorLike } from "./detector-like.js";
 
 type RawHandler = (request: { method: string; params?: Record<string, unknown> }, extra: unknown) => Promise<unknown>;
 

@@ -2,9 +2,9 @@
 // long keys, a lone surrogate, oversize or too deeply nested arguments, no tool name). The call was
 // not scored, so nothing says it is safe or not: the config's failurePolicy decides, the same way in
 // the plugin server, the middleware and the proxy.
-import type { Config } from "../../config/schema.js";
-import { HOST_DEFAULTS } from "../../config/schema.js";
-import { ToolwatchError } from "../../core/errors.js";
+import type { Config } from "./config/schema.js";
+import { HOST_DEFAULTS } from "./config/schema.js";
+import { ToolwatchError } from "./core/errors.js";
 
 /** Nesting the hosts accept in arguments. The core reads only the top level; deeper than this,
  * JSON.stringify on the way (size checks, relaying) would overflow the stack. */
@@ -27,6 +27,14 @@ export interface Refusal {
   description: string;
   /** `{toolwatch: ...}`: the violation's details / the error's data for a block, metadata for an allow. */
   metadata: { toolwatch: Record<string, unknown> };
+}
+
+/**
+ * A ToolwatchError from any copy of the library (each package entry point is its own bundle, so
+ * `instanceof` would miss errors thrown by a detector created through another entry).
+ */
+export function isToolwatchError(e: unknown): e is Error & { code: string } {
+  return e instanceof Error && e.name === "ToolwatchError" && typeof (e as { code?: unknown }).code === "string";
 }
 
 /** Errors that are a decision already, not refused input: never turned into an allow. */

@@ -1,8 +1,8 @@
 // How a blocked decision is told to a caller: one wording for the plugin server, the middleware
 // and the proxy. The core decides; this only picks the HTTP/MCP shape of the answer.
-import type { Config } from "../../config/schema.js";
-import type { Decision, Reason } from "../../detector.js";
-import { CORE_DEFAULTS } from "../../config/defaults.generated.js";
+import type { Config } from "./config/schema.js";
+import type { Decision, Reason } from "./detector.js";
+import { CORE_DEFAULTS } from "./config/defaults.generated.js";
 
 /** JSON-RPC error code for a call toolwatch blocked (server-defined range -32000..-32099). */
 export const BLOCKED_ERROR_CODE = -32003;
