@@ -1,6 +1,6 @@
 // The standing fault suite (npm run faults; test/faults/faults.test.ts runs it with --quick). Each scenario
 // breaks something on purpose — kill -9 mid-save, a settings change, a Redis outage, an auth header without
-// a token — and counts what was lost. Loopback only; every wait is bounded; children are killed by pid.
+// a token, a Redis Cluster master killed under traffic — and counts what was lost. Loopback only; every wait is bounded; children are killed by pid.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import { createGuard } from "../js/guard.js";
 import type { RedisDecision } from "../js/state/redis/index.js";
 import { startProxy } from "../js/proxy/index.js";
 import { startRedis } from "../scripts/redis-server.mjs";
+import { runFailover } from "../test/redis/failover.js";
 import { callJson, httpClient, preInvoke } from "../test/gateway/helpers.js";
 
 const QUICK = process.argv.includes("--quick");
@@ -341,6 +342,26 @@ async function authMatrix(): Promise<void> {
   }
 }
 
+// ---------------------------------------------------------------- 5. Redis Cluster master killed under traffic
+
+async function clusterFailover(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "tw-faults-cluster-"));
+  try {
+    const r = await runFailover({ dir, waitReplicas: 1 });
+    const policyOk = r.policyCalls > 0 && r.policyCodes.join() === "STATE_UNAVAILABLE" && r.policyActions.join() === "block" && r.policyOnOtherShards === 0;
+    row({ scenario: "Redis Cluster failover", tried: `3 masters + 3 replicas, waitReplicas 1, 2 guards × 4 lanes on 24 tenants; master :${r.killedPort} SIGKILLed mid-stream`,
+      expected: "its tenants: closed policy (block, STATE_UNAVAILABLE) until it is back; other shards keep scoring",
+      got: `${r.policyCalls} calls blocked over ${(r.policySpanMs / 1000).toFixed(1)} s (slowest ${r.slowestPolicyMs} ms), ${r.policyOnOtherShards} on other shards; ${r.scoredOnOtherShardsMeanwhile} scored on other shards meanwhile`,
+      lost: 0, ok: policyOk && r.scoredOnOtherShardsMeanwhile > 0 });
+    row({ scenario: "Redis Cluster failover", tried: "replica promoted; the killed node restarted (as a supervisor would) and rejoins as its replica",
+      expected: "traffic resumes by itself; every acknowledged write still in Redis",
+      got: `promoted after ${r.promotedMs} ms, replica back after ${r.replicaBackMs} ms; ${r.scoredOnShardAfter} calls scored on that shard after; ${r.acknowledged} acknowledged of ${r.totalCalls} calls`,
+      lost: r.lost, ok: r.promotedPort !== null && r.scoredOnShardAfter > 0 && r.lost === 0 });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // ---------------------------------------------------------------- run and report
 
 function table(): string {
@@ -353,6 +374,7 @@ function table(): string {
 
 const scenarios: [string, () => Promise<void>][] = [
   ["kill -9 during a save", killDuringSave], ["settings change", settingsChange], ["Redis outage", redisOutage], ["proxy auth", authMatrix],
+  ["Redis Cluster failover", clusterFailover],
 ];
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 for (const [name, run] of scenarios) {

@@ -65,6 +65,8 @@ export class RedisState {
   private readonly listeners = new Set<(up: boolean, err?: Error) => void>();
   private readonly waitReplicas: number;
   private readonly waitTimeoutMs: number;
+  /** Cluster: longest a command may take, retries included (0 = the client's own timeout bounds it). */
+  private readonly deadlineMs: number;
 
   /** ioredis is imported here, on first use, so local-mode users never load it. */
   static async create(opts: RedisConnectionOptions): Promise<RedisState> {
@@ -77,6 +79,7 @@ export class RedisState {
     const commandTimeout = opts.commandTimeoutMs ?? 1000;
     this.waitReplicas = opts.waitReplicas ?? 0;
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 200;
+    this.deadlineMs = opts.cluster ? commandTimeout : 0;
     const common = {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
@@ -140,11 +143,19 @@ export class RedisState {
   }
 
   private async run<T>(what: string, f: () => Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      return await f();
+      if (!this.deadlineMs) return await f();
+      // the cluster client retries a dead master's slots (reconnects, slot map refreshes) past any one
+      // command's timeout: the call itself is bounded here
+      return await Promise.race([f(), new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no reply within ${this.deadlineMs} ms`)), this.deadlineMs);
+      })]);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       throw new StateUnavailableError(`Redis ${what} failed: ${e.message}`, { cause: e });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
