@@ -1,4 +1,6 @@
 // Command-line flags: --name value, --name=value, --bool; positionals kept in order.
+import { didYouMean } from "../util/did-you-mean.js";
+
 export class UsageError extends Error {}
 
 export class Flags {
@@ -26,7 +28,7 @@ export class Flags {
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
         this.values.set(name, v);
       } else {
-        throw new UsageError(`unknown option --${name}`);
+        throw new UsageError(`unknown option --${name}${didYouMean(name, [...known.strings, ...known.bools], (f) => `--${f}`)}`);
       }
     }
   }

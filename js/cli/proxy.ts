@@ -1,5 +1,7 @@
 // `toolwatch proxy`: toolwatch in front of any MCP server.
 import { startProxy } from "../proxy/server.js";
+import { checkUpstream } from "../proxy/upstream.js";
+import { createAuthenticator } from "../proxy/auth.js";
 import { createLogger } from "../log.js";
 import { limitsOf, loadConfig } from "./config-file.js";
 import { setupScoring } from "./detector-setup.js";
@@ -54,13 +56,18 @@ export async function runProxy(flags: Flags): Promise<void> {
     maxTokenAgeSeconds: flags.int("max-token-age") ?? a.maxTokenAgeSeconds,
     clockSkewSeconds: flags.int("clock-skew") ?? a.clockSkewSeconds,
   };
+  // Identity settings first (cheap, and the likelier mistake), then the upstream itself, so that a
+  // misspelt command or an unreachable URL stops the proxy now rather than failing its first client.
+  createAuthenticator(auth);
+  const server = await checkUpstream({ upstream, headers: p.upstreamHeaders });
   const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const srv = await startProxy({
     upstream, headers: p.upstreamHeaders, detector: scoring.detector, store: scoring.store, auth, logger,
     host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
     tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN, metricsToken: p.metricsToken ?? (process.env.TOOLWATCH_METRICS_TOKEN || undefined), maxSessions: p.maxSessions, ...limitsOf(p),
   });
-  process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);
+  const about = server.name ? ` (${server.name}${server.version ? ` ${server.version}` : ""})` : "";
+  process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}${about}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);
   const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

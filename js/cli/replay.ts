@@ -1,5 +1,6 @@
 // `toolwatch replay <events.jsonl>`: scores a recorded call stream with the detector and summarises.
-import { createReadStream, statSync, writeFileSync } from "node:fs";
+import { accessSync, constants, createReadStream, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { createDetector } from "../runtime/node/index.js";
 import { ToolwatchError } from "../core/errors.js";
@@ -21,7 +22,27 @@ export const REPLAY_HELP = `toolwatch replay <events.jsonl> [options]
   --top <n>         reasons and entities to list (default 10)
   --strict          stop at the first bad line (exit 1) instead of skipping it
   --quiet           no summary on stdout (use with --out)
-  --no-progress     no progress bar (it is drawn on stderr only when stderr is a terminal)`;
+  --no-progress     no progress bar (it is drawn on stderr only when stderr is a terminal)
+  --log-level <l>   what reaches stderr: skipped lines are warnings, hidden at error, fatal or silent
+                    (default info)`;
+
+/** Refuses an output path that cannot be written, before the replay spends its time. */
+function checkWritable(flag: string, path: string): void {
+  const dir = dirname(resolve(path));
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    // absent: the directory must exist and take a new file
+  }
+  if (isDir) throw new UsageError(`--${flag} ${path} is a directory; give a file name`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`--${flag} ${path}: ${code === "ENOENT" ? `directory ${dir} does not exist` : `cannot write in ${dir} (${code})`}`);
+  }
+}
 
 const PROGRESS_MIN_BYTES = 1 << 20;
 const MAX_BAD_LINES_SHOWN = 20;
@@ -82,6 +103,10 @@ export async function runReplay(flags: Flags): Promise<number> {
   const top = flags.int("top") ?? 10;
   let shown = 0;
   const html = flags.string("html");
+  const out = flags.string("out");
+  if (out !== undefined) checkWritable("out", out);
+  if (html !== undefined) checkWritable("html", html);
+  const warnings = !["error", "fatal", "silent"].includes(flags.string("log-level") ?? "info");
   const { html: page, ...report } = await replayFile(path, {
     config: flags.string("config"),
     html: html !== undefined,
@@ -89,11 +114,11 @@ export async function runReplay(flags: Flags): Promise<number> {
     progress: !flags.bool("no-progress") && !flags.bool("quiet") && process.stderr.isTTY === true,
     top,
     onBadLine: (e) => {
+      if (!warnings) return;
       if (shown++ < MAX_BAD_LINES_SHOWN) process.stderr.write(`toolwatch replay: skipped ${e.message}\n`);
       else if (shown === MAX_BAD_LINES_SHOWN + 1) process.stderr.write("toolwatch replay: more bad lines skipped (all counted in the report)\n");
     },
   });
-  const out = flags.string("out");
   if (out) writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
   if (html && page) writeFileSync(html, page);
   if (!flags.bool("quiet")) process.stdout.write(formatSummary(report) + (out ? `\n  report written to ${out}` : "") + (html ? `\n  HTML report written to ${html}` : "") + "\n");

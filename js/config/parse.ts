@@ -1,7 +1,11 @@
 // Turns user config (camelCase, or the prior ContextForge plugin's snake_case block) into a validated
 // Config, with errors that name the key and suggest the closest valid one.
-import { configSchema, signalsSchema, type Config, type ConfigInput } from "./schema.js";
+import type { z } from "zod";
+import { configSchema, type Config, type ConfigInput } from "./schema.js";
 import { ToolwatchError } from "../core/errors.js";
+import { closest, didYouMean } from "../util/did-you-mean.js";
+
+export { closest };
 
 /** Prior plugin keys whose meaning maps onto toolwatch's signals (weights scaled to equal effect). */
 const PRIOR_ART_WEIGHTS: Record<string, Array<[string, number]>> = {
@@ -13,29 +17,23 @@ const PRIOR_ART_WEIGHTS: Record<string, Array<[string, number]>> = {
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
-function levenshtein(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
+/** The keys an object at `path` inside `schema` accepts (optional/array/record wrappers looked through). */
+export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let s: z.ZodType | undefined = schema;
+  for (let i = 0; s !== undefined; ) {
+    const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
+    const inner = (def.innerType ?? (def.type === "pipe" ? def.in : undefined)) as z.ZodType | undefined;
+    if (inner) { s = inner; continue; }
+    if (i === path.length) return def.type === "object" ? Object.keys(def.shape as object) : [];
+    const step = path[i++]!;
+    s = (def.type === "object" ? (def.shape as Record<string, z.ZodType>)[String(step)]
+      : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined) as z.ZodType | undefined;
   }
-  return d[b.length]!;
+  return [];
 }
 
-export function closest(key: string, valid: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const v of valid) {
-    const d = levenshtein(key.toLowerCase(), v.toLowerCase());
-    if (d < bestD) { bestD = d; best = v; }
-  }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
-}
+/** Keys toolwatch takes at the top level of a config besides the schema's: the prior plugin's weights. */
+export const PRIOR_ART_KEYS: readonly string[] = Object.keys(PRIOR_ART_WEIGHTS);
 
 function normalise(input: Record<string, unknown>, origin: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -69,8 +67,13 @@ function describePath(path: PropertyKey[]): string {
   return path.length ? "config." + path.map(String).join(".") : "config";
 }
 
+export interface ParseOptions {
+  /** Where a top-level setting came from when not from the config itself (e.g. an environment variable), for errors. */
+  where?: (key: string) => string | undefined;
+}
+
 /** Validates a config; throws ToolwatchError("INVALID_CONFIG") naming every problem. */
-export function parseConfig(input: ConfigInput | Record<string, unknown> | undefined): Config {
+export function parseConfig(input: ConfigInput | Record<string, unknown> | undefined, opts: ParseOptions = {}): Config {
   if (input === undefined || input === null) return {};
   if (typeof input !== "object" || Array.isArray(input)) {
     throw new ToolwatchError("INVALID_CONFIG", "config: expected an object");
@@ -82,16 +85,18 @@ export function parseConfig(input: ConfigInput | Record<string, unknown> | undef
   const problems: string[] = [];
   for (const issue of r.error.issues) {
     if (issue.code === "unrecognized_keys") {
-      const inSignals = issue.path.length === 1 && issue.path[0] === "signals";
-      const shape = issue.path.length === 0 ? configSchema.shape : inSignals ? signalsSchema.shape : undefined;
-      const valid = shape ? Object.keys(shape) : [];
+      const valid = keysAt(configSchema, issue.path);
       for (const k of issue.keys) {
-        const hint = closest(camel(k), valid);
         const written = issue.path.length === 0 ? origin[k] ?? k : k;
-        problems.push(`${describePath(issue.path)}: unknown key "${written}"${hint ? ` (did you mean "${hint}"?)` : ""}`);
+        problems.push(`${describePath(issue.path)}: unknown key "${written}"${didYouMean(camel(k), valid)}`);
       }
     } else {
       const path = [...issue.path];
+      const from = typeof path[0] === "string" ? opts.where?.(path[0]) : undefined;
+      if (from) {
+        problems.push(`${from} (${describePath(path)}): ${issue.message}`);
+        continue;
+      }
       if (path.length > 0 && typeof path[0] === "string" && origin[path[0]] !== undefined && origin[path[0]] !== path[0]) {
         path[0] = `${origin[path[0]]} (${path[0]})`;
       }

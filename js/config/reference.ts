@@ -11,12 +11,25 @@ function typeOf(schema: z.ZodType): string {
   if (Array.isArray(json.enum)) return json.enum.map((e) => `"${String(e)}"`).join(" \\| ");
   if (Array.isArray(json.anyOf)) return (json.anyOf as Array<Record<string, unknown>>).map((a) => String(a.type)).join(" \\| ");
   const t = String(json.type ?? "object");
-  const lo = json.minimum ?? json.exclusiveMinimum;
+  const lo = json.minimum;
   const hi = json.maximum;
+  // An exclusive bound (0 refused) reads differently from an inclusive one, as the schema has it.
+  if ((t === "number" || t === "integer") && json.exclusiveMinimum !== undefined) {
+    return `${t} >${String(json.exclusiveMinimum)}${hi !== undefined ? `, ≤${String(hi)}` : ""}`;
+  }
   if ((t === "number" || t === "integer") && (lo !== undefined || hi !== undefined)) {
     return `${t} ${lo ?? "…"}..${hi ?? "…"}`;
   }
   return t;
+}
+
+/** A top-level setting's default, as a user would write it (undefined: none, or the key is absent by default). */
+export function settingDefault(key: string): unknown {
+  if (key in SLOT_OF) {
+    const k = key as keyof typeof SLOT_OF;
+    return fromCoreValue(k, CORE_DEFAULTS[SLOT_OF[k][0]]!);
+  }
+  return key in HOST_DEFAULTS ? HOST_DEFAULTS[key as keyof typeof HOST_DEFAULTS] : undefined;
 }
 
 const fmt = (v: unknown): string => (typeof v === "string" ? `"${v}"` : typeof v === "number" ? String(v) : String(v));
@@ -26,12 +39,9 @@ export function configReference(): string {
   for (const [key, schema] of Object.entries(configSchema.shape)) {
     if (key === "signals") continue;
     const s = schema as z.ZodType;
-    let def = "—";
-    if (key in SLOT_OF) {
-      const k = key as keyof typeof SLOT_OF;
-      def = fmt(fromCoreValue(k, CORE_DEFAULTS[SLOT_OF[k][0]]!));
-      if (key === "maxEntities" && def === "0") def = "0 (fit the budget)";
-    } else if (key in HOST_DEFAULTS) def = fmt(HOST_DEFAULTS[key as keyof typeof HOST_DEFAULTS]);
+    const d = settingDefault(key);
+    let def = d === undefined ? "—" : fmt(d);
+    if (key === "maxEntities" && def === "0") def = "0 (fit the budget)";
     rows.push(`| \`${key}\` | ${typeOf(s)} | ${def} | ${s.description ?? ""} |`);
   }
   rows.push("", "`signals.<name>` takes `{ weight, mode }`; mode is \"on\", \"off\" or \"shadow\" (computed and reported, not counted).", "");

@@ -73,6 +73,17 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return str(Array.isArray(v) ? v[0] : v);
 }
 
+function jwksUrl(u: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(u);
+  } catch {
+    // reported below
+  }
+  if (url?.protocol !== "https:" && url?.protocol !== "http:") throw new StartupError(`jwksUrl (--jwks-url) must be an http(s) URL, got "${u}"`);
+  return url;
+}
+
 export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
   const sources = [o.jwtSecret, o.jwksUrl, o.jwksFile].filter((x) => x !== undefined).length;
   if (sources > 1) throw new StartupError("give one of jwtSecret, jwksUrl, jwksFile");
@@ -109,7 +120,7 @@ export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
   };
   let key: Uint8Array | JWTVerifyGetKey | undefined;
   if (o.jwtSecret) key = new TextEncoder().encode(o.jwtSecret);
-  else if (o.jwksUrl) key = createRemoteJWKSet(new URL(o.jwksUrl));
+  else if (o.jwksUrl) key = createRemoteJWKSet(jwksUrl(o.jwksUrl));
   else if (o.jwksFile) {
     try {
       key = createLocalJWKSet(JSON.parse(readFileSync(o.jwksFile, "utf8")));

@@ -25,6 +25,8 @@ describe("Python host, in the Node host's words", () => {
       { identityHeaders: { principal: 3 } }, { signals: 3 }, { allowlist: [] }, { offHoursStart: null }, { valueRepeatFull: 0.9 }, { hashSeed: -1 }, { timeZones: [] },
       { minCalls: 1e20 }, { timeZone: 1.5 }, { zzz: 1, action: "x", burstThreshold: 0, signals: { q: 1, burst: 3 } }, { warnThreshold: 0.9, zzz: 1 },
       { warnThreshold: 0.9, action: 5 }, { rateSpikeHigh: 1 }, { "learning-window-seconds": 1 }, { Action: "block" },
+      // misspelt keys get the closest valid one, at the top level and in nested objects
+      { minCals: 3 }, { allowlist: { tool: ["x"] } }, { signals: { burst: { weigth: 1 } } }, { identityHeaders: { principl: "x" } },
       { learning_window_seconds: 3600, burst_window_seconds: 60, burst_threshold: 20, novelty_score_weight: 0.35, burst_score_weight: 0.35, frequency_score_weight: 0.15,
         block_threshold: 0.8, warn_threshold: 0.5, max_history_per_user: 1000, off_hours_start: 22, off_hours_end: 6, off_hours_score_bonus: 0.15, action: "warn" },
       { time_zone: "Europe/Paris", failure_policy: "open", novelty_score_weight: 0.2, signals: { unseenTool: { mode: "shadow" } }, learn_from_warned: true },

@@ -74,11 +74,33 @@ def find_schema() -> "Path | None":
     return None
 
 
+# dist/config.schema.json describes a whole config file of the Node CLI; its sections are not detector
+# settings (the package's own copy has none).
+_FILE_SECTIONS = ("server", "proxy", "state")
+
+
 def schema() -> "dict | None":
     if "s" not in _SCHEMA_CACHE:
         p = find_schema()
-        _SCHEMA_CACHE["s"] = json.loads(p.read_text(encoding="utf-8")) if p else None
+        s = json.loads(p.read_text(encoding="utf-8")) if p else None
+        for k in _FILE_SECTIONS if s else ():
+            s.get("properties", {}).pop(k, None)
+        _SCHEMA_CACHE["s"] = s
     return _SCHEMA_CACHE["s"]
+
+
+def _keys_at(s: "dict | None", path) -> list:
+    """The keys the object at `path` accepts, from the schema (else the settings table): for suggestions."""
+    if s is None:
+        if path == []:
+            return [*TABLE["settings"], "signals", *HOST_SETTINGS]
+        return list(TABLE["signals"]) if path == ["signals"] else ["weight", "mode"] if len(path) == 2 and path[0] == "signals" else []
+    for step in path:
+        if isinstance(step, int):
+            s = s.get("items", {})
+        else:
+            s = s.get("properties", {}).get(step) or (s.get("additionalProperties") if isinstance(s.get("additionalProperties"), dict) else {})
+    return list(s.get("properties", {}))
 
 
 _DEFAULTS: dict = {}
@@ -319,9 +341,8 @@ def parse_config(given) -> dict:
     problems = []
     for path, msg in out.items:
         if isinstance(msg, tuple):  # unknown keys: name the spelling used, suggest the closest valid key
-            at_root, in_signals = path == [], path == ["signals"]
-            valid = (list(s["properties"]) if s else [*TABLE["settings"], "signals", *HOST_SETTINGS]) if at_root \
-                else TABLE["signals"] if in_signals else []
+            at_root = path == []
+            valid = _keys_at(s, path)
             for k in msg[1]:
                 hint = closest(camel(k), valid) if valid else None
                 written = origin.get(k, k) if at_root else k

@@ -21,7 +21,7 @@ import time as _time
 from typing import Any, Optional
 
 from . import abi
-from .config import core_defaults, TABLE, _received
+from .config import closest, core_defaults, TABLE, _received
 from .errors import ToolwatchError
 from .explain import explain, fixed, r4
 from .registry import StateSettings
@@ -390,7 +390,8 @@ def plugin_settings(block: Optional[dict], env: Optional[dict] = None) -> tuple:
         else:
             for k, v in state.items():
                 if k not in _STATE_KEYS:
-                    problems.append(f'config.state: unknown key "{k}"')
+                    hint = closest(k, _STATE_KEYS)
+                    problems.append(f'config.state: unknown key "{k}"' + (f' (did you mean "{hint}"?)' if hint else ""))
                 elif _STATE_KEYS[k] in st:
                     problems.append(f'config.state: "{k}" and another spelling set the same option; give one')
                 else:
