@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { SignJWT } from "jose";
 import { createDetector, FileStore } from "../js/runtime/node/index.js";
-import { createGuard } from "../js/guard.js";
+import { createGuard } from "../js/runtime/node/index.js";
 import type { RedisDecision } from "../js/state/redis/index.js";
 import { startProxy } from "../js/proxy/index.js";
 import { startRedis } from "../scripts/redis-server.mjs";

@@ -1,22 +1,26 @@
-// One async interface over where baselines live, so servers, proxies and middleware call the same three
-// methods whether state is in this process or shared by replicas through Redis:
-//   const guard = await createGuard(config, { state: { redis: { url } } });
-//   const d = await guard.check(call); ... await guard.after(call, { isError }); await guard.close();
-import { Detector, type CallInput, type Decision, type DetectorOptions } from "./detector.js";
-import { loadModule } from "./runtime/node/wasm.js";
-import { parseConfig } from "./config/parse.js";
+// The one interface every gateway takes for scoring calls and for the operator's feedback. A Detector is one
+// (it answers at once); the guards of createGuard (js/runtime/node/create-guard.ts) are others, always async
+// because their baselines may live in Redis. Gateways await every answer, so either fits as it is.
+import type { AllowEntry, CallInput, Decision, Detector, Stats } from "./detector.js";
+import type { Config } from "./config/schema.js";
 
-const SCRATCH_BYTES = 1 << 20;
-import type { ConfigInput } from "./config/schema.js";
-import type { RedisStateOptions } from "./state/redis/redis-guard.js";
-import { stderrLogger, type GuardLogger } from "./state/redis/log.js";
-
-export type { GuardLogger } from "./state/redis/log.js";
-export type { RedisStateOptions } from "./state/redis/redis-guard.js";
+type MaybePromise<T> = T | Promise<T>;
 
 export type AfterCall = Omit<CallInput, "args"> & { args?: unknown };
 
-export interface Guard {
+/** What the gateways (middleware, plugin server, proxy, admin routes) need from whatever scores calls. */
+export interface DetectorLike {
+  readonly config: Config;
+  check(call: CallInput): MaybePromise<Decision>;
+  after(call: AfterCall, outcome?: { isError?: boolean }): MaybePromise<{ tracked: boolean }>;
+  learn(call: CallInput): MaybePromise<void>;
+  allow(entry: AllowEntry): MaybePromise<void>;
+  clearAllowlist(): MaybePromise<void>;
+  stats(): MaybePromise<Stats>;
+}
+
+/** The same interface with every answer a promise, saying where baselines live, and closing what it holds. */
+export interface Guard extends DetectorLike {
   readonly mode: "local" | "redis";
   /** The detector that scores calls (in Redis mode a scratch instance the records pass through). */
   readonly detector: Detector;
@@ -26,41 +30,72 @@ export interface Guard {
   after(call: AfterCall, outcome?: { isError?: boolean }): Promise<{ tracked: boolean }>;
   /** Operator feedback: learn this call into the baselines. */
   learn(call: CallInput): Promise<void>;
+  /** The allowlist and stats are this process's, in either mode. */
+  allow(entry: AllowEntry): Promise<void>;
+  clearAllowlist(): Promise<void>;
+  stats(): Promise<Stats>;
   close(): Promise<void>;
 }
 
-export interface StateOptions {
-  /** Share baselines and burst windows between replicas through Redis. Absent = this process only. */
-  redis?: RedisStateOptions;
-}
-
-export interface GuardOptions extends DetectorOptions {
-  state?: StateOptions;
-  logger?: GuardLogger;
-  wasmPath?: string;
-}
-
-class LocalGuard implements Guard {
+/** Baselines in this process: the detector's own answers, as promises. */
+export class LocalGuard implements Guard {
   readonly mode = "local" as const;
   constructor(readonly detector: Detector) {}
-  async check(call: CallInput): Promise<Decision> { return this.detector.check(call); }
-  async after(call: AfterCall, outcome?: { isError?: boolean }): Promise<{ tracked: boolean }> { return this.detector.after(call, outcome); }
-  async learn(call: CallInput): Promise<void> { this.detector.learn(call); }
+  get config(): Config {
+    return this.detector.config;
+  }
+  async check(call: CallInput): Promise<Decision> {
+    return this.detector.check(call);
+  }
+  async after(call: AfterCall, outcome?: { isError?: boolean }): Promise<{ tracked: boolean }> {
+    return this.detector.after(call, outcome);
+  }
+  async learn(call: CallInput): Promise<void> {
+    this.detector.learn(call);
+  }
+  async allow(entry: AllowEntry): Promise<void> {
+    this.detector.allow(entry);
+  }
+  async clearAllowlist(): Promise<void> {
+    this.detector.clearAllowlist();
+  }
+  async stats(): Promise<Stats> {
+    return this.detector.stats();
+  }
   async close(): Promise<void> {}
 }
 
-/** Local mode, or Redis mode when `options.state.redis` is set (ioredis is loaded only then). */
-export async function createGuard(config?: ConfigInput, options: GuardOptions = {}): Promise<Guard> {
-  const { state, logger, wasmPath, ...detectorOptions } = options;
-  const module = loadModule(wasmPath);
-  if (!state?.redis) return new LocalGuard(new Detector(module, config, detectorOptions));
-  // In Redis mode the detector is scratch space holding one call's two records at a time: a small
-  // arena is enough (the budget is not part of the record layout, so records stay compatible).
-  const scratch = { ...parseConfig(config), budgetBytes: SCRATCH_BYTES, maxEntities: 0 };
-  const detector = new Detector(module, scratch, detectorOptions);
-  const delta = state.redis.tenantSync === "batched" ? new Detector(module, scratch, detectorOptions) : undefined;
-  const { RedisGuard } = await import("./state/redis/redis-guard.js");
-  const guard = new RedisGuard(detector, state.redis, logger ?? stderrLogger(), delta);
-  await guard.start();
-  return guard;
+/** An object written to the older three-method guard shape: check/after/learn, administration on `detector`. */
+interface ThreeMethodGuard {
+  readonly detector: DetectorLike;
+  check: DetectorLike["check"];
+  after: DetectorLike["after"];
+  learn: DetectorLike["learn"];
+}
+
+const ADMIN = ["allow", "clearAllowlist", "stats"] as const;
+
+/**
+ * Anything implementing DetectorLike (a Detector, a Guard) is returned as it is. Kept for objects written to
+ * the three-method guard shape, whose allowlist and stats are taken from their `detector`.
+ */
+export function toDetectorLike(x: DetectorLike | ThreeMethodGuard): DetectorLike {
+  const g = x as Partial<DetectorLike> & { detector?: DetectorLike };
+  const complete = ADMIN.every((k) => typeof g[k] === "function");
+  if (complete || typeof g.detector !== "object" || g.detector === null || typeof g.check !== "function") {
+    return x as DetectorLike;
+  }
+  const three = x as ThreeMethodGuard;
+  const d = three.detector;
+  return {
+    get config() {
+      return d.config;
+    },
+    check: (c) => three.check(c),
+    after: (c, o) => three.after(c, o),
+    learn: (c) => three.learn(c),
+    allow: (e) => d.allow(e),
+    clearAllowlist: () => d.clearAllowlist(),
+    stats: () => d.stats(),
+  };
 }

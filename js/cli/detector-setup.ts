@@ -2,12 +2,11 @@
 // optionally with a snapshot directory (restored at start, saved periodically and on shutdown),
 // or a guard sharing baselines through Redis.
 import { createDetector } from "../runtime/node/index.js";
-import { createGuard } from "../guard.js";
+import { createGuard } from "../runtime/node/create-guard.js";
 import { FileStore } from "../state/file-store.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
-import type { DetectorLike } from "../integrations/mcp-sdk/detector-like.js";
-import { toDetectorLike } from "../integrations/mcp-sdk/detector-like.js";
+import type { DetectorLike } from "../guard.js";
 import type { SnapshotStore } from "../integrations/contextforge/admin.js";
 import { ToolwatchError } from "../core/errors.js";
 import type { StateSection } from "./config-file.js";
@@ -29,7 +28,7 @@ export async function setupScoring(config: Config, state: StateSection, logger: 
       state: { redis: state.redis },
       logger,
     });
-    return { detector: toDetectorLike(guard), describe: `redis ${(state.redis.url ?? `cluster ${state.redis.cluster!.join(",")}`).replace(/\/\/[^@/]*@/g, "//***@")}`, close: () => guard.close() };
+    return { detector: guard, describe: `redis ${(state.redis.url ?? `cluster ${state.redis.cluster!.join(",")}`).replace(/\/\/[^@/]*@/g, "//***@")}`, close: () => guard.close() };
   }
   const detector = createDetector(config, { onError });
   if (!state.dir) return { detector, describe: "in memory (lost on restart)", close: async () => {} };

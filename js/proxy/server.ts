@@ -8,7 +8,7 @@ import type { Logger } from "../log.js";
 import { silentLogger } from "../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "../blocked-call.js";
 import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../refused-input.js";
-import { toDetectorLike, type DetectorLike } from "../integrations/mcp-sdk/detector-like.js";
+import { toDetectorLike, type DetectorLike } from "../guard.js";
 import { Metrics } from "../integrations/contextforge/metrics.js";
 import { McpEndpoint } from "../integrations/contextforge/mcp-endpoint.js";
 import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../integrations/contextforge/admin.js";

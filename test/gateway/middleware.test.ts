@@ -156,7 +156,7 @@ describe("low-level Server over streamable HTTP, identity from authInfo", () => 
 
 describe("with a Guard (js/guard.ts) in place of a detector", () => {
   it("scores through the guard and blocks the same way", async () => {
-    const { createGuard } = await import("../../js/guard.js");
+    const { createGuard } = await import("../../js/runtime/node/index.js");
     const guard = await createGuard(CONFIG);
     let now = Date.UTC(2026, 0, 5, 10);
     const { server, ran } = filesServer();

@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "../../scripts/redis-server.mjs";
-import { createGuard } from "../../js/guard.js";
+import { createGuard } from "../../js/runtime/node/index.js";
 import { createDetector } from "../../js/runtime/node/index.js";
 import type { RedisGuard } from "../../js/state/redis/index.js";
 import { makeStream, type StreamCall } from "./stream.js";
@@ -36,7 +36,7 @@ async function timeGuard(url: string, prefix: string, calls: StreamCall[], extra
     lat.push(us(process.hrtime.bigint() - t));
     if (d.error) throw new Error(d.error.message);
   }
-  const stats = { ...g.stats };
+  const stats = { ...g.counters };
   await g.close();
   return { lat, stats };
 }

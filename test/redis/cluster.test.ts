@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster } from "ioredis";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { createGuard } from "../../js/guard.js";
+import { createGuard } from "../../js/runtime/node/index.js";
 import { loadConfig } from "../../js/cli/config-file.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { RecordPort } from "../../js/state/redis/records.js";

@@ -3,7 +3,7 @@
 import { describe, test, expect, beforeAll, afterAll } from "vitest";
 import { Redis } from "ioredis";
 import { startRedis, freePort } from "../../scripts/redis-server.mjs";
-import { createGuard, type Guard } from "../../js/guard.js";
+import { createGuard, type Guard } from "../../js/runtime/node/index.js";
 import { createDetector } from "../../js/runtime/node/index.js";
 import { Encoder } from "../../js/core/encode.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
@@ -113,6 +113,22 @@ describe("Redis guard", () => {
     expect(d.error?.code).toBe("STATE_UNAVAILABLE");
     expect(log.lines.length).toBeGreaterThan(0);
     expect(JSON.stringify(log.lines)).not.toContain("s3cret");
+  });
+
+  test("a guard is a DetectorLike itself: its allowlist and stats are this replica's detector's", async () => {
+    for (const g of [await guard("admin:"), await createGuard(CONFIG)]) {
+      if (g.mode === "local") open.push(g);
+      expect(g.config.minCalls).toBe(5);
+      await g.allow({ tool: "deploy" });
+      const d = await g.check({ tool: "deploy", tenant: "t", principal: "p", time: T0 });
+      expect(d.reasons.map((r) => r.code)).toContain("ALLOWLISTED");
+      const stats = await g.stats();
+      expect(stats).toEqual(g.detector.stats());
+      expect(stats.checks).toBe(1);
+      await g.clearAllowlist();
+      const again = await g.check({ tool: "deploy", tenant: "t", principal: "p", time: T0 + 1000 });
+      expect(again.reasons.map((r) => r.code)).not.toContain("ALLOWLISTED");
+    }
   });
 
   test("without state options the guard is the local detector", async () => {

@@ -8,7 +8,7 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { startRedis } from "../../scripts/redis-server.mjs";
-import { createGuard, type Guard } from "../../js/guard.js";
+import { createGuard, type Guard } from "../../js/runtime/node/index.js";
 import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sdk/index.js";
 import type { Decision } from "../../js/detector.js";
 

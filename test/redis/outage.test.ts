@@ -5,7 +5,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startRedis } from "../../scripts/redis-server.mjs";
-import { createGuard, type Guard } from "../../js/guard.js";
+import { createGuard, type Guard } from "../../js/runtime/node/index.js";
 import type { RedisDecision } from "../../js/state/redis/index.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { Redis } from "ioredis";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { startRedis } from "../../scripts/redis-server.mjs";
-import { createGuard } from "../../js/guard.js";
+import { createGuard } from "../../js/runtime/node/index.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import type { RedisDecision } from "../../js/state/redis/index.js";
 import { makeStream } from "./stream.js";

@@ -2,7 +2,7 @@
 // calls in flight at a time, and writes each decision with the tenant version its write committed at.
 // argv: input.json output.json. Input: {url, config, redis?, concurrency, calls: [{i, call}]}.
 import { readFileSync, writeFileSync } from "node:fs";
-import { createGuard } from "../../js/guard.js";
+import { createGuard } from "../../js/runtime/node/index.js";
 import type { RedisDecision, RedisGuard } from "../../js/state/redis/index.js";
 
 const [input, output] = process.argv.slice(2);
@@ -23,5 +23,5 @@ async function lane(): Promise<void> {
   }
 }
 await Promise.all(Array.from({ length: job.concurrency ?? 1 }, lane));
-writeFileSync(output!, JSON.stringify({ results, stats: guard.stats }));
+writeFileSync(output!, JSON.stringify({ results, stats: guard.counters }));
 await guard.close();

@@ -1,7 +1,7 @@
 // Operator feedback and maintenance over HTTP, behind the admin credential only:
 // allowlist, "this call was fine" (learn), stats, snapshot, revert.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DetectorLike } from "../mcp-sdk/detector-like.js";
+import type { DetectorLike } from "../../guard.js";
 import { isToolwatchError } from "../../refused-input.js";
 import type { Logger } from "../../log.js";
 import { BodyError, hasBearer, readJsonBody, sendJson } from "./http-common.js";

@@ -7,7 +7,7 @@ import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { describeBlock, BLOCKED_ERROR_CODE } from "../../blocked-call.js";
 import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../../refused-input.js";
-import type { DetectorLike } from "../mcp-sdk/detector-like.js";
+import type { DetectorLike } from "../../guard.js";
 import { Metrics } from "./metrics.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult, type Violation } from "./envelope.js";
 

@@ -9,7 +9,7 @@ import type { Logger } from "../../log.js";
 import { silentLogger } from "../../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "../../blocked-call.js";
 import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../../refused-input.js";
-import { toDetectorLike, type DetectorLike } from "./detector-like.js";
+import { toDetectorLike, type DetectorLike } from "../../guard.js";
 
 type RawHandler = (request: { method: string; params?: Record<string, unknown> }, extra: unknown) => Promise<unknown>;
 

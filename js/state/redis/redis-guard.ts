@@ -6,7 +6,8 @@
 // With tenantSync "batched" only the entity record is compared and written per call; the tenant's
 // lessons travel through tenant-batch.ts.
 import { randomUUID } from "node:crypto";
-import type { Detector, CallInput, Decision } from "../../detector.js";
+import type { AllowEntry, CallInput, Decision, Detector, Stats } from "../../detector.js";
+import type { Config } from "../../config/schema.js";
 import { resolveIdentity, type Identity } from "../../identity.js";
 import { ToolwatchError } from "../../core/errors.js";
 import type { Guard, AfterCall } from "../../guard.js";
@@ -54,7 +55,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export class RedisGuard implements Guard {
   readonly mode = "redis" as const;
   readonly detector: Detector;
-  readonly stats: RedisGuardStats = { calls: 0, conflicts: 0, policyDecisions: 0, roundTrips: 0 };
+  readonly counters: RedisGuardStats = { calls: 0, conflicts: 0, policyDecisions: 0, roundTrips: 0 };
   private store!: RedisState;
   private readonly port: RecordPort;
   private readonly cache: RecordCache;
@@ -106,6 +107,23 @@ export class RedisGuard implements Guard {
   }
 
   async close(): Promise<void> {
+  get config(): Config {
+    return this.detector.config;
+  }
+
+  // The allowlist and stats are this replica's own: administration goes to its scratch detector.
+  async allow(entry: AllowEntry): Promise<void> {
+    this.detector.allow(entry);
+  }
+
+  async clearAllowlist(): Promise<void> {
+    this.detector.clearAllowlist();
+  }
+
+  async stats(): Promise<Stats> {
+    return this.detector.stats();
+  }
+
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.flushTenants();
     await this.store?.close();
@@ -117,7 +135,7 @@ export class RedisGuard implements Guard {
   }
 
   private policy(call: CallInput, id: Identity, code: string, message: string): RedisDecision {
-    this.stats.policyDecisions++;
+    this.counters.policyDecisions++;
     return policyDecision(call, id, this.o.closed, this.detector.raw.config_value(12), code, message);
   }
 
@@ -134,7 +152,7 @@ export class RedisGuard implements Guard {
     const t = this.cache.get(keys.tenant);
     // batched: the tenant as fetched may be at most one flush interval old
     if (e && t && (!this.batch || this.batch.fresh(keys.tenant))) return { entity: e, tenant: t };
-    this.stats.roundTrips++;
+    this.counters.roundTrips++;
     const s = await this.store.load(keys);
     this.remember(keys, s);
     return s;
@@ -176,7 +194,7 @@ export class RedisGuard implements Guard {
   }
 
   private async write(keys: RecordKeys, from: CallState, rec: { entity: Uint8Array; tenant: Uint8Array }, entityOnly: boolean, attempt: number) {
-    this.stats.roundTrips++;
+    this.counters.roundTrips++;
     // unchanged bytes are not resent: the script then only moves the version
     const eb = from.entity.bytes.length > 0 && sameBytes(rec.entity, from.entity.bytes) ? EMPTY : rec.entity;
     const tb = entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
@@ -185,7 +203,7 @@ export class RedisGuard implements Guard {
       this.cache.set(keys.entity, { version: r.entityVersion, bytes: rec.entity });
       if (!entityOnly) this.cache.set(keys.tenant, { version: r.tenantVersion, bytes: rec.tenant });
     } else {
-      this.stats.conflicts++;
+      this.counters.conflicts++;
       this.remember(keys, r.fresh);
     }
     return r;
@@ -273,7 +291,7 @@ export class RedisGuard implements Guard {
   }
 
   async check(call: CallInput): Promise<RedisDecision> {
-    this.stats.calls++;
+    this.counters.calls++;
     const id = this.identity(call);
     const r = await this.transact(call, id, false, () => {
       const d = this.detector.check(call);
