@@ -21,6 +21,9 @@ export const DEMO_HELP = `toolwatch demo
   Starts the bundled demo MCP server (examples/demo-server) behind \`toolwatch proxy\` on a free
   loopback port, then plays an agent: five simulated working days of routine calls, then a prompt
   injection and an exfiltration attempt. Prints each decision and its reasons. Time is simulated.
+  The detector runs on the defaults (warn at risk 0.5, block at 0.8).
+  --strict              block at 0.6 with a longer learning period (minCalls 20), as for an agent
+                        that can reach customer data
   --log-level <level>   proxy logs on stderr (default silent)`;
 
 type Step = { tool: string; args: Record<string, unknown> };
@@ -49,10 +52,10 @@ const ROUTINE: Step[] = [
   { tool: "send_email", args: { to: "team@acme.example", subject: "status", body: "all green" } },
 ];
 
-// Defaults everywhere except a stricter block threshold, as for an agent that can reach customer data,
-// and a longer learning period to go with it: at 0.6 a never-seen tool alone blocks, and blocked calls
-// never teach, so a routine tool first used after a 5-call learning period would stay blocked.
-export const DEMO_CONFIG = { action: "block", blockThreshold: 0.6, minCalls: 20 } as const;
+// --strict: a stricter block threshold, as for an agent that can reach customer data, and a longer
+// learning period to go with it: at 0.6 a never-seen tool alone blocks, and blocked calls never teach,
+// so a routine tool first used after a 5-call learning period would stay blocked.
+export const STRICT_CONFIG = { blockThreshold: 0.6, minCalls: 20 } as const;
 
 const ATTACK: Array<Step & { note: string }> = [
   { note: "the agent reads a vendor email that carries a hidden instruction", tool: "read_file", args: { path: "/inbox/vendor-update.md" } },
@@ -73,13 +76,15 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
     const d = new Date(now);
     return `day ${Math.floor((now - start) / 86_400_000) + 1} ${String(d.getUTCHours()).padStart(2, "0")}:${String(d.getUTCMinutes()).padStart(2, "0")}`;
   };
+  const strict = flags.bool("strict");
+  const config = strict ? STRICT_CONFIG : {};
   const secret = randomBytes(32).toString("hex");
   let last: Decision | undefined;
   const lastDecision = (): Decision | undefined => last;
   const proxy = await startProxy({
     upstream: `"${process.execPath}" "${demoServerPath()}"`,
     stderr: "ignore",
-    detector: createDetector(DEMO_CONFIG),
+    detector: createDetector(config),
     auth: { jwtSecret: secret },
     logger: createLogger(flags.string("log-level") ?? "silent"),
     clock: () => now,
@@ -88,8 +93,10 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
   const token = await new SignJWT({ email: "alice@acme.example", tenant: "acme" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("1h").sign(new TextEncoder().encode(secret));
   const client = new Client({ name: "demo-agent", version: "1.0.0" });
   say(`toolwatch demo: agent -> toolwatch proxy (${proxy.url}) -> demo MCP server; identity alice@acme.example (JWT), tenant acme`);
-  say(`time is simulated; detector config: defaults with ${JSON.stringify(DEMO_CONFIG)}\n`);
-  let blockedAttack = 0;
+  say(strict
+    ? `time is simulated; detector config: the defaults with ${JSON.stringify(STRICT_CONFIG)} (--strict; the default blockThreshold is 0.8)\n`
+    : "time is simulated; detector config: the defaults (warn at risk 0.5, block at 0.8; a warned call runs and is flagged)\n");
+  const attackActions = { allow: 0, warn: 0, block: 0 };
   const routineActions = { allow: 0, warn: 0, block: 0 };
   try {
     await client.connect(new StreamableHTTPClientTransport(new URL(proxy.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
@@ -134,10 +141,15 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
       say(c("2", `  # ${s.note}`));
       const r = await call(s);
       show(s, r, true);
-      if (s !== ATTACK[0] && r.decision.action === "block") blockedAttack++;
+      if (s !== ATTACK[0]) attackActions[r.decision.action]++;
     }
     const routine = routineActions.allow + routineActions.warn + routineActions.block;
-    say(`\ntoolwatch blocked ${blockedAttack} of ${ATTACK.length - 1} exfiltration steps; routine calls: ${routine} (${routineActions.allow} allowed, ${routineActions.warn} warned, ${routineActions.block} blocked).`);
+    const steps = ATTACK.length - 1;
+    say(`\nexfiltration steps: ${steps} (${attackActions.block} blocked, ${attackActions.warn} warned, ${attackActions.allow} allowed); routine calls: ${routine} (${routineActions.allow} allowed, ${routineActions.warn} warned, ${routineActions.block} blocked).`);
+    if (!strict && attackActions.block < steps) {
+      say("Under the defaults a step that scores between 0.5 and 0.8 is warned: it runs, and is flagged for review.");
+      say("For an agent that can reach customer data, block lower: toolwatch demo --strict (blockThreshold 0.6, minCalls 20).");
+    }
   } finally {
     await client.close().catch(() => undefined);
     await proxy.close().catch(() => undefined);

@@ -34,7 +34,7 @@ const COMMANDS: Record<string, { strings: string[]; bools: string[]; help: () =>
   },
   demo: {
     strings: ["log-level"],
-    bools: [],
+    bools: ["strict"],
     help: async () => (await import("./demo.js")).DEMO_HELP,
     run: async (f) => (await import("./demo.js")).runDemo(f),
   },

@@ -103,17 +103,34 @@ describe("toolwatch replay", () => {
 });
 
 describe("toolwatch demo", () => {
-  it("plays routine work, then blocks the exfiltration steps with reasons", () => {
+  const summary = (out: string) => {
+    const m = /exfiltration steps: (\d+) \((\d+) blocked, (\d+) warned, (\d+) allowed\); routine calls: (\d+) \((\d+) allowed, (\d+) warned, (\d+) blocked\)/.exec(out);
+    expect(m, out).not.toBeNull();
+    const [steps, blocked, warned, allowed, , , , routineBlocked] = m!.slice(1).map(Number);
+    return { steps: steps!, blocked: blocked!, warned: warned!, allowed: allowed!, routineBlocked: routineBlocked! };
+  };
+
+  it("on the defaults: every exfiltration step is stopped or flagged, and it says what --strict would do", () => {
     const r = run(["demo"]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("routine work, five days");
-    expect(r.stdout).toMatch(/BLOCK risk \d\.\d\d\s+export_table/);
+    expect(r.stdout).toContain("detector config: the defaults");
     expect(r.stdout).toMatch(/UNSEEN_TOOL: tool never used by this principal/);
+    const s = summary(r.stdout);
+    expect(s.allowed).toBe(0);
+    expect(s.blocked).toBeGreaterThan(0);
+    expect(s.routineBlocked).toBe(0);
+    if (s.blocked < s.steps) expect(r.stdout).toContain("toolwatch demo --strict");
+  });
+
+  it("--strict blocks every exfiltration step with reasons, and no routine call", () => {
+    const r = run(["demo", "--strict"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/BLOCK risk \d\.\d\d\s+export_table/);
     expect(r.stdout).toContain("the call never reached the server");
-    const m = /blocked (\d+) of (\d+) exfiltration steps; routine calls: (\d+) \((\d+) allowed, (\d+) warned, (\d+) blocked\)/.exec(r.stdout)!;
-    expect(m).not.toBeNull();
-    expect(Number(m[1])).toBe(Number(m[2]));
-    expect(Number(m[6])).toBe(0);
+    const s = summary(r.stdout);
+    expect(s.blocked).toBe(s.steps);
+    expect(s.routineBlocked).toBe(0);
   });
 });
 
