@@ -10,6 +10,7 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, 
 
 export const HEADER_SIZE: i32 = 128;
 export const VCAND_SLOTS: i32 = 4; // candidate values per record (values.ts VCAND)
+export const SKETCH_BYTES: i32 = 128; // the record's sketch of tools and contacts (sketch.ts)
 export const H_USED: i32 = 0; // u32 records ever handed out (high-water mark)
 export const H_LIVE: i32 = 4; // u32 records in the index
 export const H_TENANTS: i32 = 8; // u32 live tenant records
@@ -27,7 +28,7 @@ export const H_PROMOTIONS: i32 = 80; // f64
 export const ALLOW_OFF: i32 = HEADER_SIZE;
 export const ALLOW_CAP: i32 = 1024;
 
-// Entity record: fixed header, then the hour profile, the burst ring and five slot sets.
+// Entity record: fixed header, then the hour profile, the burst ring, five slot sets and the sketch.
 export const R_KEY: i32 = 0; // u64 entity key
 export const R_TENANT_KEY: i32 = 8; // u64 key of its tenant's record (0 in tenant records)
 export const R_FIRST: i32 = 16; // f64 ms, first call
@@ -68,6 +69,7 @@ export let valuesOff: i32 = 0;
 export let vcandOff: i32 = 0; // candidate values: VCAND 8-byte slots after the 4-byte value entries
 export let transOff: i32 = 0;
 export let vkeysOff: i32 = 0;
+export let sketchOff: i32 = 0; // SKETCH_BYTES of Bloom filter: tools and contacts ever learned (sketch.ts)
 export let initialised: bool = false;
 
 @inline export function hdr(off: i32): usize { return arenaBase + <usize>off; }
@@ -89,7 +91,8 @@ export function layoutArena(): bool {
   vcandOff = valuesOff + align8(cfgI(C_MAX_VALUES) * 4);
   transOff = vcandOff + VCAND_SLOTS * 8;
   vkeysOff = transOff + cfgI(C_MAX_TRANSITIONS) * 8;
-  recSize = align8(vkeysOff + cfgI(C_MAX_VALUE_KEYS) * 8);
+  sketchOff = vkeysOff + cfgI(C_MAX_VALUE_KEYS) * 8;
+  recSize = align8(sketchOff + SKETCH_BYTES);
 
   const budget = <u64>cfg(C_BUDGET_BYTES);
   const fixed: u64 = <u64>HEADER_SIZE + <u64>ALLOW_CAP * 16;

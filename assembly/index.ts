@@ -13,7 +13,7 @@ import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bump
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
   H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_LAST, R_FIRST, R_LEARNED, R_SEEN, R_OK, R_ERR, R_PREV } from "./arena";
 import { parseRecord, entityKey, tenantKey, toolHash, principalHash, tenantHash, omittedTotal, omitEntry } from "./input";
-import { setCall, setRecords, setTool, entity, tenant, baseline, mode, now, toolFp, windowCount } from "./context";
+import { setCall, setRecords, setTool, setYoung, YOUNG_MS, JOINED_MS, entity, tenant, baseline, mode, now, toolFp, windowCount } from "./context";
 import { fp32, hashBytes, combine, seed as _seed } from "./hash";
 import * as hash from "./hash";
 import { slotKnown } from "./slots";
@@ -23,6 +23,7 @@ import { countWindow, pushRing, stepClock } from "./signals/burst";
 import { transitionFp, pushRun } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
 import { noteRecurrence } from "./recurrence";
+import { sketchHas, SK_TOOL } from "./sketch";
 import { allowAdd, allowClear, allowed, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./allowlist";
 import { validUtf8 } from "./utf8";
 import * as transfer from "./transfer";
@@ -75,8 +76,12 @@ export function init(): i32 {
   return 0;
 }
 
+// A baseline judges once it has minCalls learned calls and minAge of history, and never while empty:
+// an empty baseline would call everything new, and flagged calls never teach, so with a minimum of 0
+// it would never settle.
 function established(p: usize, t: f64, minCalls: i32, minAge: f64): bool {
-  return load<u32>(p + R_LEARNED) >= <u32>minCalls && t - load<f64>(p + R_FIRST) >= minAge;
+  const need = minCalls > 1 ? <u32>minCalls : 1;
+  return load<u32>(p + R_LEARNED) >= need && t - load<f64>(p + R_FIRST) >= minAge;
 }
 
 function checkTime(t: f64, tz: i32): i32 {
@@ -121,8 +126,13 @@ function locate(t: f64, tz: i32, feedback: bool = false): i32 {
   if (established(e, tt, cfgI(C_MIN_CALLS), cfg(C_MIN_AGE_MS))) { b = e; m = MODE_OWN; }
   else if (established(tp, tt, cfgI(C_TENANT_MIN_CALLS), cfg(C_TENANT_MIN_AGE_MS))) { b = tp; m = MODE_TENANT; }
   setRecords(e, tp, b, m);
+  // young: in its first days, and first seen a day or more after its tenant (it joined a team)
+  const ef = load<f64>(e + R_FIRST);
+  setYoung(m == MODE_OWN && tt - ef < YOUNG_MS && ef - load<f64>(tp + R_FIRST) >= JOINED_MS &&
+    established(tp, tt, cfgI(C_TENANT_MIN_CALLS), cfg(C_TENANT_MIN_AGE_MS)));
   const tfp = fp32(toolHash);
-  setTool(tfp, b != 0 && slotKnown(b + <usize>toolsOff, cfgI(C_MAX_TOOLS), tfp) >= 0);
+  const inSet = b != 0 && slotKnown(b + <usize>toolsOff, cfgI(C_MAX_TOOLS), tfp) >= 0;
+  setTool(tfp, inSet, b != 0 && !inSet && sketchHas(b, SK_TOOL, <u64>tfp));
   return flags;
 }
 

@@ -26,14 +26,25 @@ export let shapeHash: u64 = 0;
 // Number of value-bearing entries (scalars and array elements) in VALS.
 export let valueCount: i32 = 0;
 
-// Per value-bearing entry: u64 key hash, u64 value hash, u32 entry index, u32 zero, u64 domain hash
-// (0 when the value is not an address).
+// Per value-bearing entry: u64 key hash, u64 value hash, u32 entry index, u32 class (VC_*), u64 domain
+// hash (0 when the value is not an address).
 const VAL_SIZE: usize = 32;
 export const VALS: usize = memory.data((MAX_ARGS + MAX_EXTRA) * 32, 8);
 @inline export function valKeyHash(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE); }
 @inline export function valHash(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 8); }
 @inline export function valEntry(i: i32): i32 { return load<i32>(VALS + <usize>i * VAL_SIZE + 16); }
+@inline export function valClass(i: i32): u32 { return load<u32>(VALS + <usize>i * VAL_SIZE + 20); }
 @inline export function valDomain(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 24); }
+
+// What a value is, as far as its text says. A contact is a party the call reaches or pays: an e-mail
+// address or URL host (it has a domain) or a bank account (shaped like an IBAN). A date
+// (ISO date or date-time, day.month.year, month/day/year, a Unix time in seconds or milliseconds
+// between 2000 and 2100) changes with the calendar, so a never-seen one is no news.
+export const VC_OTHER: u32 = 0;
+export const VC_ADDRESS: u32 = 1;
+export const VC_ACCOUNT: u32 = 2;
+export const VC_DATE: u32 = 3;
+let valueClass: u32 = VC_OTHER;
 
 // The host's summary of values it could not pass (T_OMITTED): per top-level array or object, its entry
 // index, key hash, whether it is an array, and how many values under it were not passed.
@@ -98,6 +109,9 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
     n++;
   }
   if (n == 0) return hashBytes(SCRATCH, 0);
+  if (dateLike(n)) { valueClass = VC_DATE; return hashBytes(SCRATCH, n); }
+  const iban = ibanLength(n);
+  if (iban > 0) { valueClass = VC_ACCOUNT; return hashBytes(SCRATCH, iban); } // spaces dropped: one account
   const h = urlHost(n);
   if (h != 0) return h;
   if (!inner_space) {
@@ -133,6 +147,77 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
 }
 
 @inline function sc(i: i32): u32 { return <u32>load<u8>(SCRATCH + <usize>i); }
+@inline function isDigit(c: u32): bool { return c >= 48 && c <= 57; }
+
+// Digits from i on, at most max of them; returns how many.
+function digitsAt(i: i32, n: i32, max: i32): i32 {
+  let k = 0;
+  while (i + k < n && k < max && isDigit(sc(i + k))) k++;
+  return k;
+}
+
+// SCRATCH[0, n) starts with a calendar date: yyyy-mm-dd (or / .), dd.mm.yyyy, mm/dd/yyyy, dd-mm-yyyy,
+// and ends there or goes on with a time ("T10:00:00Z", " 10:00").
+function dateLike(n: i32): bool {
+  if (n < 8 || !isDigit(sc(0))) return false;
+  let i: i32;
+  const a = digitsAt(0, n, 5);
+  if (a == 4) {
+    const s1 = sc(4);
+    if (s1 != 45 && s1 != 47 && s1 != 46) return false;
+    const b = digitsAt(5, n, 3);
+    if (b < 1 || b > 2 || 5 + b >= n || sc(5 + b) != s1) return false;
+    const c = digitsAt(6 + b, n, 3);
+    if (c < 1 || c > 2) return false;
+    i = 6 + b + c;
+  } else if (a == 1 || a == 2) {
+    const s1 = sc(a);
+    if (s1 != 45 && s1 != 47 && s1 != 46) return false;
+    const b = digitsAt(a + 1, n, 3);
+    if (b < 1 || b > 2 || a + 1 + b >= n || sc(a + 1 + b) != s1) return false;
+    const c = digitsAt(a + 2 + b, n, 5);
+    if (c != 4) return false;
+    i = a + 2 + b + c;
+  } else return false;
+  if (i == n) return true;
+  const t = sc(i);
+  return (t == 116 || t == 32) && i + 1 < n && isDigit(sc(i + 1)); // "t" (lower-cased "T") or a space, then a time
+}
+
+// The length of the IBAN in SCRATCH[0, n) once its spaces are dropped (compacted in place), or 0 when
+// it is not shaped like one: two letters (the country), two digits (the check), then 11 to 30 letters
+// and digits, at least 8 of all of them digits. The check digits are not verified: an account an
+// attacker invents is still an account.
+function ibanLength(n: i32): i32 {
+  if (n < 15 || n > 42) return 0;
+  let m = 0;
+  let digits = 0;
+  for (let i = 0; i < n; i++) {
+    const c = sc(i);
+    if (c == 32) continue;
+    if (isDigit(c)) digits++;
+    else if (!(c >= 97 && c <= 122)) return 0;
+    m++;
+  }
+  if (m < 15 || m > 34 || digits < 8) return 0;
+  let w = 0;
+  for (let i = 0; i < n; i++) {
+    const c = sc(i);
+    if (c != 32) { store<u8>(IBAN_TMP + <usize>w, <u8>c); w++; }
+  }
+  const l0 = <u32>load<u8>(IBAN_TMP);
+  const l1 = <u32>load<u8>(IBAN_TMP + 1);
+  if (l0 < 97 || l1 < 97 || !isDigit(<u32>load<u8>(IBAN_TMP + 2)) || !isDigit(<u32>load<u8>(IBAN_TMP + 3))) return 0;
+  memory.copy(SCRATCH, IBAN_TMP, <usize>m);
+  return m;
+}
+const IBAN_TMP: usize = memory.data(64, 8);
+
+// A Unix time in seconds or milliseconds between 2000 and 2100, given as a whole number.
+function timestampLike(v: f64): bool {
+  if (v != Math.floor(v)) return false;
+  return (v >= 946684800.0 && v < 4102444800.0) || (v >= 946684800000.0 && v < 4102444800000.0);
+}
 @inline function isSlash(c: u32): bool { return c == 47 || c == 92; }
 function hexVal(c: u32): i32 {
   if (c >= 48 && c <= 57) return <i32>c - 48;
@@ -284,15 +369,17 @@ export function parseRecord(withArgs: bool): i32 {
     let vh: u64 = 0;
     let hasValue = true;
     domainHash = 0;
+    valueClass = VC_OTHER;
     if (type == T_STRING || type == T_ELEM_STRING || type == T_TAIL_STRING) vh = normalisedStringHash(valuePtr, valueLen);
     else if (type == T_NESTED_STRING) {
-      // at depth only addresses are values: the rest of a nested payload (subjects, bodies) is free text
+      // at depth only contacts are values: the rest of a nested payload (subjects, bodies) is free text
       vh = normalisedStringHash(valuePtr, valueLen);
-      if (domainHash == 0) hasValue = false;
+      if (domainHash == 0 && valueClass != VC_ACCOUNT) hasValue = false;
     }
     else if (type == T_NUMBER || type == T_ELEM_NUMBER) {
       if (valueLen != 8) return ERR_BAD_RECORD;
       vh = numberHash(valuePtr);
+      if (timestampLike(load<f64>(valuePtr))) valueClass = VC_DATE;
     } else if (type == T_BOOL) {
       if (valueLen != 1) return ERR_BAD_RECORD;
       vh = fmix(<u64>load<u8>(valuePtr) ^ BOOL_SALT);
@@ -305,7 +392,7 @@ export function parseRecord(withArgs: bool): i32 {
       store<u64>(q, keyHash);
       store<u64>(q + 8, vh);
       store<i32>(q + 16, a);
-      store<i32>(q + 20, 0);
+      store<u32>(q + 20, domainHash != 0 && valueClass == VC_OTHER ? VC_ADDRESS : valueClass);
       store<u64>(q + 24, domainHash);
       valueCount++;
     }

@@ -4,7 +4,8 @@
 import { cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS, C_PEER_PROMOTION } from "./config";
 import { toolsOff, shapesOff, vcandOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
 import { now, toolFp } from "./context";
-import { valueCount } from "./input";
+import { valueCount, valClass, valHash, valDomain, VC_DATE, VC_ADDRESS, VC_ACCOUNT } from "./input";
+import { sketchAdd, SK_TOOL, SK_CONTACT, SK_DOMAIN } from "./sketch";
 import { valueFind, valueLearn, VCAND } from "./values";
 import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyFreeText, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
 import { shapeFp } from "./signals/unseen_shape";
@@ -12,11 +13,16 @@ import { valueKeyFp, valueFp, domainFp } from "./signals/unseen_value";
 import { learnHour } from "./signals/hours";
 import { learnRate } from "./signals/rate_spike";
 import { transitionFp } from "./signals/unseen_transition";
+import { tenantKnowsTool } from "./signals/unseen_tool";
 
 function learnValues(p: usize, lastH: u32): void {
   const kbase = p + <usize>vkeysOff;
   const nk = cfgI(C_MAX_VALUE_KEYS);
   for (let i = 0; i < valueCount; i++) {
+    const cls = valClass(i);
+    if (cls == VC_DATE) continue; // a date is new every day: neither a habit nor news
+    if (cls == VC_ADDRESS || cls == VC_ACCOUNT) sketchAdd(p, SK_CONTACT, valHash(i));
+    if (valDomain(i) != 0) sketchAdd(p, SK_DOMAIN, valDomain(i));
     const kfp = valueKeyFp(i);
     const vfp = valueFp(i);
     // a candidate (warned, never learned) is still new to the key's statistics
@@ -41,6 +47,7 @@ export function learnInto(p: usize, isEntity: bool, transFp: u32): void {
   const lastH = relHours(p, now);
   if (isEntity) learnRate(p); // before R_LEARNED moves: the first call seeds the average
   slotLearn(p, p + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp, lastH);
+  sketchAdd(p, SK_TOOL, <u64>toolFp);
   slotLearn(p, p + <usize>shapesOff, cfgI(C_MAX_SHAPES), shapeFp(), lastH);
   if (transFp != 0) slotLearn(p, p + <usize>transOff, cfgI(C_MAX_TRANSITIONS), transFp, lastH);
   learnValues(p, lastH);
@@ -60,7 +67,7 @@ export function notePeer(e: usize, t: usize): i32 {
   if (need <= 0) return 0;
   const n = cfgI(C_MAX_TOOLS);
   const tb = t + <usize>toolsOff;
-  if (slotKnown(tb, n, toolFp) >= 0) return 0;
+  if (tenantKnowsTool()) return 0;
   if (!slotMarkCandidate(e, e + <usize>toolsOff, n, toolFp, relHours(e, now))) return 0;
   const peers = slotAddPeer(t, tb, n, toolFp, relHours(t, now));
   if (peers == 0) return 0;

@@ -9,6 +9,7 @@ import { countSlotEvictions, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_
   toolsOff, shapesOff, valuesOff, vcandOff, R_VEPOCH, R_RUN, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
   getOrCreate, recSize } from "./arena";
 import { CANDIDATE } from "./slots";
+import { sketchMerge } from "./sketch";
 import { VCAND, VFP_MASK, PROTECT_DAYS, valueEntryFp, entryUses } from "./values";
 import { XFER, REC_HDR, checkXfer, xferKey, recordFor, created } from "./transfer";
 
@@ -62,8 +63,8 @@ function collect(base: usize, n: i32, first: f64, n0: i32, vkeys: bool): i32 {
 }
 
 // Learned counts add; a learned slot beats a candidate; two candidates add their counts (peers in a
-// tenant's tools, warned hours in a principal's sets): an upper bound, the same peer or hour may have
-// been counted on both replicas.
+// tenant's tools, warned hours and their days in a principal's sets, recurrence.ts): an upper bound,
+// the same peer, hour or day may have been counted on both replicas.
 const CAND: u32 = 0x40000000;
 function mergeCount(a: u32, b: u32): u32 {
   const ac = (a & CAND) != 0;
@@ -319,6 +320,7 @@ export function mergeRecord(d: usize, s: usize): void {
   mergeSet(d, s, vcandOff, VCAND, fd, fs, first, false);
   mergeSet(d, s, transOff, cfgI(C_MAX_TRANSITIONS), fd, fs, first, false);
   mergeSet(d, s, vkeysOff, cfgI(C_MAX_VALUE_KEYS), fd, fs, first, true);
+  sketchMerge(d, s);
   mergeHours(d, s);
   mergeRing(d, s);
   store<f64>(d + R_RATE, mergeRate(d, s));

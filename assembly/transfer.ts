@@ -31,8 +31,9 @@ export const ERR_XFER_KEY: i32 = -25; // the record belongs to another identity 
 export const ERR_XFER_INVALID: i32 = -26; // fields out of range
 export const ERR_XFER_KIND: i32 = -27; // `which` is neither 0 nor 1
 
-// 2: values in 4-byte entries plus candidate slots (values.ts); 1 had 8-byte value slots.
-const VALUE_LAYOUT: u32 = 2;
+// 3: a sketch of tools and contacts ever learned after the value keys (sketch.ts); 2: values in 4-byte
+// entries plus candidate slots (values.ts); 1 had 8-byte value slots.
+const VALUE_LAYOUT: u32 = 3;
 
 // Everything that decides what the bytes of a record mean. Thresholds and weights are left out on
 // purpose: changing them does not make learned state unreadable. The seed is in: keys derive from it.

@@ -42,7 +42,7 @@ export function explain(r: ReasonFigures): string {
       return `argument keys/types never sent with this tool by ${who} (tool used ${n(r.typical)} times)`;
     case "UNSEEN_ARG_VALUE":
       if (r.unjudged) return `values of "${r.key ?? "?"}" past the encoding limits were not looked at, and its values repeat for ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)`;
-      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : r.domainNew ? "; nobody in the tenant has used its domain" : ""}`;
+      return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : r.domainNew ? "; first contact: nobody in the tenant has used this address or account" : ""}`;
     case "BURST":
       return `${r.estimate ? "about " : ""}${n(r.actual)} calls in ${n(r.context)} s, threshold ${n(r.typical)}`;
     case "RATE_SPIKE":

@@ -4,7 +4,7 @@
 
 import { cfg, cfgI, C_OFF_HOURS_START, C_OFF_HOURS_END, C_HOUR_MIN_CALLS, C_HOUR_LOW, C_MODES } from "../config";
 import { R_HOURS, R_HOUR_TOTAL, HOURS } from "../arena";
-import { baseline, mode, now, tzOffsetMin } from "../context";
+import { baseline, tenant, mode, now, tzOffsetMin, young } from "../context";
 import { SIG_OFF_HOURS, SIG_UNUSUAL_HOUR, MODE_COLD, MODE_TENANT, REASON_FLAG_TENANT } from "../layout";
 import { report } from "../result";
 
@@ -29,6 +29,9 @@ export function scoreOffHours(): void {
   // The fixed window is the fallback for baselines without a learned week: once the unusual-hour signal
   // judges this call from the baseline's own profile, counting the window too would score one fact twice.
   if (cfg(C_MODES + SIG_UNUSUAL_HOUR) != 0 && mode != MODE_COLD && <f64>load<u32>(baseline + R_HOUR_TOTAL) >= cfg(C_HOUR_MIN_CALLS)) return;
+  // nor for a young principal whose tenant has a learned week: its own hours are not known yet, and the
+  // tenant's say that its people work at other hours than the fixed window assumes
+  if (young && <f64>load<u32>(tenant + R_HOUR_TOTAL) >= cfg(C_HOUR_MIN_CALLS)) return;
   const h = utcHour();
   const start = cfgI(C_OFF_HOURS_START);
   const end = cfgI(C_OFF_HOURS_END);

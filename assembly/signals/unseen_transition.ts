@@ -17,10 +17,10 @@
 
 import { cfg, cfgI, C_MAX_TOOLS, C_MAX_TRANSITIONS, C_SESSION_GAP_MS } from "../config";
 import { transOff, toolsOff, R_PREV, R_LAST, R_RUN, R_LEARNED } from "../arena";
-import { entity, baseline, mode, now, toolFp, toolKnown } from "../context";
+import { entity, baseline, tenant, mode, now, toolFp, toolKnown, young } from "../context";
 import { combine, fp32 } from "../hash";
 import { slotKnown, slotUsed, slotCount, slotEffective } from "../slots";
-import { SIG_UNSEEN_TRANSITION, MODE_COLD, MODE_TENANT, REASON_FLAG_TENANT } from "../layout";
+import { SIG_UNSEEN_TRANSITION, MODE_OWN, MODE_TENANT, REASON_FLAG_TENANT } from "../layout";
 import { report } from "../result";
 
 const START: u32 = 0x5354;
@@ -82,7 +82,8 @@ function rare(ti: i32, cA: f64): bool {
 
 export function scoreUnseenTransition(): void {
   runAfter = 0;
-  if (mode == MODE_COLD || !toolKnown) return;
+  // a tenant's order of tools mixes all its people's: it cannot say which steps are unusual for one
+  if (mode != MODE_OWN || !toolKnown) return;
   const n = cfgI(C_MAX_TRANSITIONS);
   const base = baseline + <usize>transOff;
   const prev = previousTool();
@@ -93,6 +94,8 @@ export function scoreUnseenTransition(): void {
   const cA = usesOf(prev);
   const judged = cA >= RARE_MIN_OBS;
   if (ti >= 0 && (!judged || !rare(ti, cA))) return;
+  // a young principal taking a step its tenant takes (tenant transitions are learned the same way)
+  if (young && slotKnown(tenant + <usize>transOff, n, fp32(combine(<u64>prev, <u64>toolFp))) >= 0) return;
   const m = judged ? <i32>min<u32>((before & RUN_LEN) + 1, RUN_LEN) : 0;
   // a repeated tool counts in a run, but a run of one tool alone never alarms: that is a burst (rate)
   const moved = judged && ((before & RUN_MOVED) != 0 || prev != toolFp);

@@ -49,21 +49,24 @@ describe("unseen argument value", () => {
     expect(reason(fresh, "UNSEEN_ARG_VALUE")?.key).toBe("to");
   });
 
-  it("a never-seen address scores in full only at a domain nobody in its tenant has used", () => {
+  it("a never-seen address scores in full only when nobody in its tenant has used it (first contact)", () => {
     const d = detector(SMALL);
     const bob = { tenant: "acme", principal: "bob" };
     const rcpt = ["bob@corp.example", "carol@corp.example"];
     establish(d, { ...who, tools: ["send"], args: (_t, i) => ({ to: rcpt[i % 2] }) });
-    // a colleague writes to a partner: the tenant knows partner.example, alice never wrote there
+    // a colleague writes to a partner: the tenant knows ann@partner.example, alice never wrote there
     const { last } = establish(d, { ...bob, tools: ["send"], args: () => ({ to: "ann@partner.example" }) });
     let t = last + MIN;
-    const partner = d.check({ ...who, tool: "send", args: { to: "joe@partner.example" }, time: t });
+    const partner = d.check({ ...who, tool: "send", args: { to: "ann@partner.example" }, time: t });
     expect(partner.signals.unseenArgValue).toBeCloseTo(0.88, 12);
     expect(partner.risk).toBeCloseTo(0.55, 12);
+    // an address nobody in the tenant used is a first contact even at a domain the tenant knows
+    const newAtPartner = d.check({ ...who, tool: "send", args: { to: "joe@partner.example" }, time: (t += MIN) });
+    expect(newAtPartner.signals.unseenArgValue).toBe(1);
     const stranger = d.check({ ...who, tool: "send", args: { to: "drop@evil.example" }, time: (t += MIN) });
     expect(stranger.signals.unseenArgValue).toBe(1);
     expect(stranger.risk).toBeCloseTo(0.625, 12);
-    expect(reason(stranger, "UNSEEN_ARG_VALUE")?.message).toMatch(/nobody in the tenant has used its domain/);
+    expect(reason(stranger, "UNSEEN_ARG_VALUE")?.message).toMatch(/first contact: nobody in the tenant has used this address/);
     // a plain value (no domain) is never a first contact
     const plainKey = detector(SMALL);
     const { last: l2 } = establish(plainKey, { ...who, tools: ["pay"], args: (_t, i) => ({ account: `ACCT-${i % 2}` }) });
@@ -96,10 +99,10 @@ describe("unseen argument value", () => {
   it("stays 0 until a key has repeated enough to judge", () => {
     const d = detector({ ...SMALL, minCalls: 2, learningWindowSeconds: 0 });
     let t = MONDAY_10;
-    d.check({ ...who, tool: "send", args: { to: "a@x.example" }, time: t });
-    d.check({ ...who, tool: "send", args: { to: "a@x.example" }, time: (t += MIN) });
-    // two observations: under valueMinObservations (3)
-    expect(d.check({ ...who, tool: "send", args: { to: "b@x.example" }, time: (t += MIN) }).signals.unseenArgValue).toBe(0);
+    d.check({ ...who, tool: "send", args: { to: "desk-a" }, time: t });
+    d.check({ ...who, tool: "send", args: { to: "desk-a" }, time: (t += MIN) });
+    // two observations: under valueMinObservations (3); only a first contact is judged on so little
+    expect(d.check({ ...who, tool: "send", args: { to: "desk-b" }, time: (t += MIN) }).signals.unseenArgValue).toBe(0);
   });
 });
 

@@ -33,22 +33,26 @@ describe("recurring new values", () => {
     expect(call(t + 25 * HOUR).action).toBe("warn");
     const third = call(t + 26 * HOUR);
     expect(third.action).toBe("warn");
-    expect(third.learned).toBe(true);
-    expect(call(t + 27 * HOUR).action).toBe("allow");
+    // nobody in the tenant has written to dee: a first contact also needs a second day
+    expect(third.learned).toBe(false);
+    const nextDay = call(t + 50 * HOUR);
+    expect(nextDay.action).toBe("warn");
+    expect(nextDay.learned).toBe(true);
+    expect(call(t + 51 * HOUR).action).toBe("allow");
   });
 
-  it("a new colleague at a domain already written to scores half a stranger's; a domain nobody in the tenant used scores in full", () => {
+  it("a first contact at a domain already written to scores half a stranger's; a domain nobody in the tenant used scores in full", () => {
     const { d, t } = established();
     const colleague = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@acme.example" }, time: t + 24 * HOUR });
     const outside = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "dee@elsewhere.example" }, time: t + 24 * HOUR + MIN });
-    expect(colleague.signals.unseenArgValue).toBeCloseTo(0.44, 12);
+    expect(colleague.signals.unseenArgValue).toBeCloseTo(0.5, 12);
     expect(colleague.action).toBe("allow");
     expect(colleague.reasons.find((r) => r.code === "UNSEEN_ARG_VALUE")?.message).toMatch(/domain/);
     expect(outside.signals.unseenArgValue).toBe(1);
     expect(outside.action).toBe("warn");
     // a URL's site works the same way: a new page is the same host; a new host of a known site is half
     const page = d.check({ tenant: "acme", principal: "ann", tool: "send_email", args: { to: "https://mail.acme.example/x" }, time: t + 24 * HOUR + 2 * MIN });
-    expect(page.signals.unseenArgValue).toBeCloseTo(0.44, 12);
+    expect(page.signals.unseenArgValue).toBeCloseTo(0.5, 12);
   });
 
   it("repeating the same new value many times within one hour teaches nothing", () => {

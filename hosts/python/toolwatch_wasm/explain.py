@@ -68,7 +68,7 @@ def explain(r) -> str:
                 f"and its values repeat for {who} ({_n(a)} distinct values in {_n(t)} calls)")
     if code == "UNSEEN_ARG_VALUE":
         tail = ("; its domain is known, so it counts half" if f & abi.REASON_FLAG_DOMAIN_KNOWN
-                else "; nobody in the tenant has used its domain" if f & abi.REASON_FLAG_DOMAIN_NEW else "")
+                else "; first contact: nobody in the tenant has used this address or account" if f & abi.REASON_FLAG_DOMAIN_NEW else "")
         return f'value of "{r.key if r.key is not None else "?"}" never used with this tool by {who} ({_n(a)} distinct values in {_n(t)} calls){tail}'
     if code == "BURST":
         return f"{'about ' if f & abi.REASON_FLAG_ESTIMATE else ''}{_n(a)} calls in {_n(c)} s, threshold {_n(t)}"
