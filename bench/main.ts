@@ -1,5 +1,6 @@
-// npm run bench [-- --quick] [-- --sizes=1,10000] [-- --out=path]
-// Runs every measurement in one process on one machine, prints a table and writes bench/results.json.
+// npm run bench [-- --quick] [-- --sizes=1,10000] [-- --out=path] [-- --update]
+// Runs every measurement in one process on one machine, prints a table and writes the results JSON and
+// Markdown (bench/run.mjs passes --out: build/bench/results.json, or bench/results.json with --update).
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { historyStream, measuredStream, clearStreamCaches, DEFAULT_START } from "./streams.js";
@@ -179,7 +180,7 @@ async function main(): Promise<void> {
   };
   results.targets = targets(results);
   results.durationSeconds = fig((performance.now() - started) / 1000, "s");
-  const out = opt("out") ?? resolve(process.cwd(), "bench/results.json");
+  const out = opt("out") ?? resolve(process.cwd(), "build/bench/results.json");
   writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
   writeFileSync(out.replace(/\.json$/, "") + ".md", markdown(results));
   printReport(results);

@@ -1,6 +1,7 @@
-// npm run bench [-- --quick]: bundles the harness (and bench/gateway-latency.ts when present) with the
-// host sources, builds the core if needed, and runs it in a Node with GC exposed and room for 1M entities;
-// then the Python benchmark of bench/contextforge/bench.py.
+// npm run bench [-- --quick] [-- --update]: bundles the harness (and bench/gateway-latency.ts when present)
+// with the host sources, builds the core if needed, and runs it in a Node with GC exposed and room for 1M
+// entities; then the Python benchmark of bench/contextforge/bench.py. Results go to build/bench/ (untracked);
+// --update writes the committed bench/results.json, bench/results.md and bench/contextforge-results.json.
 import { build } from "esbuild";
 import { existsSync, mkdirSync } from "node:fs";
 import { spawnSync, execFileSync } from "node:child_process";
@@ -17,9 +18,12 @@ await build({ ...common, entryPoints: ["bench/main.ts"], outfile: "build/bench/m
 if (existsSync("bench/gateway-latency.ts")) {
   await build({ ...common, entryPoints: ["bench/gateway-latency.ts"], outfile: "build/bench/gateway-latency.mjs" });
 }
-const args = process.argv.slice(2);
+const update = process.argv.includes("--update");
+const args = process.argv.slice(2).filter((a) => a !== "--update");
+const dest = update ? "bench" : "build/bench";
+const given = (name) => args.some((a) => a === `--${name}` || a.startsWith(`--${name}=`));
 const heapMb = args.includes("--quick") ? 2048 : 12288;
-const r = spawnSync(process.execPath, ["--expose-gc", `--max-old-space-size=${heapMb}`, "--enable-source-maps", "build/bench/main.mjs", ...args], { stdio: "inherit" });
+const r = spawnSync(process.execPath, ["--expose-gc", `--max-old-space-size=${heapMb}`, "--enable-source-maps", "build/bench/main.mjs", ...args, ...(given("out") ? [] : [`--out=${dest}/results.json`])], { stdio: "inherit" });
 if (r.status !== 0) process.exit(r.status ?? 1);
 // Python: Detector.check() per backend and ContextForge's plugin manager with the prior art, toolwatch in
 // process and `toolwatch serve` (bench/contextforge/bench.py -> bench/contextforge-results.json), when the
@@ -27,6 +31,7 @@ if (r.status !== 0) process.exit(r.status ?? 1);
 const py = ".venv-contextforge/bin/python";
 if (existsSync(py)) {
   spawnSync("make", ["-C", "hosts/c", "-s", "python"], { stdio: "inherit" }); // the native backend, when wasm2c is installed
-  const p = spawnSync(py, ["bench/contextforge/bench.py", ...(args.includes("--quick") ? ["--quick"] : [])], { stdio: "inherit" });
-  process.exit(p.status ?? 1);
+  const p = spawnSync(py, ["bench/contextforge/bench.py", ...(args.includes("--quick") ? ["--quick"] : []), "--out", `${dest}/contextforge-results.json`], { stdio: "inherit" });
+  if (p.status !== 0) process.exit(p.status ?? 1);
 }
+if (!update && !given("out")) console.log("\nresults are in build/bench/; `npm run bench -- --update` rewrites the committed bench/results.* instead");

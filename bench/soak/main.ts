@@ -1,6 +1,7 @@
 // npm run soak [-- --calls N] [--concurrency C] [--only serve|proxy] [--churn N]: the plugin server
 // and the proxy under a long run of tool calls, each measured in its own process; prints RSS and heap
-// after GC every tenth of the calls and writes bench/soak-results.json.
+// after GC every tenth of the calls and writes build/bench/soak-results.json (with --update, the
+// committed bench/soak-results.json).
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { projectRoot, runSoak, type SoakResult, type SoakTarget } from "./harness.js";
@@ -43,6 +44,6 @@ for (const target of targets) {
   results.push(r);
   process.stdout.write(table(r) + "\n");
 }
-const out = join(projectRoot(), "bench", "soak-results.json");
+const out = join(projectRoot(), process.argv.includes("--update") ? "bench" : join("build", "bench"), "soak-results.json");
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), node: process.version, platform: `${process.platform} ${process.arch}`, results }, null, 2) + "\n");
 process.stdout.write(`\nwritten: ${out}\n`);
