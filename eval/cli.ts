@@ -1,7 +1,8 @@
 // npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json]
-//                 [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--fpr F] [--quick]
-// With neither --agentdojo nor --scenarios, runs both. Prints Markdown tables.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+//                 [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]
+// With neither --agentdojo nor --scenarios, runs both, or the scenarios alone when no AgentDojo data is
+// found (it is not in the repository: see AGENTDOJO_HELP). Prints Markdown tables.
+import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { ConfigInput } from "../js/config/schema.js";
@@ -21,8 +22,22 @@ function recordBytes(config: ConfigInput | undefined): number {
   return createDetector({ ...(config ?? {}), budgetBytes: 1 << 20 }).stats().recordBytes;
 }
 
+/** Where the AgentDojo runs come from, said whenever they are missing. */
+export const AGENTDOJO_HELP =
+  "AgentDojo run exports are not in the repository. Get the recorded runs of the AgentDojo benchmark " +
+  "(https://github.com/ethz-spylab/agentdojo, its runs/ folder), one agentdojo-<pipeline>.jsonl file per pipeline " +
+  "in the format of EVALUATION.md \"AgentDojo: protocol\", and point the evaluation at their folder with " +
+  "--agentdojo <dir> or TOOLWATCH_AGENTDOJO=<dir> (default: ../shared/data/agentdojo next to the repository).";
+
+/** The AgentDojo folder when none is given: $TOOLWATCH_AGENTDOJO, else ../shared/data/agentdojo. */
+export function defaultAgentDojoDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  return env.TOOLWATCH_AGENTDOJO ? resolve(env.TOOLWATCH_AGENTDOJO) : resolve(repoRoot, "..", "shared", "data", "agentdojo");
+}
+
 export interface CliOptions {
   agentdojo: string | null;
+  /** AgentDojo was asked for explicitly (--agentdojo): missing data is an error, not a skip */
+  agentdojoAsked: boolean;
   scenarios: boolean;
   config?: string;
   html?: string;
@@ -31,14 +46,18 @@ export interface CliOptions {
   /** screenshot of the HTML report (headless Chromium) */
   png?: string;
   seeds: number;
+  /** first scenario seed: report on seeds nobody tuned on (the figures were developed on 1-60) */
+  seedStart: number;
+  /** also run the scenarios with more value memory per principal (MORE_VALUE_MEMORY) */
+  memoryVariant: boolean;
   reps: number;
   /** AgentDojo: the false-positive rate the cut-offs aim at */
   fpr: number;
   quick: boolean;
 }
 
-export function parseArgs(argv: string[], repoRoot: string): CliOptions {
-  const o: CliOptions = { agentdojo: null, scenarios: false, seeds: 10, reps: 1000, fpr: 0.05, quick: false };
+export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessEnv = process.env): CliOptions {
+  const o: CliOptions = { agentdojo: null, agentdojoAsked: false, scenarios: false, seeds: 100, seedStart: 1001, memoryVariant: false, reps: 1000, fpr: 0.05, quick: false };
   let any = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -50,9 +69,10 @@ export function parseArgs(argv: string[], repoRoot: string): CliOptions {
     switch (a) {
       case "--agentdojo": {
         any = true;
+        o.agentdojoAsked = true;
         const next = argv[i + 1];
         if (next !== undefined && !next.startsWith("--")) { o.agentdojo = resolve(next); i++; }
-        else o.agentdojo = resolve(repoRoot, "..", "shared", "data", "agentdojo");
+        else o.agentdojo = defaultAgentDojoDir(repoRoot, env);
         break;
       }
       case "--scenarios": any = true; o.scenarios = true; break;
@@ -62,15 +82,17 @@ export function parseArgs(argv: string[], repoRoot: string): CliOptions {
       case "--md": o.md = value(i, a); i++; break;
       case "--png": o.png = value(i, a); i++; break;
       case "--seeds": o.seeds = positive(value(i, a), a); i++; break;
+      case "--seed-start": o.seedStart = positive(value(i, a), a); i++; break;
+      case "--memory-variant": o.memoryVariant = true; break;
       case "--reps": o.reps = positive(value(i, a), a); i++; break;
       case "--fpr": o.fpr = fraction(value(i, a), a); i++; break;
       case "--quick": o.quick = true; break;
       case "--help": case "-h":
-        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--reps N] [--fpr F] [--quick]");
+        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]\n" + AGENTDOJO_HELP);
       default: throw new Error(`unknown option ${a}`);
     }
   }
-  if (!any) { o.agentdojo = resolve(repoRoot, "..", "shared", "data", "agentdojo"); o.scenarios = true; }
+  if (!any) { o.agentdojo = defaultAgentDojoDir(repoRoot, env); o.scenarios = true; }
   if (o.png && !o.html) throw new Error("--png needs --html (the screenshot is of the HTML report)");
   if (o.quick) { o.seeds = Math.min(o.seeds, 3); o.reps = Math.min(o.reps, 200); }
   return o;
@@ -121,22 +143,29 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
   const md: string[] = [];
   let ad: AgentDojoReport | null = null;
   let sc: ScenariosReport[] | null = null;
-  if (o.agentdojo) {
+  if (o.agentdojo && !existsSync(o.agentdojo)) {
+    if (o.agentdojoAsked) throw new Error(`no AgentDojo data at ${o.agentdojo}. ${AGENTDOJO_HELP}`);
+    log(`AgentDojo skipped: no data at ${o.agentdojo}. ${AGENTDOJO_HELP}`);
+    md.push("## AgentDojo", "", `Not run: no data at ${o.agentdojo}. ${AGENTDOJO_HELP}`, "");
+  } else if (o.agentdojo) {
     log(`AgentDojo: ${o.agentdojo}`);
     ad = evaluateAgentDojo(o.agentdojo, { config, reps: o.reps, maxFpr: o.fpr, quick: o.quick, log });
     md.push("## AgentDojo", "", formatAgentDojo(ad), "");
   }
   if (o.scenarios) {
-    log(`Scenarios: ${o.seeds} seeds`);
+    log(`Scenarios: ${o.seeds} seeds from ${o.seedStart}`);
     const t = Date.now();
-    sc = [evaluateScenarios({ seeds: o.seeds, config })];
+    const seeds = { seeds: o.seeds, seedStart: o.seedStart };
+    sc = [evaluateScenarios({ ...seeds, config })];
     sc[0]!.scorer = `toolwatch (${config ? "--config" : "default config"}, ${recordBytes(config)} B/record)`;
     if (!o.quick) {
-      const moreConfig = { ...(config ?? {}), ...MORE_VALUE_MEMORY };
-      const more = evaluateScenarios({ seeds: o.seeds, config: moreConfig });
-      more.scorer = `toolwatch (maxValueKeysPerEntity 16, maxValuesPerEntity 48, ${recordBytes(moreConfig)} B/record)`;
-      sc.push(more);
-      sc.push(evaluateScenarios({ seeds: o.seeds, priorArt: true }));
+      if (o.memoryVariant) {
+        const moreConfig = { ...(config ?? {}), ...MORE_VALUE_MEMORY };
+        const more = evaluateScenarios({ ...seeds, config: moreConfig });
+        more.scorer = `toolwatch (maxValueKeysPerEntity 16, maxValuesPerEntity 48, ${recordBytes(moreConfig)} B/record)`;
+        sc.push(more);
+      }
+      sc.push(evaluateScenarios({ ...seeds, priorArt: true }));
     }
     log(`scenarios: ${Date.now() - t} ms`);
     md.push("## Timed scenarios", "", formatScenarios(sc), "");

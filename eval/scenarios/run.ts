@@ -29,7 +29,14 @@ export interface ScenarioResult {
   changedCalls: number;
   changedAlarms: number;
   reasons: { attack: Record<string, number>; benign: Record<string, number> };
+  /** per seed, in seed order: injections, detected, benign calls, false alarms */
+  perSeed: { seed: number; injections: number; detected: number; benign: number; falseAlarms: number; changed: number; changedAlarms: number }[];
+  /** highest risk of each injection (attack kinds), for cut-offs other than the warn threshold */
+  injectionRisks: number[];
 }
+
+/** Benign risks in the evaluation days as (risk, count): risks take few distinct values. */
+export type RiskCounts = Map<number, number>;
 
 export interface ScenariosReport {
   scorer: string;
@@ -38,6 +45,10 @@ export interface ScenariosReport {
   results: ScenarioResult[];
   totals: { benignCalls: number; falseAlarms: number; perThousand: number };
   series: Series[];
+  /** first seed; seeds run seedStart .. seedStart + seeds - 1 */
+  seedStart: number;
+  /** every benign call's risk in the evaluation days, all kinds: the alert-budget cut-off comes from it */
+  benignRisks: [number, number][];
 }
 
 function bump(m: Record<string, number>, ks: string[]): void {
@@ -46,6 +57,8 @@ function bump(m: Record<string, number>, ks: string[]): void {
 
 export function runStream(s: Stream, scorer: Scorer, keep?: (c: Stream["calls"][number]) => boolean) {
   const hits = new Map<number, { calls: number; t: number } | null>();
+  const peak = new Map<number, number>();
+  const benignRisks: RiskCounts = new Map();
   for (const inj of s.injections) hits.set(inj.id, null);
   const seen = new Map<number, number>();
   let benign = 0, fa = 0, changed = 0, changedFa = 0;
@@ -57,6 +70,7 @@ export function runStream(s: Stream, scorer: Scorer, keep?: (c: Stream["calls"][
     const alarm = d.action !== "allow";
     if (keep?.(c) && c.time >= s.evalStart) points.push({ t: c.time, risk: d.risk, attack: c.injection >= 0 });
     if (c.injection >= 0) {
+      peak.set(c.injection, Math.max(peak.get(c.injection) ?? 0, d.risk));
       const i = seen.get(c.injection) ?? 0;
       seen.set(c.injection, i + 1);
       if (alarm) bump(reasons.attack, d.reasons);
@@ -66,6 +80,7 @@ export function runStream(s: Stream, scorer: Scorer, keep?: (c: Stream["calls"][
       }
     } else if (c.time >= s.evalStart) {
       benign++;
+      benignRisks.set(d.risk, (benignRisks.get(d.risk) ?? 0) + 1);
       if (c.change) changed++;
       if (alarm) {
         fa++;
@@ -74,19 +89,40 @@ export function runStream(s: Stream, scorer: Scorer, keep?: (c: Stream["calls"][
       }
     }
   }
-  return { hits, benign, fa, changed, changedFa, reasons, points };
+  return { hits, peak, benign, fa, changed, changedFa, reasons, points, benignRisks };
 }
 
 export interface ScenarioOptions {
   seeds?: number;
+  /** first seed (default 1) */
+  seedStart?: number;
   gen?: GenOptions;
   config?: ConfigInput;
   priorArt?: boolean;
   kinds?: ScenarioKind[];
 }
 
+/**
+ * The lowest cut-off at which at most `perThousand` of every 1 000 benign calls score above it (an alert
+ * is a risk above the cut-off): the score a team with that alert budget would alert from.
+ */
+export function budgetCutoff(benign: readonly [number, number][], perThousand: number): number {
+  const total = benign.reduce((a, [, n]) => a + n, 0);
+  const allowed = (perThousand / 1000) * total;
+  let above = 0;
+  // from the top: lower the cut-off while the calls above it stay within the budget
+  for (let i = benign.length - 1; i >= 0; i--) {
+    const [r, n] = benign[i]!;
+    if (above + n > allowed) return r;
+    above += n;
+  }
+  return benign.length ? benign[0]![0] - 1e-9 : 0;
+}
+
 export function evaluateScenarios(o: ScenarioOptions = {}): ScenariosReport {
   const seeds = o.seeds ?? 10;
+  const seedStart = o.seedStart ?? 1;
+  const allBenign: RiskCounts = new Map();
   const gen: Required<GenOptions> = { tenants: 3, principals: 8, learnDays: 21, evalDays: 7, injections: 4, ...o.gen };
   const kinds = o.kinds ?? [...ATTACKS, ...CHANGES];
   const results: ScenarioResult[] = [];
@@ -98,24 +134,29 @@ export function evaluateScenarios(o: ScenarioOptions = {}): ScenariosReport {
     const agg: ScenarioResult = {
       kind, attack, streams: seeds, injections: 0, detected: 0, medianDelayCalls: NaN, medianDelaySeconds: NaN,
       benignCalls: 0, falseAlarms: 0, changedCalls: 0, changedAlarms: 0, reasons: { attack: {}, benign: {} },
+      perSeed: [], injectionRisks: [],
     };
-    for (let seed = 1; seed <= seeds; seed++) {
+    for (let seed = seedStart; seed < seedStart + seeds; seed++) {
       const s = generate(kind, seed, gen);
       const scorer = o.priorArt ? new PriorArtScorer() : new DetectorScorer({ ...(o.config ?? {}), timeZones: { ...s.timeZones, ...(o.config?.timeZones ?? {}) } });
       const focus = s.injections[0];
       const focusChanged = !attack ? s.calls.find((c) => c.change) : undefined;
       const who = focus ? `${focus.tenant}/${focus.principal}` : focusChanged ? `${focusChanged.tenant}/${focusChanged.principal}` : "";
-      const res = runStream(s, scorer, seed === 1 ? (c) => `${c.tenant}/${c.principal}` === who : undefined);
-      for (const [, h] of res.hits) {
+      const res = runStream(s, scorer, seed === seedStart ? (c) => `${c.tenant}/${c.principal}` === who : undefined);
+      let det = 0;
+      for (const [id, h] of res.hits) {
         agg.injections++;
-        if (h) { agg.detected++; delaysC.push(h.calls); delaysS.push(h.t / 1000); }
+        agg.injectionRisks.push(res.peak.get(id) ?? 0);
+        if (h) { det++; agg.detected++; delaysC.push(h.calls); delaysS.push(h.t / 1000); }
       }
+      agg.perSeed.push({ seed, injections: res.hits.size, detected: det, benign: res.benign, falseAlarms: res.fa, changed: res.changed, changedAlarms: res.changedFa });
+      for (const [r, n] of res.benignRisks) allBenign.set(r, (allBenign.get(r) ?? 0) + n);
       agg.benignCalls += res.benign;
       agg.falseAlarms += res.fa;
       agg.changedCalls += res.changed;
       agg.changedAlarms += res.changedFa;
       for (const k of ["attack", "benign"] as const) for (const [c, n] of Object.entries(res.reasons[k])) agg.reasons[k][c] = (agg.reasons[k][c] ?? 0) + n;
-      if (seed === 1 && who) {
+      if (seed === seedStart && who) {
         series.push({ label: `${kind}: ${who}`, points: res.points, window: focus ? [focus.start, s.calls.filter((c) => c.injection === focus.id).at(-1)!.time] : undefined });
       }
     }
@@ -126,8 +167,8 @@ export function evaluateScenarios(o: ScenarioOptions = {}): ScenariosReport {
   const benignCalls = results.reduce((a, r) => a + r.benignCalls, 0);
   const falseAlarms = results.reduce((a, r) => a + r.falseAlarms, 0);
   return {
-    scorer: o.priorArt ? "prior art" : "toolwatch", seeds, options: gen, results,
+    scorer: o.priorArt ? "prior art" : "toolwatch", seeds, seedStart, options: gen, results,
     totals: { benignCalls, falseAlarms, perThousand: benignCalls ? (1000 * falseAlarms) / benignCalls : NaN },
-    series,
+    series, benignRisks: [...allBenign].sort((a, b) => a[0] - b[0]),
   };
 }
