@@ -57,8 +57,11 @@ const neutral = { ...common, platform: "neutral", target: "es2022" };
 await build({ ...neutral, entryPoints: { index: "js/runtime/workerd/index.ts" }, format: "esm", outdir: "dist/workerd", plugins: [coreImport] });
 await build({ ...neutral, entryPoints: { index: "js/index.ts" }, format: "esm", outdir: "dist/browser" });
 run("npx", ["tsc", "-p", "tsconfig.json"]);
+// For editors, the schema of a whole config file (detector settings and the server:/proxy:/state: sections);
+// the Python package gets the detector settings alone, from which it validates settings with the Node
+// host's rules (toolwatch_wasm/config.py).
 const { configJsonSchema } = await import(new URL("../dist/esm/index.js", import.meta.url).href);
-(await import("node:fs")).writeFileSync("dist/config.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
-// and the schema, from which it validates settings with the Node host's rules (toolwatch_wasm/config.py)
-(await import("node:fs")).copyFileSync("dist/config.schema.json", "hosts/python/toolwatch_wasm/config.schema.json");
+const { configFileJsonSchema } = await import(new URL("../dist/esm/cli.js", import.meta.url).href);
+(await import("node:fs")).writeFileSync("dist/config.schema.json", JSON.stringify(configFileJsonSchema(), null, 2) + "\n");
+(await import("node:fs")).writeFileSync("hosts/python/toolwatch_wasm/config.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
 console.log("host: dist/esm, dist/cjs, dist/workerd, dist/browser, dist/types");
