@@ -4,7 +4,8 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-const root = resolve(import.meta.dirname, "../..");
+// bundled benchmarks (scripts/redis-bench.mjs) run from elsewhere and name the repository root
+const root = process.env.TOOLWATCH_ROOT ?? resolve(import.meta.dirname, "../..");
 const outDir = join(root, "node_modules", ".cache", "toolwatch-redis-test");
 
 let bundled: Promise<string> | undefined;
@@ -34,6 +35,8 @@ export interface WorkerJob {
   config: Record<string, unknown>;
   redis?: Record<string, unknown>;
   concurrency: number;
+  /** Epoch ms at which the replica starts calling (benchmarks). */
+  startAt?: number;
   calls: { i: number; call: unknown }[];
 }
 

@@ -1,6 +1,6 @@
 // One gateway replica for the replica tests: scores its share of a stream through the Redis mode, a few
 // calls in flight at a time, and writes each decision with the tenant version its write committed at.
-// argv: input.json output.json. Input: {url, config, redis?, concurrency, calls: [{i, call}]}.
+// argv: input.json output.json. Input: {url, config, redis?, concurrency, startAt?, calls: [{i, call}]}.
 import { readFileSync, writeFileSync } from "node:fs";
 import { createGuard } from "../../js/runtime/node/index.js";
 import type { RedisDecision, RedisGuard } from "../../js/state/redis/index.js";
@@ -22,6 +22,10 @@ async function lane(): Promise<void> {
     });
   }
 }
+// benchmarks give every replica the same start time, so their calls overlap
+if (job.startAt) await new Promise((r) => setTimeout(r, Math.max(0, job.startAt - Date.now())));
+const started = Date.now();
 await Promise.all(Array.from({ length: job.concurrency ?? 1 }, lane));
-writeFileSync(output!, JSON.stringify({ results, stats: guard.counters }));
+const ended = Date.now();
+writeFileSync(output!, JSON.stringify({ results, stats: { ...guard.counters, started, ended } }));
 await guard.close();
