@@ -2,12 +2,7 @@
 // An allowlisted call is allowed whatever its risk, still scored and reported, and learned.
 
 import { hdr, H_ALLOW_N, ALLOW_OFF, ALLOW_CAP } from "./arena";
-import { ERR_ALLOWLIST_FULL } from "./layout";
-
-export const ALLOW_TOOL: i32 = 0;
-export const ALLOW_PRINCIPAL: i32 = 1;
-export const ALLOW_TENANT: i32 = 2;
-export const ALLOW_ENTITY: i32 = 3;
+import { ERR_ALLOWLIST_FULL, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./layout";
 
 @inline function entry(i: i32): usize { return hdr(ALLOW_OFF) + (<usize>i << 4); }
 

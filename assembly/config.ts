@@ -1,48 +1,138 @@
 // The configuration block: CONFIG_COUNT f64 values the host writes into IO before init().
-// NaN in a slot means "use the default". Defaults live here only; the TypeScript schema reads them
-// from the module (scripts/gen-defaults.mjs) so the two never disagree.
+// NaN in a slot means "use the default". Defaults live here only (defaultValue below); the hosts read them
+// from the module (scripts/gen-abi.mjs) so no two copies can disagree.
+//
+// Each slot names the host setting that fills it, for scripts/gen-abi.mjs (layout.ts explains the tags):
+// tag `setting` is the camelCase name every host accepts, `scale` the factor from the setting's unit to
+// the core's (default 1), `unit` the core's unit, `labels` the words a host accepts for the numbers; the
+// trailing comment (or `doc`) is the slot's meaning in docs/ABI.md.
 
 import { SIGNAL_COUNT } from "./layout";
 
 export const CONFIG_COUNT: i32 = 64;
 
-export const C_BUDGET_BYTES: i32 = 0;
-export const C_MAX_ENTITIES: i32 = 1; // 0 = as many as the budget holds
-export const C_MAX_TOOLS: i32 = 2;
-export const C_MAX_SHAPES: i32 = 3;
-export const C_MAX_VALUES: i32 = 4;
-export const C_MAX_TRANSITIONS: i32 = 5;
-export const C_MAX_VALUE_KEYS: i32 = 6;
-export const C_BURST_WINDOW_MS: i32 = 7;
-export const C_BURST_THRESHOLD: i32 = 8;
-export const C_WARN_THRESHOLD: i32 = 9;
-export const C_BLOCK_THRESHOLD: i32 = 10;
+// @setting budgetBytes
+// @unit bytes
+export const C_BUDGET_BYTES: i32 = 0; // budget bytes for the arena
+// @setting maxEntities
+// @unit count
+export const C_MAX_ENTITIES: i32 = 1; // max records (entities + tenants); 0 = as many as the budget holds, else ≥ 2
+// @setting maxToolsPerEntity
+// @unit 1..255
+export const C_MAX_TOOLS: i32 = 2; // distinct tools per record
+// @setting maxShapesPerEntity
+// @unit 1..255
+export const C_MAX_SHAPES: i32 = 3; // distinct argument shapes per record
+// @setting maxValuesPerEntity
+// @unit 1..255
+export const C_MAX_VALUES: i32 = 4; // distinct argument values per record
+// @setting maxTransitionsPerEntity
+// @unit 1..255
+export const C_MAX_TRANSITIONS: i32 = 5; // distinct tool-to-tool transitions per record
+// @setting maxValueKeysPerEntity
+// @unit 1..255
+export const C_MAX_VALUE_KEYS: i32 = 6; // (tool, key) pairs whose value repetition is tracked per record
+// @setting burstWindowSeconds
+// @scale 1000
+// @unit ms
+export const C_BURST_WINDOW_MS: i32 = 7; // burst window
+// @setting burstThreshold
+// @unit calls
+export const C_BURST_THRESHOLD: i32 = 8; // burst threshold (also the ring size)
+// @setting warnThreshold
+// @unit 0..1
+export const C_WARN_THRESHOLD: i32 = 9; // risk at or above which a call is warned
+// @setting blockThreshold
+// @unit 0..1
+export const C_BLOCK_THRESHOLD: i32 = 10; // risk at or above which a call is blocked
+// @setting action
+// @unit 0/1
+// @labels warn=0 block=1
 export const C_ENFORCE: i32 = 11; // 1 = block at block threshold, 0 = monitor only (block becomes warn)
-export const C_MIN_CALLS: i32 = 12;
-export const C_MIN_AGE_MS: i32 = 13;
-export const C_TENANT_MIN_CALLS: i32 = 14;
-export const C_TENANT_MIN_AGE_MS: i32 = 15;
-export const C_LEARN_WARNED: i32 = 16;
-export const C_OFF_HOURS_START: i32 = 17;
-export const C_OFF_HOURS_END: i32 = 18;
-export const C_RARE_SHARE: i32 = 19;
-export const C_SPIKE_LOW: i32 = 20;
-export const C_SPIKE_HIGH: i32 = 21;
-export const C_SPIKE_MIN_CALLS: i32 = 22;
+// @setting minCalls
+// @unit count
+export const C_MIN_CALLS: i32 = 12; // entity minimum evidence: learned calls
+// @setting learningWindowSeconds
+// @scale 1000
+// @unit ms
+export const C_MIN_AGE_MS: i32 = 13; // entity minimum evidence: age
+// @setting tenantMinCalls
+// @unit count
+export const C_TENANT_MIN_CALLS: i32 = 14; // tenant minimum evidence: learned calls
+// @setting tenantLearningWindowSeconds
+// @scale 1000
+// @unit ms
+export const C_TENANT_MIN_AGE_MS: i32 = 15; // tenant minimum evidence: age
+// @setting learnFromWarned
+// @unit 0/1
+// @labels false=0 true=1
+export const C_LEARN_WARNED: i32 = 16; // learn from warned calls
+// @setting offHoursStart
+// @unit 0..23
+export const C_OFF_HOURS_START: i32 = 17; // fixed off-hours window start (UTC hour)
+// @setting offHoursEnd
+// @unit 0..23
+export const C_OFF_HOURS_END: i32 = 18; // fixed off-hours window end (UTC hour, exclusive; equal = never)
+// @setting rareToolShare
+// @unit 0..1
+export const C_RARE_SHARE: i32 = 19; // share of calls under which a known tool is rare
+// @setting rateSpikeLow
+// @unit ratio
+export const C_SPIKE_LOW: i32 = 20; // rate-spike ratio where the score starts
+// @setting rateSpikeHigh
+// @unit ratio
+export const C_SPIKE_HIGH: i32 = 21; // rate-spike ratio where the score reaches 1
+// @setting rateSpikeMinCalls
+// @unit count
+export const C_SPIKE_MIN_CALLS: i32 = 22; // rate-spike minimum calls in the window
+// @setting rateSmoothing
+// @unit 0..1
+// @doc rate EWMA weight per burst window of time (an observation weighs by the time since the previous
+// @doc learned call, at most one window)
 export const C_RATE_ALPHA: i32 = 23;
-export const C_VALUE_MIN_OBS: i32 = 24;
+// @setting valueMinObservations
+// @unit count
+export const C_VALUE_MIN_OBS: i32 = 24; // value: observations of a key before its values are judged
+// @setting valueRepeatFull
+// @unit ratio
 export const C_VALUE_REPEAT_FULL: i32 = 25; // (distinct + 1)/(total + 1) at or below which an unseen value scores 1
-export const C_VALUE_REPEAT_NONE: i32 = 26; // (distinct + 1)/(total + 1) at or above which it scores 0
-export const C_HOUR_MIN_CALLS: i32 = 27;
+// @setting valueRepeatNone
+// @unit ratio
+export const C_VALUE_REPEAT_NONE: i32 = 26; // (distinct + 1)/(total + 1) at or above which it scores 0 (free text)
+// @setting hourMinCalls
+// @unit count
+export const C_HOUR_MIN_CALLS: i32 = 27; // hour profile: learned calls before it judges
+// @setting unusualHourRatio
+// @unit ratio
 export const C_HOUR_LOW: i32 = 28; // activity ratio vs a flat week under which an hour is unusual
-export const C_SESSION_GAP_MS: i32 = 29;
+// @setting sessionGapSeconds
+// @scale 1000
+// @unit ms
+export const C_SESSION_GAP_MS: i32 = 29; // session gap (a new sequence starts after it)
+// @setting tenantKnownToolScore
+// @unit 0..1
 export const C_TENANT_KNOWN_TOOL: i32 = 30; // unseen-tool score when the tenant knows the tool
-export const C_PEER_PROMOTION: i32 = 31; // distinct entities whose warned use makes a tool tenant-known
-export const C_HASH_SEED: i32 = 32;
-export const C_EVICTION_SAMPLE: i32 = 33;
-export const C_HABIT_HOURS: i32 = 34; // distinct hours a principal's warned new tool/value must recur before it is learned; 0 = never
-export const C_WEIGHTS: i32 = 40; // SIGNAL_COUNT weights
-export const C_MODES: i32 = 49; // SIGNAL_COUNT modes: 0 off, 1 on, 2 shadow
+// @setting peerPromotion
+// @unit count
+export const C_PEER_PROMOTION: i32 = 31; // distinct entities whose warned use makes a tool tenant-known (0 off)
+// @setting hashSeed
+// @unit integer ≤ 2^53
+export const C_HASH_SEED: i32 = 32; // hash seed
+// @setting evictionSample
+// @unit 1..64
+export const C_EVICTION_SAMPLE: i32 = 33; // records sampled when choosing one to evict
+// @setting habitHours
+// @unit count
+// @doc distinct hours a principal's own warned new tool or value must recur before it is learned
+// @doc (0 off: warned calls never teach)
+export const C_HABIT_HOURS: i32 = 34;
+// @setting signals.<signal>.weight
+// @unit 0..1
+export const C_WEIGHTS: i32 = 40; // SIGNAL_COUNT signal weights, in signal order
+// @setting signals.<signal>.mode
+// @unit 0..2
+// @labels off=0 on=1 shadow=2
+export const C_MODES: i32 = 49; // SIGNAL_COUNT signal modes: 0 off, 1 on, 2 shadow
 
 // Working copy, read by every signal.
 export const CFG: usize = memory.data(64 * 8, 8);

@@ -4,10 +4,16 @@ import { ABI_VERSION, IO, IO_SIZE, RESULT, RESULT_SIZE, MAX_IDENT_BYTES, MAX_TOO
   MAX_VALUE_BYTES, MAX_ARGS, MAX_EXTRA, REASON_VALUES_UNJUDGED, ERR_NOT_INITIALISED, ERR_BAD_TIME, ERR_BAD_CONFIG, ERR_BUDGET, ERR_BAD_TZ, ERR_BAD_RECORD,
   RES_ENTITY_LEARNED, RES_ENTITY_AGE, RES_BASELINE_CALLS, RES_WINDOW_COUNT, REASON_ALLOWLISTED, REASON_LEARNING, REASON_CLOCK_STEP,
   MODE_OWN, MODE_TENANT, MODE_COLD, ACTION_ALLOW, ACTION_WARN, ACTION_BLOCK, FLAG_LEARNED, FLAG_ALLOWLISTED,
-  FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED, FLAG_CLOCK_STEP } from "./layout";
+  FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED, FLAG_CLOCK_STEP, MAX_ELEMENTS, MAX_SCANNED, MAX_WALK,
+  MAX_DEPTH, LIMIT_IDENT_BYTES, LIMIT_TOOL_BYTES, LIMIT_KEY_BYTES, LIMIT_VALUE_BYTES, LIMIT_ARGS, LIMIT_EXTRA,
+  LIMIT_ELEMENTS, LIMIT_SCANNED, LIMIT_WALK, LIMIT_DEPTH, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY,
+  STAT_ENTITIES, STAT_TENANTS, STAT_CAPACITY, STAT_ENTITY_EVICTIONS, STAT_SLOT_EVICTIONS, STAT_CHECKS, STAT_ALLOWED,
+  STAT_WARNED, STAT_BLOCKED, STAT_LEARNED, STAT_PROMOTIONS, STAT_ARENA_BYTES, STAT_BUDGET_BYTES, STAT_MEMORY_BYTES,
+  STAT_RECORD_BYTES, STAT_RECORDS_USED, STAT_ALLOWLIST_ENTRIES, INFO_TRACKED, INFO_LEARNED, INFO_SEEN, INFO_FIRST,
+  INFO_LAST, INFO_OK, INFO_ERRORS, INFO_SIZE } from "./layout";
 import { CONFIG_COUNT, CFG, cfg, cfgI, defaultValue, validate, C_HASH_SEED, C_MIN_CALLS, C_MIN_AGE_MS,
   C_TENANT_MIN_CALLS, C_TENANT_MIN_AGE_MS, C_WARN_THRESHOLD, C_BLOCK_THRESHOLD, C_ENFORCE, C_LEARN_WARNED,
-  C_MAX_TOOLS, C_BURST_WINDOW_MS } from "./config";
+  C_MAX_TOOLS, C_BURST_WINDOW_MS, C_BUDGET_BYTES } from "./config";
 import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bumpHeader, arenaBase, arenaBytes,
   capacity, recSize, toolsOff, initialised as _init, HEADER_SIZE, ALLOW_OFF, ALLOW_CAP, recOff,
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
@@ -24,7 +30,7 @@ import { transitionFp, pushRun } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
 import { noteRecurrence } from "./recurrence";
 import { sketchHas, SK_TOOL } from "./sketch";
-import { allowAdd, allowClear, allowed, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY } from "./allowlist";
+import { allowAdd, allowClear, allowed } from "./allowlist";
 import { validUtf8 } from "./utf8";
 import * as transfer from "./transfer";
 import * as merge from "./merge";
@@ -42,12 +48,16 @@ export function config_default(i: i32): f64 { return defaultValue(i); }
 export function config_value(i: i32): f64 { return i >= 0 && i < CONFIG_COUNT ? cfg(i) : NaN; }
 export function limit(id: i32): i32 {
   switch (id) {
-    case 0: return MAX_IDENT_BYTES;
-    case 1: return MAX_TOOL_BYTES;
-    case 2: return MAX_KEY_BYTES;
-    case 3: return MAX_VALUE_BYTES;
-    case 4: return MAX_ARGS;
-    case 5: return MAX_EXTRA;
+    case LIMIT_IDENT_BYTES: return MAX_IDENT_BYTES;
+    case LIMIT_TOOL_BYTES: return MAX_TOOL_BYTES;
+    case LIMIT_KEY_BYTES: return MAX_KEY_BYTES;
+    case LIMIT_VALUE_BYTES: return MAX_VALUE_BYTES;
+    case LIMIT_ARGS: return MAX_ARGS;
+    case LIMIT_EXTRA: return MAX_EXTRA;
+    case LIMIT_ELEMENTS: return MAX_ELEMENTS;
+    case LIMIT_SCANNED: return MAX_SCANNED;
+    case LIMIT_WALK: return MAX_WALK;
+    case LIMIT_DEPTH: return MAX_DEPTH;
     default: return 0;
   }
 }
@@ -254,25 +264,25 @@ export function allow_clear(): void {
 
 // Figures about the state. See docs/ABI.md for the ids.
 export function stat(id: i32): f64 {
-  if (!ready && id < 8) return 0;
+  if (!ready && id < STAT_BLOCKED) return 0;
   switch (id) {
-    case 0: return <f64>load<u32>(hdr(H_LIVE)) - <f64>load<u32>(hdr(H_TENANTS)); // entities
-    case 1: return <f64>load<u32>(hdr(H_TENANTS));
-    case 2: return <f64>capacity; // records the arena holds (entities + tenants)
-    case 3: return load<f64>(hdr(H_ENTITY_EVICTIONS));
-    case 4: return load<f64>(hdr(H_SLOT_EVICTIONS));
-    case 5: return load<f64>(hdr(H_CHECKS));
-    case 6: return load<f64>(hdr(H_ALLOWED));
-    case 7: return load<f64>(hdr(H_WARNED));
-    case 8: return ready ? load<f64>(hdr(H_BLOCKED)) : 0;
-    case 9: return ready ? load<f64>(hdr(H_LEARNED)) : 0;
-    case 10: return ready ? load<f64>(hdr(H_PROMOTIONS)) : 0;
-    case 11: return <f64>arenaBytes;
-    case 12: return cfg(0); // budget
-    case 13: return <f64>memory.size() * 65536;
-    case 14: return <f64>recSize;
-    case 15: return ready ? <f64>load<u32>(hdr(H_USED)) : 0;
-    case 16: return ready ? <f64>load<u32>(hdr(H_ALLOW_N)) : 0;
+    case STAT_ENTITIES: return <f64>load<u32>(hdr(H_LIVE)) - <f64>load<u32>(hdr(H_TENANTS));
+    case STAT_TENANTS: return <f64>load<u32>(hdr(H_TENANTS));
+    case STAT_CAPACITY: return <f64>capacity; // records the arena holds (entities + tenants)
+    case STAT_ENTITY_EVICTIONS: return load<f64>(hdr(H_ENTITY_EVICTIONS));
+    case STAT_SLOT_EVICTIONS: return load<f64>(hdr(H_SLOT_EVICTIONS));
+    case STAT_CHECKS: return load<f64>(hdr(H_CHECKS));
+    case STAT_ALLOWED: return load<f64>(hdr(H_ALLOWED));
+    case STAT_WARNED: return load<f64>(hdr(H_WARNED));
+    case STAT_BLOCKED: return ready ? load<f64>(hdr(H_BLOCKED)) : 0;
+    case STAT_LEARNED: return ready ? load<f64>(hdr(H_LEARNED)) : 0;
+    case STAT_PROMOTIONS: return ready ? load<f64>(hdr(H_PROMOTIONS)) : 0;
+    case STAT_ARENA_BYTES: return <f64>arenaBytes;
+    case STAT_BUDGET_BYTES: return cfg(C_BUDGET_BYTES);
+    case STAT_MEMORY_BYTES: return <f64>memory.size() * 65536;
+    case STAT_RECORD_BYTES: return <f64>recSize;
+    case STAT_RECORDS_USED: return ready ? <f64>load<u32>(hdr(H_USED)) : 0;
+    case STAT_ALLOWLIST_ENTRIES: return ready ? <f64>load<u32>(hdr(H_ALLOW_N)) : 0;
     default: return NaN;
   }
 }
@@ -300,17 +310,17 @@ export function entity_info(): i32 {
   if (!ready) return ERR_NOT_INITIALISED;
   const err = parseRecord(false);
   if (err < 0) return err;
-  memory.fill(RESULT, 0, 56);
+  memory.fill(RESULT, 0, INFO_SIZE);
   const r = findRecord(entityKey());
   if (r < 0) return 0;
   const p = rec(r);
-  store<f64>(RESULT, 1);
-  store<f64>(RESULT + 8, <f64>load<u32>(p + R_LEARNED));
-  store<f64>(RESULT + 16, <f64>load<u32>(p + R_SEEN));
-  store<f64>(RESULT + 24, load<f64>(p + R_FIRST));
-  store<f64>(RESULT + 32, load<f64>(p + R_LAST));
-  store<f64>(RESULT + 40, <f64>load<u32>(p + R_OK));
-  store<f64>(RESULT + 48, <f64>load<u32>(p + R_ERR));
+  store<f64>(RESULT + INFO_TRACKED, 1);
+  store<f64>(RESULT + INFO_LEARNED, <f64>load<u32>(p + R_LEARNED));
+  store<f64>(RESULT + INFO_SEEN, <f64>load<u32>(p + R_SEEN));
+  store<f64>(RESULT + INFO_FIRST, load<f64>(p + R_FIRST));
+  store<f64>(RESULT + INFO_LAST, load<f64>(p + R_LAST));
+  store<f64>(RESULT + INFO_OK, <f64>load<u32>(p + R_OK));
+  store<f64>(RESULT + INFO_ERRORS, <f64>load<u32>(p + R_ERR));
   return 1;
 }
 

@@ -1,8 +1,9 @@
 // Writes the decision into RESULT (layout in layout.ts / docs/ABI.md).
 
 import { cfg, C_MODES } from "./config";
-import { REASON_FLAG_SHADOW, RESULT, RES_ACTION, RES_FLAGS, RES_MODE, RES_NREASONS, RES_RISK, RES_SIGNALS, RES_REASONS,
-  REASON_SIZE, MAX_REASONS, SIGNAL_COUNT } from "./layout";
+import { REASON_FLAG_SHADOW, RESULT, RES_ACTION, RES_FLAGS, RES_MODE, RES_N_REASONS, RES_RISK, RES_SIGNALS,
+  RES_REASONS, REASON_SIZE, MAX_REASONS, SIGNAL_COUNT, RSN_CODE, RSN_FLAGS, RSN_SCORE, RSN_ACTUAL, RSN_TYPICAL,
+  RSN_CONTEXT } from "./layout";
 
 export function resetResult(): void {
   memory.fill(RESULT, 0, <usize>(RES_REASONS));
@@ -16,16 +17,16 @@ export function signal(id: i32): f64 {
 }
 
 export function addReason(code: i32, flags: i32, score: f64, actual: f64, typical: f64, context: f64): void {
-  const n = load<i32>(RESULT + RES_NREASONS);
+  const n = load<i32>(RESULT + RES_N_REASONS);
   if (n >= MAX_REASONS) return;
   const p = RESULT + <usize>(RES_REASONS + n * REASON_SIZE);
-  store<i32>(p, code);
-  store<i32>(p + 4, flags);
-  store<f64>(p + 8, score);
-  store<f64>(p + 16, actual);
-  store<f64>(p + 24, typical);
-  store<f64>(p + 32, context);
-  store<i32>(RESULT + RES_NREASONS, n + 1);
+  store<i32>(p + RSN_CODE, code);
+  store<i32>(p + RSN_FLAGS, flags);
+  store<f64>(p + RSN_SCORE, score);
+  store<f64>(p + RSN_ACTUAL, actual);
+  store<f64>(p + RSN_TYPICAL, typical);
+  store<f64>(p + RSN_CONTEXT, context);
+  store<i32>(RESULT + RES_N_REASONS, n + 1);
 }
 
 // Records a signal's score and, when non-zero, its reason (code = signal id + 1).

@@ -6,7 +6,8 @@
 // Restore is two passes over the same chunks: verify (checksum, compatibility, record invariants; no
 // state touched), then commit. Mode 0 replaces the state, mode 1 merges it in (merge.ts).
 
-import { ABI_VERSION } from "./layout";
+import { ABI_VERSION, ERR_SNAP_FOREIGN, ERR_SNAP_VERSION, ERR_SNAP_TRUNCATED, ERR_SNAP_CORRUPT,
+  ERR_SNAP_INCOMPATIBLE, ERR_SNAP_CAPACITY, ERR_SNAP_SEQUENCE, ERR_SNAP_INVALID } from "./layout";
 import { arenaBase, arenaBytes, recOff, recSize, capacity, indexOff, indexSize, hdr, rec, HEADER_SIZE, ALLOW_CAP,
   ALLOW_OFF, H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_RNG, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS,
   H_ALLOWED, H_WARNED, H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_KEY, R_FLAGS, RF_TENANT, indexInsert } from "./arena";
@@ -19,15 +20,6 @@ export const SNAP_MAGIC: u32 = 0x4E535754; // "TWSN" little-endian
 export const SNAP_FORMAT: u32 = 1;
 export const SNAP_HDR: i32 = 64;
 const SUM_AT: i32 = 40; // the checksum field, hashed as zero
-
-export const ERR_SNAP_FOREIGN: i32 = -30;
-export const ERR_SNAP_VERSION: i32 = -31;
-export const ERR_SNAP_TRUNCATED: i32 = -32;
-export const ERR_SNAP_CORRUPT: i32 = -33;
-export const ERR_SNAP_INCOMPATIBLE: i32 = -34;
-export const ERR_SNAP_CAPACITY: i32 = -35;
-export const ERR_SNAP_SEQUENCE: i32 = -36;
-export const ERR_SNAP_INVALID: i32 = -37;
 
 const HEAD: usize = memory.data(64, 8); // header of the snapshot being read out
 const STAGE: usize = memory.data(128 + 1024 * 16, 8); // incoming state header + allowlist

@@ -4,7 +4,8 @@
 //   u32 magic "TWRC", u16 format, u16 ABI version, u32 record size, u32 kind (0 entity, 1 tenant),
 //   u64 layout hash, u64 checksum of the record bytes, u64 key, then the record bytes.
 
-import { ABI_VERSION } from "./layout";
+import { ABI_VERSION, ERR_XFER_LENGTH, ERR_XFER_MAGIC, ERR_XFER_VERSION, ERR_XFER_LAYOUT, ERR_XFER_CHECKSUM,
+  ERR_XFER_KEY, ERR_XFER_INVALID, ERR_XFER_KIND } from "./layout";
 import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
   C_BURST_THRESHOLD, C_HASH_SEED } from "./config";
 import { rec, recSize, ringCap, hdr, H_USED, H_LIVE, H_TENANTS, R_KEY, R_TENANT_KEY, R_FLAGS, R_FIRST, R_LAST,
@@ -21,15 +22,6 @@ export const REC_MAGIC: u32 = 0x43525754; // "TWRC" little-endian
 export const REC_FORMAT: u32 = 1;
 export const REC_HDR: i32 = 40;
 
-// Error codes of the transfer and snapshot exports (the core's own codes stop at -12).
-export const ERR_XFER_LENGTH: i32 = -20; // length does not match header + record size
-export const ERR_XFER_MAGIC: i32 = -21; // not a record
-export const ERR_XFER_VERSION: i32 = -22; // written by a newer format
-export const ERR_XFER_LAYOUT: i32 = -23; // another record layout, hash seed or size
-export const ERR_XFER_CHECKSUM: i32 = -24;
-export const ERR_XFER_KEY: i32 = -25; // the record belongs to another identity (or kind)
-export const ERR_XFER_INVALID: i32 = -26; // fields out of range
-export const ERR_XFER_KIND: i32 = -27; // `which` is neither 0 nor 1
 
 // 3: a sketch of tools and contacts ever learned after the value keys (sketch.ts); 2: values in 4-byte
 // entries plus candidate slots (values.ts); 1 had 8-byte value slots.

@@ -14,6 +14,7 @@ import { evaluateScenarios, type ScenariosReport } from "./scenarios/run.js";
 import { formatScenarios } from "./scenarios/format.js";
 import { reportData } from "./report-data.js";
 import { createDetector } from "../js/runtime/node/index.js";
+import { SETTINGS } from "../js/core/abi.js";
 
 /** The per-principal memory variant the scenarios also report (see EVALUATION.md). */
 export const MORE_VALUE_MEMORY: ConfigInput = { maxValueKeysPerEntity: 16, maxValuesPerEntity: 48 };
@@ -175,8 +176,8 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
   if (o.json) write(o.json, JSON.stringify({ agentdojo: ad && { ...ad, examples: undefined }, scenarios: sc }, null, 1));
   if (o.html) {
     const d = createDetector(config);
-    const warn = d.raw.config_value(9);
-    const block = d.raw.config_value(10);
+    const warn = d.raw.config_value(SETTINGS.warnThreshold.slot);
+    const block = d.raw.config_value(SETTINGS.blockThreshold.slot);
     write(o.html, renderHtmlReport(reportData(ad, sc, warn, block)));
     log(`wrote ${o.html}`);
   }

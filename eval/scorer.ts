@@ -3,6 +3,7 @@
 // production); save()/restore() let each held-out run start from the same learned state.
 import { createDetector, type Detector } from "../js/runtime/node/index.js";
 import type { ConfigInput } from "../js/config/schema.js";
+import { SETTINGS } from "../js/core/abi.js";
 
 export interface TimedCall {
   tenant: string;
@@ -51,8 +52,8 @@ export class DetectorScorer implements Scorer {
   constructor(config: ConfigInput, name = "toolwatch") {
     this.name = name;
     this.d = createDetector(config);
-    this.warn = this.d.raw.config_value(9);
-    this.block = this.d.raw.config_value(10);
+    this.warn = this.d.raw.config_value(SETTINGS.warnThreshold.slot);
+    this.block = this.d.raw.config_value(SETTINGS.blockThreshold.slot);
   }
 
   learn(c: TimedCall): void {

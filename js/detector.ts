@@ -1,7 +1,7 @@
 // The public detector: a thin host over the WebAssembly core. It validates and marshals; every
 // detection rule lives in assembly/.
-import { RES, REASON_SIZE, FLAG, REASON_FLAG, SIGNALS, REASON_CODES, ACTIONS, MODES, STAT,
-  type Action, type BaselineMode, type CoreExports, type ReasonCode, type SignalName } from "./core/abi.js";
+import { RES, REASON_SIZE, REASON_AT, FLAG, REASON_FLAG, SIGNALS, REASON_CODES, ACTIONS, MODES, STAT, RESULT_SIZE,
+  ERR, SETTINGS, WEIGHT_SLOT, MODE_SLOT, LABELS, type Action, type BaselineMode, type CoreExports, type ReasonCode, type SignalName } from "./core/abi.js";
 import { instantiateCore } from "./core/module.js";
 import { Encoder } from "./core/encode.js";
 import { ToolwatchError, coreError } from "./core/errors.js";
@@ -177,16 +177,16 @@ export class Detector {
     this.enc.config(toCoreBlock(this.config));
     const rc = this.core.init();
     if (rc < 0) {
-      if (rc === -8) {
+      if (rc === ERR.badConfig) {
         const slot = new DataView(this.core.memory.buffer).getInt32(this.core.result_ptr(), true);
         throw new ToolwatchError("INVALID_CONFIG", `config.${settingOfSlot(slot)}: refused by the core (value ${this.core.config_value(slot)} out of range or inconsistent)`);
       }
       throw coreError(rc, "init");
     }
     this.resultPtr = this.core.result_ptr();
-    this.weights = SIGNALS.map((_, i) => this.core.config_value(40 + i));
-    this.modes = SIGNALS.map((_, i) => this.core.config_value(49 + i));
-    this.minCalls = this.core.config_value(12);
+    this.weights = SIGNALS.map((_, i) => this.core.config_value(WEIGHT_SLOT + i));
+    this.modes = SIGNALS.map((_, i) => this.core.config_value(MODE_SLOT + i));
+    this.minCalls = this.core.config_value(SETTINGS.minCalls.slot);
   }
 
   /** A trap leaves the instance unusable: start a fresh one with the same config and allowlist. */
@@ -278,7 +278,7 @@ export class Detector {
   /** A view over RESULT, kept while the memory's buffer stays the same (no allocation per call). */
   private resultView(): DataView {
     const buf = this.core.memory.buffer;
-    if (this.rv === null || this.rv.buffer !== buf || this.rv.byteOffset !== this.resultPtr) this.rv = new DataView(buf, this.resultPtr, 4096);
+    if (this.rv === null || this.rv.buffer !== buf || this.rv.byteOffset !== this.resultPtr) this.rv = new DataView(buf, this.resultPtr, RESULT_SIZE);
     return this.rv;
   }
   private rv: DataView | null = null;
@@ -299,21 +299,21 @@ export class Detector {
     const nr = v.getInt32(RES.nReasons, true);
     for (let i = 0; i < nr; i++) {
       const p = RES.reasons + i * REASON_SIZE;
-      const code = REASON_CODES[v.getInt32(p, true)] as ReasonCode;
-      const rf = v.getInt32(p + 4, true);
-      const sigIndex = v.getInt32(p, true) - 1;
+      const code = REASON_CODES[v.getInt32(p + REASON_AT.code, true)] as ReasonCode;
+      const rf = v.getInt32(p + REASON_AT.flags, true);
+      const sigIndex = v.getInt32(p + REASON_AT.code, true) - 1;
       const signal = sigIndex >= 0 && sigIndex < SIGNALS.length ? SIGNALS[sigIndex] : undefined;
-      const actual = v.getFloat64(p + 16, true);
-      const typical = v.getFloat64(p + 24, true);
-      const context = v.getFloat64(p + 32, true);
+      const actual = v.getFloat64(p + REASON_AT.actual, true);
+      const typical = v.getFloat64(p + REASON_AT.typical, true);
+      const context = v.getFloat64(p + REASON_AT.context, true);
       const key = code === "UNSEEN_ARG_VALUE" ? this.keys[context] : undefined;
       const figures = { code, actual, typical, context, tenant: (rf & REASON_FLAG.tenant) !== 0,
         tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, domainKnown: (rf & REASON_FLAG.domainKnown) !== 0,
         domainNew: (rf & REASON_FLAG.domainNew) !== 0, unjudged: (rf & REASON_FLAG.unjudged) !== 0,
         estimate: (rf & REASON_FLAG.estimate) !== 0, key };
-      const score = v.getFloat64(p + 8, true);
+      const score = v.getFloat64(p + REASON_AT.score, true);
       const weight = signal ? this.weights[sigIndex]! : 0;
-      const counted = signal ? (rf & REASON_FLAG.shadow) === 0 && this.modes[sigIndex] === 1 : false;
+      const counted = signal ? (rf & REASON_FLAG.shadow) === 0 && this.modes[sigIndex] === LABELS.mode.on : false;
       const message = explain(figures);
       // two literals rather than a spread: the spread made every reason a slow-path object
       reasons.push(key !== undefined

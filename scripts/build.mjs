@@ -8,7 +8,8 @@ const only = process.argv[2];
 
 run("npx", ["asc", "assembly/index.ts", "--target", "release"]);
 run("npx", ["asc", "assembly/index.ts", "--target", "debug"]);
-run("node", ["scripts/gen-defaults.mjs"]);
+// One ABI description (assembly/layout.ts, assembly/config.ts) into every host, the docs and the defaults.
+run("node", ["scripts/gen-abi.mjs"]);
 
 const size = statSync("build/toolwatch.wasm").size;
 const WASM_BUDGET = 64 * 1024;
@@ -31,7 +32,7 @@ console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
     fs.mkdirSync(dir);
     fs.writeFileSync(`${dir}/.gitignore`, "*\n"); // generated: never committed
     execFileSync("wasm2c", ["build/toolwatch.wasm", "-n", "toolwatch", "-o", `${dir}/core.c`], { stdio: "pipe" });
-    for (const f of ["hosts/c/pyext.c", "hosts/c/pycore.c", `${inc}/wasm-rt-impl.c`, `${inc}/wasm-rt-impl.h`, rtHeader]) fs.copyFileSync(f, `${dir}/${f.split("/").pop()}`);
+    for (const f of ["hosts/c/pyext.c", "hosts/c/pycore.c", "hosts/c/toolwatch_abi.generated.h", `${inc}/wasm-rt-impl.c`, `${inc}/wasm-rt-impl.h`, rtHeader]) fs.copyFileSync(f, `${dir}/${f.split("/").pop()}`);
     // the .wasm these sources were translated from, which the extension reports (toolwatch_wasm/native.py checks it)
     fs.writeFileSync(`${dir}/wasm.sha256`, createHash("sha256").update(fs.readFileSync("build/toolwatch.wasm")).digest("hex") + "\n");
     console.log(`python: ${dir}/ (the native backend's C sources, for pip install ./hosts/python)`);

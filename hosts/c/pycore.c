@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core.h" /* wasm2c output of build/toolwatch.wasm (see Makefile) */
+#include "toolwatch_abi.generated.h"
 #include "wasm-rt-impl.h"
 
 #define TWC_TRAPPED INT32_MIN
@@ -24,7 +25,7 @@
 typedef struct {
   Z_toolwatch_instance_t inst;
   uint32_t io, io_size;
-  uint32_t lim[5]; /* identity, tool, key, value bytes; argument entries (docs/ABI.md limit()) */
+  uint32_t lim[TOOLWATCH_LIMIT_DEPTH + 1]; /* limit(id) of every id (docs/ABI.md "Limits") */
 } twc;
 
 /* sha-256 of the .wasm this library was translated from: the host refuses a library built from
@@ -45,7 +46,7 @@ TWC_API twc *twc_new(void) {
   Z_toolwatch_instantiate(&c->inst);
   c->io = Z_toolwatchZ_io_ptr(&c->inst);
   c->io_size = Z_toolwatchZ_io_size(&c->inst);
-  for (uint32_t i = 0; i < 5; i++) c->lim[i] = Z_toolwatchZ_limit(&c->inst, i);
+  for (uint32_t i = 0; i <= TOOLWATCH_LIMIT_DEPTH; i++) c->lim[i] = Z_toolwatchZ_limit(&c->inst, i);
   return c;
 }
 

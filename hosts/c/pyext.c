@@ -14,9 +14,16 @@
 
 #include "pycore.c"
 
-#define MAX_ELEMENTS 16
-#define MAX_SCANNED 4096
-enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER };
+enum {
+  T_NULL = TOOLWATCH_T_NULL,
+  T_BOOL = TOOLWATCH_T_BOOL,
+  T_NUMBER = TOOLWATCH_T_NUMBER,
+  T_STRING = TOOLWATCH_T_STRING,
+  T_ARRAY = TOOLWATCH_T_ARRAY,
+  T_OBJECT = TOOLWATCH_T_OBJECT,
+  T_ELEM_STRING = TOOLWATCH_T_ELEM_STRING,
+  T_ELEM_NUMBER = TOOLWATCH_T_ELEM_NUMBER
+};
 
 typedef struct {
   uint8_t *p;   /* IO */
@@ -38,10 +45,13 @@ static int put(rec *r, const void *b, size_t n) {
 }
 
 static int entry(rec *r, int type, const char *k, Py_ssize_t kl, const void *v, uint32_t vl, uint32_t max_args) {
-  uint8_t h[8] = { (uint8_t)type, 0, (uint8_t)(kl & 0xff), (uint8_t)(kl >> 8) };
-  memcpy(h + 4, &vl, 4); /* the core is little-endian, like every target of this host */
+  uint8_t h[TOOLWATCH_ENTRY_HEADER] = { 0 };
+  uint16_t kl16 = (uint16_t)kl;
+  h[TOOLWATCH_ENTRY_TYPE] = (uint8_t)type;
+  memcpy(h + TOOLWATCH_ENTRY_KEY_LEN, &kl16, 2); /* the core is little-endian, like every target of this host */
+  memcpy(h + TOOLWATCH_ENTRY_VALUE_LEN, &vl, 4);
   if (++r->count > max_args) return 0;
-  return put(r, h, 8) && put(r, k, (size_t)kl) && (vl == 0 || put(r, v, vl));
+  return put(r, h, TOOLWATCH_ENTRY_HEADER) && put(r, k, (size_t)kl) && (vl == 0 || put(r, v, vl));
 }
 
 /* 1 written, 0 skipped (an element type arrays leave out), -1 not for this path */
@@ -56,11 +66,11 @@ static int number(PyObject *v, double *d) {
 }
 
 static int encode(twc *c, PyObject *tenant, PyObject *principal, PyObject *tool, PyObject *args) {
-  rec r = { Z_toolwatchZ_memory(&c->inst)->data + c->io, 16, c->io_size, 0 };
+  rec r = { Z_toolwatchZ_memory(&c->inst)->data + c->io, TOOLWATCH_CALL_HEADER, c->io_size, 0 };
   Py_ssize_t tl, pl, ol;
   const char *tb = utf8(tenant, &tl), *pb, *ob;
   if (!tb || !(pb = utf8(principal, &pl)) || !(ob = utf8(tool, &ol))) return 0;
-  if ((size_t)tl > c->lim[0] || (size_t)pl > c->lim[0] || (size_t)ol > c->lim[1]) return 0;
+  if ((size_t)tl > c->lim[TOOLWATCH_LIMIT_IDENT_BYTES] || (size_t)pl > c->lim[TOOLWATCH_LIMIT_IDENT_BYTES] || (size_t)ol > c->lim[TOOLWATCH_LIMIT_TOOL_BYTES]) return 0;
   put(&r, tb, (size_t)tl); put(&r, pb, (size_t)pl); put(&r, ob, (size_t)ol);
   Py_ssize_t pos = 0;
   PyObject *k, *v;
@@ -68,27 +78,27 @@ static int encode(twc *c, PyObject *tenant, PyObject *principal, PyObject *tool,
     Py_ssize_t kl, vl;
     const char *kb, *vb;
     double d;
-    if (!PyUnicode_CheckExact(k) || !(kb = utf8(k, &kl)) || (size_t)kl > c->lim[2]) return 0;
+    if (!PyUnicode_CheckExact(k) || !(kb = utf8(k, &kl)) || (size_t)kl > c->lim[TOOLWATCH_LIMIT_KEY_BYTES]) return 0;
     if (kl > 0 && kb[0] >= '0' && kb[0] <= '9') return 0;
     if (PyUnicode_CheckExact(v)) {
-      if (!(vb = utf8(v, &vl)) || (size_t)vl > c->lim[3] || !entry(&r, T_STRING, kb, kl, vb, (uint32_t)vl, c->lim[4])) return 0;
+      if (!(vb = utf8(v, &vl)) || (size_t)vl > c->lim[TOOLWATCH_LIMIT_VALUE_BYTES] || !entry(&r, T_STRING, kb, kl, vb, (uint32_t)vl, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
     } else if (v == Py_True || v == Py_False) {
       uint8_t b = v == Py_True;
-      if (!entry(&r, T_BOOL, kb, kl, &b, 1, c->lim[4])) return 0;
+      if (!entry(&r, T_BOOL, kb, kl, &b, 1, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
     } else if (PyLong_CheckExact(v) || PyFloat_CheckExact(v)) {
-      if (number(v, &d) < 0 || !entry(&r, T_NUMBER, kb, kl, &d, 8, c->lim[4])) return 0;
+      if (number(v, &d) < 0 || !entry(&r, T_NUMBER, kb, kl, &d, 8, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
     } else if (v == Py_None || (PyDict_CheckExact(v) && PyDict_GET_SIZE(v) == 0)) { /* nested values: Python's encoder */
-      if (!entry(&r, v == Py_None ? T_NULL : T_OBJECT, kb, kl, NULL, 0, c->lim[4])) return 0;
+      if (!entry(&r, v == Py_None ? T_NULL : T_OBJECT, kb, kl, NULL, 0, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
     } else if (PyList_CheckExact(v) || PyTuple_CheckExact(v)) {
-      if (!entry(&r, T_ARRAY, kb, kl, NULL, 0, c->lim[4])) return 0;
+      if (!entry(&r, T_ARRAY, kb, kl, NULL, 0, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
       Py_ssize_t n = PySequence_Fast_GET_SIZE(v), m = 0, i = 0;
       PyObject **items = PySequence_Fast_ITEMS(v);
-      for (; i < n && i < MAX_SCANNED && m < MAX_ELEMENTS; i++) {
+      for (; i < n && i < c->lim[TOOLWATCH_LIMIT_SCANNED] && m < c->lim[TOOLWATCH_LIMIT_ELEMENTS]; i++) {
         PyObject *e = items[i];
         if (PyUnicode_CheckExact(e)) {
-          if (!(vb = utf8(e, &vl)) || (size_t)vl > c->lim[3] || !entry(&r, T_ELEM_STRING, kb, kl, vb, (uint32_t)vl, c->lim[4])) return 0;
+          if (!(vb = utf8(e, &vl)) || (size_t)vl > c->lim[TOOLWATCH_LIMIT_VALUE_BYTES] || !entry(&r, T_ELEM_STRING, kb, kl, vb, (uint32_t)vl, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
         } else if (PyLong_CheckExact(e) || PyFloat_CheckExact(e)) {
-          if (number(e, &d) < 0 || !entry(&r, T_ELEM_NUMBER, kb, kl, &d, 8, c->lim[4])) return 0;
+          if (number(e, &d) < 0 || !entry(&r, T_ELEM_NUMBER, kb, kl, &d, 8, c->lim[TOOLWATCH_LIMIT_ARGS])) return 0;
         } else if (e == Py_True || e == Py_False || e == Py_None || (PyDict_CheckExact(e) && PyDict_GET_SIZE(e) == 0) ||
                    ((PyList_CheckExact(e) || PyTuple_CheckExact(e)) && PySequence_Fast_GET_SIZE(e) == 0)) {
           continue;
@@ -103,7 +113,7 @@ static int encode(twc *c, PyObject *tenant, PyObject *principal, PyObject *tool,
     }
   }
   uint32_t head[4] = { (uint32_t)tl, (uint32_t)pl, (uint32_t)ol, r.count };
-  memcpy(r.p, head, 16);
+  memcpy(r.p, head, TOOLWATCH_CALL_HEADER);
   return 1;
 }
 

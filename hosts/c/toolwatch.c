@@ -11,12 +11,19 @@
 #include "toolwatch_slots.h"
 #include "wasm-rt-impl.h"
 
-#define MAX_ELEMENTS 16
-#define RES_NREASONS 12
-#define RES_REASONS 128
-#define REASON_SIZE 40
-
-enum { T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER, T_TAIL_STRING, T_NESTED_STRING, T_OMITTED };
+enum {
+  T_NULL = TOOLWATCH_T_NULL,
+  T_BOOL = TOOLWATCH_T_BOOL,
+  T_NUMBER = TOOLWATCH_T_NUMBER,
+  T_STRING = TOOLWATCH_T_STRING,
+  T_ARRAY = TOOLWATCH_T_ARRAY,
+  T_OBJECT = TOOLWATCH_T_OBJECT,
+  T_ELEM_STRING = TOOLWATCH_T_ELEM_STRING,
+  T_ELEM_NUMBER = TOOLWATCH_T_ELEM_NUMBER,
+  T_TAIL_STRING = TOOLWATCH_T_TAIL_STRING,
+  T_NESTED_STRING = TOOLWATCH_T_NESTED_STRING,
+  T_OMITTED = TOOLWATCH_T_OMITTED
+};
 
 /* A value past the limits (an array's string after its first 16 scalars, a string inside a nested
  * value), kept until the ordinary entries are written, then appended as every host does (encode.ts). */
@@ -37,7 +44,7 @@ struct toolwatch {
   Z_toolwatch_instance_t inst;
   double config[TOOLWATCH_CONFIG_BLOCK];
   uint32_t io, io_size, res;
-  uint32_t lim_ident, lim_tool, lim_key, lim_value, lim_args, lim_extra;
+  uint32_t lim_ident, lim_tool, lim_key, lim_value, lim_args, lim_extra, lim_elements;
   /* call being built */
   uint32_t at, count;
   int building, elems, early_err, late_err;
@@ -45,7 +52,7 @@ struct toolwatch {
   int64_t container; /* entry index of the latest array/object argument, -1 none */
   extra_value *extras;
   size_t extras_n, extras_cap;
-  uint8_t cut[128]; /* top-level entries whose walk stopped at a limit (toolwatch_nested_cut) */
+  uint8_t cut[TOOLWATCH_MAX_ARGS]; /* top-level entries whose walk stopped at a limit (toolwatch_nested_cut) */
   allow_entry *allow;
   size_t allow_n, allow_cap;
 };
@@ -54,6 +61,14 @@ static int runtime_ready = 0;
 
 static uint8_t *mem(toolwatch *tw) { return Z_toolwatchZ_memory(&tw->inst)->data; }
 static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); } /* the core is little-endian, like every target of this host */
+/* An argument entry's header: type, a zero byte, key length, value length. */
+static void entry_header(uint8_t *p, int type, uint32_t key_len, uint32_t value_len) {
+  uint16_t kl = (uint16_t)key_len;
+  p[TOOLWATCH_ENTRY_TYPE] = (uint8_t)type;
+  p[TOOLWATCH_ENTRY_TYPE + 1] = 0;
+  memcpy(p + TOOLWATCH_ENTRY_KEY_LEN, &kl, 2);
+  put32(p + TOOLWATCH_ENTRY_VALUE_LEN, value_len);
+}
 
 /* ---- config ------------------------------------------------------------------------------ */
 
@@ -119,19 +134,21 @@ const char *toolwatch_config_slot_name(int slot) {
 
 static int boot(toolwatch *tw, int *bad_slot) {
   Z_toolwatch_instantiate(&tw->inst);
-  if (Z_toolwatchZ_abi_version(&tw->inst) != 1) return TOOLWATCH_E_ABI_MISMATCH;
+  if (Z_toolwatchZ_abi_version(&tw->inst) != TOOLWATCH_ABI_VERSION) return TOOLWATCH_E_ABI_MISMATCH;
   tw->io = Z_toolwatchZ_io_ptr(&tw->inst);
   tw->io_size = Z_toolwatchZ_io_size(&tw->inst);
   tw->res = Z_toolwatchZ_result_ptr(&tw->inst);
-  tw->lim_ident = Z_toolwatchZ_limit(&tw->inst, 0);
-  tw->lim_tool = Z_toolwatchZ_limit(&tw->inst, 1);
-  tw->lim_key = Z_toolwatchZ_limit(&tw->inst, 2);
-  tw->lim_value = Z_toolwatchZ_limit(&tw->inst, 3);
-  tw->lim_args = Z_toolwatchZ_limit(&tw->inst, 4);
-  tw->lim_extra = Z_toolwatchZ_limit(&tw->inst, 5);
+  tw->lim_ident = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_IDENT_BYTES);
+  tw->lim_tool = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_TOOL_BYTES);
+  tw->lim_key = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_KEY_BYTES);
+  tw->lim_value = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_VALUE_BYTES);
+  tw->lim_args = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_ARGS);
+  tw->lim_extra = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_EXTRA);
+  tw->lim_elements = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_ELEMENTS);
+  if (!tw->lim_elements || tw->lim_args > sizeof tw->cut) return TOOLWATCH_E_ABI_MISMATCH;
   memcpy(mem(tw) + tw->io, tw->config, sizeof tw->config);
   int rc = (int32_t)Z_toolwatchZ_init(&tw->inst);
-  if (rc == -8 && bad_slot) memcpy(bad_slot, mem(tw) + tw->res, 4);
+  if (rc == TOOLWATCH_ERR_BAD_CONFIG && bad_slot) memcpy(bad_slot, mem(tw) + tw->res, 4);
   return rc < 0 ? rc : 0;
 }
 
@@ -148,7 +165,7 @@ toolwatch *toolwatch_new(const double *config, int *rc, int *bad_slot) {
   int r;
   if (wasm_rt_impl_try() != 0) r = TOOLWATCH_E_DETECTOR_FAILURE;
   else r = boot(tw, bad_slot);
-  if (r == -8) r = TOOLWATCH_E_INVALID_CONFIG; /* as the other hosts name it; *bad_slot says which */
+  if (r == TOOLWATCH_ERR_BAD_CONFIG) r = TOOLWATCH_E_INVALID_CONFIG; /* as the other hosts name it; *bad_slot says which */
   if (r < 0) {
     Z_toolwatch_free(&tw->inst);
     free(tw);
@@ -189,7 +206,7 @@ static void recover(toolwatch *tw) {
 static int put_string(toolwatch *tw, const char *s, size_t len, uint32_t max, int truncate, uint32_t *written) {
   uint32_t room = tw->io_size - tw->at < max ? tw->io_size - tw->at : max;
   if (len > room) {
-    if (!truncate) return room < max ? TOOLWATCH_E_ARGS_TOO_LARGE : -6; /* the record is full, or TOO_LONG */
+    if (!truncate) return room < max ? TOOLWATCH_E_ARGS_TOO_LARGE : TOOLWATCH_ERR_TOO_LONG; /* the record is full */
     len = room;
     while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
   }
@@ -202,12 +219,15 @@ static int put_string(toolwatch *tw, const char *s, size_t len, uint32_t max, in
 static int write_identity(toolwatch *tw, const char *tenant, const char *principal, const char *tool) {
   uint32_t tl, pl, ol;
   int r;
-  tw->at = 16;
+  tw->at = TOOLWATCH_CALL_HEADER;
   if ((r = put_string(tw, tenant ? tenant : "", strlen(tenant ? tenant : ""), tw->lim_ident, 0, &tl)) < 0) return r;
   if ((r = put_string(tw, principal, strlen(principal), tw->lim_ident, 0, &pl)) < 0) return r;
   if ((r = put_string(tw, tool ? tool : "", strlen(tool ? tool : ""), tw->lim_tool, 0, &ol)) < 0) return r;
   uint8_t *p = mem(tw) + tw->io;
-  put32(p, tl); put32(p + 4, pl); put32(p + 8, ol); put32(p + 12, 0);
+  put32(p + TOOLWATCH_CALL_TENANT_LEN, tl);
+  put32(p + TOOLWATCH_CALL_PRINCIPAL_LEN, pl);
+  put32(p + TOOLWATCH_CALL_TOOL_LEN, ol);
+  put32(p + TOOLWATCH_CALL_ARG_COUNT, 0);
   return 0;
 }
 
@@ -219,7 +239,7 @@ int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, co
   if (!tw) return TOOLWATCH_E_NO_CALL;
   tw->building = 1;
   tw->count = 0;
-  tw->elems = MAX_ELEMENTS;
+  tw->elems = (int)tw->lim_elements;
   tw->container = -1;
   for (size_t i = 0; i < tw->extras_n; i++) { free(tw->extras[i].key); free(tw->extras[i].value); }
   tw->extras_n = 0;
@@ -235,21 +255,20 @@ int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, co
 static int64_t entry(toolwatch *tw, int type, const char *key) {
   if (!tw->building) return TOOLWATCH_E_NO_CALL;
   if (tw->early_err || tw->late_err) return tw->early_err ? tw->early_err : tw->late_err;
-  if (tw->count >= tw->lim_args || tw->at + 8 > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
+  if (tw->count >= tw->lim_args || tw->at + TOOLWATCH_ENTRY_HEADER > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
   uint32_t start = tw->at, kl;
-  tw->at += 8;
+  tw->at += TOOLWATCH_ENTRY_HEADER;
   key = or_empty(key);
   int r = put_string(tw, key, strlen(key), tw->lim_key, 0, &kl);
   if (r < 0) return tw->late_err = r;
   uint8_t *p = mem(tw) + tw->io + start;
-  p[0] = (uint8_t)type; p[1] = 0; p[2] = (uint8_t)(kl & 0xff); p[3] = (uint8_t)(kl >> 8);
-  put32(p + 4, 0);
+  entry_header(p, type, kl, 0);
   tw->count++;
   return start;
 }
 
 static int finish(toolwatch *tw, int64_t e, uint32_t len) {
-  put32(mem(tw) + tw->io + (uint32_t)e + 4, len);
+  put32(mem(tw) + tw->io + (uint32_t)e + TOOLWATCH_ENTRY_VALUE_LEN, len);
   return 0;
 }
 
@@ -269,7 +288,7 @@ static int string_value(toolwatch *tw, int64_t e, const char *v, size_t len) {
   return finish(tw, e, w);
 }
 
-static void end_array(toolwatch *tw) { tw->elems = MAX_ELEMENTS; }
+static void end_array(toolwatch *tw) { tw->elems = (int)tw->lim_elements; }
 
 int toolwatch_arg_null(toolwatch *tw, const char *key) {
   end_array(tw);
@@ -333,7 +352,7 @@ int toolwatch_nested_string(toolwatch *tw, const char *path, const char *value, 
 
 int toolwatch_nested_cut(toolwatch *tw) {
   if (!tw->building || tw->container < 0) return TOOLWATCH_E_NO_CALL;
-  if (tw->container < 128) tw->cut[tw->container] = 1;
+  if (tw->container < TOOLWATCH_MAX_ARGS) tw->cut[tw->container] = 1;
   return 0;
 }
 
@@ -348,54 +367,52 @@ static size_t cut_len(const char *s, size_t len, size_t max) {
 /* Appends the extras that fit (at most lim_extra, each whole), then the summary of the rest: the
  * (entry, values not passed) pairs. Room for the summary is kept first; none is ARGS_TOO_LARGE. */
 static int write_extras(toolwatch *tw) {
-  uint32_t omitted[128];
-  uint8_t has[128] = { 0 };
+  uint32_t omitted[TOOLWATCH_MAX_ARGS];
+  uint8_t has[TOOLWATCH_MAX_ARGS] = { 0 };
   size_t m = 0;
-  for (int i = 0; i < 128; i++) { omitted[i] = tw->cut[i]; if (tw->cut[i]) has[i] = 1; }
+  for (int i = 0; i < TOOLWATCH_MAX_ARGS; i++) { omitted[i] = tw->cut[i]; if (tw->cut[i]) has[i] = 1; }
   for (size_t i = 0; i < tw->extras_n; i++) has[tw->extras[i].entry] = 1;
-  for (int i = 0; i < 128; i++) m += has[i];
+  for (int i = 0; i < TOOLWATCH_MAX_ARGS; i++) m += has[i];
   if (m == 0) return 0;
-  uint32_t summary = 8 + 8 * (uint32_t)m;
+  uint32_t summary = TOOLWATCH_ENTRY_HEADER + 8 * (uint32_t)m;
   if (tw->at + summary > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
   uint8_t *io = mem(tw) + tw->io;
   uint32_t written = 0;
   for (size_t i = 0; i < tw->extras_n; i++) {
     extra_value *x = &tw->extras[i];
     size_t kl = cut_len(x->key, strlen(x->key), tw->lim_key), vl = cut_len(x->value, x->len, tw->lim_value);
-    if (written >= tw->lim_extra || tw->at + 8 + kl + vl + summary > tw->io_size) { omitted[x->entry]++; continue; }
+    if (written >= tw->lim_extra || tw->at + TOOLWATCH_ENTRY_HEADER + kl + vl + summary > tw->io_size) { omitted[x->entry]++; continue; }
     uint8_t *p = io + tw->at;
-    p[0] = (uint8_t)x->type; p[1] = 0; p[2] = (uint8_t)(kl & 0xff); p[3] = (uint8_t)(kl >> 8);
-    put32(p + 4, (uint32_t)vl);
-    memcpy(p + 8, x->key, kl);
-    memcpy(p + 8 + kl, x->value, vl);
-    tw->at += 8 + (uint32_t)kl + (uint32_t)vl;
+    entry_header(p, x->type, (uint32_t)kl, (uint32_t)vl);
+    memcpy(p + TOOLWATCH_ENTRY_HEADER, x->key, kl);
+    memcpy(p + TOOLWATCH_ENTRY_HEADER + kl, x->value, vl);
+    tw->at += TOOLWATCH_ENTRY_HEADER + (uint32_t)kl + (uint32_t)vl;
     tw->count++;
     written++;
   }
   uint32_t pairs = 0, start = tw->at;
-  for (uint32_t i = 0; i < 128; i++) {
+  for (uint32_t i = 0; i < TOOLWATCH_MAX_ARGS; i++) {
     if (!omitted[i]) continue;
-    put32(io + start + 8 + pairs * 8, i);
-    put32(io + start + 12 + pairs * 8, omitted[i]);
+    put32(io + start + TOOLWATCH_ENTRY_HEADER + pairs * 8, i);
+    put32(io + start + TOOLWATCH_ENTRY_HEADER + 4 + pairs * 8, omitted[i]);
     pairs++;
   }
   if (!pairs) return 0;
-  io[start] = T_OMITTED; io[start + 1] = 0; io[start + 2] = 0; io[start + 3] = 0;
-  put32(io + start + 4, pairs * 8);
-  tw->at = start + 8 + pairs * 8;
+  entry_header(io + start, T_OMITTED, 0, pairs * 8);
+  tw->at = start + TOOLWATCH_ENTRY_HEADER + pairs * 8;
   tw->count++;
   return 0;
 }
 
 int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len) {
   if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
-  if (tw->elems >= MAX_ELEMENTS) return add_extra(tw, T_TAIL_STRING, tw->array_key, value, len);
+  if (tw->elems >= (int)tw->lim_elements) return add_extra(tw, T_TAIL_STRING, tw->array_key, value, len);
   tw->elems++;
   return string_value(tw, entry(tw, T_ELEM_STRING, tw->array_key), value, len);
 }
 int toolwatch_elem_number(toolwatch *tw, double value) {
   if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
-  if (tw->elems >= MAX_ELEMENTS) return 0;
+  if (tw->elems >= (int)tw->lim_elements) return 0;
   tw->elems++;
   return scalar(tw, entry(tw, T_ELEM_NUMBER, tw->array_key), &value, 8);
 }
@@ -407,34 +424,34 @@ static int ready_call(toolwatch *tw, double t) {
   if (!tw || !tw->building) return TOOLWATCH_E_NO_CALL;
   tw->building = 0;
   if (tw->early_err) return tw->early_err;
-  if (!valid_time(t)) return -3;
+  if (!valid_time(t)) return TOOLWATCH_ERR_BAD_TIME;
   if (!tw->late_err) write_extras(tw);
   if (tw->late_err) return tw->late_err;
-  put32(mem(tw) + tw->io + 12, tw->count);
+  put32(mem(tw) + tw->io + TOOLWATCH_CALL_ARG_COUNT, tw->count);
   return 0;
 }
 
 static void read_decision(toolwatch *tw, toolwatch_decision *d) {
   const uint8_t *r = mem(tw) + tw->res;
-  memcpy(&d->action, r, 4);
-  memcpy(&d->flags, r + 4, 4);
-  memcpy(&d->mode, r + 8, 4);
-  memcpy(&d->n_reasons, r + 12, 4);
-  memcpy(&d->risk, r + 16, 8);
-  memcpy(d->signals, r + 24, 8 * TOOLWATCH_SIGNALS_N);
-  memcpy(&d->entity_learned, r + 96, 8);
-  memcpy(&d->entity_age_ms, r + 104, 8);
-  memcpy(&d->baseline_calls, r + 112, 8);
-  memcpy(&d->window_count, r + 120, 8);
+  memcpy(&d->action, r + TOOLWATCH_RES_ACTION, 4);
+  memcpy(&d->flags, r + TOOLWATCH_RES_FLAGS, 4);
+  memcpy(&d->mode, r + TOOLWATCH_RES_MODE, 4);
+  memcpy(&d->n_reasons, r + TOOLWATCH_RES_N_REASONS, 4);
+  memcpy(&d->risk, r + TOOLWATCH_RES_RISK, 8);
+  memcpy(d->signals, r + TOOLWATCH_RES_SIGNALS, 8 * TOOLWATCH_SIGNALS_N);
+  memcpy(&d->entity_learned, r + TOOLWATCH_RES_ENTITY_LEARNED, 8);
+  memcpy(&d->entity_age_ms, r + TOOLWATCH_RES_ENTITY_AGE, 8);
+  memcpy(&d->baseline_calls, r + TOOLWATCH_RES_BASELINE_CALLS, 8);
+  memcpy(&d->window_count, r + TOOLWATCH_RES_WINDOW_COUNT, 8);
   for (int i = 0; i < d->n_reasons && i < TOOLWATCH_MAX_REASONS; i++) {
-    const uint8_t *p = r + RES_REASONS + i * REASON_SIZE;
+    const uint8_t *p = r + TOOLWATCH_RES_REASONS + i * TOOLWATCH_REASON_SIZE;
     toolwatch_reason *x = &d->reasons[i];
-    memcpy(&x->code, p, 4);
-    memcpy(&x->flags, p + 4, 4);
-    memcpy(&x->score, p + 8, 8);
-    memcpy(&x->actual, p + 16, 8);
-    memcpy(&x->typical, p + 24, 8);
-    memcpy(&x->context, p + 32, 8);
+    memcpy(&x->code, p + TOOLWATCH_RSN_CODE, 4);
+    memcpy(&x->flags, p + TOOLWATCH_RSN_FLAGS, 4);
+    memcpy(&x->score, p + TOOLWATCH_RSN_SCORE, 8);
+    memcpy(&x->actual, p + TOOLWATCH_RSN_ACTUAL, 8);
+    memcpy(&x->typical, p + TOOLWATCH_RSN_TYPICAL, 8);
+    memcpy(&x->context, p + TOOLWATCH_RSN_CONTEXT, 8);
   }
 }
 
@@ -455,7 +472,7 @@ int toolwatch_learn(toolwatch *tw, double time_ms, int tz_minutes) {
 }
 
 int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, const char *tool, double time_ms, int is_error) {
-  if (!valid_time(time_ms)) return -3;
+  if (!valid_time(time_ms)) return TOOLWATCH_ERR_BAD_TIME;
   int r = write_identity(tw, tenant, who(principal), tool);
   if (r < 0) return r;
   if (wasm_rt_impl_try() != 0) { recover(tw); return 0; }
@@ -560,8 +577,8 @@ double toolwatch_stat(toolwatch *tw, int id) { return Z_toolwatchZ_stat(&tw->ins
 const uint8_t *toolwatch_result(toolwatch *tw, size_t *len) {
   const uint8_t *r = mem(tw) + tw->res;
   int32_t n;
-  memcpy(&n, r + RES_NREASONS, 4);
-  if (len) *len = RES_REASONS + (size_t)n * REASON_SIZE;
+  memcpy(&n, r + TOOLWATCH_RES_N_REASONS, 4);
+  if (len) *len = TOOLWATCH_RES_REASONS + (size_t)n * TOOLWATCH_REASON_SIZE;
   return r;
 }
 
@@ -576,13 +593,17 @@ int toolwatch_raw(toolwatch *tw, const uint8_t *record, size_t len, int fn, doub
 
 /* ---- names ------------------------------------------------------------------------------- */
 
+/* The generated code and message of a core or state error code, or NULL. */
+static const toolwatch_error_text *error_text(int rc) {
+  const toolwatch_error_text *e = NULL;
+  if (rc <= TOOLWATCH_CORE_ERROR_FIRST && rc >= TOOLWATCH_CORE_ERROR_LAST) e = &TOOLWATCH_CORE_ERRORS[TOOLWATCH_CORE_ERROR_FIRST - rc];
+  if (rc <= TOOLWATCH_STATE_ERROR_FIRST && rc >= TOOLWATCH_STATE_ERROR_LAST) e = &TOOLWATCH_STATE_ERRORS[TOOLWATCH_STATE_ERROR_FIRST - rc];
+  return e && e->code ? e : NULL;
+}
+
 const char *toolwatch_error_code(int rc) {
-  static const char *const core[] = { "", "NOT_INITIALISED", "BAD_RECORD", "BAD_TIME", "INVALID_UTF8", "EMPTY_TOOL",
-    "TOO_LONG", "TOO_MANY_ARGS", "BAD_CONFIG", "BUDGET", "ALLOWLIST_FULL", "BAD_ARG_TYPE", "BAD_TZ" };
-  static const char *const state[] = { "SNAPSHOT_FOREIGN", "SNAPSHOT_VERSION", "SNAPSHOT_TRUNCATED", "SNAPSHOT_CORRUPT",
-    "SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_SEQUENCE", "SNAPSHOT_INVALID" };
-  if (rc < 0 && rc >= -12) return core[-rc];
-  if (rc <= -30 && rc >= -37) return state[-30 - rc];
+  const toolwatch_error_text *e = error_text(rc);
+  if (e) return e->code;
   switch (rc) {
     case TOOLWATCH_E_ARGS_TOO_LARGE: return "ARGS_TOO_LARGE";
     case TOOLWATCH_E_INVALID_TOOL: return "INVALID_TOOL";
@@ -596,10 +617,16 @@ const char *toolwatch_error_code(int rc) {
   }
 }
 
-const char *toolwatch_action_name(int a) { return a == 0 ? "allow" : a == 1 ? "warn" : a == 2 ? "block" : "?"; }
-const char *toolwatch_mode_name(int m) { return m == 0 ? "own" : m == 1 ? "tenant" : m == 2 ? "cold" : "?"; }
+const char *toolwatch_error_message(int rc) {
+  const toolwatch_error_text *e = error_text(rc);
+  return e ? e->message : "";
+}
+
+int toolwatch_limit(toolwatch *tw, int id) { return (int)Z_toolwatchZ_limit(&tw->inst, (uint32_t)id); }
+
+#define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
+const char *toolwatch_action_name(int a) { return a >= 0 && a < COUNT_OF(TOOLWATCH_ACTION_NAMES) ? TOOLWATCH_ACTION_NAMES[a] : "?"; }
+const char *toolwatch_mode_name(int m) { return m >= 0 && m < COUNT_OF(TOOLWATCH_MODE_NAMES) ? TOOLWATCH_MODE_NAMES[m] : "?"; }
 const char *toolwatch_reason_name(int code) {
-  static const char *const names[] = { "", "UNSEEN_TOOL", "UNSEEN_ARG_SHAPE", "UNSEEN_ARG_VALUE", "BURST", "RATE_SPIKE",
-    "RARE_TOOL", "OFF_HOURS", "UNUSUAL_HOUR", "UNSEEN_TRANSITION", "ALLOWLISTED", "LEARNING", "CLOCK_STEP", "VALUES_UNJUDGED" };
-  return code >= 1 && code < (int)(sizeof names / sizeof names[0]) ? names[code] : "?";
+  return code >= 1 && code < COUNT_OF(TOOLWATCH_REASON_NAMES) ? TOOLWATCH_REASON_NAMES[code] : "?";
 }

@@ -21,11 +21,14 @@
 extern "C" {
 #endif
 
-#define TOOLWATCH_CONFIG_BLOCK 64
-#define TOOLWATCH_MAX_REASONS 16
-#define TOOLWATCH_SIGNALS_N 9
+/* The ABI's constants (offsets, flags, limit ids, error codes, config slots), generated from the core's
+ * sources: TOOLWATCH_<name in assembly/layout.ts or assembly/config.ts>. */
+#include "toolwatch_abi.generated.h"
 
-/* Core error codes are -1..-12 (docs/ABI.md); the host adds these. */
+#define TOOLWATCH_CONFIG_BLOCK TOOLWATCH_CONFIG_COUNT
+#define TOOLWATCH_SIGNALS_N TOOLWATCH_SIGNAL_COUNT
+
+/* Core error codes are TOOLWATCH_ERR_* (docs/ABI.md); the host adds these. */
 #define TOOLWATCH_E_ARGS_TOO_LARGE (-100)
 #define TOOLWATCH_E_INVALID_TOOL (-101)
 #define TOOLWATCH_E_INVALID_CONFIG (-102)
@@ -35,12 +38,11 @@ extern "C" {
 #define TOOLWATCH_E_ABI_MISMATCH (-106)
 #define TOOLWATCH_E_NO_CALL (-107)
 
-enum { TOOLWATCH_ALLOW_TOOL = 0, TOOLWATCH_ALLOW_PRINCIPAL = 1, TOOLWATCH_ALLOW_TENANT = 2, TOOLWATCH_ALLOW_ENTITY = 3 };
 
 typedef struct toolwatch toolwatch;
 
 typedef struct {
-  int code; /* 1..9 signal id + 1, 10 ALLOWLISTED, 11 LEARNING, 12 CLOCK_STEP; toolwatch_reason_name() */
+  int code; /* signal id + 1, or TOOLWATCH_REASON_*; toolwatch_reason_name() */
   int flags;
   double score, actual, typical, context;
 } toolwatch_reason;
@@ -114,6 +116,11 @@ const uint8_t *toolwatch_result(toolwatch *tw, size_t *len);
 int toolwatch_raw(toolwatch *tw, const uint8_t *record, size_t len, int fn, double time_ms, int tz_minutes);
 
 const char *toolwatch_error_code(int rc);
+/* The message every host gives for rc (docs/ABI.md error tables); "" for the host's own codes. */
+const char *toolwatch_error_message(int rc);
+/* The module's limit(id) (TOOLWATCH_LIMIT_*): how far a caller building a call looks into one argument
+ * (elements, scanned, walk, depth), as the other hosts do. */
+int toolwatch_limit(toolwatch *tw, int id);
 const char *toolwatch_action_name(int action);
 const char *toolwatch_reason_name(int code);
 const char *toolwatch_mode_name(int mode);

@@ -21,7 +21,8 @@ if missing:
 native = here / "native"
 sources = ["pyext.c", "core.c", "wasm-rt-impl.c"]
 ext_modules = []
-if all((native / f).exists() for f in sources + ["pycore.c", "core.h", "wasm-rt.h", "wasm-rt-impl.h", "wasm.sha256"]):
+headers = ["pycore.c", "core.h", "toolwatch_abi.generated.h", "wasm-rt.h", "wasm-rt-impl.h", "wasm.sha256"]
+if all((native / f).exists() for f in sources + headers):
     # the .wasm the C was translated from, reported by the extension: the auto backend uses it only when it
     # matches the package's toolwatch.wasm (toolwatch_wasm/backend.py)
     sha = (native / "wasm.sha256").read_text().strip()

@@ -2,9 +2,7 @@
 // Numeric defaults live in the core (assembly/config.ts) and are read into defaults.generated.ts.
 import { z } from "zod";
 import { CORE_DEFAULTS } from "./defaults.generated.js";
-
-// Core config slots of the ordered pairs below (assembly/config.ts; js/config/slots.ts maps them all).
-const SLOT_INDEX = { warnThreshold: 9, blockThreshold: 10, rateSpikeLow: 20, rateSpikeHigh: 21, valueRepeatFull: 25, valueRepeatNone: 26 } as const;
+import { SETTINGS } from "../core/abi.generated.js";
 
 const unit = z.number().min(0).max(1);
 const signalMode = z.enum(["on", "off", "shadow"]);
@@ -97,8 +95,8 @@ export const configSchema = z
     const pair = (lo: "warnThreshold" | "rateSpikeLow" | "valueRepeatFull", hi: "blockThreshold" | "rateSpikeHigh" | "valueRepeatNone",
       strict: boolean) => {
       if (c[lo] === undefined && c[hi] === undefined) return;
-      const l = c[lo] ?? CORE_DEFAULTS[SLOT_INDEX[lo]]!;
-      const h = c[hi] ?? CORE_DEFAULTS[SLOT_INDEX[hi]]!;
+      const l = c[lo] ?? CORE_DEFAULTS[SETTINGS[lo].slot]!;
+      const h = c[hi] ?? CORE_DEFAULTS[SETTINGS[hi].slot]!;
       if (strict ? h > l : h >= l) return;
       const shown = (k: string, v: number, given: boolean) => `${k} (${v}${given ? "" : ", the default"})`;
       ctx.addIssue({ code: "custom", path: [c[lo] !== undefined ? lo : hi],

@@ -1,57 +1,28 @@
-// Where each setting goes in the core's config block (assembly/config.ts), and its unit conversion.
+// Where each setting goes in the core's config block, and its unit conversion: the table is generated
+// from assembly/config.ts (js/core/abi.generated.ts), so host and core cannot disagree on a slot.
 import type { Config } from "./schema.js";
-import { SIGNALS, type SignalName } from "../core/abi.js";
+import { SIGNALS, type SignalName, SETTINGS, WEIGHT_SLOT, MODE_SLOT, CONFIG_SLOTS, LABELS } from "../core/abi.js";
 
-export const CONFIG_SLOTS = 64;
+export { WEIGHT_SLOT, MODE_SLOT, CONFIG_SLOTS };
 
 type ScalarKey = Exclude<keyof Config, "signals" | "failurePolicy" | "anonymous" | "timeZone" | "timeZones" |
   "allowlist" | "identityHeaders" | "maxHistoryPerUser">;
 
-/** setting -> [slot, scale from the setting's unit to the core's] */
-export const SLOT_OF: Record<ScalarKey, readonly [number, number]> = {
-  budgetBytes: [0, 1],
-  maxEntities: [1, 1],
-  maxToolsPerEntity: [2, 1],
-  maxShapesPerEntity: [3, 1],
-  maxValuesPerEntity: [4, 1],
-  maxTransitionsPerEntity: [5, 1],
-  maxValueKeysPerEntity: [6, 1],
-  burstWindowSeconds: [7, 1000],
-  burstThreshold: [8, 1],
-  warnThreshold: [9, 1],
-  blockThreshold: [10, 1],
-  action: [11, 1],
-  minCalls: [12, 1],
-  learningWindowSeconds: [13, 1000],
-  tenantMinCalls: [14, 1],
-  tenantLearningWindowSeconds: [15, 1000],
-  learnFromWarned: [16, 1],
-  offHoursStart: [17, 1],
-  offHoursEnd: [18, 1],
-  rareToolShare: [19, 1],
-  rateSpikeLow: [20, 1],
-  rateSpikeHigh: [21, 1],
-  rateSpikeMinCalls: [22, 1],
-  rateSmoothing: [23, 1],
-  valueMinObservations: [24, 1],
-  valueRepeatFull: [25, 1],
-  valueRepeatNone: [26, 1],
-  hourMinCalls: [27, 1],
-  unusualHourRatio: [28, 1],
-  sessionGapSeconds: [29, 1000],
-  tenantKnownToolScore: [30, 1],
-  peerPromotion: [31, 1],
-  hashSeed: [32, 1],
-  evictionSample: [33, 1],
-  habitHours: [34, 1],
-};
-export const WEIGHT_SLOT = 40;
-export const MODE_SLOT = 49;
-const MODE_VALUE = { off: 0, on: 1, shadow: 2 } as const;
+/** setting -> [slot, scale from the setting's unit to the core's]. Typed by the schema's keys: a setting
+ * the schema has and the core does not (or the reverse) fails to compile. */
+export const SLOT_OF = Object.fromEntries(
+  Object.entries(SETTINGS).map(([k, { slot, scale }]) => [k, [slot, scale] as const]),
+) as Record<ScalarKey, readonly [number, number]>;
+// The schema's scalar settings and the core's slots, compared at compile time in both directions.
+const keysAgree: [Exclude<ScalarKey, keyof typeof SETTINGS>, Exclude<keyof typeof SETTINGS, ScalarKey>] extends [never, never]
+  ? true
+  : false = true;
+void keysAgree;
+const MODE_VALUE = LABELS.mode;
 
 function encodeValue(key: ScalarKey, v: unknown): number {
-  if (key === "action") return v === "block" ? 1 : 0;
-  if (typeof v === "boolean") return v ? 1 : 0;
+  if (key === "action") return LABELS.action[v as keyof typeof LABELS.action];
+  if (typeof v === "boolean") return LABELS.learnFromWarned[`${v}`];
   return (v as number) * SLOT_OF[key][1];
 }
 
@@ -72,8 +43,8 @@ export function toCoreBlock(config: Config): Float64Array {
 
 /** Inverse of toCoreBlock for documentation: a core block value in the setting's unit. */
 export function fromCoreValue(key: ScalarKey, coreValue: number): number | boolean | string {
-  if (key === "action") return coreValue === 1 ? "block" : "warn";
-  if (key === "learnFromWarned") return coreValue === 1;
+  if (key === "action") return Object.entries(LABELS.action).find(([, v]) => v === coreValue)?.[0] ?? String(coreValue);
+  if (key === "learnFromWarned") return coreValue === LABELS.learnFromWarned.true;
   return coreValue / SLOT_OF[key][1];
 }
 

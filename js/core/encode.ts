@@ -1,19 +1,17 @@
 // Marshals a call into the module's IO buffer (layout: docs/ABI.md "Call record").
-import { ARG_TYPE, LIMIT, type CoreExports } from "./abi.js";
+import { ARG_TYPE, CALL, ENTRY, LIMIT, type CoreExports } from "./abi.js";
 import { ToolwatchError } from "./errors.js";
 
 const encoder = new TextEncoder();
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:^|[^\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const MAX_ELEMENTS = 16; // scalar elements of one array argument passed to the core
-const MAX_SCANNED = 4096; // elements of one array looked at to find them
-// Values past those limits (an array's strings after its first 16 scalars) and strings inside nested
-// objects and arrays are passed after the ordinary entries, as extra entries, within the core's budget
-// (limit 5), and what does not fit is counted in one summary entry: the core judges what it can and
-// knows what it could not. The walk of one argument's nested values visits at most MAX_WALK members,
-// MAX_DEPTH levels deep; where it stops, the argument counts one more value not passed.
-const MAX_WALK = 4096;
-const MAX_DEPTH = 16;
+// How far one argument is looked into comes from the module (limit()): the first `elements` scalar
+// elements of an array, among its first `scanned`, are passed as element entries. Values past those
+// limits (an array's strings after them) and strings inside nested objects and arrays are passed after
+// the ordinary entries, as extra entries, within the core's budget (`extra`), and what does not fit is
+// counted in one summary entry: the core judges what it can and knows what it could not. The walk of
+// one argument's nested values visits at most `walk` members, `depth` levels deep; where it stops, the
+// argument counts one more value not passed.
 const KEY = "\u0000key"; // putString's `what` for argument keys: the message names the key only on error
 
 /** UTF-8 bytes cut to `max` at a character boundary (as the value cut of putString). */
@@ -28,7 +26,10 @@ export class Encoder {
   private readonly core: CoreExports;
   private readonly ioPtr: number;
   private readonly ioSize: number;
-  readonly limits: { ident: number; tool: number; key: number; value: number; args: number; extra: number };
+  readonly limits: {
+    ident: number; tool: number; key: number; value: number; args: number; extra: number;
+    elements: number; scanned: number; walk: number; depth: number;
+  };
   private bytes!: Uint8Array;
   private view!: DataView;
   private buffer: ArrayBuffer | null = null;
@@ -43,8 +44,15 @@ export class Encoder {
       key: core.limit(LIMIT.keyBytes),
       value: core.limit(LIMIT.valueBytes),
       args: core.limit(LIMIT.args),
-      extra: core.limit(LIMIT.extra), // 0 from a core without extra entries: then none are passed
+      extra: core.limit(LIMIT.extra),
+      elements: core.limit(LIMIT.elements),
+      scanned: core.limit(LIMIT.scanned),
+      walk: core.limit(LIMIT.walk),
+      depth: core.limit(LIMIT.depth),
     };
+    for (const [k, v] of Object.entries(this.limits)) {
+      if (!(v > 0)) throw new ToolwatchError("ABI_MISMATCH", `the module reports no ${k} limit (limit() gave ${v})`);
+    }
   }
 
   /** Views over memory; refreshed when memory grew (init) and the old buffer detached. */
@@ -90,17 +98,17 @@ export class Encoder {
   identity(tenant: string, principal: string, tool: string): number {
     this.views();
     const v = this.view;
-    let at = 16;
+    let at = CALL.header;
     const tl = this.putString(at, tenant, this.limits.ident, "tenant", false);
     at += tl;
     const pl = this.putString(at, principal, this.limits.ident, "principal", false);
     at += pl;
     const tol = this.putString(at, tool, this.limits.tool, "tool name", false);
     at += tol;
-    v.setUint32(0, tl, true);
-    v.setUint32(4, pl, true);
-    v.setUint32(8, tol, true);
-    v.setUint32(12, 0, true);
+    v.setUint32(CALL.tenantLen, tl, true);
+    v.setUint32(CALL.principalLen, pl, true);
+    v.setUint32(CALL.toolLen, tol, true);
+    v.setUint32(CALL.argCount, 0, true);
     return at;
   }
 
@@ -141,16 +149,16 @@ export class Encoder {
         this.finish(va, this.putString(va, value as string, this.limits.value, "value", true));
       } else if (Array.isArray(value)) {
         this.finish(this.entry(ARG_TYPE.array, key), 0);
-        // The first MAX_ELEMENTS scalar elements, among at most MAX_SCANNED: a huge or sparse array
+        // The first `elements` scalar elements, among at most `scanned`: a huge or sparse array
         // (length 2^32 - 1, no elements) costs nothing. Later strings and nested values are extras.
         let n = 0;
-        const upto = Math.min(value.length, MAX_SCANNED);
+        const upto = Math.min(value.length, this.limits.scanned);
         const entry = this.count - 1;
-        this.budget = MAX_WALK;
+        this.budget = this.limits.walk;
         if (value.length > upto) this.cut.push(entry);
         for (let i = 0; i < upto; i++) {
           const el: unknown = value[i];
-          if (n >= MAX_ELEMENTS) {
+          if (n >= this.limits.elements) {
             if (typeof el === "string") this.extras.push(ARG_TYPE.tailString, key, el, entry);
             else if (el !== null && typeof el === "object") this.walk(el, key, 1, entry);
           } else if (typeof el === "string") {
@@ -169,12 +177,12 @@ export class Encoder {
         }
       } else {
         this.finish(this.entry(ARG_TYPE.object, key), 0);
-        this.budget = MAX_WALK;
+        this.budget = this.limits.walk;
         this.walk(value as object, key, 0, this.count - 1);
       }
     }
     if (this.extras.length > 0 || this.cut.length > 0) this.writeExtras();
-    v.setUint32(12, this.count, true);
+    v.setUint32(CALL.argCount, this.count, true);
     this.keys = null;
   }
 
@@ -186,7 +194,7 @@ export class Encoder {
 
   /** Collects the strings inside a nested object or array (depth: its own), keyed by their path. */
   private walk(c: object, path: string, depth: number, entry: number): void {
-    if (depth > MAX_DEPTH) { this.cut.push(entry); return; }
+    if (depth > this.limits.depth) { this.cut.push(entry); return; }
     if (Array.isArray(c)) {
       for (let i = 0; i < c.length; i++) {
         if (this.budget === 0) { this.cut.push(entry); return; }
@@ -218,7 +226,7 @@ export class Encoder {
     const omitted = new Map<number, number>();
     for (const e of this.cut) omitted.set(e, 1);
     for (let i = 3; i < x.length; i += 4) if (!omitted.has(x[i] as number)) omitted.set(x[i] as number, 0);
-    const summary = 8 + 8 * omitted.size;
+    const summary = ENTRY.header + 8 * omitted.size;
     if (this.at + summary > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
     const v = this.view;
     let written = 0;
@@ -226,17 +234,17 @@ export class Encoder {
       const entry = x[i + 3] as number;
       const kb = cut(encoder.encode(x[i + 1] as string), this.limits.key);
       const vb = cut(encoder.encode(x[i + 2] as string), this.limits.value);
-      const end = this.at + 8 + kb.length + vb.length;
+      const end = this.at + ENTRY.header + kb.length + vb.length;
       if (written >= this.limits.extra || end + summary > this.ioSize) {
         omitted.set(entry, omitted.get(entry)! + 1);
         continue;
       }
-      v.setUint8(this.at, x[i] as number);
-      v.setUint8(this.at + 1, 0);
-      v.setUint16(this.at + 2, kb.length, true);
-      v.setUint32(this.at + 4, vb.length, true);
-      this.bytes.set(kb, this.at + 8);
-      this.bytes.set(vb, this.at + 8 + kb.length);
+      v.setUint8(this.at + ENTRY.type, x[i] as number);
+      v.setUint8(this.at + ENTRY.type + 1, 0);
+      v.setUint16(this.at + ENTRY.keyLen, kb.length, true);
+      v.setUint32(this.at + ENTRY.valueLen, vb.length, true);
+      this.bytes.set(kb, this.at + ENTRY.header);
+      this.bytes.set(vb, this.at + ENTRY.header + kb.length);
       this.at = end;
       this.keys!.push(x[i + 1] as string);
       this.count++;
@@ -246,16 +254,16 @@ export class Encoder {
     const start = this.at;
     for (const [entry, n] of [...omitted].sort((a, b) => a[0] - b[0])) {
       if (n === 0) continue;
-      v.setUint32(start + 8 + pairs * 8, entry, true);
-      v.setUint32(start + 12 + pairs * 8, n, true);
+      v.setUint32(start + ENTRY.header + pairs * 8, entry, true);
+      v.setUint32(start + ENTRY.header + 4 + pairs * 8, n, true);
       pairs++;
     }
     if (pairs === 0) return;
-    v.setUint8(start, ARG_TYPE.omitted);
-    v.setUint8(start + 1, 0);
-    v.setUint16(start + 2, 0, true);
-    v.setUint32(start + 4, pairs * 8, true);
-    this.at = start + 8 + pairs * 8;
+    v.setUint8(start + ENTRY.type, ARG_TYPE.omitted);
+    v.setUint8(start + ENTRY.type + 1, 0);
+    v.setUint16(start + ENTRY.keyLen, 0, true);
+    v.setUint32(start + ENTRY.valueLen, pairs * 8, true);
+    this.at = start + ENTRY.header + pairs * 8;
     this.keys!.push("");
     this.count++;
   }
@@ -272,21 +280,21 @@ export class Encoder {
     if (this.count >= this.limits.args) {
       throw new ToolwatchError("ARGS_TOO_LARGE", `arguments have more than ${this.limits.args} entries (keys plus array elements)`);
     }
-    if (at + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
-    const kl = this.putString(at + 8, key, this.limits.key, KEY, false);
+    if (at + ENTRY.header > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+    const kl = this.putString(at + ENTRY.header, key, this.limits.key, KEY, false);
     const v = this.view;
-    v.setUint8(at, type);
-    v.setUint8(at + 1, 0);
-    v.setUint16(at + 2, kl, true);
-    v.setUint32(at + 4, 0, true);
+    v.setUint8(at + ENTRY.type, type);
+    v.setUint8(at + ENTRY.type + 1, 0);
+    v.setUint16(at + ENTRY.keyLen, kl, true);
+    v.setUint32(at + ENTRY.valueLen, 0, true);
     this.keys!.push(key);
     this.count++;
-    return at + 8 + kl;
+    return at + ENTRY.header + kl;
   }
 
   /** Closes the entry at the cursor with its value length and moves the cursor past it. */
   private finish(valueAt: number, len: number): void {
-    this.view.setUint32(this.at + 4, len, true);
+    this.view.setUint32(this.at + ENTRY.valueLen, len, true);
     this.at = valueAt + len;
   }
 

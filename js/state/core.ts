@@ -1,6 +1,6 @@
 // Host view of the core's state exports: record transfer, snapshots and merge (docs/ABI.md
 // "Snapshots and record transfer"). Kept apart from core/abi.ts so the state feature is one place.
-import type { CoreExports } from "../core/abi.js";
+import { type CoreExports, RESTORE, STATE_ERRORS } from "../core/abi.js";
 import { ToolwatchError, coreError } from "../core/errors.js";
 
 export interface StateExports extends CoreExports {
@@ -21,27 +21,8 @@ export interface StateExports extends CoreExports {
 export type RecordKind = "entity" | "tenant";
 export const RECORD_KIND: Record<RecordKind, number> = { entity: 0, tenant: 1 };
 
-/** Restore modes of restore_begin. */
-export const RESTORE = { replace: 0, merge: 1 } as const;
-
-export const STATE_ERRORS: Record<number, { code: string; message: string }> = {
-  [-20]: { code: "RECORD_LENGTH", message: "the record's length does not match its header and this detector's record size" },
-  [-21]: { code: "RECORD_FOREIGN", message: "the bytes are not a toolwatch record (bad magic)" },
-  [-22]: { code: "RECORD_VERSION", message: "the record was written by a newer format or ABI version" },
-  [-23]: { code: "RECORD_INCOMPATIBLE", message: "the record has another layout (caps, burst threshold or hash seed differ)" },
-  [-24]: { code: "RECORD_CORRUPT", message: "the record's checksum does not match its bytes" },
-  [-25]: { code: "RECORD_KEY", message: "the record belongs to another identity or kind" },
-  [-26]: { code: "RECORD_INVALID", message: "the record has fields out of range" },
-  [-27]: { code: "RECORD_KIND", message: "which must be 0 (entity) or 1 (tenant)" },
-  [-30]: { code: "SNAPSHOT_FOREIGN", message: "the bytes are not a toolwatch snapshot (bad magic)" },
-  [-31]: { code: "SNAPSHOT_VERSION", message: "the snapshot was written by a newer format or ABI version" },
-  [-32]: { code: "SNAPSHOT_TRUNCATED", message: "the snapshot is shorter (or longer) than its header says" },
-  [-33]: { code: "SNAPSHOT_CORRUPT", message: "the snapshot's checksum does not match its bytes" },
-  [-34]: { code: "SNAPSHOT_INCOMPATIBLE", message: "the snapshot has another record layout (caps, burst threshold or hash seed differ)" },
-  [-35]: { code: "SNAPSHOT_INCOMPATIBLE", message: "the snapshot holds more records than this detector's capacity" },
-  [-36]: { code: "SNAPSHOT_SEQUENCE", message: "snapshot chunks arrived out of order" },
-  [-37]: { code: "SNAPSHOT_INVALID", message: "the snapshot's checksum is right but its contents break the core's invariants" },
-};
+// Restore modes and the state exports' errors come from the ABI description (assembly/layout.ts).
+export { RESTORE, STATE_ERRORS };
 
 export function stateError(rc: number, what: string): ToolwatchError {
   const e = STATE_ERRORS[rc];

@@ -2,7 +2,7 @@
 import { describe, it, expect } from "vitest";
 import { z } from "zod";
 import { createDetector, parseConfig, configSchema, ToolwatchError } from "../../js/runtime/node/index.js";
-import { SIGNALS } from "../../js/core/abi.js";
+import { SIGNALS, SETTINGS, WEIGHT_SLOT } from "../../js/core/abi.js";
 
 function configError(cfg: unknown): ToolwatchError {
   try {
@@ -91,11 +91,11 @@ describe("the prior plugin's config block", () => {
     expect(c.signals?.offHours?.weight).toBeCloseTo(0.15);
 
     const d = createDetector({ ...PRIOR_ART, budgetBytes: 1 << 20 } as never);
-    const w = (name: string) => d.raw.config_value(40 + SIGNALS.indexOf(name as never));
+    const w = (name: string) => d.raw.config_value(WEIGHT_SLOT + SIGNALS.indexOf(name as never));
     expect(w("unseenTool")).toBeCloseTo(0.35);
     expect(w("burst")).toBeCloseTo(0.35);
-    expect(d.raw.config_value(11)).toBe(0); // action "warn": monitor only
-    expect(d.raw.config_value(13)).toBe(3600 * 1000);
+    expect(d.raw.config_value(SETTINGS.action.slot)).toBe(0); // action "warn": monitor only
+    expect(d.raw.config_value(SETTINGS.learningWindowSeconds.slot)).toBe(3600 * 1000);
     // monitor mode never blocks: a never-seen tool inside a burst is only warned
     let dec = d.check({ principal: "u", tool: "a", time: Date.UTC(2024, 0, 8, 12) });
     for (let i = 1; i < 30; i++) dec = d.check({ principal: "u", tool: `x${i}`, time: Date.UTC(2024, 0, 8, 12) + i });

@@ -146,6 +146,22 @@ print(json.dumps([
     expect(r[1]![1]).toContain("noSuchSetting");
   });
 
+  it("passes an integer beyond f64 as ±Infinity, as JS Number() would (docs/HOSTS.md)", () => {
+    const out = py(`
+import json
+from toolwatch_wasm import Detector
+def run(big, neg):
+    d = Detector({"budgetBytes": 1 << 20})
+    dec = d.check("t", {"n": big, "m": neg, "a": [big, neg, "x"]}, principal="p", tenant="x", time_ms=1.7e12)
+    return [dec.action, d.state_hash()]
+print(json.dumps([run(10**400, -10**400), run(float("inf"), float("-inf")), run(1e308, -1e308)]))
+`);
+    const [big, inf, finite] = JSON.parse(out) as [string, string][];
+    expect(big![0]).toBe("allow");
+    expect(big).toEqual(inf);
+    expect(big![1]).not.toBe(finite![1]);
+  });
+
   it("runs the backend asked for; a lazy decision reads like an eager one", () => {
     const out = py(`
 import dataclasses, json
@@ -182,8 +198,8 @@ describe("Python host: the fast encoder and backend choice", () => {
 import json, random
 from toolwatch_wasm import Detector
 from toolwatch_wasm.encode import Encoder, entry_keys
-enc = Encoder(65536, {"ident": 256, "tool": 256, "key": 256, "value": 1024, "args": 128})
 d = Detector(backend="native")
+enc = Encoder(d._call("io_size"), d._enc.limits)  # the limits the module reports
 fused, native_taken, native_same = d._fused_check, 0, 0
 r = random.Random(5)
 atoms = ["", "a", "x" * 1024, "x" * 1025, "é" * 600, "lone \\ud800", "日本", 0, -1, 1.5, 2**53 + 1, 10**400, float("inf"),
@@ -217,7 +233,7 @@ for i in range(3000):
         rc = fused("acme", "alice", "send", args, 1767603600000.0 + i, 0)
         if rc is not None:
             native_taken += 1
-            native_same += bytes(d._view[d._io:d._io + len(ref)]) == ref and entry_keys(args) == ref_keys
+            native_same += bytes(d._view[d._io:d._io + len(ref)]) == ref and entry_keys(args, enc.limits) == ref_keys
 print(json.dumps({"taken": taken, "same": same, "native": fused is not None, "native_taken": native_taken, "native_same": native_same}))
 `);
     const r = JSON.parse(out);

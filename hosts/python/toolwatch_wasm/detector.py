@@ -14,11 +14,21 @@ from .errors import ToolwatchError, core_error
 from . import snapshot as _snapshot
 
 ANONYMOUS = "(anonymous)"  # reserved: a caller naming itself this is refused (as js/identity.ts)
-# RESULT: action, flags, mode, reason count, risk, 9 signal scores, 4 figures (abi.RES_*); then reasons
-_HEAD = struct.Struct("<iiiid9d4d")
+# RESULT read in one unpack: action, flags, mode, reason count, risk, the signal scores, 4 figures; then
+# reasons (code, flags, score, actual, typical, context). Checked against the generated offsets below.
+_HEAD = struct.Struct(f"<iiiid{abi.SIGNAL_COUNT}d4d")
 _REASON = struct.Struct("<ii4d")
+if (struct.calcsize("<iiii"), struct.calcsize("<iiiid"), struct.calcsize(f"<iiiid{abi.SIGNAL_COUNT}d"), _HEAD.size,
+        struct.calcsize("<ii"), _REASON.size) != (abi.RES_RISK, abi.RES_SIGNALS, abi.RES_ENTITY_LEARNED, abi.RES_REASONS,
+                                                  abi.RSN_SCORE, abi.REASON_SIZE):
+    raise ImportError("toolwatch_wasm.detector: its RESULT structs do not match abi.py (regenerate: npm run build)")
 # bytes of RESULT copied per decision: the head and the most reasons the core writes
-_RESULT_COPY = abi.RES_REASONS + 16 * abi.REASON_SIZE
+_RESULT_COPY = abi.RES_REASONS + abi.MAX_REASONS * abi.REASON_SIZE
+# the limits Encoder needs, by the name it uses and limit()'s id
+_LIMITS = (("ident", abi.LIMIT_IDENT_BYTES), ("tool", abi.LIMIT_TOOL_BYTES), ("key", abi.LIMIT_KEY_BYTES),
+           ("value", abi.LIMIT_VALUE_BYTES), ("args", abi.LIMIT_ARGS), ("extra", abi.LIMIT_EXTRA),
+           ("elements", abi.LIMIT_ELEMENTS), ("scanned", abi.LIMIT_SCANNED), ("walk", abi.LIMIT_WALK),
+           ("depth", abi.LIMIT_DEPTH))
 _TZ_BUCKET_MS = 900_000  # zone offsets are cached per quarter hour (see Detector._zone_offset)
 _now_ns = _time.time_ns
 TRAPPED = -(2**31)  # the native extension's return for a trap (hosts/c/pycore.c TWC_TRAPPED)
@@ -99,11 +109,11 @@ def _decode_signals(d: dict) -> None:
 
 def _decode_reasons(d: dict) -> None:
     r = d["_raw"]
-    weights, modes, keys = d["_ctx"]
+    weights, modes, keys, limits = d["_ctx"]
     if type(keys) is dict:  # encoded by the native extension: the entries follow from the arguments
-        keys = entry_keys(keys)
+        keys = entry_keys(keys, limits)
     reasons = []
-    for i in range(r[abi.RES_NREASONS]):
+    for i in range(r[abi.RES_N_REASONS]):
         code_id, rf, score, actual, typical, context = _REASON.unpack_from(r, abi.RES_REASONS + i * abi.REASON_SIZE)
         s = code_id - 1
         sig = abi.SIGNALS[s] if 0 <= s < len(abi.SIGNALS) else None
@@ -190,7 +200,7 @@ class Detector:
             raise ToolwatchError("ABI_MISMATCH", f"core ABI version {v}, host expects {abi.ABI_VERSION}")
         self._io = self._call("io_ptr")
         self._res = self._call("result_ptr")
-        limits = {k: self._call("limit", i) for i, k in enumerate(("ident", "tool", "key", "value", "args", "extra"))}
+        limits = {k: self._call("limit", i) for k, i in _LIMITS}
         self._enc = Encoder(self._call("io_size"), limits)
         core.write(struct.pack(f"<{len(self._block)}d", *self._block), self._io)
         rc = self._call("init")
@@ -200,9 +210,9 @@ class Detector:
                 slot = struct.unpack_from("<i", core.view, self._res)[0]
                 raise ToolwatchError("INVALID_CONFIG", f"config.{setting_of_slot(slot)}: refused by the core (value {self._call('config_value', slot)} out of range or inconsistent)")
             raise core_error(rc, "init")
-        self._weights = tuple(self._call("config_value", 40 + i) for i in range(len(abi.SIGNALS)))
-        self._modes = tuple(self._call("config_value", 49 + i) for i in range(len(abi.SIGNALS)))
-        self._min_calls = self._call("config_value", 12)
+        self._weights = tuple(self._call("config_value", abi.C_WEIGHTS + i) for i in range(len(abi.SIGNALS)))
+        self._modes = tuple(self._call("config_value", abi.C_MODES + i) for i in range(len(abi.SIGNALS)))
+        self._min_calls = self._call("config_value", abi.C_MIN_CALLS)
         self._view = core.view
         self._run_check, self._run_learn, self._run_after = core.check, core.learn, core.after
         self._fused_check, self._fused_learn = core.fused_check, core.fused_learn
@@ -342,7 +352,7 @@ class Detector:
         d = _new(_LazyDecision)
         d.__dict__ = {"action": abi.ACTIONS[rc], "tool": tool, "tenant": tenant, "principal": principal, "time_ms": t,
                       "min_calls": self._min_calls, "_raw": self._view[res:res + _RESULT_COPY].tobytes(),
-                      "_ctx": (self._weights, self._modes, keys)}
+                      "_ctx": (self._weights, self._modes, keys, self._enc.limits)}
         return d
 
     def _failed(self, err, tool, tenant, principal, t) -> "Decision":
@@ -357,7 +367,7 @@ class Detector:
     def result_bytes(self) -> bytes:
         """The RESULT area of the last decision, as the core wrote it (for conformance checks)."""
         res = self._res
-        n = struct.unpack_from("<i", self._view, res + abi.RES_NREASONS)[0]
+        n = struct.unpack_from("<i", self._view, res + abi.RES_N_REASONS)[0]
         return self._view[res:res + abi.RES_REASONS + n * abi.REASON_SIZE].tobytes()
 
     def after(self, tool: Optional[str] = None, principal: Optional[str] = None, tenant: Optional[str] = None,

@@ -11,12 +11,11 @@ import re
 import struct
 
 from .abi import (T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER, T_TAIL_STRING,
-                  T_NESTED_STRING, T_OMITTED)
+                  T_NESTED_STRING, T_OMITTED, CALL_ARG_COUNT, CALL_HEADER, ENTRY_HEADER, ENTRY_VALUE_LEN)
 from .errors import ToolwatchError
 
-MAX_ELEMENTS = 16  # scalar elements of one array passed to the core
-MAX_SCANNED = 4096  # elements of one array looked at to find them
-MAX_WALK, MAX_DEPTH = 4096, 16  # nested members visited per argument, and levels (js/core/encode.ts)
+# How far one argument is looked into comes from the module's limit() (Encoder's limits): "elements"
+# scalar elements of an array among its first "scanned", "walk" nested members "depth" levels deep.
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _U32 = struct.Struct("<I")
 _HEADER = struct.Struct("<4I")
@@ -61,25 +60,26 @@ def js_entries(args: dict) -> list:
 def _number(v) -> float:
     try:
         return float(v)
-    except OverflowError:  # an int beyond f64, as JS Number() would give
-        return math.copysign(math.inf, v)
+    except OverflowError:  # an int beyond f64 is ±Infinity, as JS Number() would give
+        return math.inf if v > 0 else -math.inf
 
 
-def entry_keys(args: dict) -> list:
+def entry_keys(args: dict, limits: dict) -> list:
     """The key of every entry of a call that Encoder.fast (or the native extension) encoded, in order:
     for the reasons that name an argument by its entry index."""
+    max_scanned, max_elements = limits["scanned"], limits["elements"]
     keys = []
     for k, v in args.items():
         keys.append(k)
         t = type(v)
         if t is list or t is tuple:
             m = 0
-            for el in (v if len(v) <= MAX_SCANNED else v[:MAX_SCANNED]):
+            for el in (v if len(v) <= max_scanned else v[:max_scanned]):
                 te = type(el)
                 if te is str or te is int or te is float:
                     keys.append(k)
                     m += 1
-                    if m == MAX_ELEMENTS:
+                    if m == max_elements:
                         break
     return keys
 
@@ -89,6 +89,9 @@ class Encoder:
         self.io_size = io_size
         self.limits = limits
         self._lim = (limits["ident"], limits["tool"], limits["key"], limits["value"], limits["args"])
+        for k, v in limits.items():
+            if not v > 0:
+                raise ToolwatchError("ABI_MISMATCH", f"the module reports no {k} limit (limit() gave {v})")
         self._known_keys: dict = {}
 
     def fast_identity(self, tenant: str, principal: str, tool: str):
@@ -113,6 +116,7 @@ class Encoder:
         except UnicodeEncodeError:
             return None
         li, lt, _, lv, la = self._lim
+        max_scanned, max_elements = self.limits["scanned"], self.limits["elements"]
         if len(tb) > li or len(pb) > li or len(ob) > lt:
             return None
         parts = [b"", tb, pb, ob]
@@ -137,7 +141,7 @@ class Encoder:
                     parts += (_ENTRY_PACK(T_BOOL, 0, len(kb), 1), kb, b"\x01" if v else b"\x00")
                 elif v is None or (t is dict and not v):  # a nested value is call()'s
                     parts += (_ENTRY_PACK(T_NULL if v is None else T_OBJECT, 0, len(kb), 0), kb)
-                elif (t is list or t is tuple) and len(v) <= MAX_SCANNED:
+                elif (t is list or t is tuple) and len(v) <= max_scanned:
                     parts += (_ENTRY_PACK(T_ARRAY, 0, len(kb), 0), kb)
                     keys.append(k)
                     m = 0
@@ -156,7 +160,7 @@ class Encoder:
                             return None
                         keys.append(k)
                         m += 1
-                        if m == MAX_ELEMENTS:
+                        if m == max_elements:
                             if i + 1 < len(v):  # elements past the first 16: call()'s
                                 return None
                             break
@@ -212,11 +216,11 @@ class Encoder:
         return len(b)
 
     def identity(self, tenant: str, principal: str, tool: str) -> bytearray:
-        buf = bytearray(16)
+        buf = bytearray(CALL_HEADER)
         tl = self._put(buf, tenant, self.limits["ident"], "tenant", False)
         pl = self._put(buf, principal, self.limits["ident"], "principal", False)
         ol = self._put(buf, tool, self.limits["tool"], "tool name", False)
-        buf[0:16] = _U32.pack(tl) + _U32.pack(pl) + _U32.pack(ol) + _U32.pack(0)
+        _HEADER.pack_into(buf, 0, tl, pl, ol, 0)
         return buf
 
     def call(self, tenant: str, principal: str, tool: str, args: dict, keys: list) -> bytearray:
@@ -227,17 +231,17 @@ class Encoder:
         def entry(kind: int, key: str) -> int:
             if len(keys) >= self.limits["args"]:
                 raise ToolwatchError("ARGS_TOO_LARGE", f"arguments have more than {self.limits['args']} entries (keys plus array elements)")
-            if len(buf) + 8 > self.io_size:
+            if len(buf) + ENTRY_HEADER > self.io_size:
                 raise ToolwatchError("ARGS_TOO_LARGE", too_large)
             at = len(buf)
-            buf.extend(bytes(8))
+            buf.extend(bytes(ENTRY_HEADER))
             kl = self._put(buf, key, self.limits["key"], f'argument key "{key[:40]}"', False)
             _ENTRY.pack_into(buf, at, kind, 0, kl, 0)
             keys.append(key)
             return at
 
         def value_len(at: int, n: int) -> None:
-            _U32.pack_into(buf, at + 4, n)
+            _U32.pack_into(buf, at + ENTRY_VALUE_LEN, n)
 
         def number(at: int, v) -> None:
             if len(buf) + 8 > self.io_size:
@@ -245,11 +249,12 @@ class Encoder:
             buf.extend(_F64.pack(_number(v)))
             value_len(at, 8)
 
+        max_elements, max_scanned, max_walk, max_depth = (self.limits[k] for k in ("elements", "scanned", "walk", "depth"))
         extras: list = []  # (type, key, value, index of the top-level entry), in the order found
         cut: set = set()  # top-level entries whose walk stopped at a limit
 
         def walk(c, path: str, depth: int, at: int) -> None:
-            if depth > MAX_DEPTH:
+            if depth > max_depth:
                 cut.add(at)
                 return
             members = ((path, v) for v in c) if isinstance(c, (list, tuple)) else ((f"{path}.{k}", v) for k, v in js_entries(c))
@@ -280,12 +285,12 @@ class Encoder:
             elif isinstance(value, (list, tuple)):
                 entry(T_ARRAY, key)
                 top = len(keys) - 1  # this array's entry index
-                walk.budget = MAX_WALK
-                if len(value) > MAX_SCANNED:
+                walk.budget = max_walk
+                if len(value) > max_scanned:
                     cut.add(top)
                 n = 0
-                for el in value[:MAX_SCANNED]:
-                    if n >= MAX_ELEMENTS:
+                for el in value[:max_scanned]:
+                    if n >= max_elements:
                         if isinstance(el, str):
                             extras.append((T_TAIL_STRING, key, el, top))
                         elif isinstance(el, (dict, list, tuple)):
@@ -303,11 +308,11 @@ class Encoder:
             else:
                 entry(T_OBJECT, key)
                 if isinstance(value, dict):
-                    walk.budget = MAX_WALK
+                    walk.budget = max_walk
                     walk(value, key, 0, len(keys) - 1)
         if extras or cut:
             self._extras(buf, keys, extras, cut)
-        _U32.pack_into(buf, 12, len(keys))
+        _U32.pack_into(buf, CALL_ARG_COUNT, len(keys))
         return buf
 
     def _extras(self, buf: bytearray, keys: list, extras: list, cut: set) -> None:
@@ -315,14 +320,14 @@ class Encoder:
         omitted = {e: 1 for e in cut}
         for x in extras:
             omitted.setdefault(x[3], 0)
-        summary = 8 + 8 * len(omitted)
+        summary = ENTRY_HEADER + 8 * len(omitted)
         if len(buf) + summary > self.io_size:
             raise ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record")
         written = 0
         for kind, key, value, at in extras:
             kb = _cut(utf8(key), self.limits["key"])
             vb = _cut(utf8(value), self.limits["value"])
-            if written >= self.limits.get("extra", 0) or len(buf) + 8 + len(kb) + len(vb) + summary > self.io_size:
+            if written >= self.limits["extra"] or len(buf) + ENTRY_HEADER + len(kb) + len(vb) + summary > self.io_size:
                 omitted[at] += 1
                 continue
             buf += _ENTRY.pack(kind, 0, len(kb), len(vb)) + kb + vb

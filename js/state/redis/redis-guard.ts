@@ -10,6 +10,7 @@ import type { AllowEntry, CallInput, Decision, Detector, Stats } from "../../det
 import type { Config } from "../../config/schema.js";
 import { resolveIdentity, type Identity } from "../../identity.js";
 import { ToolwatchError } from "../../core/errors.js";
+import { SETTINGS } from "../../core/abi.js";
 import type { Guard, AfterCall } from "../../guard.js";
 import { RedisState, StateUnavailableError, type CallState } from "./client.js";
 import { recordKeys, type RecordKeys } from "./keys.js";
@@ -106,7 +107,6 @@ export class RedisGuard implements Guard {
     }
   }
 
-  async close(): Promise<void> {
   get config(): Config {
     return this.detector.config;
   }
@@ -124,6 +124,7 @@ export class RedisGuard implements Guard {
     return this.detector.stats();
   }
 
+  async close(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.flushTenants();
     await this.store?.close();
@@ -136,7 +137,7 @@ export class RedisGuard implements Guard {
 
   private policy(call: CallInput, id: Identity, code: string, message: string): RedisDecision {
     this.counters.policyDecisions++;
-    return policyDecision(call, id, this.o.closed, this.detector.raw.config_value(12), code, message);
+    return policyDecision(call, id, this.o.closed, this.detector.raw.config_value(SETTINGS.minCalls.slot), code, message);
   }
 
   private unavailable(err: unknown, call: CallInput, id: Identity): RedisDecision {
