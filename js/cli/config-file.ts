@@ -10,7 +10,7 @@ import { didYouMean } from "../util/did-you-mean.js";
 import { configJsonSchema, toJson, withSnakeCase } from "../config/json-schema.js";
 import { ToolwatchError } from "../core/errors.js";
 import { LOG_LEVELS } from "../log.js";
-import type { ServerLimits } from "../integrations/contextforge/http-common.js";
+import type { ServerLimits } from "../http/listen.js";
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 // Keys of these maps are data (header names), not settings: left as written.

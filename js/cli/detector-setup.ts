@@ -7,7 +7,7 @@ import { FileStore } from "../state/file-store.js";
 import type { Config } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import type { DetectorLike } from "../guard.js";
-import type { SnapshotStore } from "../integrations/contextforge/admin.js";
+import type { SnapshotStore } from "../http/admin.js";
 import { ToolwatchError } from "../core/errors.js";
 import type { StateSection } from "./config-file.js";
 

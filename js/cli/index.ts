@@ -1,7 +1,7 @@
 // toolwatch command line: serve | proxy | replay | migrate | demo.
 import { Flags, UsageError } from "./flags.js";
 import { ToolwatchError } from "../core/errors.js";
-import { StartupError } from "../integrations/contextforge/http-common.js";
+import { StartupError } from "../http/listen.js";
 import { didYouMean } from "../util/did-you-mean.js";
 import { readFileSync } from "node:fs";
 import { LOG_LEVELS, isLogLevel } from "../log.js";

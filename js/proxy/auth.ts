@@ -7,7 +7,7 @@ import { BlockList, isIP } from "node:net";
 import { readFileSync } from "node:fs";
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { Identity } from "../identity.js";
-import { StartupError } from "../integrations/contextforge/http-common.js";
+import { StartupError } from "../http/listen.js";
 
 export interface ProxyAuthOptions {
   /** HMAC secret (HS256/384/512). */

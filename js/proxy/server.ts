@@ -1,6 +1,5 @@
 // `toolwatch proxy`: a streamable-HTTP MCP endpoint in front of an upstream MCP server, applying
-// toolwatch to every tools/call. Also serves /health, /metrics and the admin routes.
-import type { IncomingMessage, ServerResponse } from "node:http";
+// toolwatch to every tools/call, on the gateway server (js/http: /health, /metrics, the admin routes).
 import type { Decision } from "../detector.js";
 import { decisionMetadata } from "../metadata.js";
 import type { Identity } from "../identity.js";
@@ -9,13 +8,11 @@ import { silentLogger } from "../log.js";
 import { BLOCKED_ERROR_CODE, describeBlock } from "../blocked-call.js";
 import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../refused-input.js";
 import { toDetectorLike, type DetectorLike } from "../guard.js";
-import { Metrics } from "../integrations/contextforge/metrics.js";
-import { McpEndpoint } from "../integrations/contextforge/mcp-endpoint.js";
-import { handleAdmin, ADMIN_PREFIX, type SnapshotStore } from "../integrations/contextforge/admin.js";
-import {
-  StartupError, assertSafeListen, createHttpServer, hasBearer, isLoopback, listen, resolveLimits, sendJson, sendRpcError, urlOf, type ServerLimits, type TlsSettings,
-} from "../integrations/contextforge/http-common.js";
-import type { RunningServer } from "../integrations/contextforge/serve.js";
+import type { SnapshotStore } from "../http/admin.js";
+import { Unauthorized, createGatewayServer, type RunningServer } from "../http/gateway-server.js";
+import { hasBearer } from "../http/io.js";
+import { StartupError, assertSafeListen, isLoopback, type ServerLimits, type TlsSettings } from "../http/listen.js";
+import { Metrics } from "../http/prometheus.js";
 import { AuthError, createAuthenticator, type ProxyAuthOptions } from "./auth.js";
 import { Relay, type CallCheck } from "./relay.js";
 import { upstreamTransport, validateUpstream, type UpstreamOptions } from "./upstream.js";
@@ -59,7 +56,6 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
   if (o.metricsToken !== undefined && o.metricsToken.length < 16) throw new StartupError("the metrics token must be at least 16 characters");
   // Metrics are open only where the MCP endpoint needs no credential either; otherwise a token opens them.
   const metricsOpen = o.metricsToken === undefined && o.adminToken === undefined && !authenticate.usesJwt;
-  const limits = resolveLimits(o);
   const d = toDetectorLike(o.detector);
   const log = o.logger ?? silentLogger();
   const metrics = o.metrics ?? new Metrics();
@@ -109,67 +105,49 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
     },
   };
 
-  const endpoint = new McpEndpoint({
-    maxBodyBytes: o.maxBodyBytes ?? 4 << 20,
-    maxSessions: o.maxSessions ?? 1000,
-    // an idle session also holds an upstream connection (or a spawned upstream process)
-    sessionIdleMs: limits.sessionIdleMs,
+  const server = await createGatewayServer({
+    host,
+    port: o.port ?? 0,
+    tls: o.tls,
+    limits: o,
+    path,
+    detector: d,
+    metrics,
     logger: log,
-    // upstream messages are relayed without a related request, so nothing would use a per-POST stream
-    jsonResponse: true,
-    connect: async (down) => {
-      const relay = new Relay(down, upstreamTransport(o), guard, log);
+    admin: { adminToken: o.adminToken, store: o.store },
+    metricsRefusal: (req) => {
+      if (metricsOpen || hasBearer(req, o.metricsToken) || hasBearer(req, o.adminToken)) return undefined;
+      const how = o.metricsToken === undefined && o.adminToken === undefined ? "; set a metrics token (proxy.metrics_token or TOOLWATCH_METRICS_TOKEN)" : "";
+      return `/metrics needs 'Authorization: Bearer <metrics or admin token>'${how}`;
+    },
+    authenticate: async (req) => {
+      let identity: Identity;
       try {
-        await relay.start();
+        identity = await authenticate(req);
       } catch (err) {
-        await relay.close();
-        throw new Error(`cannot reach upstream: ${(err as Error).message}`);
+        if (!(err instanceof AuthError)) throw err;
+        log.warn({ err: err.message }, "request refused: identity not verified");
+        throw new Unauthorized(err.message);
       }
+      // The SDK hands it to message handlers as extra.authInfo.
+      return { token: "", clientId: identity.principal, scopes: [], extra: { principal: identity.principal, tenant: identity.tenant } };
     },
+    mcp: {
+      // an idle session also holds an upstream connection (or a spawned upstream process)
+      connect: async (down) => {
+        const relay = new Relay(down, upstreamTransport(o), guard, log);
+        try {
+          await relay.start();
+        } catch (err) {
+          await relay.close();
+          throw new Error(`cannot reach upstream: ${(err as Error).message}`);
+        }
+      },
+      maxBodyBytes: o.maxBodyBytes ?? 4 << 20,
+      maxSessions: o.maxSessions ?? 1000,
+    },
+    failure: { status: 502, message: (err) => err.message, log: "proxy request failed" },
   });
-
-  const route = async (req: IncomingMessage & { auth?: unknown }, res: ServerResponse): Promise<void> => {
-    const p = new URL(req.url ?? "/", "http://x").pathname;
-    if (p === "/health" && req.method === "GET") return sendJson(res, 200, { status: "healthy" });
-    if (p === "/metrics" && req.method === "GET") {
-      if (!metricsOpen && !hasBearer(req, o.metricsToken) && !hasBearer(req, o.adminToken)) {
-        const how = o.metricsToken === undefined && o.adminToken === undefined ? "; set a metrics token (proxy.metrics_token or TOOLWATCH_METRICS_TOKEN)" : "";
-        return sendJson(res, 401, { error: { code: "UNAUTHORIZED", message: `/metrics needs 'Authorization: Bearer <metrics or admin token>'${how}` } });
-      }
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      res.end(metrics.render(await d.stats()));
-      return;
-    }
-    if (p.startsWith(ADMIN_PREFIX)) return handleAdmin({ detector: d, store: o.store, adminToken: o.adminToken, logger: log }, req, res, p.slice(ADMIN_PREFIX.length));
-    if (p !== path) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `nothing at ${p}; MCP is at ${path}` } });
-    let identity: Identity;
-    try {
-      identity = await authenticate(req);
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
-      log.warn({ err: err.message }, "request refused: identity not verified");
-      return sendRpcError(res, 401, -32001, `unauthorized: ${err.message}`, { "www-authenticate": "Bearer" });
-    }
-    // The SDK hands req.auth to message handlers as extra.authInfo.
-    req.auth = { token: "", clientId: identity.principal, scopes: [], extra: { principal: identity.principal, tenant: identity.tenant } };
-    return endpoint.handle(req as never, res);
-  };
-
-  const http = createHttpServer(o.tls, (req, res) => {
-    route(req, res).catch((err) => {
-      log.error({ err: (err as Error).message }, "proxy request failed");
-      sendRpcError(res, 502, -32603, (err as Error).message);
-    });
-  }, limits);
-  const port = await listen(http, host, o.port ?? 0);
-  const url = urlOf(host, port, path, o.tls !== undefined);
-  log.info({ url, upstream: o.upstream.split(/\s/)[0] }, "toolwatch proxy listening");
-  return {
-    url, port, http,
-    async close() {
-      await endpoint.closeAll();
-      http.closeAllConnections?.();
-      await new Promise<void>((r) => http.close(() => r()));
-    },
-  };
+  log.info({ url: server.url, upstream: o.upstream.split(/\s/)[0] }, "toolwatch proxy listening");
+  return server;
 }

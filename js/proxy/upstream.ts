@@ -5,7 +5,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { StartupError } from "../integrations/contextforge/http-common.js";
+import { StartupError } from "../http/listen.js";
 import { closest } from "../util/did-you-mean.js";
 
 export interface UpstreamOptions {

@@ -2,6 +2,6 @@
 export { ContextForgePlugin, DEFAULT_PLUGIN_NAME, type PluginOptions } from "./plugin.js";
 export { createPluginMcpServer } from "./mcp-server.js";
 export { servePluginHttp, servePluginStdio, type HttpServeOptions, type RunningServer } from "./serve.js";
-export { Metrics } from "./metrics.js";
+export { Metrics } from "../../http/prometheus.js";
 export { HOOKS, type Envelope, type PluginResult, type Violation } from "./envelope.js";
-export { assertSafeListen, isLoopback, StartupError, type TlsSettings, type ListenSettings } from "./http-common.js";
+export { assertSafeListen, isLoopback, StartupError, type TlsSettings, type ListenSettings } from "../../http/listen.js";

@@ -8,7 +8,7 @@ import { silentLogger } from "../../log.js";
 import { describeBlock, BLOCKED_ERROR_CODE } from "../../blocked-call.js";
 import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../../refused-input.js";
 import type { DetectorLike } from "../../guard.js";
-import { Metrics } from "./metrics.js";
+import { Metrics } from "../../http/prometheus.js";
 import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult, type Violation } from "./envelope.js";
 
 export const DEFAULT_PLUGIN_NAME = "ToolCallAnomalyDetection";

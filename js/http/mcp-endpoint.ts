@@ -5,8 +5,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import type { AuthInfo } from "@modelcontextprotocol/sdk/server/auth/types.js";
-import { BodyError, readJsonBody, sendRpcError } from "./http-common.js";
-import type { Logger } from "../../log.js";
+import { BodyError, readJsonBody, sendRpcError } from "./io.js";
+import type { Logger } from "../log.js";
 
 export interface EndpointOptions {
   connect: (transport: StreamableHTTPServerTransport, req: IncomingMessage) => Promise<void>;

@@ -1,6 +1,6 @@
 // Prometheus text exposition (format 0.0.4), written by hand: counters, one histogram and gauges
 // read from the detector's stats at scrape time.
-import type { Decision, Stats } from "../../detector.js";
+import type { Decision, Stats } from "../detector.js";
 
 const BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25];
 

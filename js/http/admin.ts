@@ -1,10 +1,10 @@
 // Operator feedback and maintenance over HTTP, behind the admin credential only:
 // allowlist, "this call was fine" (learn), stats, snapshot, revert.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { DetectorLike } from "../../guard.js";
-import { isToolwatchError } from "../../refused-input.js";
-import type { Logger } from "../../log.js";
-import { BodyError, hasBearer, readJsonBody, sendJson } from "./http-common.js";
+import type { DetectorLike } from "../guard.js";
+import { isToolwatchError } from "../refused-input.js";
+import type { Logger } from "../log.js";
+import { BodyError, hasBearer, readJsonBody, sendJson } from "./io.js";
 
 export const ADMIN_PREFIX = "/admin/";
 
