@@ -398,4 +398,54 @@ function evasion() {
     config: { minCalls: 20, learningWindowSeconds: 1800, habitHours: 0 }, steps };
 }
 
-export const streams = [routine(), bursts(), tenants(), hours(), values(), badInput(), config(), evasion()];
+// Three marshalling rules of docs/HOSTS.md that the core cannot check for itself, each made visible in
+// the state hash or the result bytes, so a host that breaks one fails its replay:
+// - a lone UTF-16 surrogate in a value is passed as U+FFFD (learned values end up in the state), and a
+//   name holding one is refused (INVALID_STRING);
+// - a string value that meets the end of the 64 KiB IO buffer is cut at the room left, on a character
+//   boundary (the cut value is learned, so its bytes reach the state);
+// - argument entries follow JS key order, array-index keys first: the arguments are given as JSON text
+//   (argsJson) with "to" before "7", and UNSEEN_ARG_VALUE's context is the entry index of "to".
+function marshalling() {
+  const steps = [];
+  let t = T0;
+  const at = () => (t += 7 * MIN);
+  const sur = { principal: "lena@acme.example", tenant: "acme" };
+  const lone = ["x\ud800", "\udc00y", "a\udbffb\ud800", "tail\ud83d"];
+  for (let i = 0; i < 8; i++) {
+    const v = lone[i % lone.length];
+    steps.push(check({ ...sur, tool: "note", args: { tag: v, tags: [v, "plain"], meta: { label: `${v}${i % 2}` } }, time: at() }));
+  }
+  steps.push({ op: "hash" });
+  // the same value written with U+FFFD is the same value to the core
+  steps.push(check({ ...sur, tool: "note", args: { tag: "x\ufffd", tags: ["x\ufffd", "plain"], meta: { label: "x\ufffd0" } }, time: at() }));
+  steps.push(check({ ...sur, tool: "note\ud800", args: {}, time: at() }));
+  steps.push(check({ ...sur, tool: "note", args: { ["k\udc00"]: 1 }, time: at() }));
+  steps.push(check({ principal: "p\ud800", tenant: "acme", tool: "note", args: {}, time: at() }));
+  steps.push({ op: "hash" });
+
+  // 63 entries of 1 035 bytes after the names fill the record to 65 248 bytes; the last key's value,
+  // 2 000 bytes of "é", has 277 bytes of room: it is cut to 276 (a whole character), not refused
+  const cut = { principal: "rhea@acme.example", tenant: "acme" };
+  const full = (last) => {
+    const args = Object.fromEntries(Array.from({ length: 63 }, (_, i) => [`f${String(i).padStart(2, "0")}`, "v".repeat(1024)]));
+    args.zzz = last;
+    return args;
+  };
+  steps.push(check({ ...cut, tool: "upload", args: full("é".repeat(1000)), time: at() }));
+  steps.push(check({ ...cut, tool: "upload", args: full("ü".repeat(139) + "tail"), time: at() }));
+  steps.push({ op: "hash" });
+
+  // key order: "7" comes first in every host, whatever the order of the text
+  const ord = { principal: "omar@acme.example", tenant: "acme" };
+  const team = ["bob@acme.example", "carol@acme.example", "dave@acme.example"];
+  const keyed = (to, i) => ({ ...check({ ...ord, tool: "send", args: {}, time: at() }),
+    argsJson: `{"to": ${JSON.stringify(to)}, "7": "seven", "body": "note ${i}"}` });
+  for (let i = 0; i < 30; i++) steps.push(keyed(team[i % 3], i));
+  steps.push(keyed("eve@elsewhere.example", 30));
+  steps.push({ op: "hash" });
+  return { name: "marshalling", about: "marshalling rules no core check sees: lone surrogates (U+FFFD in values, refused in names), a value cut at the room left in the IO buffer, and key order (array-index keys first) from JSON text",
+    config: {}, steps };
+}
+
+export const streams = [routine(), bursts(), tenants(), hours(), values(), badInput(), config(), evasion(), marshalling()];
