@@ -185,10 +185,11 @@ export class RedisGuard implements Guard {
     }
   }
 
-  /** Exports both records and clears them from the scratch detector. */
-  private takeRecords(id: Identity): { entity: Uint8Array; tenant: Uint8Array } {
+  /** Exports the records to write (the tenant's only if it is written) and clears both from the scratch detector. */
+  private takeRecords(id: Identity, withTenant: boolean): { entity: Uint8Array; tenant: Uint8Array } {
     const entity = this.port.export(id, "entity");
-    const tenant = this.port.export(id, "tenant");
+    // batched and post-invoke writes leave the tenant's record alone: exporting it would be wasted work
+    const tenant = withTenant ? this.port.export(id, "tenant") : EMPTY;
     this.port.drop(id, "entity");
     this.port.drop(id, "tenant");
     return { entity, tenant };
@@ -262,7 +263,7 @@ export class RedisGuard implements Guard {
       try {
         this.importState(id, keys, s);
         ({ value, skip } = step(s));
-        rec = this.takeRecords(id);
+        rec = this.takeRecords(id, !entityOnly);
       } catch (err) {
         this.forget(id);
         if (err instanceof ToolwatchError && err.code.startsWith("RECORD_")) {
