@@ -1,7 +1,7 @@
 // The public detector: a thin host over the WebAssembly core. It validates and marshals; every
 // detection rule lives in assembly/.
 import { RES, REASON_SIZE, REASON_AT, FLAG, REASON_FLAG, SIGNALS, REASON_CODES, ACTIONS, MODES, STAT, RESULT_SIZE,
-  ERR, SETTINGS, WEIGHT_SLOT, MODE_SLOT, LABELS, type Action, type BaselineMode, type CoreExports, type ReasonCode, type SignalName } from "./core/abi.js";
+  ERR, SETTINGS, WEIGHT_SLOT, MODE_SLOT, LABELS, ALLOW, type Action, type BaselineMode, type CoreExports, type ReasonCode, type SignalName } from "./core/abi.js";
 import { instantiateCore } from "./core/module.js";
 import { Encoder } from "./core/encode.js";
 import { ToolwatchError, coreError } from "./core/errors.js";
@@ -95,7 +95,6 @@ export interface DetectorOptions {
 /** Byte offset in RESULT of each signal's score (whatever the order of SIGNALS). */
 const SIGNAL_OFFSET = Object.fromEntries(SIGNALS.map((s, i) => [s, RES.signals + i * 8])) as Record<SignalName, number>;
 
-const ALLOW_KIND = { tool: 0, principal: 1, tenant: 2, entity: 3 } as const;
 export type AllowEntry = { tool: string } | { principal: string } | { tenant: string } | { tenant: string; principal: string };
 
 /** Only a fault inside the core restarts it; anything else is the caller's input, refused with state unchanged. */
@@ -388,7 +387,7 @@ export class Detector {
     const tenant = "tenant" in e ? e.tenant : "";
     const principal = "principal" in e ? e.principal : "";
     const tool = "tool" in e ? e.tool : "";
-    const kind = "tool" in e ? ALLOW_KIND.tool : "tenant" in e && "principal" in e ? ALLOW_KIND.entity : "tenant" in e ? ALLOW_KIND.tenant : ALLOW_KIND.principal;
+    const kind = "tool" in e ? ALLOW.tool : "tenant" in e && "principal" in e ? ALLOW.entity : "tenant" in e ? ALLOW.tenant : ALLOW.principal;
     this.enc.identity(tenant, principal, tool);
     const rc = this.core.allow_add(kind);
     if (rc < 0) throw coreError(rc, "allowlist");
