@@ -88,8 +88,12 @@ const signals = dense(group("SIG_"), "signals").map((c) => ({
   camel: c.tags.name || camel(member(c, "SIG_")),
   code: c.tags.reason || member(c, "SIG_"),
 }));
-if (signals.length !== SIGNAL_COUNT) fail(`SIGNAL_COUNT is ${SIGNAL_COUNT} but there are ${signals.length} SIG_ constants`);
-const extraReasons = group("REASON_", ["REASON_FLAG_", "REASON_SIZE"]).map((c) => ({ ...c, code: c.tags.reason || member(c, "REASON_") }));
+if (signals.length !== SIGNAL_COUNT)
+  fail(`SIGNAL_COUNT is ${SIGNAL_COUNT} but there are ${signals.length} SIG_ constants`);
+const extraReasons = group("REASON_", ["REASON_FLAG_", "REASON_SIZE"]).map((c) => ({
+  ...c,
+  code: c.tags.reason || member(c, "REASON_"),
+}));
 const reasons = [...signals.map((s) => ({ ...s, value: s.value + 1 })), ...extraReasons];
 reasons.forEach((r, i) => {
   if (r.value !== i + 1) fail(`reason codes must run 1, 2, ... without gaps: ${r.name} is ${r.value} (${r.where})`);
@@ -126,7 +130,8 @@ const slots = group("C_").map((c) => {
 });
 slots.forEach((s, i) => {
   const next = slots[i + 1]?.value ?? CONFIG_COUNT;
-  if (s.value + s.width > next) fail(`${s.name} (${s.width} slots from ${s.value}) runs into the next slot (${s.where})`);
+  if (s.value + s.width > next)
+    fail(`${s.name} (${s.width} slots from ${s.value}) runs into the next slot (${s.where})`);
 });
 const scalar = slots.filter((s) => s.width === 1);
 const weightSlot = slots.find((s) => s.setting === "signals.<signal>.weight") ?? fail("no weight slots");
@@ -160,7 +165,16 @@ const jsErrors = (list) =>
 function js() {
   const L = [`// ${HEADER[0].toUpperCase()}${HEADER.slice(1)}.`, ""];
   const num = (name) => L.push(`export const ${name} = ${need(name).value};`);
-  ["ABI_VERSION", "IO_SIZE", "RESULT_SIZE", "REASON_SIZE", "MAX_REASONS", "SIGNAL_COUNT", "STAT_COUNT", "INFO_SIZE"].forEach(num);
+  [
+    "ABI_VERSION",
+    "IO_SIZE",
+    "RESULT_SIZE",
+    "REASON_SIZE",
+    "MAX_REASONS",
+    "SIGNAL_COUNT",
+    "STAT_COUNT",
+    "INFO_SIZE",
+  ].forEach(num);
   L.push(`export const CONFIG_SLOTS = ${CONFIG_COUNT};`);
   L.push("", "/** Byte offsets into RESULT after check(). */");
   L.push(`export const RES = ${jsObj(res, "RES_")} as const;`);
@@ -185,9 +199,13 @@ function js() {
   L.push("/** The core's error codes by name (negative results). */");
   L.push(`export const ERR = ${jsObj(errors, "ERR_")} as const;`);
   L.push("", "/** Host error code and message of each core error code. */");
-  L.push(`export const CORE_ERRORS: Readonly<Record<number, { code: string; message: string }>> = ${jsErrors(errors.filter((e) => !e.state))};`);
+  L.push(
+    `export const CORE_ERRORS: Readonly<Record<number, { code: string; message: string }>> = ${jsErrors(errors.filter((e) => !e.state))};`,
+  );
   L.push("/** The same for the record transfer and snapshot exports. */");
-  L.push(`export const STATE_ERRORS: Readonly<Record<number, { code: string; message: string }>> = ${jsErrors(errors.filter((e) => e.state))};`);
+  L.push(
+    `export const STATE_ERRORS: Readonly<Record<number, { code: string; message: string }>> = ${jsErrors(errors.filter((e) => e.state))};`,
+  );
   L.push("", "/** Config slot of each scalar setting, and the factor from the setting's unit to the core's. */");
   L.push("export const SETTINGS = {");
   for (const s of scalar) L.push(`  ${s.setting}: { slot: ${s.value}, scale: ${s.scale} },`);
@@ -197,12 +215,18 @@ function js() {
   L.push("/** The words a setting accepts for its slot's numbers. */");
   const labelled = [...scalar.filter((s) => s.labels).map((s) => [s.setting, s.labels]), ["mode", modeSlot.labels]];
   L.push("export const LABELS = {");
-  for (const [k, m] of labelled) L.push(`  ${k}: { ${Object.entries(m).map(([l, v]) => `${l}: ${v}`).join(", ")} },`);
+  for (const [k, m] of labelled)
+    L.push(
+      `  ${k}: { ${Object.entries(m)
+        .map(([l, v]) => `${l}: ${v}`)
+        .join(", ")} },`,
+    );
   L.push("} as const;");
   return `${L.join("\n")}\n`;
 }
 
-const jsDefaults = () => `// ${HEADER[0].toUpperCase()}${HEADER.slice(1)} (values: build/toolwatch.wasm's config_default).
+const jsDefaults =
+  () => `// ${HEADER[0].toUpperCase()}${HEADER.slice(1)} (values: build/toolwatch.wasm's config_default).
 export const CORE_DEFAULTS: readonly number[] = ${JSON.stringify(defaults)};
 `;
 
@@ -217,30 +241,65 @@ function pyTuple(name, xs) {
 function pyErrors(name, list) {
   const rows = list.map((e) => {
     const row = `    ${e.value}: (${pyStr(e.host)}, ${pyStr(e.message)}),`;
-    return row.length <= 120 ? row : `    ${e.value}: (\n        ${pyStr(e.host)},\n        ${pyStr(e.message)},\n    ),`;
+    return row.length <= 120
+      ? row
+      : `    ${e.value}: (\n        ${pyStr(e.host)},\n        ${pyStr(e.message)},\n    ),`;
   });
   return `${name} = {\n${rows.join("\n")}\n}`;
 }
 
 function py() {
-  const L = [`"""Constants of the core's ABI (docs/ABI.md).
+  const L = [
+    `"""Constants of the core's ABI (docs/ABI.md).
 
 ${HEADER[0].toUpperCase()}${HEADER.slice(1)}.
-"""`, ""];
+"""`,
+    "",
+  ];
   const plain = constants.filter((c) => !c.name.startsWith("C_") || c.name === "C_WEIGHTS" || c.name === "C_MODES");
   for (const c of plain) L.push(`${c.name} = ${c.value}`);
   for (const s of scalar) L.push(`${s.name} = ${s.value}`);
   L.push("");
-  L.push(pyTuple("SIGNALS", signals.map((s) => s.camel)));
+  L.push(
+    pyTuple(
+      "SIGNALS",
+      signals.map((s) => s.camel),
+    ),
+  );
   L.push(pyTuple("REASON_CODES", ["", ...reasons.map((r) => r.code)]));
-  L.push(pyTuple("ACTIONS", group("ACTION_").map((c) => camel(member(c, "ACTION_")))));
-  L.push(pyTuple("MODES", group("MODE_").map((c) => camel(member(c, "MODE_")))));
-  L.push(pyTuple("STATS", stats.map((c) => member(c, "STAT_").toLowerCase())));
+  L.push(
+    pyTuple(
+      "ACTIONS",
+      group("ACTION_").map((c) => camel(member(c, "ACTION_"))),
+    ),
+  );
+  L.push(
+    pyTuple(
+      "MODES",
+      group("MODE_").map((c) => camel(member(c, "MODE_"))),
+    ),
+  );
+  L.push(
+    pyTuple(
+      "STATS",
+      stats.map((c) => member(c, "STAT_").toLowerCase()),
+    ),
+  );
   L.push("");
   L.push("# host error code and message of each core error code");
-  L.push(pyErrors("CORE_ERRORS", errors.filter((e) => !e.state)));
+  L.push(
+    pyErrors(
+      "CORE_ERRORS",
+      errors.filter((e) => !e.state),
+    ),
+  );
   L.push("# the same for the record transfer and snapshot exports");
-  L.push(pyErrors("STATE_ERRORS", errors.filter((e) => e.state)));
+  L.push(
+    pyErrors(
+      "STATE_ERRORS",
+      errors.filter((e) => e.state),
+    ),
+  );
   return `${L.join("\n")}\n`;
 }
 
@@ -262,7 +321,11 @@ function slotsJson() {
 // ---- C ------------------------------------------------------------------------------------------------
 
 function cHeader() {
-  const L = [`/* The core's ABI as C constants (docs/ABI.md), ${HEADER}. */`, "#ifndef TOOLWATCH_ABI_GENERATED_H", "#define TOOLWATCH_ABI_GENERATED_H"];
+  const L = [
+    `/* The core's ABI as C constants (docs/ABI.md), ${HEADER}. */`,
+    "#ifndef TOOLWATCH_ABI_GENERATED_H",
+    "#define TOOLWATCH_ABI_GENERATED_H",
+  ];
   for (const c of constants) L.push(`#define TOOLWATCH_${c.name} (${c.value})`);
   L.push("#endif", "");
   return L.join("\n");
@@ -301,10 +364,19 @@ ${labels.join("\n")}
 #define TOOLWATCH_LABEL_COUNT ${labels.length}
 #define TOOLWATCH_WEIGHT_SLOT ${weightSlot.value}
 #define TOOLWATCH_MODE_SLOT ${modeSlot.value}
-${names(signals.map((s) => s.camel), "TOOLWATCH_SIGNALS")}
+${names(
+  signals.map((s) => s.camel),
+  "TOOLWATCH_SIGNALS",
+)}
 ${names(["", ...reasons.map((r) => r.code)], "TOOLWATCH_REASON_NAMES")}
-${names(group("ACTION_").map((c) => camel(member(c, "ACTION_"))), "TOOLWATCH_ACTION_NAMES")}
-${names(group("MODE_").map((c) => camel(member(c, "MODE_"))), "TOOLWATCH_MODE_NAMES")}
+${names(
+  group("ACTION_").map((c) => camel(member(c, "ACTION_"))),
+  "TOOLWATCH_ACTION_NAMES",
+)}
+${names(
+  group("MODE_").map((c) => camel(member(c, "MODE_"))),
+  "TOOLWATCH_MODE_NAMES",
+)}
 /* Host error code and message of core error codes -1, -2, ... and of the state exports' codes, by -code. */
 typedef struct { const char *code; const char *message; } toolwatch_error_text;
 ${errTable("TOOLWATCH_CORE_ERRORS", core, -1)}
@@ -325,14 +397,24 @@ const n = (x) => {
 };
 const md = (s) => s.replace(/\|/g, "\\|");
 const table = (head, rows) =>
-  [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map((x) => md(String(x))).join(" | ")} |`)].join("\n");
+  [
+    `| ${head.join(" | ")} |`,
+    `|${head.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${r.map((x) => md(String(x))).join(" | ")} |`),
+  ].join("\n");
 
 const docBlocks = {
   "ABI.md": {
     limits: () =>
-      table(["id", "limit", "value"], limits.map((l) => [l.value, l.doc, n(l.of.value)])),
+      table(
+        ["id", "limit", "value"],
+        limits.map((l) => [l.value, l.doc, n(l.of.value)]),
+      ),
     errors: () =>
-      table(["code", "name", "host error", "host message", "meaning"], errors.filter((e) => !e.state).map((e) => [e.value, e.code, e.host, e.message, e.doc])),
+      table(
+        ["code", "name", "host error", "host message", "meaning"],
+        errors.filter((e) => !e.state).map((e) => [e.value, e.code, e.host, e.message, e.doc]),
+      ),
     "call-record": () =>
       table(
         ["offset", "field"],
@@ -341,7 +423,11 @@ const docBlocks = {
           ...group("ENTRY_").map((c) => [`entry + ${c.value}`, `${c.doc} (\`${c.name}\`)`]),
         ],
       ),
-    "arg-types": () => table(["type", "name", "meaning"], group("T_").map((c) => [c.value, c.name, c.doc])),
+    "arg-types": () =>
+      table(
+        ["type", "name", "meaning"],
+        group("T_").map((c) => [c.value, c.name, c.doc]),
+      ),
     config: () =>
       table(
         ["slot", "setting", "scale", "unit", "default", "meaning"],
@@ -349,32 +435,86 @@ const docBlocks = {
           const slotText = s.width === 1 ? String(s.value) : `${s.value}..${s.value + s.width - 1}`;
           const defs = defaults.slice(s.value, s.value + s.width);
           const def = defs.every((d) => d === defs[0]) ? n(defs[0]) : defs.map(n).join(", ");
-          const lab = s.labels ? ` (${Object.entries(s.labels).map(([k, v]) => `${v} ${k}`).join(", ")})` : "";
+          const lab = s.labels
+            ? ` (${Object.entries(s.labels)
+                .map(([k, v]) => `${v} ${k}`)
+                .join(", ")})`
+            : "";
           return [slotText, `\`${s.setting}\``, s.scale, s.unit, def, `${s.doc}${lab}`];
         }),
       ),
-    result: () => table(["offset", "type", "field"], res.map((c) => [c.value, c.tags.type ?? "", `${c.doc} (\`${c.name}\`)`])),
-    reason: () => table(["offset", "type", "field"], rsn.map((c) => [c.value, c.tags.type ?? "", `${c.doc} (\`${c.name}\`)`])),
-    flags: () => table(["flag", "name", "meaning"], group("FLAG_").map((c) => [c.value, c.name, c.doc])),
-    "reason-flags": () => table(["flag", "name", "meaning"], group("REASON_FLAG_").map((c) => [c.value, c.name, c.doc])),
+    result: () =>
+      table(
+        ["offset", "type", "field"],
+        res.map((c) => [c.value, c.tags.type ?? "", `${c.doc} (\`${c.name}\`)`]),
+      ),
+    reason: () =>
+      table(
+        ["offset", "type", "field"],
+        rsn.map((c) => [c.value, c.tags.type ?? "", `${c.doc} (\`${c.name}\`)`]),
+      ),
+    flags: () =>
+      table(
+        ["flag", "name", "meaning"],
+        group("FLAG_").map((c) => [c.value, c.name, c.doc]),
+      ),
+    "reason-flags": () =>
+      table(
+        ["flag", "name", "meaning"],
+        group("REASON_FLAG_").map((c) => [c.value, c.name, c.doc]),
+      ),
     reasons: () =>
       table(
         ["signal id", "code", "reason", "actual", "typical", "context"],
-        reasons.map((r) => [r.name.startsWith("SIG_") ? r.value - 1 : "—", r.value, r.code, r.tags.actual ?? "", r.tags.typical ?? "", r.tags.context ?? ""]),
+        reasons.map((r) => [
+          r.name.startsWith("SIG_") ? r.value - 1 : "—",
+          r.value,
+          r.code,
+          r.tags.actual ?? "",
+          r.tags.typical ?? "",
+          r.tags.context ?? "",
+        ]),
       ),
-    stats: () => table(["id", "figure"], stats.map((c) => [c.value, c.doc])),
-    info: () => table(["offset", "figure"], info.map((c) => [c.value, c.doc])),
+    stats: () =>
+      table(
+        ["id", "figure"],
+        stats.map((c) => [c.value, c.doc]),
+      ),
+    info: () =>
+      table(
+        ["offset", "figure"],
+        info.map((c) => [c.value, c.doc]),
+      ),
     "state-errors": () =>
-      table(["code", "name", "host error", "host message", "meaning"], errors.filter((e) => e.state).map((e) => [e.value, e.code, e.host, e.message, e.doc])),
+      table(
+        ["code", "name", "host error", "host message", "meaning"],
+        errors.filter((e) => e.state).map((e) => [e.value, e.code, e.host, e.message, e.doc]),
+      ),
   },
   "HOSTS.md": {
     settings: () =>
       table(
         ["setting", "slot", "scale", "values"],
         [
-          ...scalar.map((s) => [`\`${s.setting}\``, s.value, s.scale, s.labels ? Object.entries(s.labels).map(([k, v]) => `\`${k}\` ${v}`).join(", ") : "number"]),
+          ...scalar.map((s) => [
+            `\`${s.setting}\``,
+            s.value,
+            s.scale,
+            s.labels
+              ? Object.entries(s.labels)
+                  .map(([k, v]) => `\`${k}\` ${v}`)
+                  .join(", ")
+              : "number",
+          ]),
           [`\`signals.<signal>.weight\``, `${weightSlot.value} + signal id`, 1, "number 0..1"],
-          [`\`signals.<signal>.mode\``, `${modeSlot.value} + signal id`, 1, Object.entries(modeSlot.labels).map(([k, v]) => `\`${k}\` ${v}`).join(", ")],
+          [
+            `\`signals.<signal>.mode\``,
+            `${modeSlot.value} + signal id`,
+            1,
+            Object.entries(modeSlot.labels)
+              .map(([k, v]) => `\`${k}\` ${v}`)
+              .join(", "),
+          ],
         ],
       ) + `\n\nSignal ids: ${signals.map((s) => `${s.value} \`${s.camel}\``).join(", ")}.`,
   },
@@ -386,7 +526,9 @@ function fillDoc(file, blocks) {
   for (const [name, make] of Object.entries(blocks)) {
     const open = `<!-- gen-abi:${name} (${HEADER}) -->`;
     const close = `<!-- /gen-abi:${name} -->`;
-    const re = new RegExp(`<!-- gen-abi:${name.replace(/-/g, "\\-")} [^>]*-->[\\s\\S]*?<!-- /gen-abi:${name.replace(/-/g, "\\-")} -->`);
+    const re = new RegExp(
+      `<!-- gen-abi:${name.replace(/-/g, "\\-")} [^>]*-->[\\s\\S]*?<!-- /gen-abi:${name.replace(/-/g, "\\-")} -->`,
+    );
     if (!re.test(text)) fail(`docs/${file} has no <!-- gen-abi:${name} ... --> ... <!-- /gen-abi:${name} --> block`);
     text = text.replace(re, () => `${open}\n${make()}\n${close}`);
   }

@@ -18,9 +18,9 @@ ANONYMOUS = "(anonymous)"  # reserved: a caller naming itself this is refused (a
 # reasons (code, flags, score, actual, typical, context). Checked against the generated offsets below.
 _HEAD = struct.Struct(f"<iiiid{abi.SIGNAL_COUNT}d4d")
 _REASON = struct.Struct("<ii4d")
-if (struct.calcsize("<iiii"), struct.calcsize("<iiiid"), struct.calcsize(f"<iiiid{abi.SIGNAL_COUNT}d"), _HEAD.size,
-        struct.calcsize("<ii"), _REASON.size) != (abi.RES_RISK, abi.RES_SIGNALS, abi.RES_ENTITY_LEARNED, abi.RES_REASONS,
-                                                  abi.RSN_SCORE, abi.REASON_SIZE):
+_OFFSETS = (struct.calcsize("<iiii"), struct.calcsize("<iiiid"), struct.calcsize(f"<iiiid{abi.SIGNAL_COUNT}d"),
+            _HEAD.size, struct.calcsize("<ii"), _REASON.size)
+if _OFFSETS != (abi.RES_RISK, abi.RES_SIGNALS, abi.RES_ENTITY_LEARNED, abi.RES_REASONS, abi.RSN_SCORE, abi.REASON_SIZE):
     raise ImportError("toolwatch_wasm.detector: its RESULT structs do not match abi.py (regenerate: npm run build)")
 # bytes of RESULT copied per decision: the head and the most reasons the core writes
 _RESULT_COPY = abi.RES_REASONS + abi.MAX_REASONS * abi.REASON_SIZE

@@ -249,7 +249,8 @@ class Encoder:
             buf.extend(_F64.pack(_number(v)))
             value_len(at, 8)
 
-        max_elements, max_scanned, max_walk, max_depth = (self.limits[k] for k in ("elements", "scanned", "walk", "depth"))
+        lim = self.limits
+        max_elements, max_scanned, max_walk, max_depth = lim["elements"], lim["scanned"], lim["walk"], lim["depth"]
         extras: list = []  # (type, key, value, index of the top-level entry), in the order found
         cut: set = set()  # top-level entries whose walk stopped at a limit
 
