@@ -34,7 +34,10 @@ export function replayHtml(report: ReplayReport, tally: ReplayTally, thresholds:
   for (const e of report.topEntities.slice(0, CHARTED_ENTITIES)) {
     const pts = tally.points.get(`${e.tenant}\u0000${e.principal}`);
     if (!pts?.length) continue;
+    // with labels, the shaded band spans this entity's labelled attack calls
+    const attacks = labelled ? pts.filter((p) => p.label === true).map((p) => p.x) : [];
     entities.push({
+      ...(attacks.length ? { window: [Math.min(...attacks), Math.max(...attacks)] as [number, number] } : {}),
       label: `${e.tenant ? e.tenant + "/" : ""}${e.principal}`,
       xAxis: "time",
       warn: thresholds.warn,

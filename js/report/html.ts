@@ -67,6 +67,8 @@ const num = (x: number, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)).toS
 const fin = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
 interface Frame { w: number; h: number; l: number; r: number; t: number; b: number }
+/** Width of one character of a 10px tick label, near enough to keep labels inside the picture. */
+const TICK_CHAR = 6;
 const sx = (f: Frame, v: number, lo: number, hi: number) => f.l + ((v - lo) / (hi - lo || 1)) * (f.w - f.l - f.r);
 const sy = (f: Frame, v: number, lo: number, hi: number) => f.h - f.b - ((v - lo) / (hi - lo || 1)) * (f.h - f.t - f.b);
 
@@ -75,14 +77,17 @@ function axes(f: Frame, xTicks: [number, string][], yTicks: [number, string][], 
   const x0 = f.l, x1 = f.w - f.r, y0 = f.h - f.b, y1 = f.t;
   for (const [px, label] of xTicks) {
     out.push(`<line class="grid" x1="${num(px)}" y1="${y1}" x2="${num(px)}" y2="${y0}"/>`);
-    out.push(`<text class="tick" x="${num(px)}" y="${y0 + 14}" text-anchor="middle">${escapeHtml(label)}</text>`);
+    // a label centred on a tick near an edge would be cut off by the picture's border: align it inwards
+    const half = label.length * TICK_CHAR / 2;
+    const anchor = px + half > f.w - 1 ? "end" : px - half < 1 ? "start" : "middle";
+    out.push(`<text class="tick" x="${num(px)}" y="${y0 + 14}" text-anchor="${anchor}">${escapeHtml(label)}</text>`);
   }
   for (const [py, label] of yTicks) {
     out.push(`<line class="grid" x1="${x0}" y1="${num(py)}" x2="${x1}" y2="${num(py)}"/>`);
     out.push(`<text class="tick" x="${x0 - 5}" y="${num(py + 3)}" text-anchor="end">${escapeHtml(label)}</text>`);
   }
   out.push(`<rect class="frame" x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}"/>`);
-  out.push(`<text class="label" x="${(x0 + x1) / 2}" y="${f.h - 4}" text-anchor="middle">${escapeHtml(xLabel)}</text>`);
+  out.push(`<text class="label" x="${(x0 + x1) / 2}" y="${y0 + 32}" text-anchor="middle">${escapeHtml(xLabel)}</text>`);
   out.push(`<text class="label" transform="translate(12 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`);
   return out.join("");
 }
@@ -91,42 +96,63 @@ function unitTicks(f: Frame, horizontal: boolean): [number, string][] {
   return [0, 0.2, 0.4, 0.6, 0.8, 1].map((v) => [horizontal ? sx(f, v, 0, 1) : sy(f, v, 0, 1), v.toFixed(1)]);
 }
 
-function legend(items: { name: string; color: string; dash?: boolean }[], x: number, y: number): string {
+/** Legend rows; an item without a colour is a note under the previous one (text only). */
+function legend(items: { name: string; color?: string; dash?: boolean }[], x: number, y: number): string {
   return items.map((it, i) => {
     const yy = y + i * 15;
+    if (!it.color) return `<text class="legend note" x="${x + 23}" y="${yy + 4}">${escapeHtml(it.name)}</text>`;
     return `<line x1="${x}" y1="${yy}" x2="${x + 18}" y2="${yy}" stroke="${it.color}" stroke-width="2.5"${it.dash ? ' stroke-dasharray="4 3"' : ""}/>` +
       `<text class="legend" x="${x + 23}" y="${yy + 4}">${escapeHtml(it.name)}</text>`;
   }).join("");
 }
 
 function curveChart(kind: "roc" | "pr", title: string, items: ReportCurve[]): string {
-  const f: Frame = { w: 420, h: 330, l: 46, r: 12, t: 12, b: 38 };
+  const pointsOf = (c: ReportCurve) => (kind === "roc" ? c.roc : c.pr)?.filter((p) => fin(p[0]) && fin(p[1])) ?? [];
+  const seqOf = (pts: [number, number][]) => (kind === "pr" && pts[0]![0] > 0 ? [[0, pts[0]![1]] as [number, number], ...pts] : pts);
+  // The legend goes under the plot, never over a curve: one row per curve, and a note row for each
+  // curve that coincides with an earlier one.
+  const plotH = 330;
+  const pathOf = (f: Frame, seq: [number, number][]) => seq.map((p, k) => `${k ? "L" : "M"}${num(sx(f, p[0], 0, 1))} ${num(sy(f, p[1], 0, 1))}`).join(" ");
+  // the plot's projection does not depend on the legend's height below it
+  const keys = items.map((c) => (pointsOf(c).length ? pathOf({ w: 420, h: plotH, l: 46, r: 14, t: 12, b: 44 }, seqOf(pointsOf(c))) : ""));
+  const rows = keys.filter((k) => k !== "").length + keys.filter((k, i) => k !== "" && keys.indexOf(k) < i).length;
+  const legendH = rows ? 15 * rows + 6 : 0;
+  const f: Frame = { w: 420, h: plotH + legendH, l: 46, r: 14, t: 12, b: 44 + legendH };
   const body: string[] = [axes(f, unitTicks(f, true), unitTicks(f, false), kind === "roc" ? "false-positive rate" : "recall", kind === "roc" ? "true-positive rate" : "precision")];
   if (kind === "roc") body.push(`<line class="chance" x1="${sx(f, 0, 0, 1)}" y1="${sy(f, 0, 0, 1)}" x2="${sx(f, 1, 0, 1)}" y2="${sy(f, 1, 0, 1)}"/>`);
-  const leg: { name: string; color: string }[] = [];
+  const leg: { name: string; color?: string; dash?: boolean }[] = [];
+  const paths = new Map<string, string>(); // path -> name of the curve first drawn along it
   items.forEach((c, i) => {
-    const pts = (kind === "roc" ? c.roc : c.pr)?.filter((p) => fin(p[0]) && fin(p[1])) ?? [];
+    const pts = pointsOf(c);
     if (pts.length === 0) return;
     const color = PALETTE[i % PALETTE.length]!;
     // ROC is a staircase of tied groups; PR is drawn as steps too (precision holds until recall moves)
-    const seq = kind === "pr" && pts[0]![0] > 0 ? [[0, pts[0]![1]] as [number, number], ...pts] : pts;
-    const d = seq.map((p, k) => `${k ? "L" : "M"}${num(sx(f, p[0], 0, 1))} ${num(sy(f, p[1], 0, 1))}`).join(" ");
-    body.push(`<path class="curve" d="${d}" stroke="${color}"/>`);
+    const seq = seqOf(pts);
+    const d = pathOf(f, seq);
+    // A curve identical to one already drawn would hide it: dashed, both colours show, and the legend says so.
+    const same = paths.get(d);
+    body.push(`<path class="curve" d="${d}" stroke="${color}"${same ? ' stroke-dasharray="7 7"' : ""}/>`);
+    if (!same) paths.set(d, c.name);
     const auc = kind === "roc" ? c.rocAuc : c.prAuc;
-    leg.push({ name: fin(auc) ? `${c.name} (${auc.toFixed(3)})` : c.name, color });
+    const name = fin(auc) ? `${c.name} (${auc.toFixed(3)})` : c.name;
+    leg.push({ name, color, dash: same !== undefined });
+    if (same) leg.push({ name: `dashed: the same curve as ${same}` });
   });
-  body.push(kind === "roc" ? legend(leg, f.l + 150, f.h - f.b - 12 - 15 * (leg.length - 1)) : legend(leg, f.l + 150, f.t + 14));
+  body.push(legend(leg, f.l, f.h - f.b + 50)); // under the axis label
   return `<figure class="chart"><figcaption>${escapeHtml(title)}</figcaption><svg class="curve-${kind}" role="img" aria-label="${escapeHtml(title)}" viewBox="0 0 ${f.w} ${f.h}" width="${f.w}" height="${f.h}">${body.join("")}</svg></figure>`;
 }
 
-function timeLabel(ms: number, span: number): string {
-  const d = new Date(ms);
-  const iso = d.toISOString();
-  return span > 2 * 86400000 ? iso.slice(5, 10) + " " + iso.slice(11, 13) + "h" : iso.slice(11, 16);
+/** A time tick: the date too whenever the chart spans more than one UTC day, else hours alone would repeat. */
+function timeLabel(ms: number, lo: number, hi: number): string {
+  const iso = new Date(ms).toISOString();
+  const oneDay = new Date(lo).toISOString().slice(0, 10) === new Date(hi).toISOString().slice(0, 10);
+  if (oneDay) return iso.slice(11, 16);
+  return hi - lo > 2 * 86400000 ? iso.slice(5, 10) + " " + iso.slice(11, 13) + "h" : iso.slice(5, 10) + " " + iso.slice(11, 16);
 }
 
 function entityChart(e: ReportEntity): string {
-  const f: Frame = { w: 900, h: 230, l: 46, r: 12, t: 12, b: 38 };
+  // the right margin holds the threshold labels, clear of the calls plotted up to the frame's edge
+  const f: Frame = { w: 900, h: 230, l: 46, r: 66, t: 12, b: 38 };
   const pts = e.points.filter((p) => fin(p.x) && fin(p.risk));
   const isTime = (e.xAxis ?? "time") === "time";
   let lo = pts.length ? Math.min(...pts.map((p) => p.x)) : 0;
@@ -137,7 +163,7 @@ function entityChart(e: ReportEntity): string {
   if (isTime) {
     for (let k = 0; k <= 6; k++) {
       const v = lo + ((hi - lo) * k) / 6;
-      xt.push([sx(f, v, lo, hi), timeLabel(v, hi - lo)]);
+      xt.push([sx(f, v, lo, hi), timeLabel(v, lo, hi)]);
     }
   } else {
     // call indices: whole-number ticks only
@@ -146,15 +172,17 @@ function entityChart(e: ReportEntity): string {
   }
   const body: string[] = [axes(f, xt, unitTicks(f, false), isTime ? "time (UTC)" : "call", "risk")];
   if (e.window && fin(e.window[0]) && fin(e.window[1])) {
+    // at least 8 px wide, so that an attack of a few minutes in a chart of days is still seen
     const a = sx(f, e.window[0], lo, hi);
-    const b = Math.max(sx(f, e.window[1], lo, hi), a + 3);
-    body.push(`<rect class="window" x="${num(a)}" y="${f.t}" width="${num(b - a)}" height="${f.h - f.t - f.b}"/>`);
+    const b = sx(f, e.window[1], lo, hi);
+    const pad = Math.max(0, 8 - (b - a)) / 2;
+    body.push(`<rect class="window" x="${num(a - pad)}" y="${f.t}" width="${num(b - a + 2 * pad)}" height="${f.h - f.t - f.b}"/>`);
   }
   for (const [v, cls] of [[e.warn, "warn"], [e.block, "block"]] as const) {
     if (!fin(v)) continue;
     const y = sy(f, v, 0, 1);
     body.push(`<line class="thr thr-${cls}" x1="${f.l}" y1="${num(y)}" x2="${f.w - f.r}" y2="${num(y)}"/>`);
-    body.push(`<text class="thr-label thr-${cls}" x="${f.w - f.r - 4}" y="${num(y - 3)}" text-anchor="end">${cls} ${v.toFixed(2)}</text>`);
+    body.push(`<text class="thr-label thr-${cls}" x="${f.w - f.r + 4}" y="${num(y + 3)}" text-anchor="start">${cls} ${v.toFixed(2)}</text>`);
   }
   const dots = pts.map((p) => {
     const cls = p.marked ? "dot marked" : p.risk >= e.block ? "dot over-block" : p.risk >= e.warn ? "dot over-warn" : "dot";
@@ -201,7 +229,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bott
 figure.chart{margin:8px 0;border:1px solid #e5e7eb;border-radius:6px;padding:8px;background:#fafafa}
 figcaption{font-weight:600;font-size:13px;margin-bottom:4px}svg{display:block;max-width:100%;height:auto}
 .grid{stroke:#e5e7eb;stroke-width:1}.frame{fill:none;stroke:#9ca3af}.tick{font-size:10px;fill:#4b5563}.label{font-size:11px;fill:#374151}
-.legend{font-size:11px;fill:#111827}.curve{fill:none;stroke-width:2}.chance{stroke:#9ca3af;stroke-dasharray:4 4}
+.legend{font-size:11px;fill:#111827}.legend.note{fill:#4b5563;font-style:italic}.curve{fill:none;stroke-width:2}.chance{stroke:#9ca3af;stroke-dasharray:4 4}
 .window{fill:#fde68a;opacity:.55}.thr{stroke-width:1.2;stroke-dasharray:6 4}.thr-warn{stroke:#d97706;fill:#d97706}.thr-block{stroke:#dc2626;fill:#dc2626}
 .thr-label{font-size:10px;stroke:none}.dot{fill:#60a5fa}.dot.over-warn{fill:#f59e0b}.dot.over-block{fill:#dc2626}.dot.marked{fill:#111827;stroke:#fff;stroke-width:.8}
 table{border-collapse:collapse;font-size:12px;margin:6px 0}th,td{border:1px solid #e5e7eb;padding:3px 7px;text-align:left}th{background:#f3f4f6}
@@ -218,7 +246,8 @@ export function renderHtmlReport(data: ReportData): string {
     parts.push(`<h2>${escapeHtml(c.title)}</h2><div class="row">${curveChart("roc", `ROC — ${c.title}`, c.items)}${curveChart("pr", `Precision-recall — ${c.title}`, c.items)}</div>`);
   }
   if (data.entities?.length) {
-    parts.push(`<h2>Risk over time per entity</h2><p class="sub">Each dot is one call; dashed lines are the warn and block thresholds; shaded band: the injected attack.</p>`);
+    const band = data.entities.some((e) => e.window) ? "; shaded band: the attack, from its first call to its last" : "";
+    parts.push(`<h2>Risk over time per entity</h2><p class="sub">Each dot is one call; dashed lines are the warn and block thresholds${band}.</p>`);
     for (const e of data.entities) parts.push(entityChart(e));
   }
   for (const r of data.reasons ?? []) parts.push(`<h2>${escapeHtml(r.title)}</h2>${reasonsChart(r)}`);
