@@ -11,9 +11,9 @@ import { HOST_DEFAULTS, type Config, type ConfigInput } from "./config/schema.js
 import { explain } from "./explain.js";
 import { offsetMinutes, validateTimeZone } from "./timezone.js";
 import { resolveIdentity, type Identity } from "./identity.js";
-import { kindOf, type RecordKind, type StateExports } from "./state/core.js";
-import * as stateRecords from "./state/records.js";
-import * as stateSnapshot from "./state/snapshot.js";
+import { kindOf, type RecordKind, type StateExports } from "./core/state-exports.js";
+import * as stateRecords from "./core/record-transfer.js";
+import * as stateSnapshot from "./core/snapshot-transfer.js";
 
 export interface CallInput {
   tool: string;

@@ -3,6 +3,7 @@
 // to start empty on purpose. serve refuses to start until one of the two is done (docs/STATE.md).
 import { loadConfig } from "./config-file.js";
 import { migrateDir, setAsideDir } from "../state/migrate.js";
+import { loadModule } from "../runtime/node/wasm.js";
 import type { Flags } from "./flags.js";
 import { UsageError } from "./flags.js";
 
@@ -27,7 +28,7 @@ export async function runMigrate(flags: Flags): Promise<number> {
     process.stdout.write(names.length ? `set aside ${names.length} snapshot(s) in ${dir}: ${names.join(", ")} (renamed *.set-aside; the next start is empty)\n` : `no snapshot in ${dir}\n`);
     return 0;
   }
-  const r = migrateDir({ dir, config: cfg.detector, to: flags.string("to") });
+  const r = migrateDir({ dir, config: cfg.detector, to: flags.string("to"), module: loadModule() });
   if (!r.saved) {
     process.stdout.write(`${r.from} already restores with these settings (${r.kept} records); nothing to migrate\n`);
     return 0;

@@ -3,7 +3,6 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { Detector } from "../detector.js";
-import { loadModule } from "../runtime/node/wasm.js";
 import { ToolwatchError } from "../core/errors.js";
 import type { ConfigInput } from "../config/schema.js";
 import { FileStore, type StoredSnapshot } from "./file-store.js";
@@ -17,7 +16,8 @@ export interface MigrateOptions {
   /** Write the migrated snapshot here instead (the source directory is then left untouched). */
   to?: string;
   prefix?: string;
-  wasmPath?: string;
+  /** The compiled core the migrated detector runs on (a runtime entry loads it: loadModule() in Node). */
+  module: WebAssembly.Module;
 }
 
 export interface MigrateResult {
@@ -40,7 +40,7 @@ export function migrateDir(o: MigrateOptions): MigrateResult {
   const file = basename(newest.path);
   const header = readHeader(newest.path);
   if (!header) throw new ToolwatchError("SNAPSHOT_FOREIGN", `migrate: ${newest.path} is not a toolwatch snapshot`);
-  const d = new Detector(loadModule(o.wasmPath), o.config);
+  const d = new Detector(o.module, o.config);
   try {
     src.restoreFile(d, newest);
     const n = d.stats().entities + d.stats().tenants;

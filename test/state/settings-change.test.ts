@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createDetector, type Detector } from "../../js/runtime/node/index.js";
+import { createDetector, loadModule, type Detector } from "../../js/runtime/node/index.js";
 import { FileStore } from "../../js/state/file-store.js";
 import { migrateDir, setAsideDir } from "../../js/state/migrate.js";
 
@@ -61,7 +61,7 @@ describe("settings change with a state directory", () => {
     expect(() => s.start(d)).toThrow(/maxToolsPerEntity 16[\s\S]*maxToolsPerEntity 8/);
     s.stop();
     // and a migration cannot convert another record layout: it says so and changes nothing
-    expect(() => migrateDir({ dir, config: { ...BIG, maxToolsPerEntity: 8 } })).toThrow(/maxToolsPerEntity/);
+    expect(() => migrateDir({ dir, config: { ...BIG, maxToolsPerEntity: 8 }, module: loadModule() })).toThrow(/maxToolsPerEntity/);
     expect(snaps(dir)).toEqual(["toolwatch-000000000001.snap"]);
     rmSync(dir, { recursive: true });
   });
@@ -71,7 +71,7 @@ describe("settings change with a state directory", () => {
     const old = createDetector(BIG);
     feed(old, 2000, T0);
     new FileStore({ dir }).save(old);
-    const r = migrateDir({ dir, config: SMALL });
+    const r = migrateDir({ dir, config: SMALL, module: loadModule() });
     const cap = createDetector(SMALL).stats().capacity;
     expect(r.records).toBe(2007);
     expect(r.kept).toBe(cap);

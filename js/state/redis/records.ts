@@ -3,8 +3,8 @@
 // record", which is how Redis replies for an absent key.
 import type { Detector } from "../../detector.js";
 import { Encoder } from "../../core/encode.js";
-import { RECORD_KIND, type RecordKind, type StateExports } from "../core.js";
-import { exportRecord, importRecord, dropRecord } from "../records.js";
+import { RECORD_KIND, type RecordKind, type StateExports } from "../../core/state-exports.js";
+import { exportRecord, importRecord, dropRecord } from "../../core/record-transfer.js";
 import type { Identity } from "../../identity.js";
 
 const EMPTY = new Uint8Array(0);

@@ -1,7 +1,7 @@
 // Host view of the core's state exports: record transfer, snapshots and merge (docs/ABI.md
 // "Snapshots and record transfer"). Kept apart from core/abi.ts so the state feature is one place.
-import { type CoreExports, RESTORE, STATE_ERRORS } from "../core/abi.js";
-import { ToolwatchError, coreError } from "../core/errors.js";
+import { type CoreExports, RESTORE, STATE_ERRORS } from "./abi.js";
+import { ToolwatchError, coreError } from "./errors.js";
 
 export interface StateExports extends CoreExports {
   xfer_ptr(): number;

@@ -1,8 +1,8 @@
 // Whole-state snapshots through XFER: the host copies chunks, the core does the format and checks.
 // Restore streams the same bytes twice (verify, then commit), so the source must be re-readable.
-import type { StateExports } from "./core.js";
-import { RESTORE, stateError } from "./core.js";
-import { ToolwatchError } from "../core/errors.js";
+import type { StateExports } from "./state-exports.js";
+import { RESTORE, stateError } from "./state-exports.js";
+import { ToolwatchError } from "./errors.js";
 
 /** Where chunks of a snapshot go. Each chunk is a view valid only during the call. */
 export type ChunkSink = (chunk: Uint8Array, offset: number) => void;

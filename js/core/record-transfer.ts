@@ -1,7 +1,7 @@
 // Record transfer through the core's XFER buffer: the host only copies bytes in and out.
-import type { StateExports } from "./core.js";
-import { stateError } from "./core.js";
-import { ToolwatchError } from "../core/errors.js";
+import type { StateExports } from "./state-exports.js";
+import { stateError } from "./state-exports.js";
+import { ToolwatchError } from "./errors.js";
 
 /** Copies the record the core just exported (length n) out of XFER. */
 export function readXfer(core: StateExports, n: number): Uint8Array {
