@@ -50,7 +50,9 @@ const MAX_BAD_LINES_SHOWN = 20;
 export async function replayFile(path: string, opts: { config?: string; strict?: boolean; progress?: boolean; top?: number; html?: boolean; onBadLine?: (e: LineError) => void } = {}): Promise<ReplayReport & { html?: string }> {
   let size: number;
   try {
-    size = statSync(path).size;
+    const st = statSync(path);
+    if (st.isDirectory()) throw new Error("it is a directory; give a JSON-lines file");
+    size = st.size;
   } catch (err) {
     throw new ToolwatchError("REPLAY_INPUT", `cannot read ${path}: ${(err as Error).message}`);
   }
