@@ -5,7 +5,7 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { historyStream, measuredStream, clearStreamCaches, DEFAULT_START } from "./streams.js";
 import { newDetector, preEncode, steppers, floorFeed, type Floor, type SubjectName } from "./subjects.js";
-import { PriorArtDetector } from "./prior-art.js";
+import { PriorArtDetector } from "../prior-art/detector.js";
 import { timeCalls, fig, gc, heapUsed, load, machine, type CallStats, type Figure } from "./measure.js";
 import { moduleFigures } from "./module.js";
 import { snapshotFigures } from "./snapshot.js";

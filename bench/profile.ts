@@ -4,7 +4,7 @@ import { Session } from "node:inspector/promises";
 import { writeFileSync } from "node:fs";
 import { historyStream, measuredStream, DEFAULT_START } from "./streams.js";
 import { newDetector, preEncode, steppers, type SubjectName } from "./subjects.js";
-import { PriorArtDetector } from "./prior-art.js";
+import { PriorArtDetector } from "../prior-art/detector.js";
 
 const subject = (process.argv[2] ?? "public") as SubjectName;
 const n = Number(process.argv[3] ?? 10000);

@@ -3,7 +3,7 @@
 // and a floor (one Map lookup and one counter update).
 import { createDetector, type Detector } from "../js/runtime/node/index.js";
 import { Encoder } from "../js/core/encode.js";
-import { PriorArtDetector } from "./prior-art.js";
+import { PriorArtDetector } from "../prior-art/detector.js";
 import type { BenchCall } from "./streams.js";
 
 export type SubjectName = "raw" | "public" | "priorArt" | "floor";

@@ -1,9 +1,9 @@
-// The prior-art algorithm (bench/prior-art.ts) behind the harness's Scorer interface, so it runs the
+// The prior-art algorithm (prior-art/detector.ts) behind the harness's Scorer interface, so it runs the
 // same protocol and streams as the detector. It keys users by principal only (tenant ignored, as the
 // original), so the harness passes "tenant/principal" as its principal to keep baselines apart.
 // It learns by checking (it has no other way in); a copy of its state is the log of learned calls,
 // replayed per principal on first use after a restore (its users' states are independent).
-import { PriorArtDetector, type PriorArtConfig } from "../bench/prior-art.js";
+import { PriorArtDetector, type PriorArtConfig } from "../prior-art/detector.js";
 import type { CallScore, Scorer, TimedCall } from "./scorer.js";
 
 export class PriorArtScorer implements Scorer {

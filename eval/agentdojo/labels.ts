@@ -1,7 +1,7 @@
 // Call-level labels: which calls carry out the attacker's goal. They come from the benchmark's
 // published injection tasks (the data's README), never from the detector. Unknown (suite, injection)
 // pairs get no call-level label: such runs count for "attack succeeded" but not for "attempted".
-import type { Run } from "./load.js";
+import type { Run } from "./trace.js";
 
 interface Pattern {
   tool: string;

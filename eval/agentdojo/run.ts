@@ -72,7 +72,7 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
   const protoScored = run(`toolwatch (minCalls ${PROTOCOL_OVERRIDES.minCalls})`, () => new DetectorScorer(proto));
   if (!opts.quick) {
     for (const s of SIGNALS) run(`${s} alone`, () => new DetectorScorer(only(s, proto)));
-    run("prior art (bench/prior-art.ts)", () => new PriorArtScorer());
+    run("prior art (prior-art/detector.ts)", () => new PriorArtScorer());
   }
   void main;
   const examples = pickExamples(protoScored);

@@ -88,7 +88,7 @@ describe("leave-one-pipeline-out protocol", () => {
     const rep = evaluateAgentDojo(dir, { reps: 50 });
     expect(rep.counts).toMatchObject({ runs: 40, benign: 20, attacked: 20, succeeded: 8, attempted: 20, pipelines: 4, entities: 5 });
     const names = rep.rows.map((r) => r.name);
-    expect(names).toContain("prior art (bench/prior-art.ts)");
+    expect(names).toContain("prior art (prior-art/detector.ts)");
     expect(names).toContain("unseenArgValue alone");
     const main = rep.rows[1]!;
     expect(main.labels.attempted.rocAuc.value).toBeGreaterThan(0.9);

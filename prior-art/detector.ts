@@ -1,10 +1,11 @@
 /**
  * A straightforward TypeScript implementation of the prior-art algorithm (the ContextForge
  * "Tool Call Anomaly Detection" plugin, IBM/mcp-context-forge PR 3846): what a user would write instead
- * of toolwatch. It is the baseline row of the benchmarks and evaluations; it is NOT part of the product.
+ * of toolwatch. It is the baseline row of the benchmarks and evaluations (bench/ and eval/ both import it
+ * from here, so neither depends on the other); it is NOT part of the product.
  *
  * API:
- *   import { PriorArtDetector } from "./bench/prior-art.js";
+ *   import { PriorArtDetector } from "./prior-art/detector.js";
  *   const d = new PriorArtDetector({ action: "block" });          // any snake_case keys below, all optional
  *   const r = d.check({ tool: "read_file", args: { path: "/x" }, principal: "alice", time: Date.now() });
  *   r.action   // "allow" | "warn" | "block"   ("block" only when config action is "block")
