@@ -67,6 +67,7 @@ export class RedisState {
   private readonly waitTimeoutMs: number;
   /** Cluster: longest a command may take, retries included (0 = the client's own timeout bounds it). */
   private readonly deadlineMs: number;
+  private readonly closeMs: number;
 
   /** ioredis is imported here, on first use, so local-mode users never load it. */
   static async create(opts: RedisConnectionOptions): Promise<RedisState> {
@@ -80,6 +81,7 @@ export class RedisState {
     this.waitReplicas = opts.waitReplicas ?? 0;
     this.waitTimeoutMs = opts.waitTimeoutMs ?? 200;
     this.deadlineMs = opts.cluster ? commandTimeout : 0;
+    this.closeMs = commandTimeout;
     const common = {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
@@ -205,9 +207,14 @@ export class RedisState {
   }
 
   async close(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      await this.client.quit();
+      // a cluster client's QUIT can stay unanswered (a node mid-reconnect): closing must not hang the process
+      await Promise.race([this.client.quit(), new Promise((r) => (timer = setTimeout(r, this.closeMs)))]);
     } catch {
+      // disconnected below either way
+    } finally {
+      clearTimeout(timer);
       this.client.disconnect();
     }
   }
