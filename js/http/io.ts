@@ -15,7 +15,12 @@ export function hasBearer(req: IncomingMessage, expected: string | undefined): b
   return timingSafeEqual(digest(m[1]!), digest(expected));
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent) {
     res.end();
     return;
@@ -25,12 +30,22 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** A JSON-RPC error answer (id null: the request could not be read). */
-export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+export function sendRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   sendJson(res, status, { jsonrpc: "2.0", id: null, error: { code, message } }, headers);
 }
 
 export class BodyError extends Error {
-  constructor(readonly status: number, readonly rpcCode: number, message: string) {
+  constructor(
+    readonly status: number,
+    readonly rpcCode: number,
+    message: string,
+  ) {
     super(message);
   }
 }

@@ -2,7 +2,12 @@
 // way, and the hooks through which `serve` and `proxy` differ (metrics access, who may call MCP, failures).
 import { afterEach, describe, expect, it } from "vitest";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { Unauthorized, createGatewayServer, type GatewayServerOptions, type RunningServer } from "../../js/http/gateway-server.js";
+import {
+  Unauthorized,
+  createGatewayServer,
+  type GatewayServerOptions,
+  type RunningServer,
+} from "../../js/http/gateway-server.js";
 import { Metrics } from "../../js/http/prometheus.js";
 import { silentLogger } from "../../js/log.js";
 
@@ -47,7 +52,9 @@ describe("createGatewayServer", () => {
     expect(await stats.json()).toMatchObject({ checks: 0 });
     const missing = await fetch(`${base(s)}/elsewhere`);
     expect(missing.status).toBe(404);
-    expect(await missing.json()).toEqual({ error: { code: "NOT_FOUND", message: "nothing at /elsewhere; MCP is at /mcp" } });
+    expect(await missing.json()).toEqual({
+      error: { code: "NOT_FOUND", message: "nothing at /elsewhere; MCP is at /mcp" },
+    });
   });
 
   it("refuses /metrics with the hook's message", async () => {
@@ -71,7 +78,11 @@ describe("createGatewayServer", () => {
     const refused = await post({});
     expect(refused.status).toBe(401);
     expect(refused.headers.get("www-authenticate")).toBe("Bearer");
-    expect(await refused.json()).toEqual({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "unauthorized: no ticket" } });
+    expect(await refused.json()).toEqual({
+      jsonrpc: "2.0",
+      id: null,
+      error: { code: -32001, message: "unauthorized: no ticket" },
+    });
     const failed = await post({ "x-boom": "1" });
     expect(failed.status).toBe(502);
     expect(await failed.json()).toMatchObject({ error: { code: -32603, message: "relay: upstream gone" } });
@@ -79,6 +90,8 @@ describe("createGatewayServer", () => {
 
   it("names a path that does not start with a slash, and bad limits", async () => {
     await expect(start({ path: "mcp" })).rejects.toThrow('path must start with "/", got "mcp"');
-    await expect(start({ limits: { maxConnections: 0 } })).rejects.toThrow("maxConnections must be a number >= 1, got 0");
+    await expect(start({ limits: { maxConnections: 0 } })).rejects.toThrow(
+      "maxConnections must be a number >= 1, got 0",
+    );
   });
 });
