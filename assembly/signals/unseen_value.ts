@@ -10,8 +10,8 @@ import { vkeysOff } from "../arena";
 import { valueKnown } from "../values";
 import { baseline, tenant, entity, mode, toolKnown, toolSketched, toolFp, young } from "../context";
 import { toolsOff } from "../arena";
-import { toolHash, valueCount, valKeyHash, valHash, valEntry, valDomain, valClass, omitCount, omitIsArray, omitKeyHash, omitEntry,
-  VC_ADDRESS, VC_ACCOUNT, VC_DATE } from "../input";
+import { toolHash, valueCount, valKeyHash, valHash, valEntry, valDomain, valClass, omitCount, omitIsArray,
+  omitKeyHash, omitEntry, VC_ADDRESS, VC_ACCOUNT, VC_DATE } from "../input";
 import { sketchHas, SK_CONTACT, SK_DOMAIN } from "../sketch";
 import { combine, fp32 } from "../hash";
 import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct, vkeyFreeText } from "../slots";
@@ -97,7 +97,8 @@ export function scoreUnseenValue(): void {
     if (s == 0 && !(thin && isContact(i))) continue;
     if (valueKnown(judge, valueFp(i))) continue;
     // a young principal's value its tenant knows (a colleague's recipient, the team's project)
-    if (young && judge != tenant && (valueKnown(tenant, valueFp(i)) || (isContact(i) && sketchHas(tenant, SK_CONTACT, valHash(i))))) continue;
+    if (young && judge != tenant &&
+      (valueKnown(tenant, valueFp(i)) || (isContact(i) && sketchHas(tenant, SK_CONTACT, valHash(i))))) continue;
     const first = firstContact(i);
     let dk = false;
     if (first) {
