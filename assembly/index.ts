@@ -28,7 +28,7 @@ import { scoreCall } from "./score";
 import { countWindow, pushRing, stepClock } from "./signals/burst";
 import { transitionFp, pushRun } from "./signals/unseen_transition";
 import { learnInto, notePeer } from "./learn";
-import { noteRecurrence } from "./recurrence";
+import { noteRecurrence, forgetRecurrence } from "./recurrence";
 import { sketchHas, SK_TOOL } from "./sketch";
 import { allowAdd, allowClear, allowed } from "./allowlist";
 import { validUtf8 } from "./utf8";
@@ -226,6 +226,31 @@ export function learn(t: f64, tz: i32): i32 {
   learnInto(entity, true, tfp);
   bumpHeader(H_LEARNED);
   touch();
+  return 0;
+}
+
+// The principal's own answer when asked to confirm the call in IO, checked at time t (its own time).
+// yes = 1: the call is learned into the principal's baseline only; its tenant counts the principal as one
+// peer of a tool the tenant does not know (peer promotion): one account's yes does not teach its tenant.
+// yes = 0: nothing is learned, and the hours in which the call's new tool and values were
+// warned stop counting toward a habit. Returns 0 or a negative error code.
+export function confirm(t: f64, tz: i32, yes: i32): i32 {
+  if (!ready) return ERR_NOT_INITIALISED;
+  let err = checkTime(t, tz);
+  if (err < 0) return err;
+  err = parseRecord(true);
+  if (err < 0) return err;
+  locate(t, tz, true);
+  if (yes == 0) {
+    forgetRecurrence(entity);
+    return 0;
+  }
+  // as in learn(): an answer about an earlier call does not learn its order of tools
+  const latest = load<f64>(entity + R_LAST);
+  const past = t < latest || (t == latest && load<u32>(entity + R_PREV) == toolFp);
+  if (mode != MODE_COLD) notePeer(entity, tenant);
+  learnInto(entity, true, past ? 0 : transitionFp());
+  bumpHeader(H_LEARNED);
   return 0;
 }
 

@@ -123,3 +123,20 @@ export function noteRecurrence(e: usize, judge: usize, transFp: u32): bool {
   learnInto(e, true, transFp);
   return true;
 }
+
+// The principal refused the call when asked: the hours in which its new tool and values were warned stop
+// counting toward a habit, so an attempt the user turned down cannot become habit by being retried. The
+// candidates stay (the tool's also marks the principal as already counted among the tool's peers), empty.
+function resetCandidate(base: usize, n: i32, fp: u32): void {
+  const i = slotFind(base, n, fp);
+  if (i < 0) return;
+  const p = slotPtr(base, i);
+  if ((<u32>load<u16>(p + 4) & CANDIDATE) != 0) store<u16>(p + 4, <u16>CANDIDATE);
+}
+
+export function forgetRecurrence(e: usize): void {
+  resetCandidate(e + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp);
+  for (let i = 0; i < valueCount; i++) {
+    if (valClass(i) != VC_DATE) resetCandidate(e + <usize>vcandOff, VCAND, valueFp(i));
+  }
+}

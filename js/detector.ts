@@ -383,6 +383,25 @@ export class Detector {
     if (rc < 0) throw coreError(rc, "learn");
   }
 
+  /**
+   * The principal's own answer when asked to confirm a call before it ran (docs/GATEWAY.md, "Ask"), with the
+   * call's own time. Yes: the call joins the principal's baseline now, not its tenant's (the tenant counts the
+   * principal as one peer of a tool it does not know, as for a warned call). No: nothing is learned, and the
+   * warned occurrences of the call's new tool and values stop counting toward a habit.
+   */
+  confirm(call: CallInput, yes: boolean): void {
+    const { t, tz } = this.encodeCall(call);
+    let rc: number;
+    try {
+      rc = this.core.confirm(t, tz, yes ? 1 : 0);
+    } catch (err) {
+      if (!isTrap(err)) throw err;
+      this.recover(err);
+      throw new ToolwatchError("DETECTOR_FAILURE", "detector failed while recording an answer; it was restarted");
+    }
+    if (rc < 0) throw coreError(rc, "confirm");
+  }
+
   private allowRaw(e: AllowEntry): number {
     const tenant = "tenant" in e ? e.tenant : "";
     const principal = "principal" in e ? e.principal : "";

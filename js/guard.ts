@@ -14,6 +14,11 @@ export interface DetectorLike {
   check(call: CallInput): MaybePromise<Decision>;
   after(call: AfterCall, outcome?: { isError?: boolean }): MaybePromise<{ tracked: boolean }>;
   learn(call: CallInput): MaybePromise<void>;
+  /**
+   * The principal's answer when asked to confirm a call (the `ask` posture): yes teaches its own baseline only,
+   * no keeps the call from becoming habit. Optional for other scorers: without it an answer teaches nothing.
+   */
+  confirm?(call: CallInput, yes: boolean): MaybePromise<void>;
   allow(entry: AllowEntry): MaybePromise<void>;
   clearAllowlist(): MaybePromise<void>;
   stats(): MaybePromise<Stats>;
@@ -30,6 +35,8 @@ export interface Guard extends DetectorLike {
   after(call: AfterCall, outcome?: { isError?: boolean }): Promise<{ tracked: boolean }>;
   /** Operator feedback: learn this call into the baselines. */
   learn(call: CallInput): Promise<void>;
+  /** The principal's answer when asked to confirm a call: yes teaches its own baseline only. */
+  confirm(call: CallInput, yes: boolean): Promise<void>;
   /** The allowlist and stats are this process's, in either mode. */
   allow(entry: AllowEntry): Promise<void>;
   clearAllowlist(): Promise<void>;
@@ -53,6 +60,9 @@ export class LocalGuard implements Guard {
   async learn(call: CallInput): Promise<void> {
     this.detector.learn(call);
   }
+  async confirm(call: CallInput, yes: boolean): Promise<void> {
+    this.detector.confirm(call, yes);
+  }
   async allow(entry: AllowEntry): Promise<void> {
     this.detector.allow(entry);
   }
@@ -71,6 +81,7 @@ interface ThreeMethodGuard {
   check: DetectorLike["check"];
   after: DetectorLike["after"];
   learn: DetectorLike["learn"];
+  confirm?: DetectorLike["confirm"];
 }
 
 const ADMIN = ["allow", "clearAllowlist", "stats"] as const;
@@ -94,6 +105,7 @@ export function toDetectorLike(x: DetectorLike | ThreeMethodGuard): DetectorLike
     check: (c) => three.check(c),
     after: (c, o) => three.after(c, o),
     learn: (c) => three.learn(c),
+    ...(typeof three.confirm === "function" ? { confirm: (c: CallInput, yes: boolean) => three.confirm!(c, yes) } : {}),
     allow: (e) => d.allow(e),
     clearAllowlist: () => d.clearAllowlist(),
     stats: () => d.stats(),

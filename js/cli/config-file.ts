@@ -11,6 +11,7 @@ import { configJsonSchema, toJson, withSnakeCase } from "../config/json-schema.j
 import { ToolwatchError } from "../core/errors.js";
 import { LOG_LEVELS } from "../log.js";
 import type { ServerLimits } from "../http/listen.js";
+import { askSchema } from "../ask.js";
 
 const camel = (k: string): string => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 // Keys of these maps are data (header names), not settings: left as written.
@@ -70,6 +71,8 @@ export const proxySchema = z.strictObject({
   adminToken: z.string().min(16).optional(),
   /** Opens /metrics (so does the admin token). */
   metricsToken: z.string().min(16).optional(),
+  /** Ask the user before a warned call runs (docs/GATEWAY.md "Ask"). */
+  ask: askSchema.optional().describe("ask the user (MCP elicitation) before a warned call runs; absent: warned calls run"),
   ...limits,
   logLevel: z.enum(LOG_LEVELS).optional().meta(dflt("info")),
   auth: z.strictObject({

@@ -28,6 +28,7 @@ export const PROXY_HELP = `toolwatch proxy --upstream <url | command> [options]
   --anonymous                accept calls without identity (one shared baseline)
   /metrics needs 'Bearer <metrics or admin token>' when either is set [TOOLWATCH_METRICS_TOKEN,
   TOOLWATCH_ADMIN_TOKEN], and is refused without one when JWTs are required.
+  Ask before a warned call runs: a proxy.ask section in --config (onWarn, timeoutMs, fallback, ...).
   --log-level <level>                                                                   [TOOLWATCH_LOG_LEVEL]
   Limits (proxy: section or environment): TOOLWATCH_MAX_CONNECTIONS (default 1024), TOOLWATCH_MAX_SESSIONS
   (1000), TOOLWATCH_HEADERS_TIMEOUT_SECONDS (10), TOOLWATCH_REQUEST_TIMEOUT_SECONDS (30),
@@ -65,6 +66,7 @@ export async function runProxy(flags: Flags): Promise<void> {
     upstream, headers: p.upstreamHeaders, detector: scoring.detector, store: scoring.store, auth, logger,
     host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
     tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN, metricsToken: p.metricsToken ?? (process.env.TOOLWATCH_METRICS_TOKEN || undefined), maxSessions: p.maxSessions, ...limitsOf(p),
+    ...(p.ask !== undefined ? { ask: p.ask } : {}),
   });
   const about = server.name ? ` (${server.name}${server.version ? ` ${server.version}` : ""})` : "";
   process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}${about}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);

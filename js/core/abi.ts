@@ -25,6 +25,7 @@ export interface CoreExports {
   init(): number;
   check(time: number, tzMinutes: number): number;
   learn(time: number, tzMinutes: number): number;
+  confirm(time: number, tzMinutes: number, yes: number): number;
   after(time: number, isError: number): number;
   allow_add(kind: number): number;
   allow_clear(): void;

@@ -15,6 +15,7 @@ export class Metrics {
   private readonly reasons = new Map<string, number>();
   private readonly errors = new Map<string, number>();
   private readonly refusals = new Map<string, number>();
+  private readonly questions = new Map<string, number>();
   private readonly buckets = new Array<number>(BUCKETS.length).fill(0);
   private latencyCount = 0;
   private latencySum = 0;
@@ -40,6 +41,11 @@ export class Metrics {
     this.refusals.set(k, (this.refusals.get(k) ?? 0) + 1);
   }
 
+  /** A warned call held for its user's answer (the ask posture): what came of it (js/ask.ts AskAnswer). */
+  question(answer: string): void {
+    this.questions.set(answer, (this.questions.get(answer) ?? 0) + 1);
+  }
+
   private observe(s: number): void {
     this.latencyCount++;
     this.latencySum += s;
@@ -63,6 +69,10 @@ export class Metrics {
     for (const [k, v] of this.refusals) {
       const [action, code] = k.split("\u0000") as [string, string];
       out.push(`${p}_refused_inputs_total${labels({ action, code })} ${v}`);
+    }
+    if (this.questions.size > 0) {
+      family("questions_total", "counter", "Warned calls held for the user's confirmation, by answer (accepted, always, declined, cancelled, timeout, unsupported, busy, rate_limited, refused_again, remembered, error).");
+      for (const [answer, v] of this.questions) out.push(`${p}_questions_total${labels({ answer })} ${v}`);
     }
     family("check_duration_seconds", "histogram", "Time to score one call, in seconds.");
     BUCKETS.forEach((b, i) => out.push(`${p}_check_duration_seconds_bucket${labels({ le: String(b) })} ${this.buckets[i]}`));

@@ -9,11 +9,28 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Identity } from "../identity.js";
 import type { Logger } from "../log.js";
+import { AskTimeout, canElicitForm, type AskChannel, type ElicitParams } from "../ask.js";
+
+type Refusal = { code: number; message: string; data?: unknown };
 
 export interface CallCheck {
-  /** undefined: forward; otherwise the JSON-RPC error to answer with. */
-  check(call: { tool: string; args: Record<string, unknown>; identity: Identity }): Promise<{ code: number; message: string; data?: unknown } | undefined>;
+  /**
+   * undefined: forward; a refusal: the JSON-RPC error to answer with; `held`: the call waits for its user's
+   * answer (asked through `channel`), and the session's other messages go on meanwhile.
+   */
+  check(call: { tool: string; args: Record<string, unknown>; identity: Identity }, channel: AskChannel): Promise<Refusal | undefined | { held: Promise<Refusal | undefined> }>;
   after(call: { tool: string; identity: Identity }, isError: boolean): Promise<void>;
+}
+
+/**
+ * The client's standalone SSE stream (GET /mcp) is open: in JSON-response mode it is the only way a request
+ * reaches the client mid-call. Read from the SDK transport's internals; when they are not found, assumed open.
+ */
+function standaloneOpen(t: StreamableHTTPServerTransport): boolean {
+  const inner = (t as unknown as { _webStandardTransport?: { _streamMapping?: unknown; _standaloneSseStreamId?: unknown } })._webStandardTransport;
+  const streams = inner?._streamMapping;
+  if (!(streams instanceof Map) || typeof inner?._standaloneSseStreamId !== "string") return true;
+  return streams.has(inner._standaloneSseStreamId);
 }
 
 const obj = (v: unknown): Record<string, unknown> | undefined =>
@@ -38,6 +55,12 @@ export class Relay {
   // Keeps messages in arrival order although a tools/call waits for its check.
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
+  /** The client's capabilities from its initialize request. */
+  private clientCaps: Record<string, unknown> | undefined;
+  /** Questions this proxy asked the client (ids of its own, never the upstream's), awaiting their answer. */
+  private readonly questions = new Map<string, { resolve: (r: unknown) => void; reject: (e: Error) => void }>();
+  private asked = 0;
+  private readonly channel: AskChannel = this.askChannel();
 
   constructor(
     private readonly down: StreamableHTTPServerTransport,
@@ -51,6 +74,15 @@ export class Relay {
     this.up.onerror = (e) => this.log.warn({ err: e.message }, "upstream transport error");
     this.up.onclose = () => void this.close();
     this.down.onmessage = (m, extra) => {
+      // the answer to a question of ours: never queued (the call asking waits for it), never relayed
+      const id = (m as { id?: unknown }).id;
+      if (typeof id === "string" && this.questions.has(id) && (isJSONRPCResultResponse(m) || isJSONRPCErrorResponse(m))) {
+        const q = this.questions.get(id)!;
+        this.questions.delete(id);
+        if (isJSONRPCResultResponse(m)) q.resolve(m.result);
+        else q.reject(new Error(`the client answered the question with an error: ${m.error.message}`));
+        return;
+      }
       this.queue = this.queue.then(() => this.fromDownstream(m, extra)).catch((e) => this.log.error({ err: (e as Error).message }, "relay failed"));
     };
     this.down.onerror = (e) => this.log.warn({ err: e.message }, "downstream transport error");
@@ -69,6 +101,7 @@ export class Relay {
       this.log.warn({ tool: String(obj((m as { params?: unknown }).params)?.name).slice(0, 80) }, "tools/call notification dropped: a call needs an id");
       return;
     }
+    if (isJSONRPCRequest(m) && m.method === "initialize") this.clientCaps = obj(obj(m.params)?.capabilities);
     if (isJSONRPCRequest(m) && m.method === "tools/call") {
       const identity = identityOf(extra);
       // never forward an unchecked call: without a verified identity the call is refused
@@ -83,13 +116,71 @@ export class Relay {
       }
       const p = obj(m.params)!;
       const tool = p.name as string;
-      const refusal = await this.guard.check({ tool, args: (obj(p.arguments) ?? {}), identity });
+      const verdict = await this.guard.check({ tool, args: (obj(p.arguments) ?? {}), identity }, this.channel);
+      if (verdict && "held" in verdict) {
+        // scored in order; the answer may take a while, so the call goes on (or not) when it comes
+        void verdict.held.then((r) => this.release(m, r, tool, identity), (e) => this.release(m, { code: -32603, message: `toolwatch: ${(e as Error).message}` }, tool, identity));
+        return;
+      }
+      if (verdict) {
+        await this.down.send({ jsonrpc: "2.0", id: m.id, error: verdict });
+        return;
+      }
+      this.pending.set(m.id, { tool, identity });
+    }
+    await this.forward(m);
+  }
+
+  /** A held call, once its user answered (or the fallback decided). */
+  private async release(m: JSONRPCMessage & { id: RequestId }, refusal: Refusal | undefined, tool: string, identity: Identity): Promise<void> {
+    if (this.closed) return;
+    try {
       if (refusal) {
         await this.down.send({ jsonrpc: "2.0", id: m.id, error: refusal });
         return;
       }
       this.pending.set(m.id, { tool, identity });
+      await this.forward(m);
+    } catch (err) {
+      this.log.debug({ err: (err as Error).message }, "downstream gone; answer to a held call dropped");
     }
+  }
+
+  /** Questions go to the client's standalone stream as requests with ids of the proxy's own. */
+  private askChannel(): AskChannel {
+    const relay = this;
+    return {
+      get canAsk() {
+        return canElicitForm(relay.clientCaps);
+      },
+      elicit: async (params: ElicitParams, timeoutMs: number) => {
+        const started = performance.now();
+        // a client opens its stream right after initialize; a call may come first
+        while (!standaloneOpen(this.down) && !this.closed) {
+          if (performance.now() - started > Math.min(timeoutMs, 3000)) throw new Error("the client has no open stream for server requests (GET)");
+          await new Promise((r) => setTimeout(r, 25));
+        }
+        const id = `toolwatch-ask-${++this.asked}`;
+        return new Promise<unknown>((resolve, reject) => {
+          const timer = setTimeout(() => {
+            if (!this.questions.delete(id)) return;
+            void this.down.send({ jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id, reason: "no answer in time" } }).catch(() => undefined);
+            reject(new AskTimeout(`no answer within ${timeoutMs} ms`));
+          }, Math.max(0, timeoutMs - (performance.now() - started)));
+          this.questions.set(id, {
+            resolve: (r) => { clearTimeout(timer); resolve(r); },
+            reject: (e) => { clearTimeout(timer); reject(e); },
+          });
+          this.down.send({ jsonrpc: "2.0", id, method: "elicitation/create", params: params as unknown as Record<string, unknown> }).catch((e: Error) => {
+            this.questions.get(id)?.reject(e);
+            this.questions.delete(id);
+          });
+        });
+      },
+    };
+  }
+
+  private async forward(m: JSONRPCMessage): Promise<void> {
     try {
       await this.up.send(m);
     } catch (err) {
@@ -125,6 +216,8 @@ export class Relay {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const q of this.questions.values()) q.reject(new Error("the session closed before the answer"));
+    this.questions.clear();
     await Promise.allSettled([this.up.close(), this.down.close()]);
   }
 }

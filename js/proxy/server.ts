@@ -16,6 +16,7 @@ import { Metrics } from "../http/prometheus.js";
 import { AuthError, createAuthenticator, type ProxyAuthOptions } from "./auth.js";
 import { Relay, type CallCheck } from "./relay.js";
 import { upstreamTransport, validateUpstream, type UpstreamOptions } from "./upstream.js";
+import { Asker, resolveAsk, type AskInput } from "../ask.js";
 
 export interface ProxyOptions extends UpstreamOptions, ServerLimits {
   detector: DetectorLike | Parameters<typeof toDetectorLike>[0];
@@ -34,6 +35,8 @@ export interface ProxyOptions extends UpstreamOptions, ServerLimits {
   logger?: Logger;
   metrics?: Metrics;
   clock?: () => number;
+  /** Ask the user before a warned call runs (MCP elicitation), docs/GATEWAY.md "Ask"; absent: warned calls run. */
+  ask?: AskInput;
   /** Every decision as it is made (the demo prints them). */
   onDecision?: (d: Decision, call: { tool: string; args: Record<string, unknown>; identity: Identity }) => void;
 }
@@ -60,12 +63,13 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
   const log = o.logger ?? silentLogger();
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? Date.now;
+  const asker = o.ask !== undefined ? new Asker({ detector: d, settings: resolveAsk(o.ask), logger: log, clock, onAnswer: (a) => metrics.question(a) }) : undefined;
 
   // Calls let through unscored (refused input, failure policy open): their outcome is not recorded.
   // The relay hands after() the identity object it gave check(), one per message.
   const unscored = new WeakSet<Identity>();
   const guard: CallCheck = {
-    async check({ tool, args, identity }) {
+    async check({ tool, args, identity }, channel) {
       const t0 = performance.now();
       let decision: Decision;
       try {
@@ -90,6 +94,9 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
       o.onDecision?.(decision, { tool, args, identity });
       const metadata = decisionMetadata(decision);
       const logged = { tool, action: decision.action, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) };
+      if (asker?.applies(decision)) {
+        return { held: asker.settle(decision, { tool, args, identity }, channel).then((s) => (s.run ? undefined : s.refusal)) };
+      }
       if (decision.action !== "block") {
         if (decision.action === "warn") log.warn(logged, "tool call warned");
         else log.debug(logged, "tool call allowed");

@@ -1,6 +1,7 @@
 // Puts toolwatch in front of every tools/call of an @modelcontextprotocol/sdk server. It wraps the
 // server's tools/call handler (now, or when one is registered later): check before, after on the result.
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { Asker, AskTimeout, canElicitForm, resolveAsk, type AskAnswer, type AskChannel, type AskInput } from "../../ask.js";
 import { ToolwatchError } from "../../core/errors.js";
 import type { Decision } from "../../detector.js";
 import { fromMcpExtra, type HeaderNames, type Identity } from "../../identity.js";
@@ -16,7 +17,11 @@ type RawHandler = (request: { method: string; params?: Record<string, unknown> }
 interface ProtocolInternals {
   setRequestHandler: (schema: unknown, handler: unknown) => void;
   _requestHandlers: Map<string, RawHandler>;
+  getClientCapabilities?: () => { elicitation?: Record<string, unknown> } | undefined;
 }
+
+type SendRequest = (request: { method: string; params?: unknown }, schema: unknown, options?: { timeout?: number }) => Promise<unknown>;
+
 
 export interface GuardOptions {
   /** Identity from the request's `extra` (authInfo, requestInfo); default: authInfo, then trusted headers. */
@@ -29,6 +34,13 @@ export interface GuardOptions {
   onDecision?: (decision: Decision, call: { tool: string; identity: Partial<Identity> }) => void;
   logger?: Logger;
   clock?: () => number;
+  /**
+   * Ask the user before a warned call runs (MCP elicitation), docs/GATEWAY.md "Ask". E.g. `{ onWarn: "ask",
+   * timeoutMs: 60000, fallback: "block" }`; absent: warned calls run, as before.
+   */
+  ask?: AskInput;
+  /** Called with every answer (or the fallback taken) when a call was held for a question. */
+  onAnswer?: (answer: AskAnswer, call: { tool: string; identity: Partial<Identity> }) => void;
 }
 
 export interface GuardHandle {
@@ -63,6 +75,25 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
   const log = options.logger ?? silentLogger();
   const clock = options.clock ?? Date.now;
   const names = options.identityHeaders ?? d.config.identityHeaders ?? {};
+
+  const asker = options.ask !== undefined
+    ? new Asker({ detector: d, settings: resolveAsk(options.ask), logger: log, clock, onAnswer: (a, c) => options.onAnswer?.(a, { tool: c.tool, identity: c.identity }) })
+    : undefined;
+  // The question goes out on the request's own stream (extra.sendRequest), which the SDK client answers.
+  const channelOf = (extra: unknown): AskChannel => {
+    const send = obj(extra)?.sendRequest as SendRequest | undefined;
+    return {
+      canAsk: typeof send === "function" && canElicitForm(p.getClientCapabilities?.()),
+      elicit: async (params, timeoutMs) => {
+        try {
+          return await send!({ method: "elicitation/create", params }, ElicitResultSchema, { timeout: timeoutMs });
+        } catch (err) {
+          if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) throw new AskTimeout(err.message);
+          throw err;
+        }
+      },
+    };
+  };
 
   const identityOf = (extra: unknown, tool: string, args: Record<string, unknown>): Partial<Identity> =>
     options.identity ? options.identity(extra, { name: tool, arguments: args }) : fromMcpExtra(extra, names, options.trustHeaders === true);
@@ -104,7 +135,10 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
           ...(b.retryAfterMs !== undefined ? { retry_after_ms: b.retryAfterMs } : {}),
         });
       }
-      if (decision.action === "warn") log.warn({ tool, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) }, "tool call warned");
+      if (asker?.applies(decision)) {
+        const settled = await asker.settle(decision, { tool, args: args as Record<string, unknown>, identity }, channelOf(extra));
+        if (!settled.run) throw new McpError(settled.refusal!.code, settled.refusal!.message, settled.refusal!.data);
+      } else if (decision.action === "warn") log.warn({ tool, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) }, "tool call warned");
       let isError = true;
       try {
         const result = await orig(request, extra);

@@ -313,6 +313,14 @@ export class RedisGuard implements Guard {
     if (r.from) this.addDelta(id, r.from, call, time);
   }
 
+  /** The principal's answer when asked to confirm a call: yes teaches its own record only (docs/GATEWAY.md "Ask"). */
+  async confirm(call: CallInput, yes: boolean): Promise<void> {
+    const id = this.identity(call);
+    const time = call.time ?? Date.now();
+    const r = await this.transact(call, id, false, () => ({ value: this.detector.confirm({ ...call, time }, yes) }));
+    if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `confirm: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
+  }
+
   /** batched: the call's lesson for its tenant, to be flushed. The decision is already written either way. */
   private addDelta(id: Identity, from: CallState, call: CallInput, time: number): void {
     if (!this.batch) return;
