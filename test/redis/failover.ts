@@ -3,7 +3,7 @@
 // is killed with SIGKILL mid-stream; its replica is promoted; the killed node is started again (as a
 // supervisor would) and rejoins as the new master's replica. Reports what the calls got meanwhile and
 // whether any write Redis acknowledged was lost.
-import { createGuard } from "../../js/guard.js";
+import { createGuard } from "../../js/runtime/node/index.js";
 import type { RedisDecision } from "../../js/state/redis/index.js";
 import { recordKeys } from "../../js/state/redis/keys.js";
 import { startCluster, clusterClient, tenantSlot, masterOf } from "./cluster-harness.js";
