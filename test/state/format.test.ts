@@ -83,17 +83,18 @@ describe("snapshot format", () => {
     const body = 64 + 128 + 16;
     const d = populated(10);
     const before = d.stateHash();
+    const rec = d.stats().recordBytes;
     const ring = src.slice();
-    new DataView(ring.buffer).setUint16(body + 3 * 1016 + 72, 0xffff, true); // ring head of record 3
+    new DataView(ring.buffer).setUint16(body + 3 * rec + 72, 0xffff, true); // ring head of record 3
     expect(code(() => d.restore(reseal(ring)))).toBe("SNAPSHOT_INVALID");
     const zeroKey = src.slice();
-    new DataView(zeroKey.buffer).setBigUint64(body + 5 * 1016, 0n, true);
+    new DataView(zeroKey.buffer).setBigUint64(body + 5 * rec, 0n, true);
     expect(code(() => d.restore(reseal(zeroKey)))).toBe("SNAPSHOT_INVALID");
     const count = src.slice();
     new DataView(count.buffer).setUint32(20, 7, true); // header says 7 records
     expect(code(() => d.restore(reseal(count)))).toBe("SNAPSHOT_INVALID");
     const nanTime = src.slice();
-    new DataView(nanTime.buffer).setFloat64(body + 2 * 1016 + 16, NaN, true);
+    new DataView(nanTime.buffer).setFloat64(body + 2 * rec + 16, NaN, true);
     expect(code(() => d.merge(reseal(nanTime)))).toBe("SNAPSHOT_INVALID");
     expect(d.stateHash()).toBe(before);
     // resealing an unchanged file changes nothing: the checks above are about contents
