@@ -3,6 +3,7 @@
 import type { Config } from "./config/schema.js";
 import type { Decision, Reason } from "./detector.js";
 import { CORE_DEFAULTS } from "./config/defaults.generated.js";
+import { SETTINGS } from "./core/abi.js";
 
 /** JSON-RPC error code for a call toolwatch blocked (server-defined range -32000..-32099). */
 export const BLOCKED_ERROR_CODE = -32003;
@@ -28,7 +29,7 @@ export function rankedReasons(d: Decision): Reason[] {
 }
 
 export function burstWindowMs(config: Config): number {
-  return config.burstWindowSeconds !== undefined ? config.burstWindowSeconds * 1000 : CORE_DEFAULTS[7]!;
+  return config.burstWindowSeconds !== undefined ? config.burstWindowSeconds * 1000 : CORE_DEFAULTS[SETTINGS.burstWindowSeconds.slot]!;
 }
 
 export function describeBlock(d: Decision, config: Config): BlockInfo {

@@ -10,6 +10,7 @@ import { LineError, parseEvent } from "./replay-read.js";
 import { ReplayTally, formatSummary, type ReplayReport } from "./replay-summary.js";
 import { replayHtml } from "./replay-html.js";
 import { CORE_DEFAULTS } from "../config/defaults.generated.js";
+import { SETTINGS } from "../core/abi.js";
 import { Progress } from "./progress.js";
 
 export const REPLAY_HELP = `toolwatch replay <events.jsonl> [options]
@@ -94,7 +95,7 @@ export async function replayFile(path: string, opts: { config?: string; strict?:
   }
   const report = tally.report(path, performance.now() - t0, detector.stateHash(), opts.top);
   if (!opts.html) return report;
-  const thresholds = { warn: cfg.detector.warnThreshold ?? CORE_DEFAULTS[9]!, block: cfg.detector.blockThreshold ?? CORE_DEFAULTS[10]! };
+  const thresholds = { warn: cfg.detector.warnThreshold ?? CORE_DEFAULTS[SETTINGS.warnThreshold.slot]!, block: cfg.detector.blockThreshold ?? CORE_DEFAULTS[SETTINGS.blockThreshold.slot]! };
   return { ...report, html: replayHtml(report, tally, thresholds) };
 }
 
