@@ -15,30 +15,69 @@ import type { Identity } from "./identity.js";
 import type { Logger } from "./log.js";
 import { decisionMetadata } from "./metadata.js";
 
-const SIGNAL_REASONS = REASON_CODES.filter((c) => c !== "" && !["ALLOWLISTED", "LEARNING", "CLOCK_STEP", "VALUES_UNJUDGED"].includes(c)) as ReasonCode[];
+const SIGNAL_REASONS = REASON_CODES.filter(
+  (c) => c !== "" && !["ALLOWLISTED", "LEARNING", "CLOCK_STEP", "VALUES_UNJUDGED"].includes(c),
+) as ReasonCode[];
 const dflt = (value: unknown, description: string) => ({ default: value, description });
 
 /** The one description of the ask setting: the middleware's `ask` option and the proxy's `proxy.ask` section. */
 export const askSchema = z.strictObject({
-  onWarn: z.enum(["ask", "warn", "block"]).optional()
+  onWarn: z
+    .enum(["ask", "warn", "block"])
+    .optional()
     .meta(dflt("ask", "what a warned call gets: ask the user, run warned (no question), or block")),
-  minRisk: z.number().min(0).max(1).optional()
+  minRisk: z
+    .number()
+    .min(0)
+    .max(1)
+    .optional()
     .meta(dflt(0, "ask only warned calls at or above this risk; the others run warned")),
-  reasons: z.array(z.enum(SIGNAL_REASONS as [ReasonCode, ...ReasonCode[]])).min(1).optional()
-    .describe("ask only when one of these counted reasons is present (e.g. [UNSEEN_ARG_VALUE, UNSEEN_TOOL]); default: any"),
-  timeoutMs: z.number().int().min(100).max(3_600_000).optional()
+  reasons: z
+    .array(z.enum(SIGNAL_REASONS as [ReasonCode, ...ReasonCode[]]))
+    .min(1)
+    .optional()
+    .describe(
+      "ask only when one of these counted reasons is present (e.g. [UNSEEN_ARG_VALUE, UNSEEN_TOOL]); default: any",
+    ),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .optional()
     .meta(dflt(60_000, "how long to wait for the answer before the fallback decides")),
-  fallback: z.enum(["warn", "block"]).optional()
-    .meta(dflt("warn", "when nobody can answer (timeout, cancel, a client without elicitation, too many questions): run warned, or block")),
-  alwaysAllow: z.boolean().optional()
-    .meta(dflt(true, "offer 'always allow this for me' when a yes cannot teach the reason (volume, hours, rarity, order)")),
-  alwaysAllowSeconds: z.number().int().min(1).optional()
+  fallback: z
+    .enum(["warn", "block"])
+    .optional()
+    .meta(
+      dflt(
+        "warn",
+        "when nobody can answer (timeout, cancel, a client without elicitation, too many questions): run warned, or block",
+      ),
+    ),
+  alwaysAllow: z
+    .boolean()
+    .optional()
+    .meta(
+      dflt(true, "offer 'always allow this for me' when a yes cannot teach the reason (volume, hours, rarity, order)"),
+    ),
+  alwaysAllowSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
     .meta(dflt(604_800, "how long 'always allow this for me' holds, per principal and tool")),
-  maxQuestions: z.number().int().min(1).optional()
+  maxQuestions: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
     .meta(dflt(5, "questions per principal per window; beyond, the fallback decides without asking")),
-  windowSeconds: z.number().min(1).optional()
-    .meta(dflt(60, "the window of maxQuestions")),
-  declinedSeconds: z.number().min(0).optional()
+  windowSeconds: z.number().min(1).optional().meta(dflt(60, "the window of maxQuestions")),
+  declinedSeconds: z
+    .number()
+    .min(0)
+    .optional()
     .meta(dflt(600, "a question the user refused is not asked again for this long: the same call is refused at once")),
 });
 
@@ -54,23 +93,34 @@ export function resolveAsk(input: AskInput): AskSettings {
   }
   const a = r.data;
   return {
-    onWarn: a.onWarn ?? "ask", minRisk: a.minRisk ?? 0, ...(a.reasons ? { reasons: a.reasons } : {}),
-    timeoutMs: a.timeoutMs ?? 60_000, fallback: a.fallback ?? "warn", alwaysAllow: a.alwaysAllow ?? true,
-    alwaysAllowSeconds: a.alwaysAllowSeconds ?? 604_800, maxQuestions: a.maxQuestions ?? 5,
-    windowSeconds: a.windowSeconds ?? 60, declinedSeconds: a.declinedSeconds ?? 600,
+    onWarn: a.onWarn ?? "ask",
+    minRisk: a.minRisk ?? 0,
+    ...(a.reasons ? { reasons: a.reasons } : {}),
+    timeoutMs: a.timeoutMs ?? 60_000,
+    fallback: a.fallback ?? "warn",
+    alwaysAllow: a.alwaysAllow ?? true,
+    alwaysAllowSeconds: a.alwaysAllowSeconds ?? 604_800,
+    maxQuestions: a.maxQuestions ?? 5,
+    windowSeconds: a.windowSeconds ?? 60,
+    declinedSeconds: a.declinedSeconds ?? 600,
   };
 }
 
 /** `elicitation/create` params (form mode; `mode` left out, so clients of either protocol revision read it). */
 export interface ElicitParams {
   message: string;
-  requestedSchema: { type: "object"; properties: Record<string, { type: "boolean"; title: string; description: string; default: boolean }> };
+  requestedSchema: {
+    type: "object";
+    properties: Record<string, { type: "boolean"; title: string; description: string; default: boolean }>;
+  };
 }
 
 /** The client declared form elicitation: `elicitation: {}` (the first protocol revision with it) or `{form}`. */
 export function canElicitForm(caps: unknown): boolean {
   const e = (caps as { elicitation?: unknown } | undefined)?.elicitation;
-  return typeof e === "object" && e !== null && (Object.keys(e).length === 0 || (e as { form?: unknown }).form !== undefined);
+  return (
+    typeof e === "object" && e !== null && (Object.keys(e).length === 0 || (e as { form?: unknown }).form !== undefined)
+  );
 }
 
 /** The elicitation did not come back in time (the channel cancels the request at the client). */
@@ -91,8 +141,19 @@ export interface AskChannel {
  * question refused within declinedSeconds), remembered (an earlier "always allow"), error (the client's answer
  * was not an answer), not_asked (onWarn warn/block: no question).
  */
-export type AskAnswer = "accepted" | "always" | "declined" | "cancelled" | "timeout" | "unsupported" | "busy"
-  | "rate_limited" | "refused_again" | "remembered" | "error" | "not_asked";
+export type AskAnswer =
+  | "accepted"
+  | "always"
+  | "declined"
+  | "cancelled"
+  | "timeout"
+  | "unsupported"
+  | "busy"
+  | "rate_limited"
+  | "refused_again"
+  | "remembered"
+  | "error"
+  | "not_asked";
 
 export interface Settled {
   /** The call goes to the tool. */
@@ -166,7 +227,9 @@ function plain(r: Reason, d: Decision, args: Record<string, unknown>): string {
     case "UNUSUAL_HOUR":
       return `${you === "you" ? "you are" : "your organisation is"} rarely active at this hour`;
     case "UNSEEN_TRANSITION":
-      return r.actual >= 2 ? `${num(r.actual)} steps in a row in an order of tools ${you} never follow` : `${d.tool} never came after the previous tool for ${you}`;
+      return r.actual >= 2
+        ? `${num(r.actual)} steps in a row in an order of tools ${you} never follow`
+        : `${d.tool} never came after the previous tool for ${you}`;
     default:
       return r.message;
   }
@@ -187,7 +250,10 @@ export function questionText(d: Decision, args: Record<string, unknown>, offerAl
   for (const [k, v] of shown) lines.push(`  ${k}: ${show(v)}`);
   lines.push("", "This is unusual for you:");
   for (const r of ranked) lines.push(`  - ${plain(r, d, args)}`);
-  lines.push("", `Allow it? Accept runs it and remembers it as normal for you; decline stops it.${offerAlways ? " Tick \"Always allow this for me\" not to be asked about this again." : ""}`);
+  lines.push(
+    "",
+    `Allow it? Accept runs it and remembers it as normal for you; decline stops it.${offerAlways ? ' Tick "Always allow this for me" not to be asked about this again.' : ""}`,
+  );
   return lines.join("\n");
 }
 
@@ -239,28 +305,41 @@ export class Asker {
    */
   async settle(d: Decision, call: AskCall, channel: AskChannel): Promise<Settled> {
     if (!this.applies(d)) return { run: d.action !== "block", answer: "not_asked" };
-    if (this.s.onWarn === "block") return this.finish(d, call, "not_asked", false, "warned calls are blocked (ask.onWarn block)");
+    if (this.s.onWarn === "block")
+      return this.finish(d, call, "not_asked", false, "warned calls are blocked (ask.onWarn block)");
     const who = `${d.identity.tenant}\u0000${d.identity.principal}`;
     const counted = rankedReasons(d);
     const codes = counted.map((r) => r.code);
     const now = this.clock();
     const remembered = this.always.get(`${who}\u0000${d.tool}`);
-    if (remembered && remembered.until > now && codes.every((c) => remembered.codes.has(c))) return this.finish(d, call, "remembered", true);
+    if (remembered && remembered.until > now && codes.every((c) => remembered.codes.has(c)))
+      return this.finish(d, call, "remembered", true);
     // "the same question": same user, tool and novelty (the new values, a new tool or shape); volume, hour
     // and order vary from one call to the next and do not make another question
-    const values = counted.filter((r) => r.code === "UNSEEN_ARG_VALUE").map((r) => [r.key, show(valueAt(call.args, r.key ?? ""))]);
+    const values = counted
+      .filter((r) => r.code === "UNSEEN_ARG_VALUE")
+      .map((r) => [r.key, show(valueAt(call.args, r.key ?? ""))]);
     const key = JSON.stringify([who, d.tool, [...new Set(codes.filter((c) => TAUGHT.has(c)))].sort(), values]);
     const refusedUntil = this.declined.get(key);
-    if (refusedUntil !== undefined && refusedUntil > now) return this.finish(d, call, "refused_again", false, "you refused this call a moment ago");
-    if (!channel.canAsk) return this.finish(d, call, "unsupported", undefined, "the client cannot be asked (no elicitation capability)");
+    if (refusedUntil !== undefined && refusedUntil > now)
+      return this.finish(d, call, "refused_again", false, "you refused this call a moment ago");
+    if (!channel.canAsk)
+      return this.finish(d, call, "unsupported", undefined, "the client cannot be asked (no elicitation capability)");
 
     let open = this.inFlight.get(key);
     if (!open) {
-      if ((this.openBy.get(who) ?? 0) > 0) return this.finish(d, call, "busy", undefined, "another question to this user is waiting for an answer");
+      if ((this.openBy.get(who) ?? 0) > 0)
+        return this.finish(d, call, "busy", undefined, "another question to this user is waiting for an answer");
       const times = (this.asked.get(who) ?? []).filter((t) => t > now - this.s.windowSeconds * 1000);
       if (times.length >= this.s.maxQuestions) {
         this.asked.set(who, times);
-        return this.finish(d, call, "rate_limited", undefined, `${times.length} questions to this user in ${this.s.windowSeconds} s`);
+        return this.finish(
+          d,
+          call,
+          "rate_limited",
+          undefined,
+          `${times.length} questions to this user in ${this.s.windowSeconds} s`,
+        );
       }
       times.push(now);
       this.remember(this.asked, who, times);
@@ -268,31 +347,53 @@ export class Asker {
       open = { promise: this.ask(d, call, channel, offerAlways) };
       this.inFlight.set(key, open);
       this.openBy.set(who, (this.openBy.get(who) ?? 0) + 1);
-      void open.promise.finally(() => {
-        this.inFlight.delete(key);
-        const n = (this.openBy.get(who) ?? 1) - 1;
-        if (n > 0) this.openBy.set(who, n);
-        else this.openBy.delete(who);
-      }).catch(() => undefined);
+      void open.promise
+        .finally(() => {
+          this.inFlight.delete(key);
+          const n = (this.openBy.get(who) ?? 1) - 1;
+          if (n > 0) this.openBy.set(who, n);
+          else this.openBy.delete(who);
+        })
+        .catch(() => undefined);
     }
     const { answer, always } = await open.promise;
     if (answer === "declined") this.remember(this.declined, key, this.clock() + this.s.declinedSeconds * 1000);
     if (always) {
-      this.remember(this.always, `${who}\u0000${d.tool}`, { codes: new Set(codes.filter((c) => !TAUGHT.has(c))), until: this.clock() + this.s.alwaysAllowSeconds * 1000 });
+      this.remember(this.always, `${who}\u0000${d.tool}`, {
+        codes: new Set(codes.filter((c) => !TAUGHT.has(c))),
+        until: this.clock() + this.s.alwaysAllowSeconds * 1000,
+      });
     }
     if (answer === "accepted" || answer === "always") return this.finish(d, call, answer, true);
     if (answer === "declined") return this.finish(d, call, answer, false, "the user refused it");
-    const why = answer === "timeout" ? `no answer within ${this.s.timeoutMs / 1000} s` : answer === "cancelled" ? "the user dismissed the question" : "the client's answer was not understood";
+    const why =
+      answer === "timeout"
+        ? `no answer within ${this.s.timeoutMs / 1000} s`
+        : answer === "cancelled"
+          ? "the user dismissed the question"
+          : "the client's answer was not understood";
     return this.finish(d, call, answer, undefined, why);
   }
 
-  private async ask(d: Decision, call: AskCall, channel: AskChannel, offerAlways: boolean): Promise<{ answer: AskAnswer; always: boolean }> {
+  private async ask(
+    d: Decision,
+    call: AskCall,
+    channel: AskChannel,
+    offerAlways: boolean,
+  ): Promise<{ answer: AskAnswer; always: boolean }> {
     const params: ElicitParams = {
       message: questionText(d, call.args, offerAlways),
       requestedSchema: {
         type: "object",
         properties: offerAlways
-          ? { always: { type: "boolean", title: "Always allow this for me", description: `Do not ask again about ${d.tool} for these reasons`, default: false } }
+          ? {
+              always: {
+                type: "boolean",
+                title: "Always allow this for me",
+                description: `Do not ask again about ${d.tool} for these reasons`,
+                default: false,
+              },
+            }
           : {},
       },
     };
@@ -313,9 +414,20 @@ export class Asker {
   }
 
   /** Applies an answer: learning, logs, the count, and the refusal when the call does not run. */
-  private async finish(d: Decision, call: AskCall, answer: AskAnswer, runs: boolean | undefined, why?: string): Promise<Settled> {
+  private async finish(
+    d: Decision,
+    call: AskCall,
+    answer: AskAnswer,
+    runs: boolean | undefined,
+    why?: string,
+  ): Promise<Settled> {
     const run = runs ?? this.s.fallback === "warn";
-    const log = { tool: d.tool, risk: Math.round(d.risk * 10000) / 10000, reasons: rankedReasons(d).map((r) => r.code), answer };
+    const log = {
+      tool: d.tool,
+      risk: Math.round(d.risk * 10000) / 10000,
+      reasons: rankedReasons(d).map((r) => r.code),
+      answer,
+    };
     const input: CallInput = { tool: call.tool, args: call.args, identity: call.identity, time: d.time };
     try {
       // the answer of the principal itself: yes teaches its own baseline only; no keeps the call from habit
@@ -325,9 +437,14 @@ export class Asker {
       this.o.logger.error({ tool: d.tool, err: (err as Error).message }, "recording the user's answer failed");
     }
     this.o.onAnswer?.(answer, call, d);
-    if (answer === "declined" || answer === "refused_again") this.o.logger.warn(log, "tool call refused by the user: confirmed anomaly");
+    if (answer === "declined" || answer === "refused_again")
+      this.o.logger.warn(log, "tool call refused by the user: confirmed anomaly");
     else if (answer === "accepted" || answer === "always") this.o.logger.info(log, "tool call confirmed by the user");
-    else this.o.logger.warn({ ...log, fallback: run ? "warn" : "block" }, `tool call not confirmed (${why}); ${run ? "ran warned" : "blocked"}`);
+    else
+      this.o.logger.warn(
+        { ...log, fallback: run ? "warn" : "block" },
+        `tool call not confirmed (${why}); ${run ? "ran warned" : "blocked"}`,
+      );
     if (run) return { run, answer };
     const meta = decisionMetadata(d);
     const reasons = describeBlock(d, this.o.detector.config).reasons;
@@ -337,8 +454,13 @@ export class Asker {
       ? `toolwatch: "${d.tool}" was not run: ${why} when asked to confirm it (risk ${d.risk.toFixed(2)}): ${what}`
       : `toolwatch blocked "${d.tool}" (risk ${d.risk.toFixed(2)}): it needed the user's confirmation and ${why}: ${what}`;
     return {
-      run, answer,
-      refusal: { code: BLOCKED_ERROR_CODE, message, data: { ...meta, code: refusedByUser ? "DECLINED" : "BLOCKED", http_status: 403, asked: answer } },
+      run,
+      answer,
+      refusal: {
+        code: BLOCKED_ERROR_CODE,
+        message,
+        data: { ...meta, code: refusedByUser ? "DECLINED" : "BLOCKED", http_status: 403, asked: answer },
+      },
     };
   }
 

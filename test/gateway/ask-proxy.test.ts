@@ -41,12 +41,19 @@ let url = "";
 let log = "";
 const clients: Client[] = [];
 
-const token = (sub: string) => new SignJWT({ sub, tenant: "acme" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("10m").sign(new TextEncoder().encode(SECRET));
+const token = (sub: string) =>
+  new SignJWT({ sub, tenant: "acme" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(SECRET));
 
 type Answer = "accept" | "decline" | "cancel" | "slow" | "none";
 
 async function client(principal: string, answer: Answer, questions: string[] = []): Promise<Client> {
-  const c = new Client({ name: "ask-proxy-test", version: "1" }, { capabilities: answer === "none" ? {} : { elicitation: {} } });
+  const c = new Client(
+    { name: "ask-proxy-test", version: "1" },
+    { capabilities: answer === "none" ? {} : { elicitation: {} } },
+  );
   if (answer !== "none") {
     c.setRequestHandler(ElicitRequestSchema, async (req) => {
       questions.push((req.params as { message: string }).message);
@@ -57,12 +64,20 @@ async function client(principal: string, answer: Answer, questions: string[] = [
       return { action: answer };
     });
   }
-  await c.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${await token(principal)}` } } }));
+  await c.connect(
+    new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: { authorization: `Bearer ${await token(principal)}` } },
+    }),
+  );
   clients.push(c);
   return c;
 }
 
-const email = (c: Client, to: string) => c.callTool({ name: "send_email", arguments: { ...EVIL, to } }).then((r) => (r.content as Array<{ text: string }>)[0]!.text, (e) => e as McpError);
+const email = (c: Client, to: string) =>
+  c.callTool({ name: "send_email", arguments: { ...EVIL, to } }).then(
+    (r) => (r.content as Array<{ text: string }>)[0]!.text,
+    (e) => e as McpError,
+  );
 
 /** Twelve e-mails to three colleagues: the recipient key is judged from then on. */
 async function routine(principal: string): Promise<void> {
@@ -74,10 +89,25 @@ async function routine(principal: string): Promise<void> {
 beforeAll(async () => {
   const dir = mkdtempSync(join(tmpdir(), "tw-ask-"));
   writeFileSync(join(dir, "toolwatch.yaml"), CONFIG);
-  child = spawn(process.execPath, [BIN, "proxy", "--config", join(dir, "toolwatch.yaml"), "--port", "0", "--log-level", "info",
-    "--upstream", `"${process.execPath}" "${join(ROOT, "examples", "demo-server", "server.mjs")}"`], {
-    env: { ...process.env, TOOLWATCH_JWT_SECRET: SECRET, TOOLWATCH_METRICS_TOKEN: METRICS }, stdio: ["ignore", "pipe", "pipe"],
-  });
+  child = spawn(
+    process.execPath,
+    [
+      BIN,
+      "proxy",
+      "--config",
+      join(dir, "toolwatch.yaml"),
+      "--port",
+      "0",
+      "--log-level",
+      "info",
+      "--upstream",
+      `"${process.execPath}" "${join(ROOT, "examples", "demo-server", "server.mjs")}"`,
+    ],
+    {
+      env: { ...process.env, TOOLWATCH_JWT_SECRET: SECRET, TOOLWATCH_METRICS_TOKEN: METRICS },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   child.stderr!.on("data", (b) => (log += b));
   url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -124,7 +154,11 @@ describe("toolwatch proxy with proxy.ask, the TypeScript SDK client", () => {
   });
 
   it("cancel, an answer too late, and a client without elicitation: the fallback (block)", async () => {
-    for (const [who, answer, asked] of [["cal", "cancel", "cancelled"], ["sam", "slow", "timeout"], ["max", "none", "unsupported"]] as const) {
+    for (const [who, answer, asked] of [
+      ["cal", "cancel", "cancelled"],
+      ["sam", "slow", "timeout"],
+      ["max", "none", "unsupported"],
+    ] as const) {
       await routine(who);
       const c = await client(who, answer);
       const err = await email(c, EVIL.to);
@@ -150,9 +184,16 @@ describe("toolwatch proxy with proxy.ask, the TypeScript SDK client", () => {
 
 describe.skipIf(!existsSync(PYTHON))("toolwatch proxy with proxy.ask, the Python SDK client", () => {
   const py = async (principal: string, answer: string, calls: unknown[]) => {
-    const r = spawnSync(PYTHON, [join(__dirname, "ask_client.py"), url, await token(principal), answer, JSON.stringify(calls)], { encoding: "utf8", timeout: 60_000 });
+    const r = spawnSync(
+      PYTHON,
+      [join(__dirname, "ask_client.py"), url, await token(principal), answer, JSON.stringify(calls)],
+      { encoding: "utf8", timeout: 60_000 },
+    );
     if (r.status !== 0) throw new Error(`python client failed: ${r.stderr}`);
-    return JSON.parse(r.stdout) as { results: Array<{ text?: string; error?: { code: number; message: string; data: any } }>; questions: Array<{ message: string }> };
+    return JSON.parse(r.stdout) as {
+      results: Array<{ text?: string; error?: { code: number; message: string; data: any } }>;
+      questions: Array<{ message: string }>;
+    };
   };
   const call = { name: "send_email", arguments: EVIL };
 
@@ -171,15 +212,21 @@ describe.skipIf(!existsSync(PYTHON))("toolwatch proxy with proxy.ask, the Python
 
 describe("what the operator sees", () => {
   it("/metrics counts the answers; the log names each refusal a confirmed anomaly", async () => {
-    const m = await fetch(url.replace(/\/mcp$/, "/metrics"), { headers: { authorization: `Bearer ${METRICS}` } }).then((r) => r.text());
-    const count = (answer: string) => Number(new RegExp(`toolwatch_questions_total\\{answer="${answer}"\\} (\\d+)`).exec(m)?.[1] ?? 0);
+    const m = await fetch(url.replace(/\/mcp$/, "/metrics"), { headers: { authorization: `Bearer ${METRICS}` } }).then(
+      (r) => r.text(),
+    );
+    const count = (answer: string) =>
+      Number(new RegExp(`toolwatch_questions_total\\{answer="${answer}"\\} (\\d+)`).exec(m)?.[1] ?? 0);
     expect(count("accepted")).toBeGreaterThanOrEqual(1);
     expect(count("declined")).toBeGreaterThanOrEqual(1);
     expect(count("refused_again")).toBe(1);
     expect(count("cancelled")).toBe(1);
     expect(count("timeout")).toBeGreaterThanOrEqual(2);
     expect(count("unsupported")).toBe(1);
-    const refusals = log.split("\n").filter((l) => l.includes("confirmed anomaly")).map((l) => JSON.parse(l));
+    const refusals = log
+      .split("\n")
+      .filter((l) => l.includes("confirmed anomaly"))
+      .map((l) => JSON.parse(l));
     expect(refusals.length).toBeGreaterThanOrEqual(2);
     expect(refusals[0]).toMatchObject({ tool: "send_email", answer: "declined", reasons: ["UNSEEN_ARG_VALUE"] });
   });
@@ -191,8 +238,12 @@ describe("toolwatch demo", () => {
     expect(r.status).toBe(0);
     const day7 = r.stdout.slice(r.stdout.indexOf("day 7:"));
     expect(day7.match(/the user is asked:/g)).toHaveLength(2);
-    expect(day7).toMatch(/\|\s+to: dana@partner\.example[\s\S]*the user answers: accept\n {2}day 7 \d\d:\d\d {2}ran: sent to dana@partner\.example/);
-    expect(day7).toMatch(/\|\s+to: payments@vendor-secure\.example[\s\S]*the user answers: decline\n.*"send_email" was not run: the user refused it/);
+    expect(day7).toMatch(
+      /\|\s+to: dana@partner\.example[\s\S]*the user answers: accept\n {2}day 7 \d\d:\d\d {2}ran: sent to dana@partner\.example/,
+    );
+    expect(day7).toMatch(
+      /\|\s+to: payments@vendor-secure\.example[\s\S]*the user answers: decline\n.*"send_email" was not run: the user refused it/,
+    );
     // the third step, to the contact the user confirmed, runs without a question
     expect(day7.trimEnd().split("\n").at(-1)).toMatch(/ran: sent to dana@partner\.example$/);
   });

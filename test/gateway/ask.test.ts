@@ -12,7 +12,14 @@ import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sd
 import { askSchema, resolveAsk, type AskAnswer, type AskInput } from "../../js/ask.js";
 import type { Detector } from "../../js/detector.js";
 
-const CONFIG = { minCalls: 5, learningWindowSeconds: 0, tenantMinCalls: 5, tenantLearningWindowSeconds: 0, offHoursStart: 0, offHoursEnd: 0 };
+const CONFIG = {
+  minCalls: 5,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 5,
+  tenantLearningWindowSeconds: 0,
+  offHoursStart: 0,
+  offHoursEnd: 0,
+};
 const T0 = Date.UTC(2026, 0, 5, 9);
 const KNOWN = ["bob@acme.example", "carol@acme.example", "dan@acme.example"];
 const EVIL = { to: "mallory@evil.example", body: "the Q3 figures" };
@@ -41,24 +48,41 @@ interface Rig {
   call(to: string, principal?: string): Promise<unknown>;
 }
 
-async function rig(o: { ask: AskInput; answer?: Answer | ((n: number) => Answer); elicitation?: boolean; config?: Record<string, unknown> }): Promise<Rig> {
+async function rig(o: {
+  ask: AskInput;
+  answer?: Answer | ((n: number) => Answer);
+  elicitation?: boolean;
+  config?: Record<string, unknown>;
+}): Promise<Rig> {
   const detector = createDetector({ ...CONFIG, ...o.config });
   const now = { t: T0 };
   let who = "alice";
   const ran: string[] = [];
   const answers: AskAnswer[] = [];
   const server = new McpServer({ name: "mail", version: "1.0.0" });
-  guardMcpServer(server, detector, { ask: o.ask, clock: () => now.t, identity: () => ({ principal: who, tenant: "acme" }), onAnswer: (a) => answers.push(a) });
-  server.registerTool("send_email", { description: "send", inputSchema: { to: z.string(), body: z.string() } }, async ({ to }) => {
-    ran.push(to);
-    return { content: [{ type: "text", text: "sent" }] };
+  guardMcpServer(server, detector, {
+    ask: o.ask,
+    clock: () => now.t,
+    identity: () => ({ principal: who, tenant: "acme" }),
+    onAnswer: (a) => answers.push(a),
   });
+  server.registerTool(
+    "send_email",
+    { description: "send", inputSchema: { to: z.string(), body: z.string() } },
+    async ({ to }) => {
+      ran.push(to);
+      return { content: [{ type: "text", text: "sent" }] };
+    },
+  );
   const questions: ElicitRequest["params"][] = [];
-  const client = new Client({ name: "ask-test", version: "1" }, { capabilities: o.elicitation === false ? {} : { elicitation: {} } });
+  const client = new Client(
+    { name: "ask-test", version: "1" },
+    { capabilities: o.elicitation === false ? {} : { elicitation: {} } },
+  );
   if (o.elicitation !== false) {
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
       questions.push(req.params);
-      const a = typeof o.answer === "function" ? o.answer(questions.length) : o.answer ?? "accept";
+      const a = typeof o.answer === "function" ? o.answer(questions.length) : (o.answer ?? "accept");
       if (typeof a === "object" && "delayMs" in a) {
         await new Promise((r) => setTimeout(r, a.delayMs));
         return { action: "accept" };
@@ -72,18 +96,32 @@ async function rig(o: { ask: AskInput; answer?: Answer | ((n: number) => Answer)
   await client.connect(x);
   now.t = routine(detector, "alice", T0);
   return {
-    client, ran, questions, answers, detector, now,
+    client,
+    ran,
+    questions,
+    answers,
+    detector,
+    now,
     async call(to, principal = "alice") {
       who = principal;
       now.t += 60_000;
-      return client.callTool({ name: "send_email", arguments: { ...EVIL, to } }).then((r) => r, (e) => e);
+      return client.callTool({ name: "send_email", arguments: { ...EVIL, to } }).then(
+        (r) => r,
+        (e) => e,
+      );
     },
   };
 }
 
 describe("ask settings", () => {
   it("fills defaults and names a bad key", () => {
-    expect(resolveAsk({})).toMatchObject({ onWarn: "ask", fallback: "warn", timeoutMs: 60_000, maxQuestions: 5, alwaysAllow: true });
+    expect(resolveAsk({})).toMatchObject({
+      onWarn: "ask",
+      fallback: "warn",
+      timeoutMs: 60_000,
+      maxQuestions: 5,
+      alwaysAllow: true,
+    });
     expect(() => resolveAsk({ fallback: "allow" } as never)).toThrow(/^ask\.fallback: /);
     expect(() => resolveAsk({ reasons: ["LEARNING"] } as never)).toThrow(/^ask\.reasons\.0: /);
     expect(() => resolveAsk({ timeoutMs: 5 })).toThrow(/ask\.timeoutMs/);
@@ -101,7 +139,13 @@ describe("what an answer teaches (the core's confirm)", () => {
     expect(first.action).toBe("warn");
     expect(first.reasons.map((r) => r.code)).toContain("UNSEEN_ARG_VALUE");
     d.confirm({ tool: "send_email", args: EVIL, principal: "alice", tenant: "acme", time: first.time }, true);
-    const again = d.check({ tool: "send_email", args: { ...EVIL, body: "more" }, principal: "alice", tenant: "acme", time: t + 60_000 });
+    const again = d.check({
+      tool: "send_email",
+      args: { ...EVIL, body: "more" },
+      principal: "alice",
+      tenant: "acme",
+      time: t + 60_000,
+    });
     expect(again.action).toBe("allow");
     // bob, and a newcomer judged by the tenant's baseline, still find the recipient new
     const bob = d.check({ tool: "send_email", args: EVIL, principal: "bob", tenant: "acme", time: t + 120_000 });
@@ -116,8 +160,15 @@ describe("what an answer teaches (the core's confirm)", () => {
       for (const u of ["u1", "u2", "u3", "u4"]) t = routine(d, u, t);
       return { d, t };
     };
-    const call = (u: string, at: number) => ({ tool: "export_table", args: { table: "customers" }, principal: u, tenant: "acme", time: at });
-    const unseen = (d: Detector, u: string, at: number) => d.check(call(u, at)).reasons.find((r) => r.code === "UNSEEN_TOOL");
+    const call = (u: string, at: number) => ({
+      tool: "export_table",
+      args: { table: "customers" },
+      principal: u,
+      tenant: "acme",
+      time: at,
+    });
+    const unseen = (d: Detector, u: string, at: number) =>
+      d.check(call(u, at)).reasons.find((r) => r.code === "UNSEEN_TOOL");
     const { d, t } = setup();
     const first = d.check(call("u1", t));
     expect(first.action).toBe("warn");
@@ -148,7 +199,8 @@ describe("what an answer teaches (the core's confirm)", () => {
         t += 25 * 3_600_000;
         const dec = d.check({ tool: "send_email", args: EVIL, principal: "alice", tenant: "acme", time: t });
         learned ||= dec.learned;
-        if (refuse) d.confirm({ tool: "send_email", args: EVIL, principal: "alice", tenant: "acme", time: dec.time }, false);
+        if (refuse)
+          d.confirm({ tool: "send_email", args: EVIL, principal: "alice", tenant: "acme", time: dec.time }, false);
       }
       // without the refusals the recurring recipient becomes habit; with them it never does
       expect(learned).toBe(!refuse);
@@ -166,7 +218,9 @@ describe("asking through the MCP SDK middleware", () => {
     const q = r.questions[0]! as { message: string; requestedSchema: { properties: Record<string, unknown> } };
     expect(q.message).toContain('wants to run "send_email"');
     expect(q.message).toContain(`to: ${EVIL.to}`);
-    expect(q.message).toMatch(/to = mallory@evil\.example was never used with send_email by you \(3 known values in \d+ calls\); nobody in your organisation/);
+    expect(q.message).toMatch(
+      /to = mallory@evil\.example was never used with send_email by you \(3 known values in \d+ calls\); nobody in your organisation/,
+    );
     // a yes teaches the recipient, so there is nothing to "always allow"
     expect(q.requestedSchema.properties).toEqual({});
     expect(r.answers).toEqual(["accepted"]);
@@ -183,7 +237,9 @@ describe("asking through the MCP SDK middleware", () => {
     const err = (await r.call(EVIL.to)) as McpError;
     expect(err).toBeInstanceOf(McpError);
     expect(err.code).toBe(BLOCKED_ERROR_CODE);
-    expect(err.message).toMatch(/"send_email" was not run: the user refused it when asked to confirm it \(risk 0\.\d\d\): UNSEEN_ARG_VALUE/);
+    expect(err.message).toMatch(
+      /"send_email" was not run: the user refused it when asked to confirm it \(risk 0\.\d\d\): UNSEEN_ARG_VALUE/,
+    );
     expect((err.data as any).code).toBe("DECLINED");
     expect((err.data as any).asked).toBe("declined");
     expect(r.ran).toEqual([]);
@@ -205,7 +261,11 @@ describe("asking through the MCP SDK middleware", () => {
       const cancel = await rig({ ask: { fallback }, answer: "cancel" });
       const slow = await rig({ ask: { fallback, timeoutMs: 300 }, answer: { delayMs: 3000 } });
       const mute = await rig({ ask: { fallback }, elicitation: false });
-      for (const [r, answer] of [[cancel, "cancelled"], [slow, "timeout"], [mute, "unsupported"]] as const) {
+      for (const [r, answer] of [
+        [cancel, "cancelled"],
+        [slow, "timeout"],
+        [mute, "unsupported"],
+      ] as const) {
         const res = await r.call(EVIL.to);
         expect(r.answers).toEqual([answer]);
         if (fallback === "warn") {
@@ -213,7 +273,9 @@ describe("asking through the MCP SDK middleware", () => {
         } else {
           expect(res).toBeInstanceOf(McpError);
           expect((res as McpError).code).toBe(BLOCKED_ERROR_CODE);
-          expect((res as McpError).message).toMatch(/it needed the user's confirmation and (the user dismissed the question|no answer within 0\.3 s|the client cannot be asked)/);
+          expect((res as McpError).message).toMatch(
+            /it needed the user's confirmation and (the user dismissed the question|no answer within 0\.3 s|the client cannot be asked)/,
+          );
           expect(((res as McpError).data as any).code).toBe("BLOCKED");
           expect(r.ran).toEqual([]);
         }
@@ -229,7 +291,10 @@ describe("asking through the MCP SDK middleware", () => {
   it("no storms: identical concurrent questions are asked once, a different one meanwhile is not asked, and a rate limit", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const r = await rig({ ask: { fallback: "block", maxQuestions: 2, windowSeconds: 3600 }, answer: () => ({ delayMs: 0 }) });
+    const r = await rig({
+      ask: { fallback: "block", maxQuestions: 2, windowSeconds: 3600 },
+      answer: () => ({ delayMs: 0 }),
+    });
     // hold the first answer until all three calls are in
     r.client.setRequestHandler(ElicitRequestSchema, async (req) => {
       r.questions.push(req.params);
@@ -238,7 +303,9 @@ describe("asking through the MCP SDK middleware", () => {
     });
     r.now.t += 60_000;
     const same = [0, 1].map(() => r.client.callTool({ name: "send_email", arguments: EVIL }).catch((e) => e));
-    const other = r.client.callTool({ name: "send_email", arguments: { ...EVIL, to: "eve@other.example" } }).catch((e) => e);
+    const other = r.client
+      .callTool({ name: "send_email", arguments: { ...EVIL, to: "eve@other.example" } })
+      .catch((e) => e);
     const busy = await other;
     expect((busy.data as any).asked).toBe("busy");
     release();
@@ -254,9 +321,13 @@ describe("asking through the MCP SDK middleware", () => {
     await r.client.close();
   });
 
-  it("\"always allow this for me\" is offered for what a yes cannot teach, and holds for that user and tool", async () => {
+  it('"always allow this for me" is offered for what a yes cannot teach, and holds for that user and tool', async () => {
     // the fixed off-hours window alone, made to warn: a yes cannot teach an hour
-    const r = await rig({ ask: {}, answer: { always: true }, config: { warnThreshold: 0.1, offHoursStart: 0, offHoursEnd: 23 } });
+    const r = await rig({
+      ask: {},
+      answer: { always: true },
+      config: { warnThreshold: 0.1, offHoursStart: 0, offHoursEnd: 23 },
+    });
     r.now.t = Date.UTC(2026, 0, 6, 3);
     const res = await r.client.callTool({ name: "send_email", arguments: { to: KNOWN[0], body: "night" } });
     expect((res.content as any)[0].text).toBe("sent");

@@ -4,6 +4,7 @@ python ask_client.py URL TOKEN ANSWER CALLS_JSON: ANSWER is accept, decline or c
 {"name", "arguments"} in turn and prints one JSON line: {"results": [...], "questions": [...]}, each result
 {"text"} or {"error": {"code", "message", "data"}}.
 """
+
 import asyncio
 import json
 import sys
