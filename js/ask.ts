@@ -213,7 +213,7 @@ function plain(r: Reason, d: Decision, args: Record<string, unknown>): string {
       const v = r.key !== undefined ? valueAt(args, r.key) : undefined;
       const what = `${r.key ?? "a value"}${v !== undefined ? ` = ${show(v)}` : ""}`;
       // a never-seen address at a domain nobody in the tenant used scores 1 (README, "How it decides")
-      const first = r.score >= 0.999 ? "; nobody in your organisation has written to that address or domain" : "";
+      const first = r.score >= 0.999 ? "; nobody in your organisation has used it before" : "";
       return `${what} was never used with ${d.tool} by ${you} (${num(r.actual)} known values in ${num(r.typical)} calls)${first}`;
     }
     case "BURST":
