@@ -37,7 +37,8 @@ export const VALS: usize = memory.data((MAX_ARGS + MAX_EXTRA) * 32, 8);
 @inline export function valDomain(i: i32): u64 { return load<u64>(VALS + <usize>i * VAL_SIZE + 24); }
 
 // What a value is, as far as its text says. A contact is a party the call reaches or pays: an e-mail
-// address or URL host (it has a domain) or a bank account (shaped like an IBAN). A date
+// address or URL host (it has a domain) or an account (shaped like an IBAN, or a capitalised identifier
+// of letters and digits: accountLike). A date
 // (ISO date or date-time, day.month.year, month/day/year, a Unix time in seconds or milliseconds
 // between 2000 and 2100) changes with the calendar, so a never-seen one is no news.
 export const VC_OTHER: u32 = 0;
@@ -100,9 +101,11 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
   while (e > s && load<u8>(ptr + <usize>(e - 1)) <= 32) e--;
   let n: i32 = 0;
   let inner_space = false;
+  let lower = false;
   for (let i = s; i < e; i++) {
     let c = <u32>load<u8>(ptr + <usize>i);
     if (c == 9 || c == 10 || c == 13) continue;
+    if (c >= 97 && c <= 122) lower = true;
     if (c >= 65 && c <= 90) c += 32;
     if (c <= 32) inner_space = true;
     store<u8>(SCRATCH + <usize>n, <u8>c);
@@ -112,6 +115,7 @@ function normalisedStringHash(ptr: usize, len: i32): u64 {
   if (dateLike(n)) { valueClass = VC_DATE; return hashBytes(SCRATCH, n); }
   const iban = ibanLength(n);
   if (iban > 0) { valueClass = VC_ACCOUNT; return hashBytes(SCRATCH, iban); } // spaces dropped: one account
+  if (!lower && !inner_space && accountLike(n)) { valueClass = VC_ACCOUNT; return hashBytes(SCRATCH, n); }
   const h = urlHost(n);
   if (h != 0) return h;
   if (!inner_space) {
@@ -212,6 +216,31 @@ function ibanLength(n: i32): i32 {
   return m;
 }
 const IBAN_TMP: usize = memory.data(64, 8);
+
+// An account or customer number of another shape, written in capitals (its text had no lower-case
+// letter): SCRATCH[0, n) (lower-cased) is letters, digits and "-", "_" or "." only, with at least 8
+// letters and digits of which at least 2 of each ("ACCT-EXT-0042", "CUST_88231X", "VND-2024-117").
+// Its issuer is the prefix before the first digit ("acct-ext-"), the account's domain: a new account
+// at an issuer already paid is like a new address at a known domain. Short codes (PRJ-23, EUR) are
+// not accounts.
+function accountLike(n: i32): bool {
+  if (n < 8 || n > 40) return false;
+  let letters = 0;
+  let digits = 0;
+  let firstDigit: i32 = -1;
+  for (let i = 0; i < n; i++) {
+    const c = sc(i);
+    if (isDigit(c)) { digits++; if (firstDigit < 0) firstDigit = i; }
+    else if (c >= 97 && c <= 122) letters++;
+    else if (c != 45 && c != 95 && c != 46) return false;
+  }
+  if (letters < 2 || digits < 2 || letters + digits < 8) return false;
+  if (firstDigit >= 2) {
+    domainHash = hashBytes(SCRATCH, firstDigit) ^ DOMAIN_SALT;
+    if (domainHash == 0) domainHash = 1;
+  }
+  return true;
+}
 
 // A Unix time in seconds or milliseconds between 2000 and 2100, given as a whole number.
 function timestampLike(v: f64): bool {

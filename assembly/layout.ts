@@ -285,8 +285,8 @@ export const REASON_FLAG_SHADOW: i32 = 1; // computed and reported, not counted 
 export const REASON_FLAG_TENANT: i32 = 2; // judged against the tenant baseline
 export const REASON_FLAG_ESTIMATE: i32 = 4; // actual figure is an estimate (burst above the ring's size)
 export const REASON_FLAG_TENANT_KNOWN: i32 = 8; // unseen for the entity, but its tenant knows it
-export const REASON_FLAG_DOMAIN_KNOWN: i32 = 16; // a never-seen value at a domain already used with the key
-export const REASON_FLAG_DOMAIN_NEW: i32 = 32; // a never-seen address at a domain nobody in its tenant used
+export const REASON_FLAG_DOMAIN_KNOWN: i32 = 16; // a never-seen value at a domain or issuer already used
+export const REASON_FLAG_DOMAIN_NEW: i32 = 32; // a first contact: an address or account nobody in its tenant used
 export const REASON_FLAG_UNJUDGED: i32 = 64; // values of a repeating array key past the limits, not looked at
 
 export const MODE_OWN: i32 = 0; // the entity's own baseline

@@ -4,7 +4,7 @@
 
 import { cfg, cfgI, C_MAX_TOOLS, C_TENANT_KNOWN_TOOL } from "../config";
 import { toolsOff, R_LEARNED } from "../arena";
-import { baseline, tenant, mode, toolFp, toolKnown, toolSketched, young } from "../context";
+import { baseline, tenant, entity, mode, toolFp, toolKnown, toolSketched, young } from "../context";
 import { slotKnown, slotUsed } from "../slots";
 import { sketchHas, SK_TOOL } from "../sketch";
 import { SIG_UNSEEN_TOOL, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_TENANT_KNOWN } from "../layout";
@@ -15,7 +15,23 @@ export function tenantKnowsTool(): bool {
   return tenant != 0 && (slotKnown(tenant + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp) >= 0 || sketchHas(tenant, SK_TOOL, <u64>toolFp));
 }
 
+// A new account, judged by its tenant, that has learned BREADTH tools in its first calls and reaches for
+// yet another: a person starts with a few tools of the team's; a tour of the catalogue in the first
+// hour is reconnaissance by an account nobody knows.
+const BREADTH: u32 = 5;
+
+function scoreBreadth(): void {
+  const eb = entity + <usize>toolsOff;
+  const n = cfgI(C_MAX_TOOLS);
+  if (slotKnown(eb, n, toolFp) >= 0 || sketchHas(entity, SK_TOOL, <u64>toolFp)) return;
+  const own = slotUsed(eb, n);
+  if (own < BREADTH) return;
+  // actual: uses of this tool (0); typical: distinct tools of the principal's own; context: its calls learned
+  report(SIG_UNSEEN_TOOL, REASON_FLAG_TENANT | REASON_FLAG_TENANT_KNOWN, 1.0, 0, <f64>own, <f64>load<u32>(entity + R_LEARNED));
+}
+
 export function scoreUnseenTool(): void {
+  if (mode == MODE_TENANT && (toolKnown || toolSketched)) { scoreBreadth(); return; }
   if (mode == MODE_COLD || toolKnown || toolSketched) return;
   const n = cfgI(C_MAX_TOOLS);
   let flags = mode == MODE_TENANT ? REASON_FLAG_TENANT : 0;

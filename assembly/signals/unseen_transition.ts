@@ -25,6 +25,7 @@ import { report } from "../result";
 
 const START: u32 = 0x5354;
 const RUN_ALARM: i32 = 4;
+const YOUNG_RUN_EXTRA: i32 = 2;
 const RARE_LIFT: f64 = 0.35;
 const RARE_MIN_OBS: f64 = 5;
 const RARE_CHANCE: f64 = 0.5;
@@ -101,7 +102,9 @@ export function scoreUnseenTransition(): void {
   const moved = judged && ((before & RUN_MOVED) != 0 || prev != toolFp);
   if (judged) runAfter = <u32>m | (moved ? RUN_MOVED : 0);
   let s: f64 = ti < 0 && prev != START ? 0.5 : 0;
-  if (m >= RUN_ALARM && moved) s = 1.0 - Math.pow(2.0, -<f64>(m - 1));
+  // a young principal's own few days hold few of its paths: its run must be longer to alarm
+  const alarm = young ? RUN_ALARM + YOUNG_RUN_EXTRA : RUN_ALARM;
+  if (m >= alarm && moved) s = 1.0 - Math.pow(2.0, -<f64>(m - (alarm - RUN_ALARM) - 1));
   if (s <= 0) return;
   // actual: unusual steps in a row, this one included (0 while the previous tool has too few uses to
   // judge what follows it); typical: transitions known; context: uses of the previous tool

@@ -80,8 +80,9 @@ export function scoreUnseenValue(): void {
   let bestDomain = false;
   let bestFirst = false;
   const kbase = judge + <usize>vkeysOff;
-  // whose domains count as known for a first contact: the principal's own, once it has a baseline
-  const dj = mode == MODE_OWN ? entity : tenant;
+  // whose domains count as known for a first contact: the principal's own, once it has a baseline and
+  // is not young (a person joining writes to the team's domains before its own record knows them)
+  const dj = mode == MODE_OWN && !young ? entity : tenant;
   const minObs = cfg(C_VALUE_MIN_OBS);
   for (let i = 0; i < valueCount; i++) {
     if (valClass(i) == VC_DATE) continue;

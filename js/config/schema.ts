@@ -14,7 +14,7 @@ const signal = z.strictObject({
 export const signalsSchema = z.strictObject({
   unseenTool: signal.optional().describe("a tool this principal never used"),
   unseenArgShape: signal.optional().describe("a known tool with never-sent argument keys/types"),
-  unseenArgValue: signal.optional().describe("a never-seen value for an argument whose values repeat (recipient, account, URL host): the full weight at a domain nobody in the tenant used, 0.88 of it otherwise"),
+  unseenArgValue: signal.optional().describe("a never-seen value of an argument whose values repeat, or a first contact (an e-mail address, URL host or account nobody in the tenant used, judged even on keys too new to have statistics): the full weight for a first contact, 0.88 of it for other values, half of either at a domain or issuer already used; dates are never judged"),
   burst: signal.optional().describe("calls in the burst window against burstThreshold"),
   rateSpike: signal.optional().describe("calls in the burst window against the principal's own usual count"),
   rareTool: signal.optional().describe("a known tool that is a tiny share of the principal's calls"),

@@ -141,7 +141,7 @@ describe("argument values (4-byte leased entries)", () => {
   const at = (day: number, min: number) => MONDAY_10 + day * DAY + min * MIN;
   it("keeps maxValuesPerEntity values: 40 habitual accounts by default, and the 41st evicts one", () => {
     const d = detector({ budgetBytes: 1 << 20, minCalls: 5, learningWindowSeconds: 60 });
-    const to = (i: number) => `ACCT-${1000 + i}`; // not addresses: no domain entries beside them
+    const to = (i: number) => `acct-${1000 + i}`; // not addresses nor accounts: no domain entries beside them
     // each account twice in a row, so the key looks repetitive from the start (40 distinct in 80 calls)
     for (let i = 0; i < 80; i++) d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: to(i >> 1) }, time: at(0, i) });
     const before = d.stats().slotEvictions;
@@ -150,7 +150,7 @@ describe("argument values (4-byte leased entries)", () => {
       expect(dec.signals.unseenArgValue, to(i)).toBe(0);
     }
     expect(d.stats().slotEvictions).toBe(before);
-    d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: "ACCT-9999" }, time: at(3, 0) });
+    d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: "acct-9999" }, time: at(3, 0) });
     expect(d.stats().slotEvictions).toBe(before + 2); // the principal's set and its tenant's
   });
 
