@@ -1,7 +1,7 @@
 // npm run build: the core (release + debug), the generated defaults, and the host bundles.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
-import { statSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 const only = process.argv[2];
@@ -44,13 +44,67 @@ console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
 if (only === "wasm") process.exit(0);
 
 const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning", packages: "external" };
-// The command line (bin/toolwatch.mjs runs it); `build.mjs cli` builds only what `npm start` needs.
-await build({ ...common, entryPoints: { cli: "js/cli/index.ts" }, format: "esm", outdir: "dist/esm" });
+// wasm.ts finds the .wasm from import.meta.url in ESM and from __dirname in CommonJS, chosen here.
+const esm = { format: "esm", define: { TOOLWATCH_CJS: "false" } };
+const cjs = { format: "cjs", define: { TOOLWATCH_CJS: "true", "import.meta.url": "undefined" }, outExtension: { ".js": ".cjs" } };
+// The command line (bin/toolwatch.mjs runs it); `build.mjs cli` builds only what `npm start` needs. It bundles
+// its dependencies (the MCP SDK, pino, jose, yaml, ioredis), which are only optional peers of the package, so
+// that `npx toolwatch serve` works without them; zod, a dependency, stays outside. Bundled CommonJS code asks
+// for require and __dirname, which an ES module does not have.
+const cliBanner = `import { createRequire as __twRequire } from "node:module"; import { fileURLToPath as __twPath } from "node:url"; import { dirname as __twDir } from "node:path";
+const require = __twRequire(import.meta.url); const __filename = __twPath(import.meta.url); const __dirname = __twDir(__filename);`;
+// With it, the demo's MCP server (which `toolwatch demo` starts), sharing chunks with it; minified, as it
+// carries those dependencies. The chunks are rebuilt from scratch, so that old ones are not packed.
+for (const f of readdirSync("dist/esm").filter((f) => f.startsWith("cli-"))) rmSync(`dist/esm/${f}`);
+await build({
+  ...common, ...esm, packages: undefined, external: ["zod"], banner: { js: cliBanner }, minify: true, keepNames: true,
+  splitting: true, chunkNames: "cli-[name]-[hash]", entryPoints: { cli: "js/cli/index.ts", "demo-server": "examples/demo-server/server.mjs" }, outdir: "dist/esm",
+});
 if (only === "cli") process.exit(0);
-// Gateway adapters, each its own ESM entry: toolwatch/mcp, toolwatch/contextforge, toolwatch/proxy.
-await build({ ...common, entryPoints: { mcp: "js/integrations/mcp-sdk/index.ts", contextforge: "js/integrations/contextforge/index.ts", proxy: "js/proxy/index.ts" }, format: "esm", outdir: "dist/esm" });
-await build({ ...common, entryPoints: { index: "js/runtime/node/index.ts" }, format: "esm", outdir: "dist/esm", outExtension: { ".js": ".js" } });
-await build({ ...common, entryPoints: { index: "js/runtime/node/index.ts" }, format: "cjs", define: { "import.meta.url": "undefined" }, outdir: "dist/cjs", outExtension: { ".js": ".cjs" } });
+await build({ ...common, ...esm, entryPoints: { index: "js/runtime/node/index.ts" }, outdir: "dist/esm" });
+await build({ ...common, ...cjs, entryPoints: { index: "js/runtime/node/index.ts" }, outdir: "dist/cjs" });
+// Gateway adapters, toolwatch/mcp, toolwatch/contextforge and toolwatch/proxy, for import and require. The MCP
+// SDK, pino and jose they use are optional peer dependencies, so each entry is a small module that loads the
+// bundle behind it (dist/{esm,cjs}/gateway/) and, when a peer is missing, names it and how to install it: a
+// static import would fail while linking, before any code of ours could say so.
+const pkg = JSON.parse(readFileSync("package.json", "utf8"));
+const peers = JSON.stringify(Object.keys(pkg.peerDependencies ?? {}));
+const gateways = { mcp: "js/integrations/mcp-sdk/index.ts", contextforge: "js/integrations/contextforge/index.ts", proxy: "js/proxy/index.ts" };
+const esmGateways = await build({ ...common, ...esm, entryPoints: gateways, outdir: "dist/esm/gateway", metafile: true });
+await build({ ...common, ...cjs, entryPoints: gateways, outdir: "dist/cjs/gateway" });
+// On a missing peer, every peer the entry needs that is missing, not only the first one the loader met.
+const missingPeer = (name, needs) => `function missingPeer(err) {
+  const spec = /^Cannot find (?:package|module) '([^']+)'/.exec(String(err?.message))?.[1] ?? "";
+  if (!${peers}.some((p) => spec === p || spec.startsWith(p + "/"))) return err;
+  const missing = ${JSON.stringify(needs)}.filter((p) => { try { req.resolve(p); return false; } catch { return true; } });
+  const msg = \`toolwatch/${name} needs \${missing.join(", ")}: npm install \${missing.join(" ")}\`;
+  return Object.assign(new Error(msg, { cause: err }), { code: "TOOLWATCH_MISSING_PEER" });
+}`;
+for (const name of Object.keys(gateways)) {
+  const { exports, imports } = esmGateways.metafile.outputs[`dist/esm/gateway/${name}.js`];
+  const needs = Object.keys(pkg.peerDependencies).filter((p) => imports.some((i) => i.external && (i.path === p || i.path.startsWith(p + "/"))));
+  const head = `// toolwatch/${name}, generated by scripts/build.mjs: loads ./gateway/${name} and names a missing optional peer.\n`;
+  writeFileSync(`dist/esm/${name}.js`, `${head}import { createRequire } from "node:module";
+const req = createRequire(import.meta.url);
+let m;
+try {
+  m = await import("./gateway/${name}.js");
+} catch (err) {
+  throw missingPeer(err);
+}
+${missingPeer(name, needs)}
+export const { ${exports.join(", ")} } = m;
+`);
+  writeFileSync(`dist/cjs/${name}.cjs`, `${head}"use strict";
+const req = require;
+try {
+  module.exports = require("./gateway/${name}.cjs");
+} catch (err) {
+  throw missingPeer(err);
+}
+${missingPeer(name, needs)}
+`);
+}
 // Workers and browsers: platform-neutral ESM. The workerd entry keeps its .wasm import (Workers compile
 // WebAssembly only at deploy time), pointed at the package's own build/toolwatch.wasm.
 const coreImport = { name: "core-wasm", setup: (b) => b.onResolve({ filter: /toolwatch\.wasm$/ }, () => ({ path: "../../build/toolwatch.wasm", external: true })) };

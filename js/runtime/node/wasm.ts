@@ -4,10 +4,13 @@ import { readFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-declare const __dirname: string | undefined;
+declare const __dirname: string;
+// Set by scripts/build.mjs for the CommonJS bundle only. The ESM build must not look at a global
+// __dirname: `node -e` defines one (the current directory), which would send the search astray.
+declare const TOOLWATCH_CJS: boolean | undefined;
 
 function here(): string {
-  if (typeof __dirname === "string") return __dirname;
+  if (typeof TOOLWATCH_CJS !== "undefined" && TOOLWATCH_CJS) return __dirname;
   return dirname(fileURLToPath(import.meta.url));
 }
 

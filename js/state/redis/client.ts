@@ -71,7 +71,11 @@ export class RedisState {
 
   /** ioredis is imported here, on first use, so local-mode users never load it. */
   static async create(opts: RedisConnectionOptions): Promise<RedisState> {
-    const io = await import("ioredis");
+    // ioredis is an optional peer dependency of the package: name it when it is missing.
+    const io = await import("ioredis").catch((err: { code?: string; message?: string }) => {
+      if (!/^Cannot find (package|module) 'ioredis'/.test(err?.message ?? "")) throw err;
+      throw new Error("toolwatch's Redis state needs ioredis: npm install ioredis", { cause: err });
+    });
     return new RedisState(io.Redis, io.Cluster, opts);
   }
 
