@@ -76,7 +76,10 @@ export class RedisState {
       if (!/^Cannot find (package|module) 'ioredis'/.test(err?.message ?? "")) throw err;
       throw new Error("toolwatch's Redis state needs ioredis: npm install ioredis", { cause: err });
     });
-    return new RedisState(io.Redis, io.Cluster, opts);
+    // A CommonJS module: its classes are named exports under Node, but only properties of the default
+    // export in a bundle split into chunks (the CLI's); ioredis puts them on both.
+    const { Redis, Cluster } = (io.Redis ? io : io.default) as unknown as { Redis: typeof io.Redis; Cluster: typeof io.Cluster };
+    return new RedisState(Redis, Cluster, opts);
   }
 
   private constructor(RedisClass: typeof Redis, ClusterClass: typeof Cluster, opts: RedisConnectionOptions) {
