@@ -14,7 +14,12 @@ process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
   if (typeof chunk === "string" || chunk instanceof Uint8Array) {
     const text = chunk.toString();
     if (text.includes(EVICTION_REPORT)) {
-      const kept = text.split("\n").filter((line, i, all) => !line.includes(EVICTION_REPORT) && !(line.startsWith("stack: ") && all[i - 1]?.includes(EVICTION_REPORT)));
+      const kept = text
+        .split("\n")
+        .filter(
+          (line, i, all) =>
+            !line.includes(EVICTION_REPORT) && !(line.startsWith("stack: ") && all[i - 1]?.includes(EVICTION_REPORT)),
+        );
       return kept.join("\n").trim() === "" ? true : stderrWrite(kept.join("\n"), ...rest);
     }
   }
@@ -23,7 +28,9 @@ process.stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
 
 // The runner needs these workerd features; vitest-pool-workers adds each one it finds missing with a
 // [vpw:debug] line per test file, so they are listed here (for the tests only, not the example's deployment).
-const RUNNER_FLAGS = ["tty_module", "fs_module", "http_modules", "perf_hooks_module", "v8_module", "process_v2"].map((f) => `enable_nodejs_${f}`);
+const RUNNER_FLAGS = ["tty_module", "fs_module", "http_modules", "perf_hooks_module", "v8_module", "process_v2"].map(
+  (f) => `enable_nodejs_${f}`,
+);
 
 export default defineConfig({
   test: {
@@ -41,7 +48,11 @@ export default defineConfig({
           cloudflareTest({
             main: "./examples/worker/src/index.ts",
             wrangler: { configPath: "./examples/worker/wrangler.jsonc" },
-            miniflare: { cf: false, compatibilityFlags: RUNNER_FLAGS, bindings: { TOOLWATCH_CONFIG: "{}", SNAPSHOT_EVERY_SECONDS: "3600" } },
+            miniflare: {
+              cf: false,
+              compatibilityFlags: RUNNER_FLAGS,
+              bindings: { TOOLWATCH_CONFIG: "{}", SNAPSHOT_EVERY_SECONDS: "3600" },
+            },
           }),
         ],
         test: { name: "workerd", include: ["test/workerd/**/*.test.ts"] },

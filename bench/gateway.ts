@@ -9,7 +9,9 @@ export async function gatewayFigures(quick: boolean): Promise<Record<string, unk
   if (!existsSync(path)) {
     return { available: false, note: "n/a yet: bench/gateway-latency.ts does not exist" };
   }
-  const mod = (await import(pathToFileURL(path).href)) as { measureGatewayLatency?: (o: { quick: boolean }) => Promise<Record<string, unknown>> };
+  const mod = (await import(pathToFileURL(path).href)) as {
+    measureGatewayLatency?: (o: { quick: boolean }) => Promise<Record<string, unknown>>;
+  };
   if (typeof mod.measureGatewayLatency !== "function") {
     return { available: false, note: "n/a yet: bench/gateway-latency.ts exports no measureGatewayLatency()" };
   }

@@ -89,7 +89,10 @@ async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<ty
     if (dec.learning.baseline === "own") actions.ownBaseline++;
   }
   const perCall = {} as Record<SubjectName, CallStats>;
-  const none = (): { pa: PriorArtDetector; floor: Floor } => ({ pa: new PriorArtDetector(), floor: { map: new Map() } });
+  const none = (): { pa: PriorArtDetector; floor: Floor } => ({
+    pa: new PriorArtDetector(),
+    floor: { map: new Map() },
+  });
   const tw = steppers(d, none().pa, none().floor, stream, encoded, t);
   gc();
   perCall.raw = await timeCalls(tw.raw, timing);
@@ -109,7 +112,8 @@ async function runSize(n: number): Promise<{ r: SizeResult; keep?: ReturnType<ty
 
   const hFl0 = heapUsed();
   const floor: Floor = { map: new Map() };
-  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: 1, spanMs: SPAN_MS })) floorFeed(floor, c);
+  for (const c of historyStream({ entities: n, perTenant: PER_TENANT, rounds: 1, spanMs: SPAN_MS }))
+    floorFeed(floor, c);
   clearStreamCaches();
   const hFl = heapUsed();
   perCall.floor = await timeCalls(steppers(d, none().pa, floor, stream, encoded, t).floor, timing);
@@ -151,7 +155,9 @@ async function main(): Promise<void> {
     const { r, keep } = await runSize(n);
     sizes.push(r);
     largest = keep;
-    process.stderr.write(`bench: ${n} entities: public check ${r.perCall.public.median.value} ns, raw ${r.perCall.raw.median.value} ns, prior art ${r.perCall.priorArt.median.value} ns, floor ${r.perCall.floor.median.value} ns\n`);
+    process.stderr.write(
+      `bench: ${n} entities: public check ${r.perCall.public.median.value} ns, raw ${r.perCall.raw.median.value} ns, prior art ${r.perCall.priorArt.median.value} ns, floor ${r.perCall.floor.median.value} ns\n`,
+    );
   }
   const snapshot = largest ? snapshotFigures(largest, quick ? 3 : 5) : { available: false, note: "no detector" };
   largest = undefined;
@@ -181,8 +187,8 @@ async function main(): Promise<void> {
   results.targets = targets(results);
   results.durationSeconds = fig((performance.now() - started) / 1000, "s");
   const out = opt("out") ?? resolve(process.cwd(), "build/bench/results.json");
-  writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
-  writeFileSync(out.replace(/\.json$/, "") + ".md", markdown(results));
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(`${out.replace(/\.json$/, "")}.md`, markdown(results));
   printReport(results);
   process.stdout.write(`\nwrote ${out}\n`);
 }

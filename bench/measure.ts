@@ -7,7 +7,10 @@ export interface Figure {
   value: number;
   unit: string;
 }
-export const fig = (value: number, unit: string): Figure => ({ value: Number.isFinite(value) ? Number(value.toPrecision(6)) : value, unit });
+export const fig = (value: number, unit: string): Figure => ({
+  value: Number.isFinite(value) ? Number(value.toPrecision(6)) : value,
+  unit,
+});
 
 export interface CallStats {
   /** mitata: median of batch means, each batch a few calls in a row (`batch`): short enough that a

@@ -45,4 +45,5 @@ for (const node of profile.nodes) {
   self.set(k, (self.get(k) ?? 0) + (hits.get(node.id) ?? 0));
 }
 const total = profile.samples?.length ?? 1;
-for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25))
+  console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);

@@ -6,4 +6,4 @@ import { markdown } from "./report.js";
 
 const path = process.argv[2] ?? "bench/results.json";
 const results = JSON.parse(readFileSync(path, "utf8")) as Parameters<typeof markdown>[0];
-writeFileSync(path.replace(/\.json$/, "") + ".md", markdown(results));
+writeFileSync(`${path.replace(/\.json$/, "")}.md`, markdown(results));

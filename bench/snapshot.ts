@@ -11,7 +11,11 @@ export function snapshotFigures(d: Detector, runs: number): Record<string, unkno
   const s = d as unknown as Partial<Snapshotting>;
   const entities = d.stats().entities;
   if (typeof s.snapshot !== "function" || typeof s.restore !== "function") {
-    return { available: false, entities: fig(entities, "entities"), note: "not yet available: Detector has no snapshot()/restore()" };
+    return {
+      available: false,
+      entities: fig(entities, "entities"),
+      note: "not yet available: Detector has no snapshot()/restore()",
+    };
   }
   let bytes: Uint8Array = s.snapshot();
   const save = medianMs(runs, () => void (bytes = s.snapshot!()));

@@ -41,10 +41,10 @@ export class Zipf {
   constructor(n: number, s: number) {
     this.cdf = new Float64Array(n);
     let sum = 0;
-    for (let k = 1; k <= n; k++) sum += 1 / Math.pow(k, s);
+    for (let k = 1; k <= n; k++) sum += 1 / k ** s;
     let acc = 0;
     for (let k = 1; k <= n; k++) {
-      acc += 1 / Math.pow(k, s) / sum;
+      acc += 1 / k ** s / sum;
       this.cdf[k - 1] = acc;
     }
   }

@@ -3,7 +3,7 @@
 // and a floor (one Map lookup and one counter update).
 import { createDetector, type Detector } from "../js/runtime/node/index.js";
 import { Encoder } from "../js/core/encode.js";
-import { PriorArtDetector } from "../prior-art/detector.js";
+import type { PriorArtDetector } from "../prior-art/detector.js";
 import type { BenchCall } from "./streams.js";
 
 export type SubjectName = "raw" | "public" | "priorArt" | "floor";
@@ -74,11 +74,21 @@ export function floorFeed(f: Floor, c: BenchCall): void {
  * One closure per subject; each call consumes the next call of the stream (cycling), replayed at the
  * stream's own gaps from a clock that only moves forward, as in production.
  */
-export function steppers(d: Detector, pa: PriorArtDetector, floor: Floor, stream: BenchCall[], encoded: Uint8Array[], start: number): Steppers {
+export function steppers(
+  d: Detector,
+  pa: PriorArtDetector,
+  floor: Floor,
+  stream: BenchCall[],
+  encoded: Uint8Array[],
+  start: number,
+): Steppers {
   const len = stream.length;
   const raw = d.raw;
   const io = new Uint8Array(raw.memory.buffer, raw.io_ptr(), raw.io_size());
-  let ir = 0, ip = 0, ia = 0, iff = 0;
+  let ir = 0,
+    ip = 0,
+    ia = 0,
+    iff = 0;
   let tw = start; // raw and public share one detector, so they share its clock
   let ta = start;
   return {

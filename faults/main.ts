@@ -21,29 +21,51 @@ const ROOT = resolve(process.cwd());
 const BIN = join(ROOT, "bin", "toolwatch.mjs");
 const ADMIN = "faults-admin-token-0123456789";
 
-export interface Row { scenario: string; tried: string; expected: string; got: string; lost: number; ok: boolean }
+export interface Row {
+  scenario: string;
+  tried: string;
+  expected: string;
+  got: string;
+  lost: number;
+  ok: boolean;
+}
 const rows: Row[] = [];
 const row = (r: Omit<Row, "ok"> & { ok?: boolean }) => rows.push({ ...r, ok: r.ok ?? r.lost === 0 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------- toolwatch serve as a child process
 
-interface Serve { child: ChildProcess; url: string; base: string; out: string }
+interface Serve {
+  child: ChildProcess;
+  url: string;
+  base: string;
+  out: string;
+}
 
 function serve(config: string): Promise<Serve> {
   const child = spawn(process.execPath, [BIN, "serve", "--config", config, "--port", "0", "--log-level", "warn"], {
-    env: { ...process.env, TOOLWATCH_ADMIN_TOKEN: ADMIN }, stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TOOLWATCH_ADMIN_TOKEN: ADMIN },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {
     let out = "";
-    const timer = setTimeout(() => { child.kill("SIGKILL"); reject(new Error(`serve did not start in 30 s: ${out}`)); }, 30_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`serve did not start in 30 s: ${out}`));
+    }, 30_000);
     child.stdout!.on("data", (b) => {
       out += b;
       const m = /listening on (\S+)[\s\S]*state: +(.*)\n/.exec(out);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1]!, base: m[1]!.replace(/\/mcp$/, ""), out }); }
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, base: m[1]!.replace(/\/mcp$/, ""), out });
+      }
     });
     child.stderr!.on("data", (b) => (out += b));
-    child.once("exit", (c) => { clearTimeout(timer); reject(Object.assign(new Error(`serve exited ${c}`), { out, code: c })); });
+    child.once("exit", (c) => {
+      clearTimeout(timer);
+      reject(Object.assign(new Error(`serve exited ${c}`), { out, code: c }));
+    });
   });
 }
 
@@ -61,7 +83,10 @@ async function serveRefused(config: string): Promise<{ code: number | null; out:
 
 function stop(c: ChildProcess, sig: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
-  return new Promise((r) => { c.once("exit", () => r()); c.kill(sig); });
+  return new Promise((r) => {
+    c.once("exit", () => r());
+    c.kill(sig);
+  });
 }
 
 async function adminStats(base: string): Promise<{ entities: number; tenants: number }> {
@@ -78,13 +103,31 @@ function yaml(dir: string, extra: string, intervalSeconds = 300): string {
 function seed(stateDir: string, n: number, config: Record<string, unknown> = {}): number {
   const d = createDetector(config);
   const t0 = Date.now() - 86_400_000;
-  for (let i = 0; i < n; i++) d.check({ tool: i % 3 ? "read_file" : "send_mail", args: { path: `/d/${i % 7}` }, principal: `seed${i}`, tenant: `s${i % 10}`, time: t0 + i * 10 });
+  for (let i = 0; i < n; i++)
+    d.check({
+      tool: i % 3 ? "read_file" : "send_mail",
+      args: { path: `/d/${i % 7}` },
+      principal: `seed${i}`,
+      tenant: `s${i % 10}`,
+      time: t0 + i * 10,
+    });
   new FileStore({ dir: stateDir }).save(d);
   return d.stats().entities;
 }
 
-const snapFiles = (dir: string) => readdirSync(dir).filter((f) => /\.snap(\.set-aside)?$/.test(f)).sort();
-const digest = (dir: string) => Object.fromEntries(snapFiles(dir).map((f) => [f.replace(/\.set-aside$/, ""), createHash("sha256").update(readFileSync(join(dir, f))).digest("hex")]));
+const snapFiles = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /\.snap(\.set-aside)?$/.test(f))
+    .sort();
+const digest = (dir: string) =>
+  Object.fromEntries(
+    snapFiles(dir).map((f) => [
+      f.replace(/\.set-aside$/, ""),
+      createHash("sha256")
+        .update(readFileSync(join(dir, f)))
+        .digest("hex"),
+    ]),
+  );
 
 // ---------------------------------------------------------------- 1. kill -9 during a save
 
@@ -106,7 +149,11 @@ async function killDuringSave(): Promise<void> {
       const load = (async () => {
         while (running) {
           try {
-            await callJson(client, "invoke_hook", preInvoke({ tool: "read_file", args: { path: "/a" }, user: `r${round}-u${answered}`, tenant: "acme" }));
+            await callJson(
+              client,
+              "invoke_hook",
+              preInvoke({ tool: "read_file", args: { path: "/a" }, user: `r${round}-u${answered}`, tenant: "acme" }),
+            );
             answered++;
           } catch {
             return; // the server was killed
@@ -155,9 +202,12 @@ async function killDuringSave(): Promise<void> {
       const expectedMin = Math.max(before, seeded) + Math.max(0, lastComplete - roundStart);
       const lost = Math.max(0, expectedMin - after) + leftTmp;
       row({
-        scenario: "kill -9 during a save", tried: `round ${round + 1}: ${answered - roundStart} new principals over MCP, saves every 0.4 s, SIGKILL ${killedMidSave ? "while a temp file was being written" : "(no save caught in 20 s)"}`,
+        scenario: "kill -9 during a save",
+        tried: `round ${round + 1}: ${answered - roundStart} new principals over MCP, saves every 0.4 s, SIGKILL ${killedMidSave ? "while a temp file was being written" : "(no save caught in 20 s)"}`,
         expected: `≥ ${expectedMin} principals after restart (all answered before the last completed save), no temp file`,
-        got: `${after} principals, ${leftTmp} temp files`, lost, ok: killedMidSave && lost === 0,
+        got: `${after} principals, ${leftTmp} temp files`,
+        lost,
+        ok: killedMidSave && lost === 0,
       });
     }
   } finally {
@@ -195,8 +245,14 @@ async function settingsChange(): Promise<void> {
       }
       const now = digest(state);
       const lost = Object.keys(files).filter((f) => now[f] !== files[f]).length;
-      row({ scenario: "settings change", tried: `3 restarts with ${label}`, expected: "refused to start naming the setting; every snapshot kept byte for byte",
-        got: `exit ${results.join(",")}; ${Object.keys(files).length - lost}/${Object.keys(files).length} snapshots intact`, lost, ok: ok && lost === 0 });
+      row({
+        scenario: "settings change",
+        tried: `3 restarts with ${label}`,
+        expected: "refused to start naming the setting; every snapshot kept byte for byte",
+        got: `exit ${results.join(",")}; ${Object.keys(files).length - lost}/${Object.keys(files).length} snapshots intact`,
+        lost,
+        ok: ok && lost === 0,
+      });
     }
     // explicit migration into the lower budget
     const low = yaml(dir, `budgetBytes: ${LOW}`);
@@ -209,11 +265,17 @@ async function settingsChange(): Promise<void> {
     await stop(s2.child);
     const setAside = readdirSync(state).filter((f) => f.endsWith(".set-aside")).length;
     const unaccounted = Math.max(0, records - kept - dropped) + Math.abs(got.entities + got.tenants - kept);
-    const filesGone = Object.keys(files).filter((f) => !existsSync(join(state, f)) && !existsSync(join(state, `${f}.set-aside`))).length;
-    row({ scenario: "settings change", tried: `toolwatch migrate --config (budgetBytes ${LOW}), then serve`,
+    const filesGone = Object.keys(files).filter(
+      (f) => !existsSync(join(state, f)) && !existsSync(join(state, `${f}.set-aside`)),
+    ).length;
+    row({
+      scenario: "settings change",
+      tried: `toolwatch migrate --config (budgetBytes ${LOW}), then serve`,
       expected: "restored; records kept + dropped (counted) = records; old snapshots set aside",
       got: `exit ${m.status}; ${records} records (${seeded} principals) → ${kept} kept, ${dropped} dropped (counted), ${got.entities + got.tenants} restored; ${setAside} set aside`,
-      lost: unaccounted + filesGone, ok: m.status === 0 && unaccounted === 0 && filesGone === 0 });
+      lost: unaccounted + filesGone,
+      ok: m.status === 0 && unaccounted === 0 && filesGone === 0,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -226,12 +288,24 @@ async function redisOutage(): Promise<void> {
   let server = await startRedis({ dir, appendonly: true });
   const quiet = { error: () => {}, warn: () => {}, info: () => {} };
   const config = { minCalls: 5, learningWindowSeconds: 0 };
-  const guards = await Promise.all((["closed", "open"] as const).map((failurePolicy) =>
-    createGuard(config, { state: { redis: { url: server.url, failurePolicy, commandTimeoutMs: 300 } }, logger: quiet })));
-  const [closed, open] = guards as [typeof guards[0], typeof guards[0]];
+  const guards = await Promise.all(
+    (["closed", "open"] as const).map((failurePolicy) =>
+      createGuard(config, {
+        state: { redis: { url: server.url, failurePolicy, commandTimeoutMs: 300 } },
+        logger: quiet,
+      }),
+    ),
+  );
+  const [closed, open] = guards as [(typeof guards)[0], (typeof guards)[0]];
   try {
     const t0 = Date.now();
-    const call = (i: number, who = `u${i % 5}`) => ({ tool: ["read_file", "list_dir", "search"][i % 3]!, args: { path: `/p/${i % 4}` }, principal: who, tenant: "acme", time: t0 + i * 1000 });
+    const call = (i: number, who = `u${i % 5}`) => ({
+      tool: ["read_file", "list_dir", "search"][i % 3]!,
+      args: { path: `/p/${i % 4}` },
+      principal: who,
+      tenant: "acme",
+      time: t0 + i * 1000,
+    });
     let learned = 0;
     const n = QUICK ? 100 : 400;
     for (let i = 0; i < n; i++) if ((await (i % 2 ? open : closed).check(call(i))).learned) learned++;
@@ -243,17 +317,30 @@ async function redisOutage(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       const c = (await closed.check(call(n + 1 + i))) as RedisDecision;
       const o = (await open.check(call(n + 1 + i))) as RedisDecision;
-      policyOk &&= c.action === "block" && c.error?.code === "STATE_UNAVAILABLE" && o.action === "allow" && o.error?.code === "STATE_UNAVAILABLE";
+      policyOk &&=
+        c.action === "block" &&
+        c.error?.code === "STATE_UNAVAILABLE" &&
+        o.action === "allow" &&
+        o.error?.code === "STATE_UNAVAILABLE";
       during.push(`${c.action}/${o.action}`);
     }
-    row({ scenario: "Redis outage", tried: `redis-server SIGKILLed after ${n + 1} calls; 20 calls on each guard`, expected: "closed: block, open: allow, both STATE_UNAVAILABLE",
-      got: policyOk ? "20 × block / allow, STATE_UNAVAILABLE" : `unexpected: ${[...new Set(during)].join(" ")}`, lost: 0, ok: policyOk });
+    row({
+      scenario: "Redis outage",
+      tried: `redis-server SIGKILLed after ${n + 1} calls; 20 calls on each guard`,
+      expected: "closed: block, open: allow, both STATE_UNAVAILABLE",
+      got: policyOk ? "20 × block / allow, STATE_UNAVAILABLE" : `unexpected: ${[...new Set(during)].join(" ")}`,
+      lost: 0,
+      ok: policyOk,
+    });
     server = await startRedis({ dir, port: server.port, appendonly: true });
     let back: RedisDecision | undefined;
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const d = (await closed.check({ ...call(n + 30, "u0") })) as RedisDecision;
-      if (!d.error) { back = d; break; }
+      if (!d.error) {
+        back = d;
+        break;
+      }
       await sleep(100);
     }
     // both guards converge on the same records: a call through the other one sees what this one wrote.
@@ -261,14 +348,25 @@ async function redisOutage(): Promise<void> {
     let other: RedisDecision | undefined;
     while (back && Date.now() < deadline + 15_000) {
       const d = (await open.check(call(n + 31, "u0"))) as RedisDecision;
-      if (!d.error) { other = d; break; }
+      if (!d.error) {
+        other = d;
+        break;
+      }
       await sleep(100);
     }
     const lostCalls = back ? Math.max(0, probeBefore.learning.learnedCalls + 1 - back.learning.learnedCalls) : learned;
-    const converged = !!other && !other.error && other.learning.learnedCalls >= back!.learning.learnedCalls + (back!.learned ? 1 : 0);
-    row({ scenario: "Redis outage", tried: "redis-server restarted on its append-only file", expected: "scoring resumes on the baseline from before; replicas agree",
-      got: back ? `resumed: u0 learned ${back.learning.learnedCalls} (before the outage ${probeBefore.learning.learnedCalls}), other replica ${other ? other.learning.learnedCalls : "did not reconnect"}` : "did not resume in 15 s",
-      lost: lostCalls, ok: !!back && lostCalls === 0 && converged });
+    const converged =
+      !!other && !other.error && other.learning.learnedCalls >= back!.learning.learnedCalls + (back!.learned ? 1 : 0);
+    row({
+      scenario: "Redis outage",
+      tried: "redis-server restarted on its append-only file",
+      expected: "scoring resumes on the baseline from before; replicas agree",
+      got: back
+        ? `resumed: u0 learned ${back.learning.learnedCalls} (before the outage ${probeBefore.learning.learnedCalls}), other replica ${other ? other.learning.learnedCalls : "did not reconnect"}`
+        : "did not resume in 15 s",
+      lost: lostCalls,
+      ok: !!back && lostCalls === 0 && converged,
+    });
   } finally {
     for (const g of guards) await g.close().catch(() => {});
     await server.stop();
@@ -282,7 +380,11 @@ async function authMatrix(): Promise<void> {
   const SECRET = "faults-proxy-secret-0123456789abcdef";
   const DEMO = join(ROOT, "examples", "demo-server", "server.mjs");
   const upstream = `"${process.execPath}" "${DEMO}"`;
-  const token = await new SignJWT({ sub: "alice" }).setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("10m").sign(new TextEncoder().encode(SECRET));
+  const token = await new SignJWT({ sub: "alice" })
+    .setProtectedHeader({ alg: "HS256" })
+    .setIssuedAt()
+    .setExpirationTime("10m")
+    .sign(new TextEncoder().encode(SECRET));
   const H = "x-authenticated-user";
   const configs: { name: string; auth: Record<string, unknown>; mayRefuseStart?: boolean }[] = [
     { name: "JWT secret", auth: { jwtSecret: SECRET } },
@@ -316,13 +418,26 @@ async function authMatrix(): Promise<void> {
         let accepted = false;
         let status = "refused to start";
         if (proxy) {
-          const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+          const headers: Record<string, string> = {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+          };
           if (r.token) headers.authorization = `Bearer ${token}`;
           if (r.header) {
             headers[H] = "mallory";
             headers["x-authenticated-tenant"] = "acme";
           }
-          const res = await fetch(proxy.url, { method: "POST", headers, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "faults", version: "1" } } }), signal: AbortSignal.timeout(15_000) });
+          const res = await fetch(proxy.url, {
+            method: "POST",
+            headers,
+            body: JSON.stringify({
+              jsonrpc: "2.0",
+              id: 1,
+              method: "initialize",
+              params: { protocolVersion: "2025-03-26", capabilities: {}, clientInfo: { name: "faults", version: "1" } },
+            }),
+            signal: AbortSignal.timeout(15_000),
+          });
           accepted = res.status === 200;
           status = String(res.status);
           await res.body?.cancel();
@@ -330,11 +445,19 @@ async function authMatrix(): Promise<void> {
         const want = intended(c.auth, r);
         const noIdentity = !c.auth.jwtSecret && !c.auth.trustedHeader;
         const startOk = proxy !== null || noIdentity || c.mayRefuseStart === true;
-        row({ scenario: "proxy auth", tried: `${c.name} × ${r.name}`,
-          expected: (want ? "accepted" : "refused") + (c.mayRefuseStart ? " (or refuses to start)" : noIdentity ? " (refuses to start)" : ""),
-          got: proxy ? `${accepted ? "accepted" : "refused"} (${status})` : `refused to start: ${startErr.slice(0, 60)}`,
+        row({
+          scenario: "proxy auth",
+          tried: `${c.name} × ${r.name}`,
+          expected:
+            (want ? "accepted" : "refused") +
+            (c.mayRefuseStart ? " (or refuses to start)" : noIdentity ? " (refuses to start)" : ""),
+          got: proxy
+            ? `${accepted ? "accepted" : "refused"} (${status})`
+            : `refused to start: ${startErr.slice(0, 60)}`,
           // a request accepted against the rule is a bypass: counted as lost
-          lost: accepted && !want ? 1 : 0, ok: startOk && (proxy === null || accepted === want) });
+          lost: accepted && !want ? 1 : 0,
+          ok: startOk && (proxy === null || accepted === want),
+        });
       }
     } finally {
       await proxy?.close();
@@ -348,15 +471,27 @@ async function clusterFailover(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "tw-faults-cluster-"));
   try {
     const r = await runFailover({ dir, waitReplicas: 1 });
-    const policyOk = r.policyCalls > 0 && r.policyCodes.join() === "STATE_UNAVAILABLE" && r.policyActions.join() === "block" && r.policyOnOtherShards === 0;
-    row({ scenario: "Redis Cluster failover", tried: `3 masters + 3 replicas, waitReplicas 1, 2 guards × 4 lanes on 24 tenants; master :${r.killedPort} SIGKILLed mid-stream`,
+    const policyOk =
+      r.policyCalls > 0 &&
+      r.policyCodes.join() === "STATE_UNAVAILABLE" &&
+      r.policyActions.join() === "block" &&
+      r.policyOnOtherShards === 0;
+    row({
+      scenario: "Redis Cluster failover",
+      tried: `3 masters + 3 replicas, waitReplicas 1, 2 guards × 4 lanes on 24 tenants; master :${r.killedPort} SIGKILLed mid-stream`,
       expected: "its tenants: closed policy (block, STATE_UNAVAILABLE) until it is back; other shards keep scoring",
       got: `${r.policyCalls} calls blocked over ${(r.policySpanMs / 1000).toFixed(1)} s (slowest ${r.slowestPolicyMs} ms), ${r.policyOnOtherShards} on other shards; ${r.scoredOnOtherShardsMeanwhile} scored on other shards meanwhile`,
-      lost: 0, ok: policyOk && r.scoredOnOtherShardsMeanwhile > 0 });
-    row({ scenario: "Redis Cluster failover", tried: "replica promoted; the killed node restarted (as a supervisor would) and rejoins as its replica",
+      lost: 0,
+      ok: policyOk && r.scoredOnOtherShardsMeanwhile > 0,
+    });
+    row({
+      scenario: "Redis Cluster failover",
+      tried: "replica promoted; the killed node restarted (as a supervisor would) and rejoins as its replica",
       expected: "traffic resumes by itself; every acknowledged write still in Redis",
       got: `promoted after ${r.promotedMs} ms, replica back after ${r.replicaBackMs} ms; ${r.scoredOnShardAfter} calls scored on that shard after; ${r.acknowledged} acknowledged of ${r.totalCalls} calls`,
-      lost: r.lost, ok: r.promotedPort !== null && r.scoredOnShardAfter > 0 && r.lost === 0 });
+      lost: r.lost,
+      ok: r.promotedPort !== null && r.scoredOnShardAfter > 0 && r.lost === 0,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -373,7 +508,10 @@ function table(): string {
 }
 
 const scenarios: [string, () => Promise<void>][] = [
-  ["kill -9 during a save", killDuringSave], ["settings change", settingsChange], ["Redis outage", redisOutage], ["proxy auth", authMatrix],
+  ["kill -9 during a save", killDuringSave],
+  ["settings change", settingsChange],
+  ["Redis outage", redisOutage],
+  ["proxy auth", authMatrix],
   ["Redis Cluster failover", clusterFailover],
 ];
 const only = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
@@ -383,11 +521,18 @@ for (const [name, run] of scenarios) {
   try {
     await run();
   } catch (err) {
-    row({ scenario: name, tried: "the scenario", expected: "completes", got: `crashed: ${(err as Error).message.slice(0, 200)} ${String((err as { out?: string }).out ?? "").slice(0, 300)}`, lost: 0, ok: false });
+    row({
+      scenario: name,
+      tried: "the scenario",
+      expected: "completes",
+      got: `crashed: ${(err as Error).message.slice(0, 200)} ${String((err as { out?: string }).out ?? "").slice(0, 300)}`,
+      lost: 0,
+      ok: false,
+    });
   }
   process.stderr.write(`faults: ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
 }
-process.stdout.write(table() + "\n");
+process.stdout.write(`${table()}\n`);
 const bad = rows.filter((r) => !r.ok);
 const lost = rows.reduce((a, r) => a + r.lost, 0);
 process.stdout.write(`\n${rows.length} checks, ${bad.length} failed, ${lost} lost\n`);

@@ -10,14 +10,25 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
 // serve and migrate run as the real CLI from dist/
-if (!existsSync("build/toolwatch.wasm") || !existsSync("dist/esm/cli.js")) execFileSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
+if (!existsSync("build/toolwatch.wasm") || !existsSync("dist/esm/cli.js"))
+  execFileSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
 mkdirSync("build/faults", { recursive: true });
 const outfile = `build/faults/main-${process.pid}.mjs`;
 await build({
-  entryPoints: ["faults/main.ts"], outfile, bundle: true, platform: "node", target: "node20", format: "esm",
-  packages: "external", logLevel: "warning", sourcemap: true,
+  entryPoints: ["faults/main.ts"],
+  outfile,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  logLevel: "warning",
+  sourcemap: true,
 });
-const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") } });
+const r = spawnSync(process.execPath, ["--enable-source-maps", outfile, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env: { ...process.env, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") },
+});
 // one bundle per run (the CI test may run beside a manual run): remove ours
 rmSync(outfile, { force: true });
 rmSync(`${outfile}.map`, { force: true });

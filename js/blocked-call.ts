@@ -29,7 +29,9 @@ export function rankedReasons(d: Decision): Reason[] {
 }
 
 export function burstWindowMs(config: Config): number {
-  return config.burstWindowSeconds !== undefined ? config.burstWindowSeconds * 1000 : CORE_DEFAULTS[SETTINGS.burstWindowSeconds.slot]!;
+  return config.burstWindowSeconds !== undefined
+    ? config.burstWindowSeconds * 1000
+    : CORE_DEFAULTS[SETTINGS.burstWindowSeconds.slot]!;
 }
 
 export function describeBlock(d: Decision, config: Config): BlockInfo {
@@ -37,13 +39,28 @@ export function describeBlock(d: Decision, config: Config): BlockInfo {
   const top = ranked[0];
   const rate = top !== undefined && RATE_CODES.has(top.code);
   const reasons = ranked.map((r) => ({ code: r.code, message: r.message, score: Math.round(r.score * 10000) / 10000 }));
-  const what = d.error ? d.error.message : ranked.length ? ranked.map((r) => `${r.code}: ${r.message}`).join("; ") : "risk over the block threshold";
+  const what = d.error
+    ? d.error.message
+    : ranked.length
+      ? ranked.map((r) => `${r.code}: ${r.message}`).join("; ")
+      : "risk over the block threshold";
   const base = {
     reasons,
     description: `toolwatch blocked "${d.tool}" (risk ${d.risk.toFixed(2)}): ${what}`,
   };
   if (rate) {
-    return { ...base, code: "RATE_LIMIT", httpStatus: 429, reason: "Tool call rate anomaly", retryAfterMs: burstWindowMs(config) };
+    return {
+      ...base,
+      code: "RATE_LIMIT",
+      httpStatus: 429,
+      reason: "Tool call rate anomaly",
+      retryAfterMs: burstWindowMs(config),
+    };
   }
-  return { ...base, code: "BLOCKED", httpStatus: 403, reason: d.error ? "Detector failure (fail closed)" : "Anomalous tool call" };
+  return {
+    ...base,
+    code: "BLOCKED",
+    httpStatus: 403,
+    reason: d.error ? "Detector failure (fail closed)" : "Anomalous tool call",
+  };
 }

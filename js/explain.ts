@@ -21,15 +21,15 @@ const n = (x: number): string => {
   if (!Number.isFinite(r) || Object.is(r, -0) || Math.abs(r) >= 1e21) return r.toLocaleString("en-US");
   const d = String(Math.abs(r));
   let out = d.length > 3 ? d.slice(0, ((d.length - 1) % 3) + 1) : d;
-  for (let i = out.length; i < d.length; i += 3) out += "," + d.slice(i, i + 3);
-  return r < 0 ? "-" + out : out;
+  for (let i = out.length; i < d.length; i += 3) out += `,${d.slice(i, i + 3)}`;
+  return r < 0 ? `-${out}` : out;
 };
 const pct = (x: number): string => {
   const p = x * 100;
-  return (p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2)) + "%";
+  return `${p >= 10 ? p.toFixed(0) : p >= 1 ? p.toFixed(1) : p.toFixed(2)}%`;
 };
 const DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-const hh = (h: number): string => String(h).padStart(2, "0") + "h";
+const hh = (h: number): string => `${String(h).padStart(2, "0")}h`;
 
 export function explain(r: ReasonFigures): string {
   const who = r.tenant ? "this tenant" : "this principal";
@@ -41,7 +41,8 @@ export function explain(r: ReasonFigures): string {
     case "UNSEEN_ARG_SHAPE":
       return `argument keys/types never sent with this tool by ${who} (tool used ${n(r.typical)} times)`;
     case "UNSEEN_ARG_VALUE":
-      if (r.unjudged) return `values of "${r.key ?? "?"}" past the encoding limits were not looked at, and its values repeat for ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)`;
+      if (r.unjudged)
+        return `values of "${r.key ?? "?"}" past the encoding limits were not looked at, and its values repeat for ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)`;
       return `value of "${r.key ?? "?"}" never used with this tool by ${who} (${n(r.actual)} distinct values in ${n(r.typical)} calls)${r.domainKnown ? "; its domain is known, so it counts half" : r.domainNew ? "; first contact: nobody in the tenant has used this address or account" : ""}`;
     case "BURST":
       return `${r.estimate ? "about " : ""}${n(r.actual)} calls in ${n(r.context)} s, threshold ${n(r.typical)}`;
@@ -56,7 +57,8 @@ export function explain(r: ReasonFigures): string {
       return `${DAYS[Math.floor(b / 24)] ?? "?"} ${hh(b % 24)} local: ${who} is active ${r.actual.toFixed(2)}x as much as an average hour (unusual under ${r.typical.toFixed(2)}x)`;
     }
     case "UNSEEN_TRANSITION":
-      if (r.actual >= 2) return `${n(r.actual)} unusual steps in a row for ${who}: this order of tools is off its habitual paths (${n(r.typical)} transitions known)`;
+      if (r.actual >= 2)
+        return `${n(r.actual)} unusual steps in a row for ${who}: this order of tools is off its habitual paths (${n(r.typical)} transitions known)`;
       return `this tool never followed the previous one for ${who} (${n(r.typical)} transitions known)`;
     case "ALLOWLISTED":
       return "allowlisted: allowed whatever the risk";

@@ -32,20 +32,29 @@ export function fromContextForge(globalContext: unknown, o: { tenantFrom?: Tenan
   const g = obj(globalContext) ?? {};
   const user = g.user;
   // A field of the wrong type is a broken identity, not a missing one: pooling it as anonymous would hide it.
-  if (user !== undefined && user !== null && typeof user !== "string" && !obj(user)) throw badField("global_context.user", user, "a string or an object (email, sub)");
-  for (const [where, v] of [["global_context.user.email", obj(user)?.email], ["global_context.user.sub", obj(user)?.sub], ["global_context.user_context.email", obj(g.user_context)?.email],
-    ["global_context.user_context.user_id", obj(g.user_context)?.user_id], ["global_context.tenant_id", g.tenant_id], ["global_context.user_context.team_id", obj(g.user_context)?.team_id]] as const) {
+  if (user !== undefined && user !== null && typeof user !== "string" && !obj(user))
+    throw badField("global_context.user", user, "a string or an object (email, sub)");
+  for (const [where, v] of [
+    ["global_context.user.email", obj(user)?.email],
+    ["global_context.user.sub", obj(user)?.sub],
+    ["global_context.user_context.email", obj(g.user_context)?.email],
+    ["global_context.user_context.user_id", obj(g.user_context)?.user_id],
+    ["global_context.tenant_id", g.tenant_id],
+    ["global_context.user_context.team_id", obj(g.user_context)?.team_id],
+  ] as const) {
     if (v !== undefined && v !== null && typeof v !== "string") throw badField(where, v, "a string");
   }
   const uo = obj(user);
   const uc = obj(g.user_context);
   const principal = known(user) ?? known(uo?.email) ?? known(uo?.sub) ?? known(uc?.email) ?? known(uc?.user_id);
-  const tenant = o.tenantFrom === "user_context" ? str(uc?.team_id) ?? str(g.tenant_id) : str(g.tenant_id) ?? str(uc?.team_id);
+  const tenant =
+    o.tenantFrom === "user_context" ? (str(uc?.team_id) ?? str(g.tenant_id)) : (str(g.tenant_id) ?? str(uc?.team_id));
   return { principal, tenant };
 }
 
 const typeName = (v: unknown): string => (Array.isArray(v) ? "an array" : v === null ? "null" : `a ${typeof v}`);
-const badField = (where: string, v: unknown, want: string) => new ToolwatchError("INVALID_IDENTITY", `${where} must be ${want}, got ${typeName(v)}`);
+const badField = (where: string, v: unknown, want: string) =>
+  new ToolwatchError("INVALID_IDENTITY", `${where} must be ${want}, got ${typeName(v)}`);
 
 export interface HeaderNames {
   principal?: string;
@@ -107,11 +116,15 @@ export function resolveIdentity(id: Partial<Identity>, anonymous: "shared" | "re
     throw new ToolwatchError("INVALID_IDENTITY", "tenant must be a string");
   }
   if (id.principal === ANONYMOUS) {
-    throw new ToolwatchError("INVALID_IDENTITY", `principal "${ANONYMOUS}" is reserved for calls without identity; leave the principal out to pool a call there`);
+    throw new ToolwatchError(
+      "INVALID_IDENTITY",
+      `principal "${ANONYMOUS}" is reserved for calls without identity; leave the principal out to pool a call there`,
+    );
   }
   const principal = id.principal && id.principal.length > 0 ? id.principal : undefined;
   if (principal === undefined) {
-    if (anonymous === "refuse") throw new ToolwatchError("ANONYMOUS_REFUSED", "the call carries no identity and anonymous calls are refused");
+    if (anonymous === "refuse")
+      throw new ToolwatchError("ANONYMOUS_REFUSED", "the call carries no identity and anonymous calls are refused");
     return { tenant: id.tenant ?? "", principal: ANONYMOUS };
   }
   return { tenant: id.tenant ?? "", principal };

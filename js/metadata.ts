@@ -5,7 +5,7 @@ import type { Decision } from "./detector.js";
 export const METADATA_KEY = "toolwatch";
 
 const r4 = (x: number): number => Math.round(x * 10000) / 10000;
-const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => "_" + c.toLowerCase());
+const snake = (s: string): string => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
 export interface ToolwatchMetadata {
   action: Decision["action"];

@@ -43,7 +43,9 @@ export function isRefusedInput(err: { code: string }): boolean {
 }
 
 const toolName = (tool: unknown): string =>
-  typeof tool === "string" && tool.length > 0 ? JSON.stringify(tool.length > 80 ? `${tool.slice(0, 80)}…` : tool) : "(no tool name)";
+  typeof tool === "string" && tool.length > 0
+    ? JSON.stringify(tool.length > 80 ? `${tool.slice(0, 80)}…` : tool)
+    : "(no tool name)";
 
 export function describeRefusal(tool: unknown, err: { code: string; message: string }, config: Config): Refusal {
   const closed = (config.failurePolicy ?? HOST_DEFAULTS.failurePolicy) === "closed";
@@ -51,14 +53,20 @@ export function describeRefusal(tool: unknown, err: { code: string; message: str
   const base = `toolwatch refused ${toolName(tool)}: ${message} (${code})`;
   if (closed) {
     return {
-      action: "block", code, message, httpStatus: SIZE_CODES.has(code) ? 413 : 403,
+      action: "block",
+      code,
+      message,
+      httpStatus: SIZE_CODES.has(code) ? 413 : 403,
       reason: "Tool call input refused",
       description: `${base}; failure policy closed: blocked`,
       metadata: { toolwatch: { action: "block", reasons: [{ code, message }] } },
     };
   }
   return {
-    action: "allow", code, message, httpStatus: 403,
+    action: "allow",
+    code,
+    message,
+    httpStatus: 403,
     reason: "Tool call input refused",
     description: `${base}; failure policy open: allowed unchecked`,
     metadata: { toolwatch: { action: "allow", refused: { code, message } } },

@@ -20,7 +20,10 @@ function formatter(zone: string): Intl.DateTimeFormat {
     try {
       f = new Intl.DateTimeFormat("en-US", { timeZone: zone, timeZoneName: "longOffset" });
     } catch {
-      throw new ToolwatchError("INVALID_TIMEZONE", `unknown time zone "${zone}" (use an IANA name like "Europe/Paris" or an offset like "+02:00")`);
+      throw new ToolwatchError(
+        "INVALID_TIMEZONE",
+        `unknown time zone "${zone}" (use an IANA name like "Europe/Paris" or an offset like "+02:00")`,
+      );
     }
     formatters.set(zone, f);
   }

@@ -147,7 +147,14 @@ export class PriorArtDetector {
 
     let u = this.state.get(key);
     if (!u) {
-      u = { firstSeen: nowSec, tools: new Set(), keySets: new Map(), toolCounts: new Map(), totalCalls: 0, history: [] };
+      u = {
+        firstSeen: nowSec,
+        tools: new Set(),
+        keySets: new Map(),
+        toolCounts: new Map(),
+        totalCalls: 0,
+        history: [],
+      };
       this.state.set(key, u);
     }
 

@@ -493,7 +493,7 @@ const docBlocks = {
   },
   "HOSTS.md": {
     settings: () =>
-      table(
+      `${table(
         ["setting", "slot", "scale", "values"],
         [
           ...scalar.map((s) => [
@@ -516,7 +516,7 @@ const docBlocks = {
               .join(", "),
           ],
         ],
-      ) + `\n\nSignal ids: ${signals.map((s) => `${s.value} \`${s.camel}\``).join(", ")}.`,
+      )}\n\nSignal ids: ${signals.map((s) => `${s.value} \`${s.camel}\``).join(", ")}.`,
   },
 };
 

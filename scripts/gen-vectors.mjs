@@ -72,7 +72,10 @@ let stale = 0;
 for (const [path, text] of files) {
   const rel = path.slice(root.length + 1);
   if (check) {
-    if (!existsSync(path) || readFileSync(path, "utf8") !== text) { console.error(`stale: ${rel}`); stale++; }
+    if (!existsSync(path) || readFileSync(path, "utf8") !== text) {
+      console.error(`stale: ${rel}`);
+      stale++;
+    }
   } else {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);

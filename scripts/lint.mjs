@@ -55,7 +55,9 @@ run("ruff format", ruff, fix ? ["format", "."] : ["format", "--check", "."], { m
 const cFiles = readdirSync("hosts/c")
   .filter((f) => /\.(c|h)$/.test(f) && !f.includes("generated") && f !== "toolwatch_slots.h")
   .map((f) => join("hosts/c", f));
-run("clang-format", "clang-format", fix ? ["-i", ...cFiles] : ["--dry-run", "-Werror", ...cFiles], { missing: install });
+run("clang-format", "clang-format", fix ? ["-i", ...cFiles] : ["--dry-run", "-Werror", ...cFiles], {
+  missing: install,
+});
 
 if (existsSync("scripts/check-layers.mjs")) run("layers", process.execPath, ["scripts/check-layers.mjs"]);
 if (existsSync("scripts/gen-abi.mjs")) run("generated ABI", process.execPath, ["scripts/gen-abi.mjs", "--check"]);

@@ -13,8 +13,19 @@ const cluster = process.argv.some((a) => a === "--hot" || a === "--scale");
 const outDir = join(root, "node_modules", ".cache", "toolwatch-redis-bench");
 mkdirSync(outDir, { recursive: true });
 const outfile = join(outDir, `bench-${process.pid}.mjs`);
-await build({ entryPoints: [join(root, cluster ? "test/redis/cluster-bench.ts" : "test/redis/bench.ts")], bundle: true, platform: "node", format: "esm", target: "node20",
-  packages: "external", outfile, logLevel: "warning" });
-const r = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: "inherit", env: { ...process.env, TOOLWATCH_ROOT: root, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") } });
+await build({
+  entryPoints: [join(root, cluster ? "test/redis/cluster-bench.ts" : "test/redis/bench.ts")],
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  outfile,
+  logLevel: "warning",
+});
+const r = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], {
+  stdio: "inherit",
+  env: { ...process.env, TOOLWATCH_ROOT: root, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") },
+});
 rmSync(outfile, { force: true });
 process.exit(r.status ?? 1);

@@ -16,7 +16,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function cli(port, args, timeoutMs = 5000) {
   const bin = process.env.REDIS_CLI ?? "redis-cli";
   return new Promise((resolve) => {
-    execFile(bin, ["-h", "127.0.0.1", "-p", String(port), ...args], { timeout: timeoutMs, encoding: "utf8" }, (err, stdout) => resolve(err ? "" : stdout));
+    execFile(
+      bin,
+      ["-h", "127.0.0.1", "-p", String(port), ...args],
+      { timeout: timeoutMs, encoding: "utf8" },
+      (err, stdout) => resolve(err ? "" : stdout),
+    );
   });
 }
 
@@ -26,22 +31,32 @@ export function cli(port, args, timeoutMs = 5000) {
  */
 export async function clusterNodes(port) {
   const out = await cli(port, ["cluster", "nodes"]);
-  return out.trim().split("\n").filter(Boolean).map((line) => {
-    const f = line.split(" ");
-    const flags = f[2].split(",");
-    let slots = 0;
-    const ranges = [];
-    for (const r of f.slice(8)) {
-      if (r.startsWith("[")) continue; // a slot being migrated
-      const [a, b] = r.split("-").map(Number);
-      slots += (b ?? a) - a + 1;
-      ranges.push([a, b ?? a]);
-    }
-    return {
-      id: f[0], port: Number(f[1].split(":")[1].split("@")[0]), role: flags.includes("master") ? "master" : "replica",
-      masterId: f[3] === "-" ? null : f[3], failed: flags.some((x) => x === "fail" || x === "fail?"), connected: f[7] === "connected", slots, ranges,
-    };
-  });
+  return out
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.split(" ");
+      const flags = f[2].split(",");
+      let slots = 0;
+      const ranges = [];
+      for (const r of f.slice(8)) {
+        if (r.startsWith("[")) continue; // a slot being migrated
+        const [a, b] = r.split("-").map(Number);
+        slots += (b ?? a) - a + 1;
+        ranges.push([a, b ?? a]);
+      }
+      return {
+        id: f[0],
+        port: Number(f[1].split(":")[1].split("@")[0]),
+        role: flags.includes("master") ? "master" : "replica",
+        masterId: f[3] === "-" ? null : f[3],
+        failed: flags.some((x) => x === "fail" || x === "fail?"),
+        connected: f[7] === "connected",
+        slots,
+        ranges,
+      };
+    });
 }
 
 /** Slots split over the first `masters` nodes, every node met, the rest replicating in turn; '' = done. */
@@ -50,9 +65,11 @@ async function joinByHand(nodes, masters) {
   for (let i = 0; i < masters; i++) {
     const from = Math.floor((16384 * i) / masters);
     const to = Math.floor((16384 * (i + 1)) / masters) - 1;
-    if (!/OK/.test(await cli(ms[i].port, ["cluster", "addslotsrange", String(from), String(to)]))) return `addslotsrange on ${ms[i].port} failed`;
+    if (!/OK/.test(await cli(ms[i].port, ["cluster", "addslotsrange", String(from), String(to)])))
+      return `addslotsrange on ${ms[i].port} failed`;
   }
-  for (const n of nodes.slice(1)) await cli(nodes[0].port, ["cluster", "meet", "127.0.0.1", String(n.port), String(n.busPort)]);
+  for (const n of nodes.slice(1))
+    await cli(nodes[0].port, ["cluster", "meet", "127.0.0.1", String(n.port), String(n.busPort)]);
   const ids = [];
   for (const m of ms) ids.push((await cli(m.port, ["cluster", "myid"])).trim());
   const rest = nodes.slice(masters);
@@ -69,7 +86,12 @@ async function joinByHand(nodes, masters) {
 
 async function info(port, section) {
   const out = await cli(port, ["info", section]);
-  return Object.fromEntries(out.split(/\r?\n/).filter((l) => l.includes(":")).map((l) => l.split(/:(.*)/s).slice(0, 2)));
+  return Object.fromEntries(
+    out
+      .split(/\r?\n/)
+      .filter((l) => l.includes(":"))
+      .map((l) => l.split(/:(.*)/s).slice(0, 2)),
+  );
 }
 
 /**
@@ -88,12 +110,24 @@ export async function startCluster(opts = {}) {
   const nodes = [];
   const launch = async (n) => {
     n.server = await startRedis({
-      dir: n.dir, port: n.port, appendonly: opts.appendonly,
+      dir: n.dir,
+      port: n.port,
+      appendonly: opts.appendonly,
       // the bus port is given explicitly: port + 10000 (the default) can be past 65535 for a kernel-picked port
-      args: ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", String(n.busPort),
-        "--cluster-node-timeout", String(opts.nodeTimeoutMs ?? 1000),
+      args: [
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        "nodes.conf",
+        "--cluster-port",
+        String(n.busPort),
+        "--cluster-node-timeout",
+        String(opts.nodeTimeoutMs ?? 1000),
         // a shard without a master must not stop the others: tenants on them keep being scored
-        "--cluster-require-full-coverage", "no", ...(opts.args ?? [])],
+        "--cluster-require-full-coverage",
+        "no",
+        ...(opts.args ?? []),
+      ],
     });
   };
   const stopAll = async () => {
@@ -109,11 +143,24 @@ export async function startCluster(opts = {}) {
     }
     await Promise.all(nodes.map(launch));
     // redis-cli --cluster create wants 3 masters at least; fewer are joined by hand
-    const created = masters < 3 ? await joinByHand(nodes, masters) : await new Promise((resolve) => {
-      execFile(process.env.REDIS_CLI ?? "redis-cli", ["--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`),
-        "--cluster-replicas", String(replicas), "--cluster-yes"], { timeout: 30_000, encoding: "utf8" },
-      (err, stdout, stderr) => resolve(err ? `${err.message}\n${stdout}\n${stderr}` : null));
-    });
+    const created =
+      masters < 3
+        ? await joinByHand(nodes, masters)
+        : await new Promise((resolve) => {
+            execFile(
+              process.env.REDIS_CLI ?? "redis-cli",
+              [
+                "--cluster",
+                "create",
+                ...nodes.map((n) => `127.0.0.1:${n.port}`),
+                "--cluster-replicas",
+                String(replicas),
+                "--cluster-yes",
+              ],
+              { timeout: 30_000, encoding: "utf8" },
+              (err, stdout, stderr) => resolve(err ? `${err.message}\n${stdout}\n${stderr}` : null),
+            );
+          });
     if (created) throw new Error(`redis-cli --cluster create failed: ${created}`);
   } catch (err) {
     await stopAll();
@@ -128,7 +175,8 @@ export async function startCluster(opts = {}) {
   const live = () => nodes.filter((n) => n.server && !n.dead);
 
   const cluster = {
-    dir, nodes,
+    dir,
+    nodes,
     /** Seed URLs for a cluster client (every node). */
     urls: nodes.map((n) => `redis://127.0.0.1:${n.port}`),
     /** The topology as a live node sees it. */
@@ -203,7 +251,10 @@ export async function startCluster(opts = {}) {
 // run as a script (not when imported, bundled or not)
 if (/redis-cluster\.mjs$/.test(process.argv[1] ?? "") && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const a = process.argv.slice(2);
-  const val = (k) => { const i = a.indexOf(k); return i >= 0 ? Number(a[i + 1]) : undefined; };
+  const val = (k) => {
+    const i = a.indexOf(k);
+    return i >= 0 ? Number(a[i + 1]) : undefined;
+  };
   const c = await startCluster({ masters: val("--masters"), replicas: val("--replicas") });
   console.log(`cluster ready (data ${c.dir}):\n${c.urls.join("\n")}`);
   const bye = () => c.stop().then(() => process.exit(0));

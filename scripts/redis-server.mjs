@@ -29,9 +29,15 @@ function ping(port) {
     sock.on("connect", () => sock.write("PING\r\n"));
     sock.on("data", (d) => {
       buf += d;
-      if (buf.includes("\r\n")) { sock.destroy(); resolve(buf.startsWith("+PONG")); }
+      if (buf.includes("\r\n")) {
+        sock.destroy();
+        resolve(buf.startsWith("+PONG"));
+      }
     });
-    const no = () => { sock.destroy(); resolve(false); };
+    const no = () => {
+      sock.destroy();
+      resolve(false);
+    };
     sock.on("timeout", no);
     sock.on("error", no);
   });
@@ -49,27 +55,55 @@ export async function startRedis(opts = {}) {
   mkdirSync(dir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const args = [
-    "--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--daemonize", "no",
-    "--save", "", "--logfile", join(dir, "redis.log"), "--protected-mode", "yes",
-    "--appendonly", opts.appendonly ? "yes" : "no", "--appendfsync", "always", ...(opts.args ?? []),
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--dir",
+    dir,
+    "--daemonize",
+    "no",
+    "--save",
+    "",
+    "--logfile",
+    join(dir, "redis.log"),
+    "--protected-mode",
+    "yes",
+    "--appendonly",
+    opts.appendonly ? "yes" : "no",
+    "--appendfsync",
+    "always",
+    ...(opts.args ?? []),
   ];
   const child = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"] });
   // a test that fails before its cleanup must not leave a server behind
-  const reap = () => { if (!exited) child.kill("SIGKILL"); };
+  const reap = () => {
+    if (!exited) child.kill("SIGKILL");
+  };
   process.once("exit", reap);
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   let exited = null;
-  const exit = new Promise((resolve) => child.on("exit", (code, signal) => {
-    exited = { code, signal };
-    process.removeListener("exit", reap);
-    resolve(exited);
-  }));
-  child.on("error", (err) => { exited = { code: -1, signal: null, err }; });
+  const exit = new Promise((resolve) =>
+    child.on("exit", (code, signal) => {
+      exited = { code, signal };
+      process.removeListener("exit", reap);
+      resolve(exited);
+    }),
+  );
+  child.on("error", (err) => {
+    exited = { code: -1, signal: null, err };
+  });
   const deadline = Date.now() + 10_000;
   while (!(await ping(port))) {
-    if (exited) throw new Error(`redis-server did not start on port ${port} (${exited.err?.message ?? `exit ${exited.code}`}) ${stderr}; log: ${join(dir, "redis.log")}`);
-    if (Date.now() > deadline) { child.kill("SIGKILL"); throw new Error(`redis-server on port ${port} did not answer PING within 10 s`); }
+    if (exited)
+      throw new Error(
+        `redis-server did not start on port ${port} (${exited.err?.message ?? `exit ${exited.code}`}) ${stderr}; log: ${join(dir, "redis.log")}`,
+      );
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`redis-server on port ${port} did not answer PING within 10 s`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
   const stopWith = async (signal) => {
@@ -77,7 +111,10 @@ export async function startRedis(opts = {}) {
     await exit;
   };
   return {
-    port, dir, pid: child.pid, url: `redis://127.0.0.1:${port}`,
+    port,
+    dir,
+    pid: child.pid,
+    url: `redis://127.0.0.1:${port}`,
     /** Graceful: SIGTERM makes Redis flush the append-only file and exit. */
     stop: () => stopWith("SIGTERM"),
     /** Abrupt: no chance to flush anything beyond what was already fsynced. */
@@ -89,7 +126,10 @@ export async function startRedis(opts = {}) {
 // run as a script (not when imported, bundled or not)
 if (/redis-server\.mjs$/.test(process.argv[1] ?? "") && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const a = process.argv.slice(2);
-  const val = (k) => { const i = a.indexOf(k); return i >= 0 ? a[i + 1] : undefined; };
+  const val = (k) => {
+    const i = a.indexOf(k);
+    return i >= 0 ? a[i + 1] : undefined;
+  };
   const r = await startRedis({
     port: val("--port") ? Number(val("--port")) : undefined,
     dir: val("--dir"),

@@ -25,8 +25,16 @@ test("sizes and limits agree between host and core", () => {
   expect(RESULT_SIZE).toBeGreaterThanOrEqual(RES.reasons + MAX_REASONS * REASON_SIZE);
   // the documented limits, as every host reads them through limit()
   expect(Object.fromEntries(Object.entries(LIMIT).map(([k, id]) => [k, core.limit(id)]))).toEqual({
-    identBytes: 256, toolBytes: 256, keyBytes: 256, valueBytes: 1024, args: 128, extra: 64,
-    elements: 16, scanned: 4096, walk: 4096, depth: 16,
+    identBytes: 256,
+    toolBytes: 256,
+    keyBytes: 256,
+    valueBytes: 1024,
+    args: 128,
+    extra: 64,
+    elements: 16,
+    scanned: 4096,
+    walk: 4096,
+    depth: 16,
   });
   expect(core.limit(Object.keys(LIMIT).length)).toBe(0);
   expect(core.check(0, 0)).toBe(-1); // not initialised
@@ -69,9 +77,19 @@ test("the generated ABI files are current (node scripts/gen-abi.mjs --check)", (
 test("the check names stale files, and a reason code added to assembly/layout.ts reaches every host and the docs", () => {
   const dir = mkdtempSync(join(tmpdir(), "toolwatch-gen-abi-"));
   try {
-    const files = ["assembly/layout.ts", "assembly/config.ts", "build/toolwatch.wasm", "docs/ABI.md", "docs/HOSTS.md",
-      "js/core/abi.generated.ts", "js/config/defaults.generated.ts", "hosts/python/toolwatch_wasm/abi.py",
-      "hosts/python/toolwatch_wasm/slots.json", "hosts/c/toolwatch_abi.generated.h", "hosts/c/toolwatch_slots.h"];
+    const files = [
+      "assembly/layout.ts",
+      "assembly/config.ts",
+      "build/toolwatch.wasm",
+      "docs/ABI.md",
+      "docs/HOSTS.md",
+      "js/core/abi.generated.ts",
+      "js/config/defaults.generated.ts",
+      "hosts/python/toolwatch_wasm/abi.py",
+      "hosts/python/toolwatch_wasm/slots.json",
+      "hosts/c/toolwatch_abi.generated.h",
+      "hosts/c/toolwatch_slots.h",
+    ];
     for (const f of files) cpSync(join(root, f), join(dir, f), { recursive: true });
     const check = () => spawnSync(process.execPath, [genAbi, "--root", dir, "--check"], { encoding: "utf8" });
     expect(check().status).toBe(0);
@@ -83,10 +101,13 @@ test("the check names stale files, and a reason code added to assembly/layout.ts
     expect(r.stderr).not.toContain("js/core/abi.generated.ts");
 
     const layout = join(dir, "assembly/layout.ts");
-    writeFileSync(layout, readFileSync(layout, "utf8").replace(
-      "export const REASON_VALUES_UNJUDGED: i32 = 13;",
-      "export const REASON_VALUES_UNJUDGED: i32 = 13;\n// @actual 0\nexport const REASON_NEW_THING: i32 = 14; // a new reason",
-    ));
+    writeFileSync(
+      layout,
+      readFileSync(layout, "utf8").replace(
+        "export const REASON_VALUES_UNJUDGED: i32 = 13;",
+        "export const REASON_VALUES_UNJUDGED: i32 = 13;\n// @actual 0\nexport const REASON_NEW_THING: i32 = 14; // a new reason",
+      ),
+    );
     execFileSync(process.execPath, [genAbi, "--root", dir], { stdio: "pipe" });
     expect(readFileSync(join(dir, "js/core/abi.generated.ts"), "utf8")).toContain('"VALUES_UNJUDGED", "NEW_THING"]');
     expect(readFileSync(join(dir, "hosts/python/toolwatch_wasm/abi.py"), "utf8")).toContain("REASON_NEW_THING = 14");
@@ -94,7 +115,10 @@ test("the check names stale files, and a reason code added to assembly/layout.ts
     expect(readFileSync(join(dir, "docs/ABI.md"), "utf8")).toMatch(/\| — \| 14 \| NEW_THING \| 0 \|/);
 
     // a gap in the reason codes is refused with the constant's place
-    writeFileSync(layout, readFileSync(layout, "utf8").replace("REASON_NEW_THING: i32 = 14", "REASON_NEW_THING: i32 = 15"));
+    writeFileSync(
+      layout,
+      readFileSync(layout, "utf8").replace("REASON_NEW_THING: i32 = 14", "REASON_NEW_THING: i32 = 15"),
+    );
     r = spawnSync(process.execPath, [genAbi, "--root", dir], { encoding: "utf8" });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/REASON_NEW_THING is 15 \(assembly\/layout\.ts:\d+\)/);

@@ -20,6 +20,7 @@ bench/python/check.py in the same run.
 
     .venv-contextforge/bin/python bench/contextforge/bench.py [--quick] [--entities N] [--out FILE]
 """
+
 import argparse
 import asyncio
 import json
@@ -45,9 +46,18 @@ import streams  # noqa: E402
 
 # The prior-art README's config block (seed/plugins/tool_call_anomaly_detection/README.md), learning off.
 PRIOR_BLOCK = {
-    "learning_window_seconds": 0, "burst_window_seconds": 60, "burst_threshold": 20, "novelty_score_weight": 0.35,
-    "burst_score_weight": 0.35, "frequency_score_weight": 0.15, "block_threshold": 0.8, "warn_threshold": 0.5,
-    "max_history_per_user": 1000, "off_hours_start": 22, "off_hours_end": 6, "off_hours_score_bonus": 0.15,
+    "learning_window_seconds": 0,
+    "burst_window_seconds": 60,
+    "burst_threshold": 20,
+    "novelty_score_weight": 0.35,
+    "burst_score_weight": 0.35,
+    "frequency_score_weight": 0.15,
+    "block_threshold": 0.8,
+    "warn_threshold": 0.5,
+    "max_history_per_user": 1000,
+    "off_hours_start": 22,
+    "off_hours_end": 6,
+    "off_hours_score_bonus": 0.15,
     "action": "warn",
 }
 HOOKS = ["tool_pre_invoke", "tool_post_invoke"]
@@ -60,23 +70,46 @@ def entries(url: str = None, controls: bool = True) -> dict:
     base = {"hooks": HOOKS, "mode": "sequential", "priority": 201, "conditions": []}
     out = {
         "noop": {**base, "name": "Noop", "kind": "noop.NoopPlugin", "config": {}},
-        **({"shape": {**base, "name": "Shape", "kind": "noop.MetadataPlugin", "config": {}},
-            "check": {**base, "name": "CheckOnly", "kind": "noop.CheckOnlyPlugin", "config": dict(PRIOR_BLOCK)}}
-           if controls else {}),
+        **(
+            {
+                "shape": {**base, "name": "Shape", "kind": "noop.MetadataPlugin", "config": {}},
+                "check": {**base, "name": "CheckOnly", "kind": "noop.CheckOnlyPlugin", "config": dict(PRIOR_BLOCK)},
+            }
+            if controls
+            else {}
+        ),
         "prior": {**base, "name": "PriorArt", "kind": PRIOR_KIND, "config": dict(PRIOR_BLOCK)},
         "inproc": {**base, "name": "Toolwatch", "kind": INPROC_KIND, "config": dict(PRIOR_BLOCK)},
     }
     if url:
-        out["external"] = {"name": EXTERNAL_NAME, "kind": "external", "priority": 201, "mode": "sequential",
-                           "mcp": {"proto": "STREAMABLEHTTP", "url": url}}
+        out["external"] = {
+            "name": EXTERNAL_NAME,
+            "kind": "external",
+            "priority": 201,
+            "mode": "sequential",
+            "mcp": {"proto": "STREAMABLEHTTP", "url": url},
+        }
     return out
 
 
 def serve(config_file: str):
     """`toolwatch serve --port 0 --config FILE`, as an operator starts it; returns (process, gateway URL)."""
-    proc = subprocess.Popen([os.environ.get("NODE", "node"), str(root / "bin" / "toolwatch.mjs"), "serve", "--port", "0",
-                             "--config", config_file, "--log-level", "warn"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [
+            os.environ.get("NODE", "node"),
+            str(root / "bin" / "toolwatch.mjs"),
+            "serve",
+            "--port",
+            "0",
+            "--config",
+            config_file,
+            "--log-level",
+            "warn",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     deadline = time.time() + 60
     seen = ""
     while time.time() < deadline:
@@ -110,7 +143,13 @@ def pick(xs: list, q: float) -> float:
 
 async def run(a) -> dict:
     import yaml
-    from cpex.framework import GlobalContext, PluginViolationError, TenantPluginManager, ToolHookType, ToolPreInvokePayload
+    from cpex.framework import (
+        GlobalContext,
+        PluginViolationError,
+        TenantPluginManager,
+        ToolHookType,
+        ToolPreInvokePayload,
+    )
     from cpex.framework.hooks.policies import HookPayloadPolicy
     from toolwatch_wasm.store import FileStore
 
@@ -172,14 +211,24 @@ async def run(a) -> dict:
 
     def prepared(calls: list, i0: int) -> list:
         # made before the timed region: the gateway builds these per request, before the manager runs
-        return [(ToolPreInvokePayload(name=c["tool"], args=c["args"]),
-                 GlobalContext(request_id=f"req-{i0 + i}", server_id="gw-1", metadata={"tool": {"name": c["tool"]}},
-                               user=c["principal"], tenant_id=c["tenant"])) for i, c in enumerate(calls)]
+        return [
+            (
+                ToolPreInvokePayload(name=c["tool"], args=c["args"]),
+                GlobalContext(
+                    request_id=f"req-{i0 + i}",
+                    server_id="gw-1",
+                    metadata={"tool": {"name": c["tool"]}},
+                    user=c["principal"],
+                    tenant_id=c["tenant"],
+                ),
+            )
+            for i, c in enumerate(calls)
+        ]
 
     names = list(managers)
     for r in range(a.rounds):
-        chunk = stream[r * per:(r + 1) * per]
-        order = names[r % len(names):] + names[:r % len(names)]
+        chunk = stream[r * per : (r + 1) * per]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for k in order:
             m = managers[k]
             calls = prepared(chunk[:per_ext] if k == "external" else chunk, r * per)
@@ -187,8 +236,9 @@ async def run(a) -> dict:
             for payload, g in calls:
                 t0 = time.perf_counter_ns()
                 try:
-                    res, _ = await m.invoke_hook(ToolHookType.TOOL_PRE_INVOKE, payload, global_context=g,
-                                                 violations_as_exceptions=True)
+                    res, _ = await m.invoke_hook(
+                        ToolHookType.TOOL_PRE_INVOKE, payload, global_context=g, violations_as_exceptions=True
+                    )
                     verdict = None
                 except PluginViolationError:
                     res, verdict = None, "block"
@@ -213,8 +263,9 @@ async def run(a) -> dict:
     from cpex.framework import PluginContext
     from cpex.framework.memory import wrap_payload_for_isolation
     from toolwatch_wasm import contextforge as cf
+
     hooks, shared = inproc._hooks, inproc.detector
-    sample = stream[:min(len(stream), 4096)]
+    sample = stream[: min(len(stream), 4096)]
     parts = {}
 
     def payload_of(c):  # as the manager hands it to a plugin: its arguments a copy-on-write view
@@ -226,25 +277,45 @@ async def run(a) -> dict:
             fn(it)
         return (time.process_time_ns() - t0) / len(items) / 1000
 
-    for r in range(3):
+    for _ in range(3):
         decided = []
-        parts.setdefault("check", []).append(cpu_us(lambda c: decided.append(shared.check(
-            c["tool"], c["args"], principal=c["principal"], tenant=c["tenant"], time_ms=time.time() * 1000)), sample))
+        parts.setdefault("check", []).append(
+            cpu_us(
+                lambda c: decided.append(
+                    shared.check(
+                        c["tool"], c["args"], principal=c["principal"], tenant=c["tenant"], time_ms=time.time() * 1000
+                    )
+                ),
+                sample,
+            )
+        )
         parts.setdefault("metadata", []).append(cpu_us(cf.metadata, decided))
-        ctxs = [(payload_of(c),
-                 PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
-                for c in sample]
+        ctxs = [
+            (
+                payload_of(c),
+                PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])),
+            )
+            for c in sample
+        ]
         parts.setdefault("hook", []).append(cpu_us(lambda pc: hooks.tool_pre_invoke(*pc), ctxs))
-        ctxs = [(payload_of(c),
-                 PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
-                for c in sample]
+        ctxs = [
+            (
+                payload_of(c),
+                PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])),
+            )
+            for c in sample
+        ]
         t0 = time.process_time_ns()
         for pc in ctxs:
             await prior.tool_pre_invoke(*pc)
         parts.setdefault("prior_hook", []).append((time.process_time_ns() - t0) / len(ctxs) / 1000)
-        ctxs = [(payload_of(c),
-                 PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
-                for c in sample]
+        ctxs = [
+            (
+                payload_of(c),
+                PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])),
+            )
+            for c in sample
+        ]
         t0 = time.process_time_ns()
         for pc in ctxs:
             await inproc.tool_pre_invoke(*pc)
@@ -259,9 +330,17 @@ async def run(a) -> dict:
         proc.wait(timeout=20)
 
     us = lambda ns: round(ns / 1000, 2)
-    fig = {k: {"median_us": us(statistics.median(v)), "p99_us": us(pick(v, 0.99)), "mean_us": us(statistics.mean(v)),
-               "calls": len(v), "per_round_median_us": [us(x) for x in per_round[k]], "decisions": outcomes[k]}
-           for k, v in times.items()}
+    fig = {
+        k: {
+            "median_us": us(statistics.median(v)),
+            "p99_us": us(pick(v, 0.99)),
+            "mean_us": us(statistics.mean(v)),
+            "calls": len(v),
+            "per_round_median_us": [us(x) for x in per_round[k]],
+            "decisions": outcomes[k],
+        }
+        for k, v in times.items()
+    }
     noop = fig["noop"]
     for k, f in fig.items():
         if k != "noop":
@@ -270,23 +349,38 @@ async def run(a) -> dict:
     ratios = {}
     for k in ("inproc", "external", "check"):
         if k in fig and fig["prior"]["share_median_us"] > 0:
-            ratios[f"{k}_share_over_prior_share"] = round(fig[k]["share_median_us"] / fig["prior"]["share_median_us"], 3)
+            ratios[f"{k}_share_over_prior_share"] = round(
+                fig[k]["share_median_us"] / fig["prior"]["share_median_us"], 3
+            )
             # the same ratio within each round (subjects of one round ran back to back), to show its spread
             rr = [(x - z) / (y - z) for x, y, z in zip(per_round[k], per_round["prior"], per_round["noop"]) if y > z]
             if rr:
                 ratios[f"{k}_share_over_prior_share_per_round"] = [round(x, 3) for x in rr]
     return {
-        "entities": n, "tenants": -(-n // streams.PER_TENANT), "warmup_calls_per_principal": 24,
-        "warmup_seconds": round(warm_s, 1), "calls_per_round": per, "external_calls_per_round": per_ext,
-        "rounds": a.rounds, "inproc_backend": detector.backend,
-        "state": {"inproc_entities": detector.stats()["entities"],
-                  "prior_users": len(prior._baselines), "external_entities": entities_served},
-        "prior_config": PRIOR_BLOCK, "pre_invoke": fig, "ratios": ratios,
-        "inproc_parts_cpu_us": {**breakdown, "note": "check: Detector.check through the shared detector; metadata: "
-                                "contextforge.metadata(decision); hook: ContextForgeHooks.tool_pre_invoke (dict result); "
-                                "plugin_hook: the plugin's async tool_pre_invoke (framework result types); prior_hook: "
-                                "the prior art's tool_pre_invoke; all without the manager, hooks given payloads as the "
-                                "manager passes them (arguments a copy-on-write view)"},
+        "entities": n,
+        "tenants": -(-n // streams.PER_TENANT),
+        "warmup_calls_per_principal": 24,
+        "warmup_seconds": round(warm_s, 1),
+        "calls_per_round": per,
+        "external_calls_per_round": per_ext,
+        "rounds": a.rounds,
+        "inproc_backend": detector.backend,
+        "state": {
+            "inproc_entities": detector.stats()["entities"],
+            "prior_users": len(prior._baselines),
+            "external_entities": entities_served,
+        },
+        "prior_config": PRIOR_BLOCK,
+        "pre_invoke": fig,
+        "ratios": ratios,
+        "inproc_parts_cpu_us": {
+            **breakdown,
+            "note": "check: Detector.check through the shared detector; metadata: "
+            "contextforge.metadata(decision); hook: ContextForgeHooks.tool_pre_invoke (dict result); "
+            "plugin_hook: the plugin's async tool_pre_invoke (framework result types); prior_hook: "
+            "the prior art's tool_pre_invoke; all without the manager, hooks given payloads as the "
+            "manager passes them (arguments a copy-on-write view)",
+        },
         "load_avg": {"start": [round(x, 2) for x in load_start], "end": [round(x, 2) for x in os.getloadavg()]},
         "seconds": round(time.time() - started, 1),
     }
@@ -318,12 +412,17 @@ def main() -> int:
     try:  # the framework, and a backend for the Python host (native library, or wasmtime in this venv)
         import cpex.framework  # noqa: F401
         from toolwatch_wasm.backend import open_core
+
         open_core()
     except Exception as e:  # noqa: BLE001 - reported, and nothing written: no figures rather than made-up ones
-        print(f"contextforge bench: skipped, cannot run the subjects here ({type(e).__name__}: {e}); "
-              "make -C hosts/c python, or pip install -r hosts/python/requirements.txt into this venv", file=sys.stderr)
+        print(
+            f"contextforge bench: skipped, cannot run the subjects here ({type(e).__name__}: {e}); "
+            "make -C hosts/c python, or pip install -r hosts/python/requirements.txt into this venv",
+            file=sys.stderr,
+        )
         return 0
     import check  # bench/python/check.py: Detector.check() per backend, same process, before the managers
+
     host = check.main(["--entities", str(a.entities)] + (["--quick"] if a.quick else []))
     res = asyncio.run(run(a))
     res["host_check"] = host
@@ -332,7 +431,9 @@ def main() -> int:
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(res, indent=1) + "\n")
     f = res["pre_invoke"]
-    print(f"\nContextForge TenantPluginManager, tool_pre_invoke, {res['entities']} principals (µs: median / p99; share = minus no-op)")
+    print(
+        f"\nContextForge TenantPluginManager, tool_pre_invoke, {res['entities']} principals (µs: median / p99; share = minus no-op)"
+    )
     for k, v in f.items():
         share = f"   share {v['share_median_us']:8.2f} / {v['share_p99_us']:8.2f}" if "share_median_us" in v else ""
         print(f"  {k:9s} {v['median_us']:9.2f} / {v['p99_us']:9.2f}{share}   ({v['calls']} calls, {v['decisions']})")

@@ -3,6 +3,7 @@ same calls, then cProfile of the plugin's hook.
 
     .venv-contextforge/bin/python bench/contextforge/hook_profile.py [--entities N] [--calls N] [--cprofile] [--manager]
 """
+
 import argparse
 import asyncio
 import cProfile
@@ -20,6 +21,7 @@ sys.path[:0] = [str(here), str(root / "bench" / "python"), str(root / "hosts" / 
 os.environ.setdefault("TOOLWATCH_WASM", str(root / "build" / "toolwatch.wasm"))
 
 import streams  # noqa: E402
+
 from bench import PRIOR_BLOCK  # noqa: E402
 
 
@@ -32,13 +34,15 @@ def cpu_us(fn, items) -> float:
 
 async def main(a) -> None:
     from cpex.framework import GlobalContext, PluginConfig, PluginContext, ToolPreInvokePayload, ToolPreInvokeResult
+    from noop import MetadataPlugin, NoopPlugin
     from toolwatch_wasm import contextforge as cf
     from toolwatch_wasm.contextforge_plugin import ToolCallAnomalyDetectionPlugin
-    from noop import MetadataPlugin, NoopPlugin
 
     logging.basicConfig(level=logging.WARNING, stream=open(os.devnull, "w"))
     cfg = lambda name, kind: PluginConfig(name=name, kind=kind, hooks=["tool_pre_invoke"], config=dict(PRIOR_BLOCK))
-    plugin = ToolCallAnomalyDetectionPlugin(cfg("Toolwatch", "toolwatch_wasm.contextforge.ToolCallAnomalyDetectionPlugin"))
+    plugin = ToolCallAnomalyDetectionPlugin(
+        cfg("Toolwatch", "toolwatch_wasm.contextforge.ToolCallAnomalyDetectionPlugin")
+    )
     noop = NoopPlugin(cfg("Noop", "noop.NoopPlugin"))
     hooks, shared = plugin._hooks, plugin.detector
     det = shared.detector
@@ -49,9 +53,13 @@ async def main(a) -> None:
     stream = streams.measured(a.entities, a.calls * (a.repeats + 1), seed=7)
 
     def ctxs(calls):
-        return [(ToolPreInvokePayload(name=c["tool"], args=c["args"]),
-                 PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])))
-                for c in calls]
+        return [
+            (
+                ToolPreInvokePayload(name=c["tool"], args=c["args"]),
+                PluginContext(global_context=GlobalContext(request_id="b", user=c["principal"], tenant_id=c["tenant"])),
+            )
+            for c in calls
+        ]
 
     async def run_async(fn, items):
         t0 = time.process_time_ns()
@@ -61,11 +69,19 @@ async def main(a) -> None:
 
     parts = {}
     for r in range(a.repeats):
-        calls = stream[r * a.calls:(r + 1) * a.calls]
+        calls = stream[r * a.calls : (r + 1) * a.calls]
         items = ctxs(calls)
         decided = []
-        parts.setdefault("check (shared)", []).append(cpu_us(lambda pc: decided.append(shared.check(
-            pc[0].name, pc[0].args, time_ms=time.time() * 1000, **cf.identity(pc[1].global_context))), items))
+        parts.setdefault("check (shared)", []).append(
+            cpu_us(
+                lambda pc: decided.append(
+                    shared.check(
+                        pc[0].name, pc[0].args, time_ms=time.time() * 1000, **cf.identity(pc[1].global_context)
+                    )
+                ),
+                items,
+            )
+        )
         parts.setdefault("identity", []).append(cpu_us(lambda pc: cf.identity(pc[1].global_context), items))
         parts.setdefault("metadata", []).append(cpu_us(cf.metadata, decided))
         parts.setdefault("ToolPreInvokeResult()", []).append(cpu_us(lambda _: ToolPreInvokeResult(), items))
@@ -78,6 +94,7 @@ async def main(a) -> None:
     # for the calls with no reason (most) and with some
     from cpex.framework.memory import wrap_payload_for_isolation
     from toolwatch_wasm.contextforge_plugin import _typed
+
     pn, steps, nr = time.perf_counter_ns, {}, []
     for c in streams.measured(a.entities, a.calls, seed=11):
         p = wrap_payload_for_isolation(ToolPreInvokePayload(name=c["tool"], args=c["args"]))
@@ -95,26 +112,44 @@ async def main(a) -> None:
         meta = cf.metadata(d)
         t.append(pn())
         m = meta["toolwatch"]
-        state["toolwatch"] = {"action": d.action, "risk_score": m["risk_score"], "time": now,
-                              "reasons": [r["code"] for r in m["reasons"] if r["counted"]]}
+        state["toolwatch"] = {
+            "action": d.action,
+            "risk_score": m["risk_score"],
+            "time": now,
+            "reasons": [r["code"] for r in m["reasons"] if r["counted"]],
+        }
         t.append(pn())
-        _typed(ToolPreInvokeResult, {"continue_processing": True, "violation": None, "metadata": meta, "retry_delay_ms": 0})
+        _typed(
+            ToolPreInvokeResult, {"continue_processing": True, "violation": None, "metadata": meta, "retry_delay_ms": 0}
+        )
         t.append(pn())
-        for k, i in (("payload, context", 0), ("arguments unwrapped", 1), ("identity", 2), ("clock + check", 3),
-                     ("metadata", 4), ("state carried", 5), ("framework result", 6)):
+        for k, i in (
+            ("payload, context", 0),
+            ("arguments unwrapped", 1),
+            ("identity", 2),
+            ("clock + check", 3),
+            ("metadata", 4),
+            ("state carried", 5),
+            ("framework result", 6),
+        ):
             steps.setdefault(k, []).append((t[i + 1] - t[i]) / 1000)
         steps.setdefault("all", []).append((t[-1] - t[0]) / 1000)
         nr.append(bool(m["reasons"]))
     print(f"  steps, µs wall, medians: all calls / {nr.count(False)} without reasons / {nr.count(True)} with")
     for k, v in steps.items():
-        print(f"  {k:24s} {statistics.median(v):6.2f} / {statistics.median([x for x, q in zip(v, nr) if not q]):6.2f}"
-              f" / {statistics.median([x for x, q in zip(v, nr) if q]):6.2f}")
+        print(
+            f"  {k:24s} {statistics.median(v):6.2f} / {statistics.median([x for x, q in zip(v, nr) if not q]):6.2f}"
+            f" / {statistics.median([x for x, q in zip(v, nr) if q]):6.2f}"
+        )
     if a.manager:  # the same calls through cpex's TenantPluginManager, no-op and toolwatch, profiled
         import tempfile
+
         import yaml
-        from bench import HOOKS, INPROC_KIND
         from cpex.framework import TenantPluginManager, ToolHookType
         from cpex.framework.hooks.policies import HookPayloadPolicy
+
+        from bench import HOOKS, INPROC_KIND
+
         policies = {"tool_pre_invoke": HookPayloadPolicy(writable_fields=frozenset({"name", "args", "headers"}))}
         tmp = tempfile.mkdtemp(prefix="toolwatch-cfprof-")
         base = {"hooks": HOOKS, "mode": "sequential", "priority": 201, "conditions": []}
@@ -128,37 +163,52 @@ async def main(a) -> None:
                 r = await inner(self, payload, context)
                 own.append(time.perf_counter_ns() - t0)
                 return r
+
             cls.tool_pre_invoke = tool_pre_invoke
+
         timing(NoopPlugin, timers["Noop"])
         timing(MetadataPlugin, timers["Metadata"])
         timing(ToolCallAnomalyDetectionPlugin, timers["Toolwatch"])
-        for name, kind in (("Noop", "noop.NoopPlugin"), ("Metadata", "noop.MetadataPlugin"), ("Toolwatch", INPROC_KIND)):
+        for name, kind in (
+            ("Noop", "noop.NoopPlugin"),
+            ("Metadata", "noop.MetadataPlugin"),
+            ("Toolwatch", INPROC_KIND),
+        ):
             path = os.path.join(tmp, name + ".yaml")
             with open(path, "w") as f:
-                yaml.safe_dump({"plugins": [{**base, "name": name, "kind": kind, "config": dict(PRIOR_BLOCK)}], "plugin_dirs": []}, f)
+                yaml.safe_dump(
+                    {"plugins": [{**base, "name": name, "kind": kind, "config": dict(PRIOR_BLOCK)}], "plugin_dirs": []},
+                    f,
+                )
             m = TenantPluginManager(config=path, hook_policies=policies)
             await m.initialize()
-            calls = [(ToolPreInvokePayload(name=c["tool"], args=c["args"]),
-                      GlobalContext(request_id=f"r{i}", server_id="gw-1", user=c["principal"], tenant_id=c["tenant"]))
-                     for i, c in enumerate(stream[-a.calls:])]
+            calls = [
+                (
+                    ToolPreInvokePayload(name=c["tool"], args=c["args"]),
+                    GlobalContext(request_id=f"r{i}", server_id="gw-1", user=c["principal"], tenant_id=c["tenant"]),
+                )
+                for i, c in enumerate(stream[-a.calls :])
+            ]
             own = timers[name]
             whole = []
-            for p, g in calls[:len(calls) // 2]:
+            for p, g in calls[: len(calls) // 2]:
                 t0 = time.perf_counter_ns()
                 await m.invoke_hook(ToolHookType.TOOL_PRE_INVOKE, p, global_context=g)
                 whole.append(time.perf_counter_ns() - t0)
-            print(f"--- {name} through the manager: median {statistics.median(whole) / 1000:.1f} µs, "
-                  f"the plugin's hook inside it {statistics.median(own) / 1000:.1f} µs")
+            print(
+                f"--- {name} through the manager: median {statistics.median(whole) / 1000:.1f} µs, "
+                f"the plugin's hook inside it {statistics.median(own) / 1000:.1f} µs"
+            )
             if a.cprofile:
                 pr = cProfile.Profile()
                 pr.enable()
-                for p, g in calls[len(calls) // 2:]:
+                for p, g in calls[len(calls) // 2 :]:
                     await m.invoke_hook(ToolHookType.TOOL_PRE_INVOKE, p, global_context=g)
                 pr.disable()
                 pstats.Stats(pr).sort_stats("tottime").print_stats(18)
             await m.shutdown()
     if a.cprofile:
-        items = ctxs(stream[-a.calls:])
+        items = ctxs(stream[-a.calls :])
         pr = cProfile.Profile()
         pr.enable()
         for p, c in items:

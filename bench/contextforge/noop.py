@@ -2,7 +2,9 @@
 manager's own cost per hook (payload policies, contexts, result handling). Also two controls that split
 the in-process plugin's share: MetadataPlugin (its result shape, no work) and CheckOnlyPlugin (its
 detector's check(), nothing else)."""
+
 import time
+
 try:
     from cpex.framework import Plugin, ToolPostInvokeResult, ToolPreInvokeResult
 except ImportError:  # pragma: no cover - inside the gateway
@@ -18,11 +20,28 @@ class NoopPlugin(Plugin):
 
 
 # toolwatch's metadata for a routine allowed call, as the in-process plugin returns it
-_META = {"toolwatch": {"action": "allow", "risk_score": 0.0754, "anomaly_mode": "active", "baseline": "own", "learned": True,
-                       "signals": {"unseen_tool": 0.0, "unseen_arg_shape": 0.0, "unseen_arg_value": 0.0, "burst": 0.0,
-                                   "rate_spike": 0.0, "rare_tool": 0.2365, "off_hours": 0.0, "unusual_hour": 0.1131,
-                                   "unseen_transition": 0.0},
-                       "reasons": [], "tool": "file.read"}}
+_META = {
+    "toolwatch": {
+        "action": "allow",
+        "risk_score": 0.0754,
+        "anomaly_mode": "active",
+        "baseline": "own",
+        "learned": True,
+        "signals": {
+            "unseen_tool": 0.0,
+            "unseen_arg_shape": 0.0,
+            "unseen_arg_value": 0.0,
+            "burst": 0.0,
+            "rate_spike": 0.0,
+            "rare_tool": 0.2365,
+            "off_hours": 0.0,
+            "unusual_hour": 0.1131,
+            "unseen_transition": 0.0,
+        },
+        "reasons": [],
+        "tool": "file.read",
+    }
+}
 
 
 class MetadataPlugin(Plugin):
@@ -47,14 +66,20 @@ class CheckOnlyPlugin(Plugin):
         from toolwatch_wasm.config import parse_config
         from toolwatch_wasm.contextforge import _plain, plugin_settings
         from toolwatch_wasm.registry import SharedDetector
+
         settings, state, _ = plugin_settings(config.config or {})
         self.detector = SharedDetector(parse_config(settings), state)  # not the registry's: not shared with the plugin
         self._plain = _plain
 
     async def tool_pre_invoke(self, payload, context):
         g = context.global_context
-        self.detector.check(payload.name, self._plain(payload.args), principal=g.user, tenant=g.tenant_id,
-                            time_ms=float(time.time_ns() // 1_000_000))
+        self.detector.check(
+            payload.name,
+            self._plain(payload.args),
+            principal=g.user,
+            tenant=g.tenant_id,
+            time_ms=float(time.time_ns() // 1_000_000),
+        )
         return ToolPreInvokeResult()
 
     async def tool_post_invoke(self, payload, context):

@@ -9,6 +9,7 @@ reason), which is what a gateway plugin does with it.
     ... --ref DIR   also time the toolwatch_wasm package found in DIR (e.g. an older commit's, from
                     `git archive <commit> hosts/python | tar -x -C DIR --strip-components=2`)
 """
+
 import argparse
 import importlib
 import json
@@ -39,6 +40,7 @@ def budget(entities: int) -> dict:
 def subjects(ref: str = None) -> dict:
     from toolwatch_wasm import Detector
     from toolwatch_wasm.backend import open_core
+
     out = {}
     for b in ("native", "wasmtime"):
         try:
@@ -48,9 +50,11 @@ def subjects(ref: str = None) -> dict:
             print(f"check.py: backend {b} unavailable: {e}", file=sys.stderr)
     # the plain ctypes library as well, when the extension is what "native" loads
     from toolwatch_wasm import native
+
     lib = native.find_library()
     plain = os.path.join(os.path.dirname(lib), native.LIB_NAME) if lib else None
     if "native" in out and native.extension(lib) is not None and os.path.exists(plain):
+
         def ctypes_only(cfg):
             old = os.environ.get("TOOLWATCH_NATIVE")
             os.environ["TOOLWATCH_NATIVE"] = plain
@@ -61,6 +65,7 @@ def subjects(ref: str = None) -> dict:
                     del os.environ["TOOLWATCH_NATIVE"]
                 else:
                     os.environ["TOOLWATCH_NATIVE"] = old
+
         out["native-ctypes"] = ctypes_only
     if ref:
         # the other package under another name, so both load in this process
@@ -69,6 +74,7 @@ def subjects(ref: str = None) -> dict:
         sys.path.insert(0, tmp)
         mod = importlib.import_module("toolwatch_wasm_ref")
         from toolwatch_wasm.backend import find_wasm
+
         out["reference"] = lambda cfg: mod.Detector(cfg, wasm_path=find_wasm())
     return out
 
@@ -110,28 +116,40 @@ def main(argv=None) -> dict:
 
     for r in range(rounds):
         for mode in ("check", "check+read"):
-            order = names[r % len(names):] + names[:r % len(names)]
+            order = names[r % len(names) :] + names[: r % len(names)]
             for name in order:
                 chk = dets[name].check
                 if mode == "check":
-                    fn = lambda c, chk=chk, s=shift: chk(c["tool"], c["args"], c["principal"], c["tenant"], c["time"] + s)
+                    fn = lambda c, chk=chk, s=shift: chk(
+                        c["tool"], c["args"], c["principal"], c["tenant"], c["time"] + s
+                    )
                 else:
-                    fn = lambda c, chk=chk, s=shift: read_all(chk(c["tool"], c["args"], c["principal"], c["tenant"], c["time"] + s))
+                    fn = lambda c, chk=chk, s=shift: read_all(
+                        chk(c["tool"], c["args"], c["principal"], c["tenant"], c["time"] + s)
+                    )
                 run_batches(fn, stream, samples[name][mode])
             shift += span  # every subject saw the stream at the same times; the next pass comes later
     # the tail: one pass of single calls each
     for name in names:
         chk = dets[name].check
-        run_single(lambda c, chk=chk, s=shift: chk(c["tool"], c["args"], c["principal"], c["tenant"], c["time"] + s),
-                   stream, samples[name]["check"])
+        run_single(
+            lambda c, chk=chk, s=shift: chk(c["tool"], c["args"], c["principal"], c["tenant"], c["time"] + s),
+            stream,
+            samples[name]["check"],
+        )
     shift += span
     hashes = {k: d.state_hash() for k, d in dets.items()}
     out = {
-        "entities": n, "tenants": -(-n // PER_TENANT), "measured_calls": len(stream), "rounds": rounds,
-        "warmup_calls_per_principal": 24, "warmup_seconds": warm,
+        "entities": n,
+        "tenants": -(-n // PER_TENANT),
+        "measured_calls": len(stream),
+        "rounds": rounds,
+        "warmup_calls_per_principal": 24,
+        "warmup_seconds": warm,
         "backends": {k: {m: s.summary(over) for m, s in v.items()} for k, v in samples.items()},
         "same_state": len(set(hashes.values())) == 1,
-        "python": sys.version.split()[0], "load_avg": {"start": load_start, "end": load()},
+        "python": sys.version.split()[0],
+        "load_avg": {"start": load_start, "end": load()},
         "seconds": round(time.time() - started, 1),
     }
     return out
@@ -143,6 +161,8 @@ if __name__ == "__main__":
     if "--json" in args:
         Path(args[args.index("--json") + 1]).write_text(json.dumps(res, indent=1) + "\n")
     for name, m in res["backends"].items():
-        print(f"{name:13s} check() {m['check']['median_ns'] / 1000:6.2f} us (p99 {m['check']['p99_ns'] / 1000:6.2f}, cpu {m['check']['cpu_ns'] / 1000:6.2f})"
-              f"   check()+read {m['check+read']['median_ns'] / 1000:6.2f} us")
+        print(
+            f"{name:13s} check() {m['check']['median_ns'] / 1000:6.2f} us (p99 {m['check']['p99_ns'] / 1000:6.2f}, cpu {m['check']['cpu_ns'] / 1000:6.2f})"
+            f"   check()+read {m['check+read']['median_ns'] / 1000:6.2f} us"
+        )
     print(f"entities {res['entities']}, same state in every backend: {res['same_state']}, load {res['load_avg']}")

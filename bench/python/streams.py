@@ -3,6 +3,7 @@ Zipf(1.1) popularity, 6 habitual tools per principal used with Zipf(1.4) frequen
 shape per tool (1 % a second one), values that mostly repeat per principal (1 % fresh), bursts of 25 calls
 50 ms apart in 0.2 % of calls. Seeded, generated before any timing; not byte-identical to the TS streams
 (same recipe, Python's own generator)."""
+
 import bisect
 import json
 import random
@@ -35,7 +36,7 @@ TOOLS = _tools()
 
 class Zipf:
     def __init__(self, n: int, s: float):
-        w = [1 / k ** s for k in range(1, n + 1)]
+        w = [1 / k**s for k in range(1, n + 1)]
         total, acc, self.cdf = sum(w), 0.0, []
         for x in w:
             acc += x / total

@@ -2,6 +2,7 @@
 batch means (a preemption by another process spoils few samples), a pass of calls timed one at a time
 for the tail (p99), and process CPU time per call. Subjects are interleaved round by round, so that
 load on the shared machine hits every subject alike."""
+
 import os
 import statistics
 import time
@@ -20,7 +21,7 @@ def timer_overhead() -> float:
 
 class Samples:
     def __init__(self):
-        self.batch = []   # ns per call, each the mean of one batch
+        self.batch = []  # ns per call, each the mean of one batch
         self.single = []  # ns, calls timed one at a time
         self.cpu_ns = 0
         self.calls = 0
@@ -42,7 +43,7 @@ def run_batches(fn, items, s: Samples, batch: int = 16) -> None:
     """Calls fn(item) over items in batches; appends each batch's mean to s.batch."""
     c0 = _cpu()
     for i in range(0, len(items) - batch + 1, batch):
-        chunk = items[i:i + batch]
+        chunk = items[i : i + batch]
         t0 = _ns()
         for it in chunk:
             fn(it)

@@ -24,7 +24,11 @@ async function start(mode: string, upstream: string | undefined): Promise<Runnin
     return servePluginHttp(plugin, { host: "127.0.0.1", port: 0 });
   }
   if (mode === "proxy" && upstream) {
-    return startProxy({ upstream, detector: createDetector(config), auth: { trustedHeader: "x-soak-user", trustedTenantHeader: "x-soak-tenant" } });
+    return startProxy({
+      upstream,
+      detector: createDetector(config),
+      auth: { trustedHeader: "x-soak-user", trustedTenantHeader: "x-soak-tenant" },
+    });
   }
   throw new Error(`usage: child.mjs serve | proxy <upstream-url> (got ${mode})`);
 }
@@ -44,7 +48,14 @@ process.on("message", (m: { type?: string }) => {
   if (m?.type === "mem") {
     void settle().then(() => {
       const u = process.memoryUsage();
-      send({ type: "mem", rss: u.rss, heapUsed: u.heapUsed, heapTotal: u.heapTotal, external: u.external, arrayBuffers: u.arrayBuffers });
+      send({
+        type: "mem",
+        rss: u.rss,
+        heapUsed: u.heapUsed,
+        heapTotal: u.heapTotal,
+        external: u.external,
+        arrayBuffers: u.arrayBuffers,
+      });
     });
   } else if (m?.type === "stop") {
     void server.close().finally(() => process.exit(0));

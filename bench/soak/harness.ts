@@ -75,24 +75,35 @@ async function startChild(root: string, args: string[]): Promise<ChildHandle> {
   // one file per process: a test and `npm run soak` may bundle at the same time
   const out = join(dir, `child-${process.pid}.mjs`);
   await build({
-    entryPoints: [join(root, "bench", "soak", "child.ts")], outfile: out,
-    bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "warning",
+    entryPoints: [join(root, "bench", "soak", "child.ts")],
+    outfile: out,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    packages: "external",
+    logLevel: "warning",
   });
-  const child = spawn(process.execPath, ["--expose-gc", out, ...args], { cwd: root, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = spawn(process.execPath, ["--expose-gc", out, ...args], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const waiting: Array<(m: any) => void> = [];
   child.on("message", (m: any) => waiting.shift()?.(m));
-  const next = (): Promise<any> => new Promise((resolve, reject) => {
-    const onExit = (c: number | null) => reject(new Error(`soak child exited ${c}`));
-    child.once("exit", onExit);
-    waiting.push((m) => {
-      child.off("exit", onExit);
-      resolve(m);
+  const next = (): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const onExit = (c: number | null) => reject(new Error(`soak child exited ${c}`));
+      child.once("exit", onExit);
+      waiting.push((m) => {
+        child.off("exit", onExit);
+        resolve(m);
+      });
     });
-  });
   try {
     const ready = await next();
     return {
-      child, url: ready.url as string,
+      child,
+      url: ready.url as string,
       async mem() {
         const p = next();
         child.send({ type: "mem" });
@@ -114,7 +125,9 @@ async function startChild(root: string, args: string[]): Promise<ChildHandle> {
 
 /** The demo MCP server over HTTP, as the proxy's upstream (its memory is not measured). */
 function startUpstream(root: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, "examples", "demo-server", "server.mjs"), "--http", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [join(root, "examples", "demo-server", "server.mjs"), "--http", "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (b) => {
@@ -130,12 +143,30 @@ function startUpstream(root: string): Promise<{ child: ChildProcess; url: string
 const PLUGIN = "ToolCallAnomalyDetection";
 function preInvoke(tool: string, args: Record<string, unknown>, user: string, tenant: string, requestId: string) {
   return {
-    hook_type: "tool_pre_invoke", plugin_name: PLUGIN, payload: { name: tool, args },
-    context: { state: {}, metadata: {}, global_context: { request_id: requestId, server_id: "gw1", state: {}, metadata: { tool: {} }, user, tenant_id: tenant } },
+    hook_type: "tool_pre_invoke",
+    plugin_name: PLUGIN,
+    payload: { name: tool, args },
+    context: {
+      state: {},
+      metadata: {},
+      global_context: {
+        request_id: requestId,
+        server_id: "gw1",
+        state: {},
+        metadata: { tool: {} },
+        user,
+        tenant_id: tenant,
+      },
+    },
   };
 }
 function postInvoke(tool: string, context: unknown, isError: boolean) {
-  return { hook_type: "tool_post_invoke", plugin_name: PLUGIN, payload: { name: tool, result: { content: [{ type: "text", text: "done" }], isError } }, context };
+  return {
+    hook_type: "tool_post_invoke",
+    plugin_name: PLUGIN,
+    payload: { name: tool, result: { content: [{ type: "text", text: "done" }], isError } },
+    context,
+  };
 }
 
 const HOOK_TOOLS = ["read_file", "list_files", "search_docs", "create_ticket", "send_email", "db_query"];
@@ -155,7 +186,12 @@ class Worker {
   private principal = 0;
   sessions = 0;
 
-  constructor(private readonly target: SoakTarget, private readonly url: string, private readonly id: number, private readonly churn: number) {}
+  constructor(
+    private readonly target: SoakTarget,
+    private readonly url: string,
+    private readonly id: number,
+    private readonly churn: number,
+  ) {}
 
   private async session(): Promise<Client> {
     if (this.client && this.used < this.churn) return this.client;
@@ -170,7 +206,10 @@ class Worker {
       headers.set("x-soak-tenant", `team${this.principal % TENANTS}`);
       return fetch(url, { ...init, headers });
     };
-    this.transport = new StreamableHTTPClientTransport(new URL(this.url), this.target === "proxy" ? { fetch: identified } : {});
+    this.transport = new StreamableHTTPClientTransport(
+      new URL(this.url),
+      this.target === "proxy" ? { fetch: identified } : {},
+    );
     this.client = new Client({ name: `soak-${this.id}`, version: "1.0.0" });
     await this.client.connect(this.transport);
     return this.client;
@@ -183,10 +222,18 @@ class Worker {
       // invoke_hook carries the principal in the payload: many principals on one session, as a gateway does
       const tool = HOOK_TOOLS[k % HOOK_TOOLS.length]!;
       const user = `user${(k * 7) % USERS}@acme.example`;
-      const pre = preInvoke(tool, { path: `/docs/${k % 50}`, query: `q${k % 30}` }, user, `team${k % TENANTS}`, `req-${k}`);
+      const pre = preInvoke(
+        tool,
+        { path: `/docs/${k % 50}`, query: `q${k % 30}` },
+        user,
+        `team${k % TENANTS}`,
+        `req-${k}`,
+      );
       const r = jsonText(await c.callTool({ name: "invoke_hook", arguments: pre }));
       if (!r.result) throw new Error(`invoke_hook answered ${JSON.stringify(r).slice(0, 300)}`);
-      const p = jsonText(await c.callTool({ name: "invoke_hook", arguments: postInvoke(tool, r.context, k % 10 === 0) }));
+      const p = jsonText(
+        await c.callTool({ name: "invoke_hook", arguments: postInvoke(tool, r.context, k % 10 === 0) }),
+      );
       if (!p.result) throw new Error(`invoke_hook (post) answered ${JSON.stringify(p).slice(0, 300)}`);
       this.used += 2;
       return 2;
@@ -222,7 +269,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
   const samples = o.samples ?? 10;
   const churn = o.churn ?? 250;
   const log = o.log ?? (() => undefined);
-  if (!existsSync(join(root, "build", "toolwatch.wasm"))) throw new Error("build/toolwatch.wasm missing: run `npm run build` first");
+  if (!existsSync(join(root, "build", "toolwatch.wasm")))
+    throw new Error("build/toolwatch.wasm missing: run `npm run build` first");
   const upstream = o.target === "proxy" ? await startUpstream(root) : undefined;
   let server: ChildHandle | undefined;
   const workers: Worker[] = [];
@@ -231,7 +279,13 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const t0 = performance.now();
     const reading = async (calls: number): Promise<SoakSample> => {
       const m = await server!.mem();
-      return { calls, seconds: round((performance.now() - t0) / 1000), rssMb: round(m.rss / MB), heapMb: round(m.heapUsed / MB, 2), externalMb: round(m.external / MB, 2) };
+      return {
+        calls,
+        seconds: round((performance.now() - t0) / 1000),
+        rssMb: round(m.rss / MB),
+        heapMb: round(m.heapUsed / MB, 2),
+        externalMb: round(m.external / MB, 2),
+      };
     };
     const start = await reading(0);
     for (let i = 0; i < concurrency; i++) workers.push(new Worker(o.target, server.url, i, i === 0 ? churn : Infinity));
@@ -241,14 +295,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     for (let s = 1; s <= samples; s++) {
       const phaseEnd = Math.round((o.calls * s) / samples);
       // each worker takes the next step while the phase has calls left; pre+post pairs may overshoot by one
-      await Promise.all(workers.map(async (w) => {
-        while (done < phaseEnd) {
-          const step = k++;
-          // not `done += await ...`: that reads `done` before the await and loses the other workers' calls
-          const n = await w.unit(step);
-          done += n;
-        }
-      }));
+      await Promise.all(
+        workers.map(async (w) => {
+          while (done < phaseEnd) {
+            const step = k++;
+            // not `done += await ...`: that reads `done` before the await and loses the other workers' calls
+            const n = await w.unit(step);
+            done += n;
+          }
+        }),
+      );
       const r = await reading(done);
       out.push(r);
       log(`${o.target}: ${r.calls} calls, ${r.seconds} s, rss ${r.rssMb} MB, heap after GC ${r.heapMb} MB`);
@@ -258,11 +314,18 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const last = out[out.length - 1]!;
     const afterCalls = last.calls - first.calls;
     return {
-      target: o.target, calls: done, concurrency, sessions: workers.reduce((a, w) => a + w.sessions, 0),
-      seconds: round(seconds), callsPerSecond: Math.round(done / seconds),
-      start, samples: out,
+      target: o.target,
+      calls: done,
+      concurrency,
+      sessions: workers.reduce((a, w) => a + w.sessions, 0),
+      seconds: round(seconds),
+      callsPerSecond: Math.round(done / seconds),
+      start,
+      samples: out,
       growth: {
-        afterCalls, rssMb: round(last.rssMb - first.rssMb), heapMb: round(last.heapMb - first.heapMb, 2),
+        afterCalls,
+        rssMb: round(last.rssMb - first.rssMb),
+        heapMb: round(last.heapMb - first.heapMb, 2),
         heapBytesPerCall: afterCalls > 0 ? Math.round(((last.heapMb - first.heapMb) * MB) / afterCalls) : 0,
       },
     };

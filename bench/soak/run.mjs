@@ -11,8 +11,17 @@ process.chdir(root);
 if (!existsSync("build/toolwatch.wasm")) execFileSync("node", ["scripts/build.mjs", "wasm"], { stdio: "inherit" });
 mkdirSync("build/bench", { recursive: true });
 await build({
-  entryPoints: ["bench/soak/main.ts"], outfile: "build/bench/soak.mjs",
-  bundle: true, platform: "node", target: "node20", format: "esm", packages: "external", logLevel: "warning", sourcemap: true,
+  entryPoints: ["bench/soak/main.ts"],
+  outfile: "build/bench/soak.mjs",
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  logLevel: "warning",
+  sourcemap: true,
 });
-const r = spawnSync(process.execPath, ["--enable-source-maps", "build/bench/soak.mjs", ...process.argv.slice(2)], { stdio: "inherit" });
+const r = spawnSync(process.execPath, ["--enable-source-maps", "build/bench/soak.mjs", ...process.argv.slice(2)], {
+  stdio: "inherit",
+});
 process.exit(r.status ?? 1);

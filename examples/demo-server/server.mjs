@@ -24,28 +24,60 @@ const text = (t) => ({ content: [{ type: "text", text: t }] });
 
 function buildServer() {
   const server = new McpServer({ name: "toolwatch-demo", version: "1.0.0" });
-  server.registerTool("list_files", { description: "List files in a folder", inputSchema: { folder: z.string() } }, async ({ folder }) =>
-    text(Object.keys(FILES).filter((f) => f.startsWith(folder)).join("\n") || "(empty)"));
-  server.registerTool("read_file", { description: "Read a file", inputSchema: { path: z.string() } }, async ({ path }) =>
-    FILES[path] !== undefined ? text(FILES[path]) : { ...text(`no such file: ${path}`), isError: true });
-  server.registerTool("search_docs", { description: "Search the wiki", inputSchema: { query: z.string() } }, async ({ query }) =>
-    text(`3 results for "${query}"`));
-  server.registerTool("create_ticket", { description: "Open a ticket", inputSchema: { title: z.string(), priority: z.enum(["low", "normal", "high"]) } }, async ({ title }) =>
-    text(`ticket T-${Math.abs(hash(title)) % 1000} created`));
-  server.registerTool("send_email", {
-    description: "Send an email",
-    inputSchema: { to: z.string(), subject: z.string(), body: z.string(), attachment: z.string().optional() },
-  }, async ({ to }) => text(`sent to ${to}`));
-  server.registerTool("export_table", { description: "Export a database table as CSV", inputSchema: { table: z.string() } }, async ({ table }) =>
-    table === "customers" ? text(FILES["/finance/customers.csv"]) : text(`exported ${table}`));
-  server.registerTool("http_post", { description: "POST data to a URL", inputSchema: { url: z.string(), data: z.string() } }, async ({ url }) =>
-    text(`posted to ${url}`));
+  server.registerTool(
+    "list_files",
+    { description: "List files in a folder", inputSchema: { folder: z.string() } },
+    async ({ folder }) =>
+      text(
+        Object.keys(FILES)
+          .filter((f) => f.startsWith(folder))
+          .join("\n") || "(empty)",
+      ),
+  );
+  server.registerTool(
+    "read_file",
+    { description: "Read a file", inputSchema: { path: z.string() } },
+    async ({ path }) =>
+      FILES[path] !== undefined ? text(FILES[path]) : { ...text(`no such file: ${path}`), isError: true },
+  );
+  server.registerTool(
+    "search_docs",
+    { description: "Search the wiki", inputSchema: { query: z.string() } },
+    async ({ query }) => text(`3 results for "${query}"`),
+  );
+  server.registerTool(
+    "create_ticket",
+    { description: "Open a ticket", inputSchema: { title: z.string(), priority: z.enum(["low", "normal", "high"]) } },
+    async ({ title }) => text(`ticket T-${Math.abs(hash(title)) % 1000} created`),
+  );
+  server.registerTool(
+    "send_email",
+    {
+      description: "Send an email",
+      inputSchema: { to: z.string(), subject: z.string(), body: z.string(), attachment: z.string().optional() },
+    },
+    async ({ to }) => text(`sent to ${to}`),
+  );
+  server.registerTool(
+    "export_table",
+    { description: "Export a database table as CSV", inputSchema: { table: z.string() } },
+    async ({ table }) => (table === "customers" ? text(FILES["/finance/customers.csv"]) : text(`exported ${table}`)),
+  );
+  server.registerTool(
+    "http_post",
+    { description: "POST data to a URL", inputSchema: { url: z.string(), data: z.string() } },
+    async ({ url }) => text(`posted to ${url}`),
+  );
   server.registerResource("roadmap", "file:///projects/roadmap.md", { mimeType: "text/markdown" }, async (uri) => ({
     contents: [{ uri: uri.href, text: FILES["/projects/roadmap.md"] }],
   }));
-  server.registerPrompt("summarise", { description: "Summarise a file", argsSchema: { path: z.string() } }, ({ path }) => ({
-    messages: [{ role: "user", content: { type: "text", text: `Summarise ${path}` } }],
-  }));
+  server.registerPrompt(
+    "summarise",
+    { description: "Summarise a file", argsSchema: { path: z.string() } },
+    ({ path }) => ({
+      messages: [{ role: "user", content: { type: "text", text: `Summarise ${path}` } }],
+    }),
+  );
   return server;
 }
 
@@ -68,12 +100,17 @@ if (httpFlag < 0) {
     const sid = req.headers["mcp-session-id"];
     let t = sid ? sessions.get(sid) : undefined;
     if (!t && req.method === "POST" && isInitializeRequest(body)) {
-      t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => sessions.set(id, t) });
+      t = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => randomUUID(),
+        onsessioninitialized: (id) => sessions.set(id, t),
+      });
       t.onclose = () => sessions.delete(t.sessionId);
       await buildServer().connect(t);
     }
     if (!t) {
-      res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "session not found" } }));
+      res
+        .writeHead(404, { "content-type": "application/json" })
+        .end(JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: -32001, message: "session not found" } }));
       return;
     }
     await t.handleRequest(req, res, body);

@@ -5,9 +5,13 @@
 #include "toolwatch.h"
 
 static void show(const char *label, int rc, const toolwatch_decision *d) {
-  if (rc < 0) { printf("%s error %s\n", label, toolwatch_error_code(rc)); return; }
+  if (rc < 0) {
+    printf("%s error %s\n", label, toolwatch_error_code(rc));
+    return;
+  }
   printf("%s %s %s", label, toolwatch_action_name(d->action), toolwatch_mode_name(d->mode));
-  for (int i = 0; i < d->n_reasons; i++) printf(" %s", toolwatch_reason_name(d->reasons[i].code));
+  for (int i = 0; i < d->n_reasons; i++)
+    printf(" %s", toolwatch_reason_name(d->reasons[i].code));
   printf("\n");
 }
 
@@ -19,7 +23,10 @@ int main(void) {
   toolwatch_config_set(cfg, "learningWindowSeconds", 60);
   toolwatch_config_set_label(cfg, "action", "block");
   toolwatch *tw = toolwatch_new(cfg, &rc, &slot);
-  if (!tw) { printf("new error %s\n", toolwatch_error_code(rc)); return 1; }
+  if (!tw) {
+    printf("new error %s\n", toolwatch_error_code(rc));
+    return 1;
+  }
 
   double t = 1767603600000.0;
   toolwatch_decision d;

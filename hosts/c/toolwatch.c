@@ -60,7 +60,9 @@ struct toolwatch {
 static int runtime_ready = 0;
 
 static uint8_t *mem(toolwatch *tw) { return Z_toolwatchZ_memory(&tw->inst)->data; }
-static void put32(uint8_t *p, uint32_t v) { memcpy(p, &v, 4); } /* the core is little-endian, like every target of this host */
+static void put32(uint8_t *p, uint32_t v) {
+  memcpy(p, &v, 4);
+} /* the core is little-endian, like every target of this host */
 /* An argument entry's header: type, a zero byte, key length, value length. */
 static void entry_header(uint8_t *p, int type, uint32_t key_len, uint32_t value_len) {
   uint16_t kl = (uint16_t)key_len;
@@ -73,17 +75,25 @@ static void entry_header(uint8_t *p, int type, uint32_t key_len, uint32_t value_
 /* ---- config ------------------------------------------------------------------------------ */
 
 void toolwatch_config_defaults(double *block) {
-  for (int i = 0; i < TOOLWATCH_CONFIG_BLOCK; i++) block[i] = NAN;
+  for (int i = 0; i < TOOLWATCH_CONFIG_BLOCK; i++)
+    block[i] = NAN;
 }
 
 static int signal_slot(const char *name, int *slot) {
   const char *p = name + 8; /* after "signals." */
   const char *dot = strrchr(p, '.');
-  if (strncmp(name, "signals.", 8) != 0 || !dot) return -1;
+  if (strncmp(name, "signals.", 8) != 0 || !dot)
+    return -1;
   for (int i = 0; i < TOOLWATCH_SIGNAL_COUNT; i++) {
     if (strlen(TOOLWATCH_SIGNALS[i]) == (size_t)(dot - p) && strncmp(TOOLWATCH_SIGNALS[i], p, (size_t)(dot - p)) == 0) {
-      if (strcmp(dot, ".weight") == 0) { *slot = TOOLWATCH_WEIGHT_SLOT + i; return 0; }
-      if (strcmp(dot, ".mode") == 0) { *slot = TOOLWATCH_MODE_SLOT + i; return 1; }
+      if (strcmp(dot, ".weight") == 0) {
+        *slot = TOOLWATCH_WEIGHT_SLOT + i;
+        return 0;
+      }
+      if (strcmp(dot, ".mode") == 0) {
+        *slot = TOOLWATCH_MODE_SLOT + i;
+        return 1;
+      }
     }
   }
   return -1;
@@ -91,7 +101,10 @@ static int signal_slot(const char *name, int *slot) {
 
 int toolwatch_config_set(double *block, const char *name, double value) {
   int slot;
-  if (signal_slot(name, &slot) >= 0) { block[slot] = value; return 0; }
+  if (signal_slot(name, &slot) >= 0) {
+    block[slot] = value;
+    return 0;
+  }
   for (int i = 0; i < TOOLWATCH_SETTING_COUNT; i++) {
     if (strcmp(TOOLWATCH_SETTINGS[i].name, name) == 0) {
       block[TOOLWATCH_SETTINGS[i].slot] = value * TOOLWATCH_SETTINGS[i].scale;
@@ -105,10 +118,14 @@ int toolwatch_config_set_label(double *block, const char *name, const char *labe
   int slot;
   int kind = signal_slot(name, &slot);
   const char *table = kind == 1 ? "mode" : name;
-  if (kind == 0) return TOOLWATCH_E_INVALID_CONFIG;
+  if (kind == 0)
+    return TOOLWATCH_E_INVALID_CONFIG;
   for (int i = 0; i < TOOLWATCH_LABEL_COUNT; i++) {
     if (strcmp(TOOLWATCH_LABELS[i].name, table) == 0 && strcmp(TOOLWATCH_LABELS[i].label, label) == 0) {
-      if (kind == 1) { block[slot] = TOOLWATCH_LABELS[i].value; return 0; }
+      if (kind == 1) {
+        block[slot] = TOOLWATCH_LABELS[i].value;
+        return 0;
+      }
       return toolwatch_config_set(block, name, TOOLWATCH_LABELS[i].value);
     }
   }
@@ -118,7 +135,8 @@ int toolwatch_config_set_label(double *block, const char *name, const char *labe
 const char *toolwatch_config_slot_name(int slot) {
   static char buf[64];
   for (int i = 0; i < TOOLWATCH_SETTING_COUNT; i++)
-    if (TOOLWATCH_SETTINGS[i].slot == slot) return TOOLWATCH_SETTINGS[i].name;
+    if (TOOLWATCH_SETTINGS[i].slot == slot)
+      return TOOLWATCH_SETTINGS[i].name;
   if (slot >= TOOLWATCH_WEIGHT_SLOT && slot < TOOLWATCH_WEIGHT_SLOT + TOOLWATCH_SIGNAL_COUNT) {
     snprintf(buf, sizeof buf, "signals.%s.weight", TOOLWATCH_SIGNALS[slot - TOOLWATCH_WEIGHT_SLOT]);
     return buf;
@@ -134,7 +152,8 @@ const char *toolwatch_config_slot_name(int slot) {
 
 static int boot(toolwatch *tw, int *bad_slot) {
   Z_toolwatch_instantiate(&tw->inst);
-  if (Z_toolwatchZ_abi_version(&tw->inst) != TOOLWATCH_ABI_VERSION) return TOOLWATCH_E_ABI_MISMATCH;
+  if (Z_toolwatchZ_abi_version(&tw->inst) != TOOLWATCH_ABI_VERSION)
+    return TOOLWATCH_E_ABI_MISMATCH;
   tw->io = Z_toolwatchZ_io_ptr(&tw->inst);
   tw->io_size = Z_toolwatchZ_io_size(&tw->inst);
   tw->res = Z_toolwatchZ_result_ptr(&tw->inst);
@@ -145,10 +164,12 @@ static int boot(toolwatch *tw, int *bad_slot) {
   tw->lim_args = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_ARGS);
   tw->lim_extra = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_EXTRA);
   tw->lim_elements = Z_toolwatchZ_limit(&tw->inst, TOOLWATCH_LIMIT_ELEMENTS);
-  if (!tw->lim_elements || tw->lim_args > sizeof tw->cut) return TOOLWATCH_E_ABI_MISMATCH;
+  if (!tw->lim_elements || tw->lim_args > sizeof tw->cut)
+    return TOOLWATCH_E_ABI_MISMATCH;
   memcpy(mem(tw) + tw->io, tw->config, sizeof tw->config);
   int rc = (int32_t)Z_toolwatchZ_init(&tw->inst);
-  if (rc == TOOLWATCH_ERR_BAD_CONFIG && bad_slot) memcpy(bad_slot, mem(tw) + tw->res, 4);
+  if (rc == TOOLWATCH_ERR_BAD_CONFIG && bad_slot)
+    memcpy(bad_slot, mem(tw) + tw->res, 4);
   return rc < 0 ? rc : 0;
 }
 
@@ -159,31 +180,48 @@ toolwatch *toolwatch_new(const double *config, int *rc, int *bad_slot) {
     runtime_ready = 1;
   }
   toolwatch *tw = calloc(1, sizeof *tw);
-  if (!tw) { if (rc) *rc = TOOLWATCH_E_NO_MEMORY; return NULL; }
-  if (config) memcpy(tw->config, config, sizeof tw->config);
-  else toolwatch_config_defaults(tw->config);
+  if (!tw) {
+    if (rc)
+      *rc = TOOLWATCH_E_NO_MEMORY;
+    return NULL;
+  }
+  if (config)
+    memcpy(tw->config, config, sizeof tw->config);
+  else
+    toolwatch_config_defaults(tw->config);
   int r;
-  if (wasm_rt_impl_try() != 0) r = TOOLWATCH_E_DETECTOR_FAILURE;
-  else r = boot(tw, bad_slot);
-  if (r == TOOLWATCH_ERR_BAD_CONFIG) r = TOOLWATCH_E_INVALID_CONFIG; /* as the other hosts name it; *bad_slot says which */
+  if (wasm_rt_impl_try() != 0)
+    r = TOOLWATCH_E_DETECTOR_FAILURE;
+  else
+    r = boot(tw, bad_slot);
+  if (r == TOOLWATCH_ERR_BAD_CONFIG)
+    r = TOOLWATCH_E_INVALID_CONFIG; /* as the other hosts name it; *bad_slot says which */
   if (r < 0) {
     Z_toolwatch_free(&tw->inst);
     free(tw);
-    if (rc) *rc = r;
+    if (rc)
+      *rc = r;
     return NULL;
   }
-  if (rc) *rc = 0;
+  if (rc)
+    *rc = 0;
   return tw;
 }
 
 void toolwatch_free(toolwatch *tw) {
-  if (!tw) return;
+  if (!tw)
+    return;
   for (size_t i = 0; i < tw->allow_n; i++) {
-    free(tw->allow[i].tenant); free(tw->allow[i].principal); free(tw->allow[i].tool);
+    free(tw->allow[i].tenant);
+    free(tw->allow[i].principal);
+    free(tw->allow[i].tool);
   }
   free(tw->allow);
   free(tw->array_key);
-  for (size_t i = 0; i < tw->extras_n; i++) { free(tw->extras[i].key); free(tw->extras[i].value); }
+  for (size_t i = 0; i < tw->extras_n; i++) {
+    free(tw->extras[i].key);
+    free(tw->extras[i].value);
+  }
   free(tw->extras);
   Z_toolwatch_free(&tw->inst);
   free(tw);
@@ -195,9 +233,11 @@ static int allow_raw(toolwatch *tw, int kind, const char *tenant, const char *pr
 static void recover(toolwatch *tw) {
   Z_toolwatch_free(&tw->inst);
   memset(&tw->inst, 0, sizeof tw->inst);
-  if (wasm_rt_impl_try() != 0) return;
+  if (wasm_rt_impl_try() != 0)
+    return;
   boot(tw, NULL);
-  for (size_t i = 0; i < tw->allow_n; i++) allow_raw(tw, tw->allow[i].kind, tw->allow[i].tenant, tw->allow[i].principal, tw->allow[i].tool);
+  for (size_t i = 0; i < tw->allow_n; i++)
+    allow_raw(tw, tw->allow[i].kind, tw->allow[i].tenant, tw->allow[i].principal, tw->allow[i].tool);
 }
 
 /* ---- marshalling ------------------------------------------------------------------------- */
@@ -206,9 +246,11 @@ static void recover(toolwatch *tw) {
 static int put_string(toolwatch *tw, const char *s, size_t len, uint32_t max, int truncate, uint32_t *written) {
   uint32_t room = tw->io_size - tw->at < max ? tw->io_size - tw->at : max;
   if (len > room) {
-    if (!truncate) return room < max ? TOOLWATCH_E_ARGS_TOO_LARGE : TOOLWATCH_ERR_TOO_LONG; /* the record is full */
+    if (!truncate)
+      return room < max ? TOOLWATCH_E_ARGS_TOO_LARGE : TOOLWATCH_ERR_TOO_LONG; /* the record is full */
     len = room;
-    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80) len--;
+    while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+      len--;
   }
   memcpy(mem(tw) + tw->io + tw->at, s, len);
   tw->at += (uint32_t)len;
@@ -220,9 +262,12 @@ static int write_identity(toolwatch *tw, const char *tenant, const char *princip
   uint32_t tl, pl, ol;
   int r;
   tw->at = TOOLWATCH_CALL_HEADER;
-  if ((r = put_string(tw, tenant ? tenant : "", strlen(tenant ? tenant : ""), tw->lim_ident, 0, &tl)) < 0) return r;
-  if ((r = put_string(tw, principal, strlen(principal), tw->lim_ident, 0, &pl)) < 0) return r;
-  if ((r = put_string(tw, tool ? tool : "", strlen(tool ? tool : ""), tw->lim_tool, 0, &ol)) < 0) return r;
+  if ((r = put_string(tw, tenant ? tenant : "", strlen(tenant ? tenant : ""), tw->lim_ident, 0, &tl)) < 0)
+    return r;
+  if ((r = put_string(tw, principal, strlen(principal), tw->lim_ident, 0, &pl)) < 0)
+    return r;
+  if ((r = put_string(tw, tool ? tool : "", strlen(tool ? tool : ""), tw->lim_tool, 0, &ol)) < 0)
+    return r;
   uint8_t *p = mem(tw) + tw->io;
   put32(p + TOOLWATCH_CALL_TENANT_LEN, tl);
   put32(p + TOOLWATCH_CALL_PRINCIPAL_LEN, pl);
@@ -236,31 +281,41 @@ static const char *who(const char *principal) { return principal && principal[0]
 static const char *or_empty(const char *s) { return s ? s : ""; }
 
 int toolwatch_begin(toolwatch *tw, const char *tenant, const char *principal, const char *tool) {
-  if (!tw) return TOOLWATCH_E_NO_CALL;
+  if (!tw)
+    return TOOLWATCH_E_NO_CALL;
   tw->building = 1;
   tw->count = 0;
   tw->elems = (int)tw->lim_elements;
   tw->container = -1;
-  for (size_t i = 0; i < tw->extras_n; i++) { free(tw->extras[i].key); free(tw->extras[i].value); }
+  for (size_t i = 0; i < tw->extras_n; i++) {
+    free(tw->extras[i].key);
+    free(tw->extras[i].value);
+  }
   tw->extras_n = 0;
   memset(tw->cut, 0, sizeof tw->cut);
   tw->early_err = tw->late_err = 0;
-  if (!tool || !tool[0]) return tw->early_err = TOOLWATCH_E_INVALID_TOOL;
+  if (!tool || !tool[0])
+    return tw->early_err = TOOLWATCH_E_INVALID_TOOL;
   int r = write_identity(tw, tenant, who(principal), tool);
-  if (r < 0) tw->late_err = r;
+  if (r < 0)
+    tw->late_err = r;
   return r;
 }
 
 /* Starts an entry; returns the entry's offset in IO or an error. */
 static int64_t entry(toolwatch *tw, int type, const char *key) {
-  if (!tw->building) return TOOLWATCH_E_NO_CALL;
-  if (tw->early_err || tw->late_err) return tw->early_err ? tw->early_err : tw->late_err;
-  if (tw->count >= tw->lim_args || tw->at + TOOLWATCH_ENTRY_HEADER > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
+  if (!tw->building)
+    return TOOLWATCH_E_NO_CALL;
+  if (tw->early_err || tw->late_err)
+    return tw->early_err ? tw->early_err : tw->late_err;
+  if (tw->count >= tw->lim_args || tw->at + TOOLWATCH_ENTRY_HEADER > tw->io_size)
+    return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
   uint32_t start = tw->at, kl;
   tw->at += TOOLWATCH_ENTRY_HEADER;
   key = or_empty(key);
   int r = put_string(tw, key, strlen(key), tw->lim_key, 0, &kl);
-  if (r < 0) return tw->late_err = r;
+  if (r < 0)
+    return tw->late_err = r;
   uint8_t *p = mem(tw) + tw->io + start;
   entry_header(p, type, kl, 0);
   tw->count++;
@@ -273,8 +328,10 @@ static int finish(toolwatch *tw, int64_t e, uint32_t len) {
 }
 
 static int scalar(toolwatch *tw, int64_t e, const void *v, uint32_t n) {
-  if (e < 0) return (int)e;
-  if (tw->at + n > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
+  if (e < 0)
+    return (int)e;
+  if (tw->at + n > tw->io_size)
+    return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
   memcpy(mem(tw) + tw->io + tw->at, v, n);
   tw->at += n;
   return finish(tw, e, n);
@@ -282,8 +339,10 @@ static int scalar(toolwatch *tw, int64_t e, const void *v, uint32_t n) {
 
 static int string_value(toolwatch *tw, int64_t e, const char *v, size_t len) {
   uint32_t w;
-  if (e < 0) return (int)e;
-  if (!v) len = 0, v = "";
+  if (e < 0)
+    return (int)e;
+  if (!v)
+    len = 0, v = "";
   put_string(tw, v, len, tw->lim_value, 1, &w);
   return finish(tw, e, w);
 }
@@ -311,12 +370,14 @@ int toolwatch_arg_string(toolwatch *tw, const char *key, const char *value, size
 int toolwatch_arg_object(toolwatch *tw, const char *key) {
   end_array(tw);
   int64_t e = entry(tw, T_OBJECT, key);
-  if (e >= 0) tw->container = tw->count - 1;
+  if (e >= 0)
+    tw->container = tw->count - 1;
   return e < 0 ? (int)e : 0;
 }
 int toolwatch_arg_array(toolwatch *tw, const char *key) {
   int64_t e = entry(tw, T_ARRAY, key);
-  if (e < 0) return (int)e;
+  if (e < 0)
+    return (int)e;
   tw->container = tw->count - 1;
   free(tw->array_key);
   tw->array_key = strdup(or_empty(key));
@@ -324,23 +385,31 @@ int toolwatch_arg_array(toolwatch *tw, const char *key) {
   return tw->array_key ? 0 : (tw->late_err = TOOLWATCH_E_NO_MEMORY);
 }
 static int add_extra(toolwatch *tw, int type, const char *key, const char *value, size_t len) {
-  if (!tw->building || tw->container < 0) return TOOLWATCH_E_NO_CALL;
-  if (tw->early_err || tw->late_err) return tw->early_err ? tw->early_err : tw->late_err;
+  if (!tw->building || tw->container < 0)
+    return TOOLWATCH_E_NO_CALL;
+  if (tw->early_err || tw->late_err)
+    return tw->early_err ? tw->early_err : tw->late_err;
   if (tw->extras_n == tw->extras_cap) {
     size_t cap = tw->extras_cap ? tw->extras_cap * 2 : 16;
     extra_value *x = realloc(tw->extras, cap * sizeof *x);
-    if (!x) return tw->late_err = TOOLWATCH_E_NO_MEMORY;
+    if (!x)
+      return tw->late_err = TOOLWATCH_E_NO_MEMORY;
     tw->extras = x;
     tw->extras_cap = cap;
   }
   extra_value *x = &tw->extras[tw->extras_n];
-  if (!value) value = "", len = 0;
+  if (!value)
+    value = "", len = 0;
   x->type = type;
   x->entry = (uint32_t)tw->container;
   x->key = strdup(or_empty(key));
   x->value = malloc(len ? len : 1);
   x->len = len;
-  if (!x->key || !x->value) { free(x->key); free(x->value); return tw->late_err = TOOLWATCH_E_NO_MEMORY; }
+  if (!x->key || !x->value) {
+    free(x->key);
+    free(x->value);
+    return tw->late_err = TOOLWATCH_E_NO_MEMORY;
+  }
   memcpy(x->value, value, len);
   tw->extras_n++;
   return 0;
@@ -351,16 +420,20 @@ int toolwatch_nested_string(toolwatch *tw, const char *path, const char *value, 
 }
 
 int toolwatch_nested_cut(toolwatch *tw) {
-  if (!tw->building || tw->container < 0) return TOOLWATCH_E_NO_CALL;
-  if (tw->container < TOOLWATCH_MAX_ARGS) tw->cut[tw->container] = 1;
+  if (!tw->building || tw->container < 0)
+    return TOOLWATCH_E_NO_CALL;
+  if (tw->container < TOOLWATCH_MAX_ARGS)
+    tw->cut[tw->container] = 1;
   return 0;
 }
 
 /* UTF-8 length cut to max at a character boundary. */
 static size_t cut_len(const char *s, size_t len, size_t max) {
-  if (len <= max) return len;
+  if (len <= max)
+    return len;
   size_t n = max;
-  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+  while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+    n--;
   return n;
 }
 
@@ -368,20 +441,31 @@ static size_t cut_len(const char *s, size_t len, size_t max) {
  * (entry, values not passed) pairs. Room for the summary is kept first; none is ARGS_TOO_LARGE. */
 static int write_extras(toolwatch *tw) {
   uint32_t omitted[TOOLWATCH_MAX_ARGS];
-  uint8_t has[TOOLWATCH_MAX_ARGS] = { 0 };
+  uint8_t has[TOOLWATCH_MAX_ARGS] = {0};
   size_t m = 0;
-  for (int i = 0; i < TOOLWATCH_MAX_ARGS; i++) { omitted[i] = tw->cut[i]; if (tw->cut[i]) has[i] = 1; }
-  for (size_t i = 0; i < tw->extras_n; i++) has[tw->extras[i].entry] = 1;
-  for (int i = 0; i < TOOLWATCH_MAX_ARGS; i++) m += has[i];
-  if (m == 0) return 0;
+  for (int i = 0; i < TOOLWATCH_MAX_ARGS; i++) {
+    omitted[i] = tw->cut[i];
+    if (tw->cut[i])
+      has[i] = 1;
+  }
+  for (size_t i = 0; i < tw->extras_n; i++)
+    has[tw->extras[i].entry] = 1;
+  for (int i = 0; i < TOOLWATCH_MAX_ARGS; i++)
+    m += has[i];
+  if (m == 0)
+    return 0;
   uint32_t summary = TOOLWATCH_ENTRY_HEADER + 8 * (uint32_t)m;
-  if (tw->at + summary > tw->io_size) return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
+  if (tw->at + summary > tw->io_size)
+    return tw->late_err = TOOLWATCH_E_ARGS_TOO_LARGE;
   uint8_t *io = mem(tw) + tw->io;
   uint32_t written = 0;
   for (size_t i = 0; i < tw->extras_n; i++) {
     extra_value *x = &tw->extras[i];
     size_t kl = cut_len(x->key, strlen(x->key), tw->lim_key), vl = cut_len(x->value, x->len, tw->lim_value);
-    if (written >= tw->lim_extra || tw->at + TOOLWATCH_ENTRY_HEADER + kl + vl + summary > tw->io_size) { omitted[x->entry]++; continue; }
+    if (written >= tw->lim_extra || tw->at + TOOLWATCH_ENTRY_HEADER + kl + vl + summary > tw->io_size) {
+      omitted[x->entry]++;
+      continue;
+    }
     uint8_t *p = io + tw->at;
     entry_header(p, x->type, (uint32_t)kl, (uint32_t)vl);
     memcpy(p + TOOLWATCH_ENTRY_HEADER, x->key, kl);
@@ -392,12 +476,14 @@ static int write_extras(toolwatch *tw) {
   }
   uint32_t pairs = 0, start = tw->at;
   for (uint32_t i = 0; i < TOOLWATCH_MAX_ARGS; i++) {
-    if (!omitted[i]) continue;
+    if (!omitted[i])
+      continue;
     put32(io + start + TOOLWATCH_ENTRY_HEADER + pairs * 8, i);
     put32(io + start + TOOLWATCH_ENTRY_HEADER + 4 + pairs * 8, omitted[i]);
     pairs++;
   }
-  if (!pairs) return 0;
+  if (!pairs)
+    return 0;
   entry_header(io + start, T_OMITTED, 0, pairs * 8);
   tw->at = start + TOOLWATCH_ENTRY_HEADER + pairs * 8;
   tw->count++;
@@ -405,14 +491,18 @@ static int write_extras(toolwatch *tw) {
 }
 
 int toolwatch_elem_string(toolwatch *tw, const char *value, size_t len) {
-  if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
-  if (tw->elems >= (int)tw->lim_elements) return add_extra(tw, T_TAIL_STRING, tw->array_key, value, len);
+  if (!tw->array_key)
+    return TOOLWATCH_E_NO_CALL;
+  if (tw->elems >= (int)tw->lim_elements)
+    return add_extra(tw, T_TAIL_STRING, tw->array_key, value, len);
   tw->elems++;
   return string_value(tw, entry(tw, T_ELEM_STRING, tw->array_key), value, len);
 }
 int toolwatch_elem_number(toolwatch *tw, double value) {
-  if (!tw->array_key) return TOOLWATCH_E_NO_CALL;
-  if (tw->elems >= (int)tw->lim_elements) return 0;
+  if (!tw->array_key)
+    return TOOLWATCH_E_NO_CALL;
+  if (tw->elems >= (int)tw->lim_elements)
+    return 0;
   tw->elems++;
   return scalar(tw, entry(tw, T_ELEM_NUMBER, tw->array_key), &value, 8);
 }
@@ -421,12 +511,17 @@ static int valid_time(double t) { return t >= 0 && t <= 8.64e15; } /* false for 
 
 /* Errors in the order every host reports them: the tool, then the time, then encoding. */
 static int ready_call(toolwatch *tw, double t) {
-  if (!tw || !tw->building) return TOOLWATCH_E_NO_CALL;
+  if (!tw || !tw->building)
+    return TOOLWATCH_E_NO_CALL;
   tw->building = 0;
-  if (tw->early_err) return tw->early_err;
-  if (!valid_time(t)) return TOOLWATCH_ERR_BAD_TIME;
-  if (!tw->late_err) write_extras(tw);
-  if (tw->late_err) return tw->late_err;
+  if (tw->early_err)
+    return tw->early_err;
+  if (!valid_time(t))
+    return TOOLWATCH_ERR_BAD_TIME;
+  if (!tw->late_err)
+    write_extras(tw);
+  if (tw->late_err)
+    return tw->late_err;
   put32(mem(tw) + tw->io + TOOLWATCH_CALL_ARG_COUNT, tw->count);
   return 0;
 }
@@ -457,52 +552,76 @@ static void read_decision(toolwatch *tw, toolwatch_decision *d) {
 
 int toolwatch_check(toolwatch *tw, double time_ms, int tz_minutes, toolwatch_decision *out) {
   int r = ready_call(tw, time_ms);
-  if (r < 0) return r;
-  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  if (r < 0)
+    return r;
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return TOOLWATCH_E_DETECTOR_FAILURE;
+  }
   r = (int32_t)Z_toolwatchZ_check(&tw->inst, time_ms, (uint32_t)tz_minutes);
-  if (r >= 0 && out) read_decision(tw, out);
+  if (r >= 0 && out)
+    read_decision(tw, out);
   return r;
 }
 
 int toolwatch_learn(toolwatch *tw, double time_ms, int tz_minutes) {
   int r = ready_call(tw, time_ms);
-  if (r < 0) return r;
-  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  if (r < 0)
+    return r;
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return TOOLWATCH_E_DETECTOR_FAILURE;
+  }
   return (int32_t)Z_toolwatchZ_learn(&tw->inst, time_ms, (uint32_t)tz_minutes);
 }
 
-int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, const char *tool, double time_ms, int is_error) {
-  if (!valid_time(time_ms)) return TOOLWATCH_ERR_BAD_TIME;
+int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, const char *tool, double time_ms,
+                    int is_error) {
+  if (!valid_time(time_ms))
+    return TOOLWATCH_ERR_BAD_TIME;
   int r = write_identity(tw, tenant, who(principal), tool);
-  if (r < 0) return r;
-  if (wasm_rt_impl_try() != 0) { recover(tw); return 0; }
+  if (r < 0)
+    return r;
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return 0;
+  }
   return (int32_t)Z_toolwatchZ_after(&tw->inst, time_ms, is_error ? 1 : 0);
 }
 
 static int allow_raw(toolwatch *tw, int kind, const char *tenant, const char *principal, const char *tool) {
   int r = write_identity(tw, tenant, principal ? principal : "", tool);
-  if (r < 0) return r;
+  if (r < 0)
+    return r;
   return (int32_t)Z_toolwatchZ_allow_add(&tw->inst, (uint32_t)kind);
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
 
-typedef struct { int kind; const char *tenant, *principal, *tool; } allow_args;
+typedef struct {
+  int kind;
+  const char *tenant, *principal, *tool;
+} allow_args;
 
 static int allow_guarded(toolwatch *tw, const allow_args *a) {
-  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return TOOLWATCH_E_DETECTOR_FAILURE;
+  }
   return allow_raw(tw, a->kind, a->tenant, a->principal, a->tool);
 }
 
 int toolwatch_allow(toolwatch *tw, int kind, const char *tenant, const char *principal, const char *tool) {
-  if (kind < TOOLWATCH_ALLOW_TOOL || kind > TOOLWATCH_ALLOW_ENTITY) return TOOLWATCH_E_INVALID_ALLOWLIST;
-  allow_args a = { kind, tenant, principal, tool };
+  if (kind < TOOLWATCH_ALLOW_TOOL || kind > TOOLWATCH_ALLOW_ENTITY)
+    return TOOLWATCH_E_INVALID_ALLOWLIST;
+  allow_args a = {kind, tenant, principal, tool};
   int r = allow_guarded(tw, &a);
   if (r == 1) {
     if (tw->allow_n == tw->allow_cap) {
       size_t cap = tw->allow_cap ? tw->allow_cap * 2 : 8;
       allow_entry *a = realloc(tw->allow, cap * sizeof *a);
-      if (!a) return TOOLWATCH_E_NO_MEMORY;
+      if (!a)
+        return TOOLWATCH_E_NO_MEMORY;
       tw->allow = a;
       tw->allow_cap = cap;
     }
@@ -518,16 +637,24 @@ int toolwatch_allow(toolwatch *tw, int kind, const char *tenant, const char *pri
 /* ---- snapshots: the host copies chunks through XFER; the core owns the format -------------- */
 
 static int snapshot_guarded(toolwatch *tw, uint8_t **out, size_t *len) {
-  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return TOOLWATCH_E_DETECTOR_FAILURE;
+  }
   double total = Z_toolwatchZ_snapshot_begin(&tw->inst);
-  if (total < 0) return (int)total;
+  if (total < 0)
+    return (int)total;
   uint32_t xp = Z_toolwatchZ_xfer_ptr(&tw->inst), xs = Z_toolwatchZ_xfer_size(&tw->inst);
   uint8_t *buf = malloc(total > 0 ? (size_t)total : 1);
-  if (!buf) return TOOLWATCH_E_NO_MEMORY;
+  if (!buf)
+    return TOOLWATCH_E_NO_MEMORY;
   for (size_t off = 0; off < (size_t)total; off += xs) {
     uint32_t want = (size_t)total - off < xs ? (uint32_t)((size_t)total - off) : xs;
     int32_t n = (int32_t)Z_toolwatchZ_snapshot_read(&tw->inst, (double)off, want);
-    if (n < 0) { free(buf); return n; }
+    if (n < 0) {
+      free(buf);
+      return n;
+    }
     memcpy(buf + off, mem(tw) + xp, (size_t)n);
   }
   *out = buf;
@@ -541,33 +668,47 @@ int toolwatch_snapshot(toolwatch *tw, uint8_t **out, size_t *len) {
   return snapshot_guarded(tw, out, len);
 }
 
-typedef struct { const uint8_t *data; size_t len; int mode; } restore_args;
+typedef struct {
+  const uint8_t *data;
+  size_t len;
+  int mode;
+} restore_args;
 
 static int restore_guarded(toolwatch *tw, const restore_args *a) {
-  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return TOOLWATCH_E_DETECTOR_FAILURE;
+  }
   int32_t rc = (int32_t)Z_toolwatchZ_restore_begin(&tw->inst, (double)a->len, (uint32_t)a->mode);
-  if (rc < 0) return rc;
+  if (rc < 0)
+    return rc;
   uint32_t xp = Z_toolwatchZ_xfer_ptr(&tw->inst), xs = Z_toolwatchZ_xfer_size(&tw->inst);
   for (int pass = 0; pass < 2; pass++) { /* verify, then commit */
     for (size_t off = 0; off < a->len; off += xs) {
       uint32_t n = a->len - off < xs ? (uint32_t)(a->len - off) : xs;
       memcpy(mem(tw) + xp, a->data + off, n);
       rc = (int32_t)Z_toolwatchZ_restore_chunk(&tw->inst, (double)off, n);
-      if (rc < 0) { Z_toolwatchZ_restore_abort(&tw->inst); return rc; }
+      if (rc < 0) {
+        Z_toolwatchZ_restore_abort(&tw->inst);
+        return rc;
+      }
     }
     rc = (int32_t)Z_toolwatchZ_restore_end(&tw->inst);
-    if (rc < 0) { Z_toolwatchZ_restore_abort(&tw->inst); return rc; }
+    if (rc < 0) {
+      Z_toolwatchZ_restore_abort(&tw->inst);
+      return rc;
+    }
   }
   return rc;
 }
 
 int toolwatch_restore(toolwatch *tw, const uint8_t *data, size_t len) {
-  restore_args a = { data, len, 0 };
+  restore_args a = {data, len, 0};
   return restore_guarded(tw, &a);
 }
 
 int toolwatch_merge(toolwatch *tw, const uint8_t *data, size_t len) {
-  restore_args a = { data, len, 1 };
+  restore_args a = {data, len, 1};
   return restore_guarded(tw, &a);
 }
 
@@ -578,16 +719,22 @@ const uint8_t *toolwatch_result(toolwatch *tw, size_t *len) {
   const uint8_t *r = mem(tw) + tw->res;
   int32_t n;
   memcpy(&n, r + TOOLWATCH_RES_N_REASONS, 4);
-  if (len) *len = TOOLWATCH_RES_REASONS + (size_t)n * TOOLWATCH_REASON_SIZE;
+  if (len)
+    *len = TOOLWATCH_RES_REASONS + (size_t)n * TOOLWATCH_REASON_SIZE;
   return r;
 }
 
 int toolwatch_raw(toolwatch *tw, const uint8_t *record, size_t len, int fn, double time_ms, int tz_minutes) {
-  if (len > tw->io_size) return TOOLWATCH_E_ARGS_TOO_LARGE;
+  if (len > tw->io_size)
+    return TOOLWATCH_E_ARGS_TOO_LARGE;
   memcpy(mem(tw) + tw->io, record, len);
   tw->building = 0;
-  if (wasm_rt_impl_try() != 0) { recover(tw); return TOOLWATCH_E_DETECTOR_FAILURE; }
-  if (fn == 0) return (int32_t)Z_toolwatchZ_check(&tw->inst, time_ms, (uint32_t)tz_minutes);
+  if (wasm_rt_impl_try() != 0) {
+    recover(tw);
+    return TOOLWATCH_E_DETECTOR_FAILURE;
+  }
+  if (fn == 0)
+    return (int32_t)Z_toolwatchZ_check(&tw->inst, time_ms, (uint32_t)tz_minutes);
   return (int32_t)Z_toolwatchZ_learn(&tw->inst, time_ms, (uint32_t)tz_minutes);
 }
 
@@ -596,24 +743,36 @@ int toolwatch_raw(toolwatch *tw, const uint8_t *record, size_t len, int fn, doub
 /* The generated code and message of a core or state error code, or NULL. */
 static const toolwatch_error_text *error_text(int rc) {
   const toolwatch_error_text *e = NULL;
-  if (rc <= TOOLWATCH_CORE_ERROR_FIRST && rc >= TOOLWATCH_CORE_ERROR_LAST) e = &TOOLWATCH_CORE_ERRORS[TOOLWATCH_CORE_ERROR_FIRST - rc];
-  if (rc <= TOOLWATCH_STATE_ERROR_FIRST && rc >= TOOLWATCH_STATE_ERROR_LAST) e = &TOOLWATCH_STATE_ERRORS[TOOLWATCH_STATE_ERROR_FIRST - rc];
+  if (rc <= TOOLWATCH_CORE_ERROR_FIRST && rc >= TOOLWATCH_CORE_ERROR_LAST)
+    e = &TOOLWATCH_CORE_ERRORS[TOOLWATCH_CORE_ERROR_FIRST - rc];
+  if (rc <= TOOLWATCH_STATE_ERROR_FIRST && rc >= TOOLWATCH_STATE_ERROR_LAST)
+    e = &TOOLWATCH_STATE_ERRORS[TOOLWATCH_STATE_ERROR_FIRST - rc];
   return e && e->code ? e : NULL;
 }
 
 const char *toolwatch_error_code(int rc) {
   const toolwatch_error_text *e = error_text(rc);
-  if (e) return e->code;
+  if (e)
+    return e->code;
   switch (rc) {
-    case TOOLWATCH_E_ARGS_TOO_LARGE: return "ARGS_TOO_LARGE";
-    case TOOLWATCH_E_INVALID_TOOL: return "INVALID_TOOL";
-    case TOOLWATCH_E_INVALID_CONFIG: return "INVALID_CONFIG";
-    case TOOLWATCH_E_INVALID_ALLOWLIST: return "INVALID_ALLOWLIST";
-    case TOOLWATCH_E_DETECTOR_FAILURE: return "DETECTOR_FAILURE";
-    case TOOLWATCH_E_NO_MEMORY: return "NO_MEMORY";
-    case TOOLWATCH_E_ABI_MISMATCH: return "ABI_MISMATCH";
-    case TOOLWATCH_E_NO_CALL: return "NO_CALL";
-    default: return rc >= 0 ? "OK" : "CORE_ERROR";
+  case TOOLWATCH_E_ARGS_TOO_LARGE:
+    return "ARGS_TOO_LARGE";
+  case TOOLWATCH_E_INVALID_TOOL:
+    return "INVALID_TOOL";
+  case TOOLWATCH_E_INVALID_CONFIG:
+    return "INVALID_CONFIG";
+  case TOOLWATCH_E_INVALID_ALLOWLIST:
+    return "INVALID_ALLOWLIST";
+  case TOOLWATCH_E_DETECTOR_FAILURE:
+    return "DETECTOR_FAILURE";
+  case TOOLWATCH_E_NO_MEMORY:
+    return "NO_MEMORY";
+  case TOOLWATCH_E_ABI_MISMATCH:
+    return "ABI_MISMATCH";
+  case TOOLWATCH_E_NO_CALL:
+    return "NO_CALL";
+  default:
+    return rc >= 0 ? "OK" : "CORE_ERROR";
   }
 }
 
@@ -625,8 +784,12 @@ const char *toolwatch_error_message(int rc) {
 int toolwatch_limit(toolwatch *tw, int id) { return (int)Z_toolwatchZ_limit(&tw->inst, (uint32_t)id); }
 
 #define COUNT_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
-const char *toolwatch_action_name(int a) { return a >= 0 && a < COUNT_OF(TOOLWATCH_ACTION_NAMES) ? TOOLWATCH_ACTION_NAMES[a] : "?"; }
-const char *toolwatch_mode_name(int m) { return m >= 0 && m < COUNT_OF(TOOLWATCH_MODE_NAMES) ? TOOLWATCH_MODE_NAMES[m] : "?"; }
+const char *toolwatch_action_name(int a) {
+  return a >= 0 && a < COUNT_OF(TOOLWATCH_ACTION_NAMES) ? TOOLWATCH_ACTION_NAMES[a] : "?";
+}
+const char *toolwatch_mode_name(int m) {
+  return m >= 0 && m < COUNT_OF(TOOLWATCH_MODE_NAMES) ? TOOLWATCH_MODE_NAMES[m] : "?";
+}
 const char *toolwatch_reason_name(int code) {
   return code >= 1 && code < COUNT_OF(TOOLWATCH_REASON_NAMES) ? TOOLWATCH_REASON_NAMES[code] : "?";
 }

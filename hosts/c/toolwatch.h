@@ -38,7 +38,6 @@ extern "C" {
 #define TOOLWATCH_E_ABI_MISMATCH (-106)
 #define TOOLWATCH_E_NO_CALL (-107)
 
-
 typedef struct toolwatch toolwatch;
 
 typedef struct {
@@ -62,7 +61,8 @@ typedef struct {
  * "signals.<signal>.weight" / "signals.<signal>.mode". Return 0 or TOOLWATCH_E_INVALID_CONFIG. */
 void toolwatch_config_defaults(double *block);
 int toolwatch_config_set(double *block, const char *name, double value);
-int toolwatch_config_set_label(double *block, const char *name, const char *label); /* action: warn|block; mode: on|off|shadow */
+int toolwatch_config_set_label(double *block, const char *name,
+                               const char *label); /* action: warn|block; mode: on|off|shadow */
 const char *toolwatch_config_slot_name(int slot);
 
 /* A detector with its own instance of the core. config may be NULL (all defaults). On failure
@@ -95,7 +95,8 @@ int toolwatch_check(toolwatch *tw, double time_ms, int tz_minutes, toolwatch_dec
 /* Operator feedback: learn the built call now. Returns 0 or an error. */
 int toolwatch_learn(toolwatch *tw, double time_ms, int tz_minutes);
 /* Post-invoke outcome. Returns 1 tracked, 0 not, or an error. */
-int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, const char *tool, double time_ms, int is_error);
+int toolwatch_after(toolwatch *tw, const char *tenant, const char *principal, const char *tool, double time_ms,
+                    int is_error);
 /* kind: TOOLWATCH_ALLOW_*; unused names may be NULL. Returns 1 added, 0 already there, or an error. */
 int toolwatch_allow(toolwatch *tw, int kind, const char *tenant, const char *principal, const char *tool);
 

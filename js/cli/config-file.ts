@@ -54,7 +54,12 @@ export const serverSchema = z.strictObject({
   token: z.string().min(16).optional().describe("bearer token the gateway must send"),
   adminToken: z.string().min(16).optional().describe("bearer token of the admin routes"),
   tls: tls.optional(),
-  maxBodyBytes: z.number().int().min(1024).optional().meta(dflt(1 << 20)),
+  maxBodyBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .optional()
+    .meta(dflt(1 << 20)),
   ...limits,
   logLevel: z.enum(LOG_LEVELS).optional().meta(dflt("info")),
   // the caller's team: tenant_id is the tool's team on the gateway's MCP transport (docs/GATEWAY.md)
@@ -72,49 +77,69 @@ export const proxySchema = z.strictObject({
   /** Opens /metrics (so does the admin token). */
   metricsToken: z.string().min(16).optional(),
   /** Ask the user before a warned call runs (docs/GATEWAY.md "Ask"). */
-  ask: askSchema.optional().describe("ask the user (MCP elicitation) before a warned call runs; absent: warned calls run"),
+  ask: askSchema
+    .optional()
+    .describe("ask the user (MCP elicitation) before a warned call runs; absent: warned calls run"),
   ...limits,
   logLevel: z.enum(LOG_LEVELS).optional().meta(dflt("info")),
-  auth: z.strictObject({
-    jwtSecret: z.string().min(16).optional(),
-    jwksUrl: z.string().url().optional(),
-    jwksFile: z.string().min(1).optional(),
-    issuer: z.string().optional(),
-    audience: z.string().optional(),
-    principalClaim: z.string().optional(),
-    tenantClaim: z.string().optional(),
-    trustedHeader: z.string().optional(),
-    trustedTenantHeader: z.string().optional(),
-    /** Peers whose identity headers are believed (IPs or CIDRs); default loopback. */
-    trustedProxies: z.array(z.string().min(1)).optional(),
-    anonymous: z.boolean().optional(),
-    allowNoExp: z.boolean().optional(),
-    /** 0: no limit. */
-    maxTokenAgeSeconds: z.number().min(0).optional().meta(dflt(86400, "0 = no limit")),
-    clockSkewSeconds: z.number().min(0).optional().meta(dflt(60)),
-  }).optional(),
+  auth: z
+    .strictObject({
+      jwtSecret: z.string().min(16).optional(),
+      jwksUrl: z.string().url().optional(),
+      jwksFile: z.string().min(1).optional(),
+      issuer: z.string().optional(),
+      audience: z.string().optional(),
+      principalClaim: z.string().optional(),
+      tenantClaim: z.string().optional(),
+      trustedHeader: z.string().optional(),
+      trustedTenantHeader: z.string().optional(),
+      /** Peers whose identity headers are believed (IPs or CIDRs); default loopback. */
+      trustedProxies: z.array(z.string().min(1)).optional(),
+      anonymous: z.boolean().optional(),
+      allowNoExp: z.boolean().optional(),
+      /** 0: no limit. */
+      maxTokenAgeSeconds: z.number().min(0).optional().meta(dflt(86400, "0 = no limit")),
+      clockSkewSeconds: z.number().min(0).optional().meta(dflt(60)),
+    })
+    .optional(),
 });
 
 export const stateSchema = z.strictObject({
   dir: z.string().min(1).optional().describe("snapshot directory (one process); default: state in memory only"),
   keep: z.number().int().min(1).optional().meta(dflt(5, "snapshots kept")),
   intervalSeconds: z.number().min(0).optional().meta(dflt(300, "seconds between snapshots")),
-  redis: z.strictObject({
-    url: z.string().min(1).optional().describe("one Redis: redis://[user:password@]host:port[/db] (or give cluster)"),
-    cluster: z.array(z.string().min(1)).min(1).optional().describe("a Redis Cluster: seed node URLs, redis://[user:password@]host:port (or give url)"),
-    waitReplicas: z.number().int().min(0).optional().meta(dflt(0, "acknowledge a call once its write reached this many replicas (WAIT)")),
-    waitTimeoutMs: z.number().int().min(1).optional().meta(dflt(200)),
-    prefix: z.string().optional().meta(dflt("toolwatch:")),
-    failurePolicy: z.enum(["open", "closed"]).optional().describe("when Redis cannot be reached; default: the detector's failurePolicy"),
-    commandTimeoutMs: z.number().int().min(1).optional().meta(dflt(1000)),
-    ttlSeconds: z.number().int().min(0).optional().meta(dflt(0, "0 = records never expire")),
-    cacheEntries: z.number().int().min(0).optional().meta(dflt(10000)),
-    maxAttempts: z.number().int().min(1).optional().meta(dflt(64)),
-    tenantSync: z.enum(["strict", "batched"]).optional().meta(dflt("strict")),
-    tenantFlushMs: z.number().int().min(1).optional().meta(dflt(1000)),
-  }).refine((r) => (r.url === undefined) !== (r.cluster === undefined), {
-    message: "give url (one Redis) or cluster (a Redis Cluster's seed node URLs): exactly one of them",
-  }).optional().describe("baselines shared by replicas through Redis (not with dir)"),
+  redis: z
+    .strictObject({
+      url: z.string().min(1).optional().describe("one Redis: redis://[user:password@]host:port[/db] (or give cluster)"),
+      cluster: z
+        .array(z.string().min(1))
+        .min(1)
+        .optional()
+        .describe("a Redis Cluster: seed node URLs, redis://[user:password@]host:port (or give url)"),
+      waitReplicas: z
+        .number()
+        .int()
+        .min(0)
+        .optional()
+        .meta(dflt(0, "acknowledge a call once its write reached this many replicas (WAIT)")),
+      waitTimeoutMs: z.number().int().min(1).optional().meta(dflt(200)),
+      prefix: z.string().optional().meta(dflt("toolwatch:")),
+      failurePolicy: z
+        .enum(["open", "closed"])
+        .optional()
+        .describe("when Redis cannot be reached; default: the detector's failurePolicy"),
+      commandTimeoutMs: z.number().int().min(1).optional().meta(dflt(1000)),
+      ttlSeconds: z.number().int().min(0).optional().meta(dflt(0, "0 = records never expire")),
+      cacheEntries: z.number().int().min(0).optional().meta(dflt(10000)),
+      maxAttempts: z.number().int().min(1).optional().meta(dflt(64)),
+      tenantSync: z.enum(["strict", "batched"]).optional().meta(dflt("strict")),
+      tenantFlushMs: z.number().int().min(1).optional().meta(dflt(1000)),
+    })
+    .refine((r) => (r.url === undefined) !== (r.cluster === undefined), {
+      message: "give url (one Redis) or cluster (a Redis Cluster's seed node URLs): exactly one of them",
+    })
+    .optional()
+    .describe("baselines shared by replicas through Redis (not with dir)"),
 });
 
 export type StateSection = z.output<typeof stateSchema>;
@@ -135,16 +160,23 @@ function readFile(path: string, fromEnv: boolean): Record<string, unknown> {
     text = readFileSync(path, "utf8");
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message;
-    throw new ToolwatchError("CONFIG_FILE", `cannot read config file ${path}${fromEnv ? ` (named by ${envLabel("TOOLWATCH_CONFIG", path)})` : ""}: ${why}`);
+    throw new ToolwatchError(
+      "CONFIG_FILE",
+      `cannot read config file ${path}${fromEnv ? ` (named by ${envLabel("TOOLWATCH_CONFIG", path)})` : ""}: ${why}`,
+    );
   }
   let data: unknown;
   try {
     data = path.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new ToolwatchError("CONFIG_FILE", `${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`);
+    throw new ToolwatchError(
+      "CONFIG_FILE",
+      `${path}: not valid ${path.endsWith(".json") ? "JSON" : "YAML"}: ${(err as Error).message}`,
+    );
   }
   if (data === null || data === undefined) return {};
-  if (typeof data !== "object" || Array.isArray(data)) throw new ToolwatchError("CONFIG_FILE", `${path}: the top level must be a mapping`);
+  if (typeof data !== "object" || Array.isArray(data))
+    throw new ToolwatchError("CONFIG_FILE", `${path}: the top level must be a mapping`);
   return data as Record<string, unknown>;
 }
 
@@ -160,7 +192,12 @@ export function configFileJsonSchema(): Record<string, unknown> {
     proxy: "toolwatch proxy",
     state: "where baselines live for serve and proxy: snapshots in a directory, or Redis",
   };
-  const sections = Object.fromEntries((Object.keys(SECTIONS) as SectionName[]).map((n) => [n, { description: about[n], ...withSnakeCase(toJson(SECTIONS[n]), true) }]));
+  const sections = Object.fromEntries(
+    (Object.keys(SECTIONS) as SectionName[]).map((n) => [
+      n,
+      { description: about[n], ...withSnakeCase(toJson(SECTIONS[n]), true) },
+    ]),
+  );
   return { ...base, title: "toolwatch config file", properties: { ...(base.properties as object), ...sections } };
 }
 
@@ -168,7 +205,12 @@ export function configFileJsonSchema(): Record<string, unknown> {
 type EnvLabels = Map<string, string>;
 
 /** Validates one section; returns its problems, each naming the key (and the variable, if one set it). */
-function section<T>(schema: z.ZodType<T>, raw: Record<string, unknown>, name: string, labels: EnvLabels): { data?: T; problems: string[] } {
+function section<T>(
+  schema: z.ZodType<T>,
+  raw: Record<string, unknown>,
+  name: string,
+  labels: EnvLabels,
+): { data?: T; problems: string[] } {
   const r = schema.safeParse(raw);
   if (r.success) return { data: r.data, problems: [] };
   const problems = r.error.issues.flatMap((i) => {
@@ -185,8 +227,10 @@ function section<T>(schema: z.ZodType<T>, raw: Record<string, unknown>, name: st
 
 // Environment values are text: numbers and booleans are read strictly, so a typo is refused by name
 // instead of becoming NaN or false.
-const num = (v: string): number | undefined => (/^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(v) ? Number(v) : undefined);
-const bool = (v: string): boolean | undefined => (/^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : undefined);
+const num = (v: string): number | undefined =>
+  /^\s*[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?\s*$/i.test(v) ? Number(v) : undefined;
+const bool = (v: string): boolean | undefined =>
+  /^(1|true|yes|on)$/i.test(v) ? true : /^(0|false|no|off)$/i.test(v) ? false : undefined;
 
 const ENV_DETECTOR: Array<[string, string, (v: string) => unknown]> = [
   ["TOOLWATCH_BUDGET_BYTES", "budgetBytes", num],
@@ -243,21 +287,32 @@ const ENV_TLS: Array<[string, string, (v: string) => unknown]> = [
 const envLabel = (name: string, v: string) => `${name}=${JSON.stringify(v)}`;
 
 /** Copies the set variables of `table` into `target` (the `at` section), recording each one's label under `prefix + key`. */
-function applyEnv(target: Record<string, unknown>, table: typeof ENV_SERVER, env: NodeJS.ProcessEnv, labels: EnvLabels, at: string, prefix = ""): void {
+function applyEnv(
+  target: Record<string, unknown>,
+  table: typeof ENV_SERVER,
+  env: NodeJS.ProcessEnv,
+  labels: EnvLabels,
+  at: string,
+  prefix = "",
+): void {
   for (const [name, key, conv] of table) {
     const v = env[name];
     if (v === undefined || v === "") continue;
     const x = conv(v);
     if (x === undefined) {
       const want = conv === bool ? "true or false" : "a number";
-      throw new ToolwatchError("INVALID_CONFIG", `environment: ${envLabel(name, v)} (${at}.${prefix}${key}): expected ${want}`);
+      throw new ToolwatchError(
+        "INVALID_CONFIG",
+        `environment: ${envLabel(name, v)} (${at}.${prefix}${key}): expected ${want}`,
+      );
     }
     target[key] = x;
     labels.set(prefix + key, envLabel(name, v));
   }
 }
 
-const isMapping = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isMapping = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Top-level keys that are not detector settings: a section name misspelt, or a section's key written at the top. */
 function misplacedKeys(raw: Record<string, unknown>): Map<string, string> {
@@ -266,8 +321,12 @@ function misplacedKeys(raw: Record<string, unknown>): Map<string, string> {
   for (const k of Object.keys(raw)) {
     const c = camel(k);
     if (c in SECTIONS || detectorKeys.includes(c) || detectorKeys.includes(k)) continue;
-    const homes = (Object.keys(SECTIONS) as SectionName[]).filter((n) => keysAt(SECTIONS[n], []).includes(c)).map((n) => `${n}.${c}`);
-    const hint = homes.length ? ` (it belongs in a section: ${homes.map((h) => `"${h}"`).join(" or ")})` : didYouMean(c, [...Object.keys(SECTIONS), ...Object.keys(configSchema.shape)]);
+    const homes = (Object.keys(SECTIONS) as SectionName[])
+      .filter((n) => keysAt(SECTIONS[n], []).includes(c))
+      .map((n) => `${n}.${c}`);
+    const hint = homes.length
+      ? ` (it belongs in a section: ${homes.map((h) => `"${h}"`).join(" or ")})`
+      : didYouMean(c, [...Object.keys(SECTIONS), ...Object.keys(configSchema.shape)]);
     problems.set(k, `config: unknown key "${k}"${hint}`);
   }
   return problems;
@@ -306,12 +365,21 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   }
 
   const sections = {} as { [K in SectionName]: Record<string, unknown> };
-  for (const [name, v] of [["server", rawServer], ["proxy", rawProxy], ["state", rawState]] as const) {
-    if (v !== undefined && v !== null && !isMapping(v)) fileProblems.push(`${name}: expected a mapping of settings, got ${Array.isArray(v) ? "a list" : typeof v}`);
+  for (const [name, v] of [
+    ["server", rawServer],
+    ["proxy", rawProxy],
+    ["state", rawState],
+  ] as const) {
+    if (v !== undefined && v !== null && !isMapping(v))
+      fileProblems.push(`${name}: expected a mapping of settings, got ${Array.isArray(v) ? "a list" : typeof v}`);
     sections[name] = isMapping(v) ? (camelKeys(v) as Record<string, unknown>) : {};
   }
   const labels: Record<SectionName, EnvLabels> = { server: new Map(), proxy: new Map(), state: new Map() };
-  const withEnv: Record<SectionName, Record<string, unknown>> = { server: { ...sections.server }, proxy: { ...sections.proxy }, state: { ...sections.state } };
+  const withEnv: Record<SectionName, Record<string, unknown>> = {
+    server: { ...sections.server },
+    proxy: { ...sections.proxy },
+    state: { ...sections.state },
+  };
   applyEnv(withEnv.server, ENV_SERVER, env, labels.server, "server");
   applyEnv(withEnv.server, ENV_LIMITS, env, labels.server, "server");
   const tlsRaw = { ...(isMapping(withEnv.server.tls) ? withEnv.server.tls : {}) };
@@ -320,7 +388,10 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   applyEnv(withEnv.proxy, ENV_LIMITS, env, labels.proxy, "proxy");
   applyEnv(withEnv.state, ENV_STATE, env, labels.state, "state");
   if (env.TOOLWATCH_REDIS_URL) {
-    withEnv.state.redis = { ...(isMapping(withEnv.state.redis) ? withEnv.state.redis : {}), url: env.TOOLWATCH_REDIS_URL };
+    withEnv.state.redis = {
+      ...(isMapping(withEnv.state.redis) ? withEnv.state.redis : {}),
+      url: env.TOOLWATCH_REDIS_URL,
+    };
     labels.state.set("redis.url", envLabel("TOOLWATCH_REDIS_URL", env.TOOLWATCH_REDIS_URL));
   }
   const out = {} as { server: ServerSection; proxy: ProxySection; state: StateSection };
@@ -334,6 +405,10 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
   }
   const problems = [...fileProblems.map((p) => `${source}: ${p}`), ...envProblems.map((p) => `environment: ${p}`)];
   if (problems.length === 1) throw new ToolwatchError("INVALID_CONFIG", problems[0]!);
-  if (problems.length) throw new ToolwatchError("INVALID_CONFIG", `${problems.length} problems in the configuration:\n  - ${problems.join("\n  - ")}`);
+  if (problems.length)
+    throw new ToolwatchError(
+      "INVALID_CONFIG",
+      `${problems.length} problems in the configuration:\n  - ${problems.join("\n  - ")}`,
+    );
   return { detector, ...out, source };
 }

@@ -22,22 +22,35 @@ export interface Scoring {
 export async function setupScoring(config: Config, state: StateSection, logger: Logger): Promise<Scoring> {
   const onError = (err: unknown) => logger.error({ err: String(err) }, "detector trapped; restarted");
   if (state.redis) {
-    if (state.dir) throw new ToolwatchError("INVALID_CONFIG", "state: give dir (snapshots of one process) or redis (shared by replicas), not both");
+    if (state.dir)
+      throw new ToolwatchError(
+        "INVALID_CONFIG",
+        "state: give dir (snapshots of one process) or redis (shared by replicas), not both",
+      );
     const guard = await createGuard(config, {
       onError,
       state: { redis: state.redis },
       logger,
     });
-    return { detector: guard, describe: `redis ${(state.redis.url ?? `cluster ${state.redis.cluster!.join(",")}`).replace(/\/\/[^@/]*@/g, "//***@")}`, close: () => guard.close() };
+    return {
+      detector: guard,
+      describe: `redis ${(state.redis.url ?? `cluster ${state.redis.cluster!.join(",")}`).replace(/\/\/[^@/]*@/g, "//***@")}`,
+      close: () => guard.close(),
+    };
   }
   const detector = createDetector(config, { onError });
   if (!state.dir) return { detector, describe: "in memory (lost on restart)", close: async () => {} };
   const files = new FileStore({
-    dir: state.dir, keep: state.keep, intervalMs: (state.intervalSeconds ?? 300) * 1000,
+    dir: state.dir,
+    keep: state.keep,
+    intervalMs: (state.intervalSeconds ?? 300) * 1000,
     onError: (err) => logger.error({ err: String(err) }, "snapshot store error"),
   });
   const restored = files.start(detector);
-  logger.info({ dir: state.dir, restored: restored?.seq ?? null }, restored ? "baselines restored from snapshot" : "no snapshot to restore; starting empty");
+  logger.info(
+    { dir: state.dir, restored: restored?.seq ?? null },
+    restored ? "baselines restored from snapshot" : "no snapshot to restore; starting empty",
+  );
   return {
     detector,
     store: {

@@ -28,7 +28,9 @@ export class Flags {
         if (v === undefined) throw new UsageError(`--${name} needs a value`);
         this.values.set(name, v);
       } else {
-        throw new UsageError(`unknown option --${name}${didYouMean(name, [...known.strings, ...known.bools], (f) => `--${f}`)}`);
+        throw new UsageError(
+          `unknown option --${name}${didYouMean(name, [...known.strings, ...known.bools], (f) => `--${f}`)}`,
+        );
       }
     }
   }

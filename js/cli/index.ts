@@ -7,7 +7,10 @@ import { readFileSync } from "node:fs";
 import { LOG_LEVELS, isLogLevel } from "../log.js";
 
 const COMMON = ["config", "log-level"];
-const COMMANDS: Record<string, { strings: string[]; bools: string[]; help: () => Promise<string>; run: (f: Flags) => Promise<void | number> }> = {
+const COMMANDS: Record<
+  string,
+  { strings: string[]; bools: string[]; help: () => Promise<string>; run: (f: Flags) => Promise<unknown> }
+> = {
   serve: {
     strings: [...COMMON, "host", "port", "path", "plugin-name"],
     bools: ["stdio"],
@@ -15,7 +18,25 @@ const COMMANDS: Record<string, { strings: string[]; bools: string[]; help: () =>
     run: async (f) => (await import("./serve.js")).runServe(f),
   },
   proxy: {
-    strings: [...COMMON, "upstream", "host", "port", "path", "jwt-secret", "jwks-url", "jwks-file", "issuer", "audience", "principal-claim", "tenant-claim", "trusted-header", "trusted-tenant-header", "trusted-proxy", "max-token-age", "clock-skew"],
+    strings: [
+      ...COMMON,
+      "upstream",
+      "host",
+      "port",
+      "path",
+      "jwt-secret",
+      "jwks-url",
+      "jwks-file",
+      "issuer",
+      "audience",
+      "principal-claim",
+      "tenant-claim",
+      "trusted-header",
+      "trusted-tenant-header",
+      "trusted-proxy",
+      "max-token-age",
+      "clock-skew",
+    ],
     bools: ["anonymous", "allow-no-exp"],
     help: async () => (await import("./proxy.js")).PROXY_HELP,
     run: async (f) => (await import("./proxy.js")).runProxy(f),
@@ -53,7 +74,8 @@ toolwatch <command> --help for the options of one command; toolwatch --version f
 /** The package's version: package.json is two directories up from both js/cli/ and dist/esm/. */
 export function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
+      .version;
   } catch {
     return "unknown";
   }
@@ -66,7 +88,7 @@ export { configFileJsonSchema } from "./config-file.js";
 export async function main(argv: string[]): Promise<number | undefined> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(USAGE + "\n");
+    process.stdout.write(`${USAGE}\n`);
     return 0;
   }
   if (name === "--version" || name === "-v" || name === "version") {
@@ -76,19 +98,23 @@ export async function main(argv: string[]): Promise<number | undefined> {
   const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!cmd) {
     // Options belong after the command: `toolwatch --port 80` names no command to suggest.
-    const what = name.startsWith("-") ? `unknown option ${name} (options follow the command)` : `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS), (c) => `"toolwatch ${c}"`)}`;
+    const what = name.startsWith("-")
+      ? `unknown option ${name} (options follow the command)`
+      : `unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS), (c) => `"toolwatch ${c}"`)}`;
     process.stderr.write(`toolwatch: ${what}\n\n${USAGE}\n`);
     return 2;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
-    process.stdout.write((await cmd.help()) + "\n");
+    process.stdout.write(`${await cmd.help()}\n`);
     return 0;
   }
   try {
     const flags = new Flags(rest, cmd);
     const level = flags.string("log-level");
     if (level !== undefined && !isLogLevel(level)) {
-      throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"${didYouMean(level, LOG_LEVELS)}`);
+      throw new UsageError(
+        `--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"${didYouMean(level, LOG_LEVELS)}`,
+      );
     }
     const rc = await cmd.run(flags);
     return typeof rc === "number" ? rc : undefined;
@@ -108,7 +134,7 @@ export async function main(argv: string[]): Promise<number | undefined> {
     }
     // Anything else is a bug or an environment problem: the message, and the stack only on request.
     const debug = /^(1|true|yes)$/i.test(process.env.TOOLWATCH_DEBUG ?? "");
-    process.stderr.write(`toolwatch ${name}: ${debug ? e?.stack ?? String(err) : e?.message ?? String(err)}\n`);
+    process.stderr.write(`toolwatch ${name}: ${debug ? (e?.stack ?? String(err)) : (e?.message ?? String(err))}\n`);
     if (!debug) process.stderr.write("(set TOOLWATCH_DEBUG=1 for the stack trace)\n");
     return 1;
   }

@@ -25,7 +25,11 @@ export async function runMigrate(flags: Flags): Promise<number> {
   if (!dir) throw new UsageError("--from <dir> is required (or state.dir in --config)");
   if (flags.bool("fresh")) {
     const names = setAsideDir({ dir });
-    process.stdout.write(names.length ? `set aside ${names.length} snapshot(s) in ${dir}: ${names.join(", ")} (renamed *.set-aside; the next start is empty)\n` : `no snapshot in ${dir}\n`);
+    process.stdout.write(
+      names.length
+        ? `set aside ${names.length} snapshot(s) in ${dir}: ${names.join(", ")} (renamed *.set-aside; the next start is empty)\n`
+        : `no snapshot in ${dir}\n`,
+    );
     return 0;
   }
   const r = migrateDir({ dir, config: cfg.detector, to: flags.string("to"), module: loadModule() });
@@ -33,7 +37,10 @@ export async function runMigrate(flags: Flags): Promise<number> {
     process.stdout.write(`${r.from} already restores with these settings (${r.kept} records); nothing to migrate\n`);
     return 0;
   }
-  process.stdout.write(`migrated ${r.from} (${r.records} records) into ${r.saved.path}: ${r.kept} kept, ${r.dropped} dropped (least recently used)` +
-    (r.setAside.length ? `; set aside ${r.setAside.join(", ")}` : "") + "\n");
+  process.stdout.write(
+    `migrated ${r.from} (${r.records} records) into ${r.saved.path}: ${r.kept} kept, ${r.dropped} dropped (least recently used)` +
+      (r.setAside.length ? `; set aside ${r.setAside.join(", ")}` : "") +
+      "\n",
+  );
   return 0;
 }

@@ -2,7 +2,11 @@
 export class Progress {
   private last = 0;
   private drawn = false;
-  constructor(private readonly total: number, private readonly enabled: boolean, private readonly stream: NodeJS.WriteStream = process.stderr) {}
+  constructor(
+    private readonly total: number,
+    private readonly enabled: boolean,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {}
 
   update(done: number, lines: number): void {
     if (!this.enabled) return;
@@ -17,6 +21,6 @@ export class Progress {
   }
 
   done(): void {
-    if (this.drawn) this.stream.write("\r" + " ".repeat(60) + "\r");
+    if (this.drawn) this.stream.write(`\r${" ".repeat(60)}\r`);
   }
 }

@@ -14,7 +14,10 @@ const POSITIVE = new Set(["attack", "malicious", "anomaly", "anomalous", "positi
 const NEGATIVE = new Set(["benign", "normal", "negative", "false", "0"]);
 
 export class LineError extends Error {
-  constructor(readonly line: number, message: string) {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
@@ -40,7 +43,10 @@ function parseLabel(v: unknown, line: number): boolean | undefined {
     if (POSITIVE.has(s)) return true;
     if (NEGATIVE.has(s)) return false;
   }
-  throw new LineError(line, `"label" must be attack|benign (or true/false, 1/0), got ${JSON.stringify(v).slice(0, 40)}`);
+  throw new LineError(
+    line,
+    `"label" must be attack|benign (or true/false, 1/0), got ${JSON.stringify(v).slice(0, 40)}`,
+  );
 }
 
 /** Parses one line; undefined for a blank line. */
@@ -52,19 +58,33 @@ export function parseEvent(text: string, line: number): ReplayEvent | undefined 
   } catch (err) {
     throw new LineError(line, `not valid JSON (${(err as Error).message})`);
   }
-  if (typeof o !== "object" || o === null || Array.isArray(o)) throw new LineError(line, `expected a JSON object, got ${typeName(o)}`);
+  if (typeof o !== "object" || o === null || Array.isArray(o))
+    throw new LineError(line, `expected a JSON object, got ${typeName(o)}`);
   const e = o as Record<string, unknown>;
-  if (typeof e.tool !== "string" || e.tool === "") throw new LineError(line, `"tool" must be a non-empty string, got ${e.tool === undefined ? "nothing" : typeName(e.tool)}`);
+  if (typeof e.tool !== "string" || e.tool === "")
+    throw new LineError(
+      line,
+      `"tool" must be a non-empty string, got ${e.tool === undefined ? "nothing" : typeName(e.tool)}`,
+    );
   const args = e.args ?? {};
-  if (typeof args !== "object" || args === null || Array.isArray(args)) throw new LineError(line, `"args" must be an object, got ${typeName(args)}`);
+  if (typeof args !== "object" || args === null || Array.isArray(args))
+    throw new LineError(line, `"args" must be an object, got ${typeName(args)}`);
   for (const k of ["tenant", "principal"] as const) {
-    if (e[k] !== undefined && e[k] !== null && typeof e[k] !== "string") throw new LineError(line, `"${k}" must be a string, got ${typeName(e[k])}`);
+    if (e[k] !== undefined && e[k] !== null && typeof e[k] !== "string")
+      throw new LineError(line, `"${k}" must be a string, got ${typeName(e[k])}`);
   }
   const outcome = e.outcome;
-  if (outcome !== undefined && outcome !== null && outcome !== "ok" && outcome !== "error") throw new LineError(line, `"outcome" must be "ok" or "error"`);
+  if (outcome !== undefined && outcome !== null && outcome !== "ok" && outcome !== "error")
+    throw new LineError(line, `"outcome" must be "ok" or "error"`);
   return {
     line,
-    call: { tool: e.tool, args: args as Record<string, unknown>, principal: (e.principal as string | undefined) ?? undefined, tenant: (e.tenant as string | undefined) ?? undefined, time: parseTime(e.time, line) },
+    call: {
+      tool: e.tool,
+      args: args as Record<string, unknown>,
+      principal: (e.principal as string | undefined) ?? undefined,
+      tenant: (e.tenant as string | undefined) ?? undefined,
+      time: parseTime(e.time, line),
+    },
     label: parseLabel(e.label, line),
     outcome: (outcome as "ok" | "error" | undefined) ?? undefined,
   };

@@ -1,7 +1,16 @@
 // Aggregates replayed decisions into the summary and the JSON report; detection metrics when labels exist.
 import type { Decision } from "../detector.js";
 
-export interface Confusion { tp: number; fp: number; fn: number; tn: number; precision: number; recall: number; f1: number; falsePositiveRate: number }
+export interface Confusion {
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  falsePositiveRate: number;
+}
 
 export interface ReplayReport {
   input: string;
@@ -23,7 +32,16 @@ function confusion(tp: number, fp: number, fn: number, tn: number): Confusion {
   const div = (a: number, b: number) => (b === 0 ? 0 : Math.round((a / b) * 10000) / 10000);
   const precision = div(tp, tp + fp);
   const recall = div(tp, tp + fn);
-  return { tp, fp, fn, tn, precision, recall, f1: div(2 * precision * recall, precision + recall), falsePositiveRate: div(fp, fp + tn) };
+  return {
+    tp,
+    fp,
+    fn,
+    tn,
+    precision,
+    recall,
+    f1: div(2 * precision * recall, precision + recall),
+    falsePositiveRate: div(fp, fp + tn),
+  };
 }
 
 /** ROC-AUC from risk scores (Mann-Whitney U with ties counted half). */
@@ -47,13 +65,17 @@ const MAX_ENTITIES = 2000;
 const MAX_POINTS = 2000;
 
 /** [false-positive rate, true-positive rate] and [recall, precision] at every distinct risk threshold. */
-export function curves(scores: ReadonlyArray<readonly [number, boolean]>): { roc: [number, number][]; pr: [number, number][] } {
+export function curves(scores: ReadonlyArray<readonly [number, boolean]>): {
+  roc: [number, number][];
+  pr: [number, number][];
+} {
   const pos = scores.filter((s) => s[1]).length;
   const neg = scores.length - pos;
   const sorted = [...scores].sort((a, b) => b[0] - a[0]);
   const roc: [number, number][] = [[0, 0]];
   const pr: [number, number][] = [];
-  let tp = 0, fp = 0;
+  let tp = 0,
+    fp = 0;
   for (let i = 0; i < sorted.length; ) {
     const t = sorted[i]![0];
     while (i < sorted.length && sorted[i]![0] === t) {
@@ -93,7 +115,8 @@ export class ReplayTally {
     if (d.action === "allow") this.allowed++;
     else if (d.action === "warn") this.warned++;
     else this.blocked++;
-    if (d.action !== "allow") for (const r of d.reasons) if (r.counted) this.reasons.set(r.code, (this.reasons.get(r.code) ?? 0) + 1);
+    if (d.action !== "allow")
+      for (const r of d.reasons) if (r.counted) this.reasons.set(r.code, (this.reasons.get(r.code) ?? 0) + 1);
     const key = `${d.identity.tenant}\u0000${d.identity.principal}`;
     const e = this.entities.get(key) ?? { calls: 0, warned: 0, blocked: 0 };
     e.calls++;
@@ -122,7 +145,10 @@ export class ReplayTally {
   }
 
   report(input: string, durationMs: number, stateHash: string, top = 10): ReplayReport {
-    const topReasons = [...this.reasons].sort((a, b) => b[1] - a[1]).slice(0, top).map(([code, count]) => ({ code, count }));
+    const topReasons = [...this.reasons]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([code, count]) => ({ code, count }));
     const topEntities = [...this.entities]
       .sort((a, b) => b[1].blocked + b[1].warned - (a[1].blocked + a[1].warned) || b[1].calls - a[1].calls)
       .slice(0, top)
@@ -131,9 +157,18 @@ export class ReplayTally {
         return { tenant, principal, ...v };
       });
     const r: ReplayReport = {
-      input, calls: this.calls, allowed: this.allowed, warned: this.warned, blocked: this.blocked,
-      badLines: this.badLines, badLineSamples: this.badLineSamples, topReasons, topEntities,
-      durationMs: Math.round(durationMs), callsPerSecond: durationMs > 0 ? Math.round((this.calls / durationMs) * 1000) : 0, stateHash,
+      input,
+      calls: this.calls,
+      allowed: this.allowed,
+      warned: this.warned,
+      blocked: this.blocked,
+      badLines: this.badLines,
+      badLineSamples: this.badLineSamples,
+      topReasons,
+      topEntities,
+      durationMs: Math.round(durationMs),
+      callsPerSecond: durationMs > 0 ? Math.round((this.calls / durationMs) * 1000) : 0,
+      stateHash,
     };
     if (this.labelled.length > 0) {
       const [ft, ff, fn, fneg] = this.conf.flagged as [number, number, number, number];
@@ -159,17 +194,28 @@ export function formatSummary(r: ReplayReport): string {
     `  allowed ${n(r.allowed)} (${pct(r.allowed, r.calls)})   warned ${n(r.warned)} (${pct(r.warned, r.calls)})   blocked ${n(r.blocked)} (${pct(r.blocked, r.calls)})` +
       (r.badLines ? `   bad lines ${n(r.badLines)} (skipped)` : ""),
   ];
-  if (r.topReasons.length) out.push("  top reasons (warned and blocked calls):", ...r.topReasons.map((x) => `    ${x.code.padEnd(20)} ${n(x.count)}`));
+  if (r.topReasons.length)
+    out.push(
+      "  top reasons (warned and blocked calls):",
+      ...r.topReasons.map((x) => `    ${x.code.padEnd(20)} ${n(x.count)}`),
+    );
   const flagged = r.topEntities.filter((e) => e.warned + e.blocked > 0);
   if (flagged.length) {
     out.push("  top entities (tenant/principal: warned, blocked of calls):");
-    for (const e of flagged) out.push(`    ${(e.tenant ? `${e.tenant}/` : "") + e.principal}: ${n(e.warned)} warned, ${n(e.blocked)} blocked of ${n(e.calls)}`);
+    for (const e of flagged)
+      out.push(
+        `    ${(e.tenant ? `${e.tenant}/` : "") + e.principal}: ${n(e.warned)} warned, ${n(e.blocked)} blocked of ${n(e.calls)}`,
+      );
   }
   if (r.detection) {
     const d = r.detection;
     const line = (name: string, c: Confusion) =>
       `    ${name.padEnd(22)} precision ${c.precision.toFixed(3)}  recall ${c.recall.toFixed(3)}  F1 ${c.f1.toFixed(3)}  FPR ${c.falsePositiveRate.toFixed(4)}  (TP ${n(c.tp)} FP ${n(c.fp)} FN ${n(c.fn)} TN ${n(c.tn)})`;
-    out.push(`  detection on ${n(d.labelled)} labelled calls (${n(d.attacks)} attacks):`, line("flagged (warn|block)", d.flagged), line("blocked", d.blocked));
+    out.push(
+      `  detection on ${n(d.labelled)} labelled calls (${n(d.attacks)} attacks):`,
+      line("flagged (warn|block)", d.flagged),
+      line("blocked", d.blocked),
+    );
     out.push(`    ROC-AUC of risk        ${d.rocAuc === null ? "n/a (needs both classes)" : d.rocAuc.toFixed(4)}`);
   }
   out.push(`  state hash ${r.stateHash}`);

@@ -41,14 +41,26 @@ function checkWritable(flag: string, path: string): void {
     accessSync(dir, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UsageError(`--${flag} ${path}: ${code === "ENOENT" ? `directory ${dir} does not exist` : `cannot write in ${dir} (${code})`}`);
+    throw new UsageError(
+      `--${flag} ${path}: ${code === "ENOENT" ? `directory ${dir} does not exist` : `cannot write in ${dir} (${code})`}`,
+    );
   }
 }
 
 const PROGRESS_MIN_BYTES = 1 << 20;
 const MAX_BAD_LINES_SHOWN = 20;
 
-export async function replayFile(path: string, opts: { config?: string; strict?: boolean; progress?: boolean; top?: number; html?: boolean; onBadLine?: (e: LineError) => void } = {}): Promise<ReplayReport & { html?: string }> {
+export async function replayFile(
+  path: string,
+  opts: {
+    config?: string;
+    strict?: boolean;
+    progress?: boolean;
+    top?: number;
+    html?: boolean;
+    onBadLine?: (e: LineError) => void;
+  } = {},
+): Promise<ReplayReport & { html?: string }> {
   let size: number;
   try {
     const st = statSync(path);
@@ -72,14 +84,18 @@ export async function replayFile(path: string, opts: { config?: string; strict?:
       try {
         const e = parseEvent(text, line);
         if (!e) continue;
-        let d;
+        let d: ReturnType<typeof detector.check>;
         try {
           d = detector.check(e.call);
         } catch (err) {
           if (err instanceof ToolwatchError) throw new LineError(line, err.message);
           throw err;
         }
-        if (e.outcome) detector.after({ tool: e.call.tool, principal: e.call.principal, tenant: e.call.tenant, time: e.call.time }, { isError: e.outcome === "error" });
+        if (e.outcome)
+          detector.after(
+            { tool: e.call.tool, principal: e.call.principal, tenant: e.call.tenant, time: e.call.time },
+            { isError: e.outcome === "error" },
+          );
         tally.add(d, e.label);
       } catch (err) {
         if (!(err instanceof LineError)) throw err;
@@ -95,7 +111,10 @@ export async function replayFile(path: string, opts: { config?: string; strict?:
   }
   const report = tally.report(path, performance.now() - t0, detector.stateHash(), opts.top);
   if (!opts.html) return report;
-  const thresholds = { warn: cfg.detector.warnThreshold ?? CORE_DEFAULTS[SETTINGS.warnThreshold.slot]!, block: cfg.detector.blockThreshold ?? CORE_DEFAULTS[SETTINGS.blockThreshold.slot]! };
+  const thresholds = {
+    warn: cfg.detector.warnThreshold ?? CORE_DEFAULTS[SETTINGS.warnThreshold.slot]!,
+    block: cfg.detector.blockThreshold ?? CORE_DEFAULTS[SETTINGS.blockThreshold.slot]!,
+  };
   return { ...report, html: replayHtml(report, tally, thresholds) };
 }
 
@@ -119,11 +138,18 @@ export async function runReplay(flags: Flags): Promise<number> {
     onBadLine: (e) => {
       if (!warnings) return;
       if (shown++ < MAX_BAD_LINES_SHOWN) process.stderr.write(`toolwatch replay: skipped ${e.message}\n`);
-      else if (shown === MAX_BAD_LINES_SHOWN + 1) process.stderr.write("toolwatch replay: more bad lines skipped (all counted in the report)\n");
+      else if (shown === MAX_BAD_LINES_SHOWN + 1)
+        process.stderr.write("toolwatch replay: more bad lines skipped (all counted in the report)\n");
     },
   });
-  if (out) writeFileSync(out, JSON.stringify(report, null, 2) + "\n");
+  if (out) writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
   if (html && page) writeFileSync(html, page);
-  if (!flags.bool("quiet")) process.stdout.write(formatSummary(report) + (out ? `\n  report written to ${out}` : "") + (html ? `\n  HTML report written to ${html}` : "") + "\n");
+  if (!flags.bool("quiet"))
+    process.stdout.write(
+      formatSummary(report) +
+        (out ? `\n  report written to ${out}` : "") +
+        (html ? `\n  HTML report written to ${html}` : "") +
+        "\n",
+    );
   return 0;
 }

@@ -46,12 +46,21 @@ export async function runServe(flags: Flags): Promise<void> {
   const logger = createLogger(flags.string("log-level") ?? s.logLevel ?? "info");
   const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const plugin = new ContextForgePlugin({
-    detector: scoring.detector, logger, name: flags.string("plugin-name") ?? s.pluginName, priority: s.priority, mode: s.mode,
-    maxPayloadBytes: s.maxBodyBytes, tenantFrom: s.tenantFrom,
+    detector: scoring.detector,
+    logger,
+    name: flags.string("plugin-name") ?? s.pluginName,
+    priority: s.priority,
+    mode: s.mode,
+    maxPayloadBytes: s.maxBodyBytes,
+    tenantFrom: s.tenantFrom,
   });
   if (flags.bool("stdio")) {
     const srv = await servePluginStdio(plugin);
-    const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
+    const stop = () =>
+      void srv
+        .close()
+        .then(() => scoring.close())
+        .finally(() => process.exit(0));
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
     process.stdin.once("end", stop);
@@ -60,24 +69,38 @@ export async function runServe(flags: Flags): Promise<void> {
   const host = flags.string("host") ?? s.host ?? "127.0.0.1";
   const port = flags.int("port") ?? s.port ?? 8000;
   const srv = await servePluginHttp(plugin, {
-    host, port, path: flags.string("path") ?? s.path, token: s.token, adminToken: s.adminToken, tls: s.tls,
-    maxBodyBytes: s.maxBodyBytes, maxSessions: s.maxSessions, store: scoring.store, ...limitsOf(s),
+    host,
+    port,
+    path: flags.string("path") ?? s.path,
+    token: s.token,
+    adminToken: s.adminToken,
+    tls: s.tls,
+    maxBodyBytes: s.maxBodyBytes,
+    maxSessions: s.maxSessions,
+    store: scoring.store,
+    ...limitsOf(s),
   });
   // Gateways refuse private IP literals by default: print a hostname.
   const gatewayUrl = srv.url.replace("//127.0.0.1:", "//localhost:").replace("//[::1]:", "//localhost:");
-  process.stdout.write([
-    `toolwatch plugin "${plugin.name}" listening on ${srv.url}`,
-    `  health:  ${srv.url.replace(/\/[^/]*$/, "")}/health`,
-    `  metrics: ${srv.url.replace(/\/[^/]*$/, "")}/metrics`,
-    `  config:  ${cfg.source ?? "defaults"}`,
-    `  state:   ${scoring.describe}`,
-    "",
-    "Add this to the gateway's plugins/config.yaml (and set PLUGINS_ENABLED=true):",
-    "",
-    gatewayYaml(plugin.name, gatewayUrl),
-    "",
-  ].join("\n") + "\n");
-  const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
+  process.stdout.write(
+    `${[
+      `toolwatch plugin "${plugin.name}" listening on ${srv.url}`,
+      `  health:  ${srv.url.replace(/\/[^/]*$/, "")}/health`,
+      `  metrics: ${srv.url.replace(/\/[^/]*$/, "")}/metrics`,
+      `  config:  ${cfg.source ?? "defaults"}`,
+      `  state:   ${scoring.describe}`,
+      "",
+      "Add this to the gateway's plugins/config.yaml (and set PLUGINS_ENABLED=true):",
+      "",
+      gatewayYaml(plugin.name, gatewayUrl),
+      "",
+    ].join("\n")}\n`,
+  );
+  const stop = () =>
+    void srv
+      .close()
+      .then(() => scoring.close())
+      .finally(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

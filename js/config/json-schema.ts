@@ -61,7 +61,12 @@ export function configJsonSchema(): Record<string, unknown> {
   });
   // The prior ContextForge plugin's weights are accepted and mapped onto signal weights (js/config/parse.ts).
   for (const k of PRIOR_ART_KEYS) {
-    props[k] = { type: "number", minimum: 0, maximum: 1, description: "prior ContextForge plugin setting, mapped onto the matching signal weights" };
+    props[k] = {
+      type: "number",
+      minimum: 0,
+      maximum: 1,
+      description: "prior ContextForge plugin setting, mapped onto the matching signal weights",
+    };
   }
   return { $schema: DRAFT, title: "toolwatch configuration", ...withSnakeCase(json, false) };
 }

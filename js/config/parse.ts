@@ -9,7 +9,10 @@ export { closest };
 
 /** Prior plugin keys whose meaning maps onto toolwatch's signals (weights scaled to equal effect). */
 const PRIOR_ART_WEIGHTS: Record<string, Array<[string, number]>> = {
-  novelty_score_weight: [["unseenTool", 1], ["unseenArgShape", 0.5]],
+  novelty_score_weight: [
+    ["unseenTool", 1],
+    ["unseenArgShape", 0.5],
+  ],
   burst_score_weight: [["burst", 1]],
   frequency_score_weight: [["rareTool", 0.6]],
   off_hours_score_bonus: [["offHours", 1]],
@@ -23,11 +26,21 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[
   for (let i = 0; s !== undefined; ) {
     const def = (s as unknown as { _zod: { def: Record<string, unknown> } })._zod.def;
     const inner = (def.innerType ?? (def.type === "pipe" ? def.in : undefined)) as z.ZodType | undefined;
-    if (inner) { s = inner; continue; }
+    if (inner) {
+      s = inner;
+      continue;
+    }
     if (i === path.length) return def.type === "object" ? Object.keys(def.shape as object) : [];
     const step = path[i++]!;
-    s = (def.type === "object" ? (def.shape as Record<string, z.ZodType>)[String(step)]
-      : def.type === "array" ? def.element : def.type === "record" ? def.valueType : undefined) as z.ZodType | undefined;
+    s = (
+      def.type === "object"
+        ? (def.shape as Record<string, z.ZodType>)[String(step)]
+        : def.type === "array"
+          ? def.element
+          : def.type === "record"
+            ? def.valueType
+            : undefined
+    ) as z.ZodType | undefined;
   }
   return [];
 }
@@ -64,7 +77,7 @@ function normalise(input: Record<string, unknown>, origin: Record<string, string
 }
 
 function describePath(path: PropertyKey[]): string {
-  return path.length ? "config." + path.map(String).join(".") : "config";
+  return path.length ? `config.${path.map(String).join(".")}` : "config";
 }
 
 export interface ParseOptions {
@@ -87,7 +100,7 @@ export function parseConfig(input: ConfigInput | Record<string, unknown> | undef
     if (issue.code === "unrecognized_keys") {
       const valid = keysAt(configSchema, issue.path);
       for (const k of issue.keys) {
-        const written = issue.path.length === 0 ? origin[k] ?? k : k;
+        const written = issue.path.length === 0 ? (origin[k] ?? k) : k;
         problems.push(`${describePath(issue.path)}: unknown key "${written}"${didYouMean(camel(k), valid)}`);
       }
     } else {
@@ -97,7 +110,12 @@ export function parseConfig(input: ConfigInput | Record<string, unknown> | undef
         problems.push(`${from} (${describePath(path)}): ${issue.message}`);
         continue;
       }
-      if (path.length > 0 && typeof path[0] === "string" && origin[path[0]] !== undefined && origin[path[0]] !== path[0]) {
+      if (
+        path.length > 0 &&
+        typeof path[0] === "string" &&
+        origin[path[0]] !== undefined &&
+        origin[path[0]] !== path[0]
+      ) {
         path[0] = `${origin[path[0]]} (${path[0]})`;
       }
       problems.push(`${describePath(path)}: ${issue.message}`);

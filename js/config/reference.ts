@@ -9,7 +9,8 @@ import { SIGNALS } from "../core/abi.js";
 function typeOf(schema: z.ZodType): string {
   const json = z.toJSONSchema(schema, { unrepresentable: "any" }) as Record<string, unknown>;
   if (Array.isArray(json.enum)) return json.enum.map((e) => `"${String(e)}"`).join(" \\| ");
-  if (Array.isArray(json.anyOf)) return (json.anyOf as Array<Record<string, unknown>>).map((a) => String(a.type)).join(" \\| ");
+  if (Array.isArray(json.anyOf))
+    return (json.anyOf as Array<Record<string, unknown>>).map((a) => String(a.type)).join(" \\| ");
   const t = String(json.type ?? "object");
   const lo = json.minimum;
   const hi = json.maximum;
@@ -44,7 +45,11 @@ export function configReference(): string {
     if (key === "maxEntities" && def === "0") def = "0 (fit the budget)";
     rows.push(`| \`${key}\` | ${typeOf(s)} | ${def} | ${s.description ?? ""} |`);
   }
-  rows.push("", "`signals.<name>` takes `{ weight, mode }`; mode is \"on\", \"off\" or \"shadow\" (computed and reported, not counted).", "");
+  rows.push(
+    "",
+    '`signals.<name>` takes `{ weight, mode }`; mode is "on", "off" or "shadow" (computed and reported, not counted).',
+    "",
+  );
   rows.push("| signal | default weight | meaning |", "|---|---|---|");
   SIGNALS.forEach((name, i) => {
     const s = signalsSchema.shape[name] as z.ZodType;

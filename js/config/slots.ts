@@ -5,8 +5,17 @@ import { SIGNALS, type SignalName, SETTINGS, WEIGHT_SLOT, MODE_SLOT, CONFIG_SLOT
 
 export { WEIGHT_SLOT, MODE_SLOT, CONFIG_SLOTS };
 
-type ScalarKey = Exclude<keyof Config, "signals" | "failurePolicy" | "anonymous" | "timeZone" | "timeZones" |
-  "allowlist" | "identityHeaders" | "maxHistoryPerUser">;
+type ScalarKey = Exclude<
+  keyof Config,
+  | "signals"
+  | "failurePolicy"
+  | "anonymous"
+  | "timeZone"
+  | "timeZones"
+  | "allowlist"
+  | "identityHeaders"
+  | "maxHistoryPerUser"
+>;
 
 /** setting -> [slot, scale from the setting's unit to the core's]. Typed by the schema's keys: a setting
  * the schema has and the core does not (or the reverse) fails to compile. */
@@ -14,7 +23,10 @@ export const SLOT_OF = Object.fromEntries(
   Object.entries(SETTINGS).map(([k, { slot, scale }]) => [k, [slot, scale] as const]),
 ) as Record<ScalarKey, readonly [number, number]>;
 // The schema's scalar settings and the core's slots, compared at compile time in both directions.
-const keysAgree: [Exclude<ScalarKey, keyof typeof SETTINGS>, Exclude<keyof typeof SETTINGS, ScalarKey>] extends [never, never]
+const keysAgree: [Exclude<ScalarKey, keyof typeof SETTINGS>, Exclude<keyof typeof SETTINGS, ScalarKey>] extends [
+  never,
+  never,
+]
   ? true
   : false = true;
 void keysAgree;
@@ -50,7 +62,8 @@ export function fromCoreValue(key: ScalarKey, coreValue: number): number | boole
 
 export function settingOfSlot(slot: number): string {
   for (const [k, [s]] of Object.entries(SLOT_OF)) if (s === slot) return k;
-  if (slot >= WEIGHT_SLOT && slot < WEIGHT_SLOT + SIGNALS.length) return `signals.${SIGNALS[slot - WEIGHT_SLOT]}.weight`;
+  if (slot >= WEIGHT_SLOT && slot < WEIGHT_SLOT + SIGNALS.length)
+    return `signals.${SIGNALS[slot - WEIGHT_SLOT]}.weight`;
   if (slot >= MODE_SLOT && slot < MODE_SLOT + SIGNALS.length) return `signals.${SIGNALS[slot - MODE_SLOT]}.mode`;
   return `slot ${slot}`;
 }

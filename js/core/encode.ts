@@ -27,8 +27,16 @@ export class Encoder {
   private readonly ioPtr: number;
   private readonly ioSize: number;
   readonly limits: {
-    ident: number; tool: number; key: number; value: number; args: number; extra: number;
-    elements: number; scanned: number; walk: number; depth: number;
+    ident: number;
+    tool: number;
+    key: number;
+    value: number;
+    args: number;
+    extra: number;
+    elements: number;
+    scanned: number;
+    walk: number;
+    depth: number;
   };
   private bytes!: Uint8Array;
   private view!: DataView;
@@ -83,7 +91,10 @@ export class Encoder {
     // Names must be well-formed: a lone surrogate would be written as U+FFFD and two different names
     // would become one. Values (truncate) keep the JSON-encoder behaviour: U+FFFD.
     if (!truncate && LONE_SURROGATE.test(s)) {
-      throw new ToolwatchError("INVALID_STRING", `${what === KEY ? `argument key "${s.slice(0, 40)}"` : what} contains a lone UTF-16 surrogate (not valid Unicode)`);
+      throw new ToolwatchError(
+        "INVALID_STRING",
+        `${what === KEY ? `argument key "${s.slice(0, 40)}"` : what} contains a lone UTF-16 surrogate (not valid Unicode)`,
+      );
     }
     const r = encoder.encodeInto(s, this.bytes.subarray(at, at + room));
     if (r.read! < s.length && !truncate) {
@@ -127,11 +138,14 @@ export class Encoder {
     this.extras.length = 0;
     this.cut.length = 0;
     for (const key in args) {
-      if (!Object.prototype.hasOwnProperty.call(args, key)) continue;
+      if (!Object.hasOwn(args, key)) continue;
       let value = args[key];
       let t = typeof value;
       if (t === "undefined" || t === "function" || t === "symbol") continue;
-      if (t === "bigint") { value = Number(value); t = "number"; }
+      if (t === "bigint") {
+        value = Number(value);
+        t = "number";
+      }
       if (value === null) {
         this.finish(this.entry(ARG_TYPE.null, key), 0);
       } else if (t === "boolean") {
@@ -167,7 +181,8 @@ export class Encoder {
             n++;
           } else if (typeof el === "number") {
             const va = this.entry(ARG_TYPE.elemNumber, key);
-            if (va + 8 > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+            if (va + 8 > this.ioSize)
+              throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
             v.setFloat64(va, el, true);
             this.finish(va, 8);
             n++;
@@ -194,18 +209,27 @@ export class Encoder {
 
   /** Collects the strings inside a nested object or array (depth: its own), keyed by their path. */
   private walk(c: object, path: string, depth: number, entry: number): void {
-    if (depth > this.limits.depth) { this.cut.push(entry); return; }
+    if (depth > this.limits.depth) {
+      this.cut.push(entry);
+      return;
+    }
     if (Array.isArray(c)) {
       for (let i = 0; i < c.length; i++) {
-        if (this.budget === 0) { this.cut.push(entry); return; }
+        if (this.budget === 0) {
+          this.cut.push(entry);
+          return;
+        }
         this.budget--;
         this.member(c[i], path, depth, entry);
       }
       return;
     }
     for (const k in c) {
-      if (!Object.prototype.hasOwnProperty.call(c, k)) continue;
-      if (this.budget === 0) { this.cut.push(entry); return; }
+      if (!Object.hasOwn(c, k)) continue;
+      if (this.budget === 0) {
+        this.cut.push(entry);
+        return;
+      }
       this.budget--;
       this.member((c as Record<string, unknown>)[k], `${path}.${k}`, depth, entry);
     }
@@ -227,7 +251,8 @@ export class Encoder {
     for (const e of this.cut) omitted.set(e, 1);
     for (let i = 3; i < x.length; i += 4) if (!omitted.has(x[i] as number)) omitted.set(x[i] as number, 0);
     const summary = ENTRY.header + 8 * omitted.size;
-    if (this.at + summary > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+    if (this.at + summary > this.ioSize)
+      throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
     const v = this.view;
     let written = 0;
     for (let i = 0; i < x.length; i += 4) {
@@ -278,9 +303,13 @@ export class Encoder {
   private entry(type: number, key: string): number {
     const at = this.at;
     if (this.count >= this.limits.args) {
-      throw new ToolwatchError("ARGS_TOO_LARGE", `arguments have more than ${this.limits.args} entries (keys plus array elements)`);
+      throw new ToolwatchError(
+        "ARGS_TOO_LARGE",
+        `arguments have more than ${this.limits.args} entries (keys plus array elements)`,
+      );
     }
-    if (at + ENTRY.header > this.ioSize) throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
+    if (at + ENTRY.header > this.ioSize)
+      throw new ToolwatchError("ARGS_TOO_LARGE", "arguments exceed the 64 KiB call record");
     const kl = this.putString(at + ENTRY.header, key, this.limits.key, KEY, false);
     const v = this.view;
     v.setUint8(at + ENTRY.type, type);

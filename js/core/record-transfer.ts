@@ -10,7 +10,8 @@ export function readXfer(core: StateExports, n: number): Uint8Array {
 
 /** Puts record bytes into XFER; returns their length. */
 export function writeXfer(core: StateExports, bytes: Uint8Array, what: string): number {
-  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array)) throw new ToolwatchError("RECORD_LENGTH", `${what}: record must be a Uint8Array`);
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))
+    throw new ToolwatchError("RECORD_LENGTH", `${what}: record must be a Uint8Array`);
   if (bytes.length > core.xfer_size()) throw stateError(-20, what);
   new Uint8Array(core.memory.buffer, core.xfer_ptr(), bytes.length).set(bytes);
   return bytes.length;
@@ -23,7 +24,12 @@ export function exportRecord(core: StateExports, which: number): Uint8Array | nu
 }
 
 /** Returns "created" or "replaced" ("merged" when merging into an existing record). */
-export function importRecord(core: StateExports, which: number, bytes: Uint8Array, merge: boolean): "created" | "replaced" | "merged" {
+export function importRecord(
+  core: StateExports,
+  which: number,
+  bytes: Uint8Array,
+  merge: boolean,
+): "created" | "replaced" | "merged" {
   const what = merge ? "mergeRecord" : "importRecord";
   const len = writeXfer(core, bytes, what);
   const rc = merge ? core.record_merge(which, len) : core.record_import(which, len);

@@ -42,8 +42,10 @@ function readPrepared(core: StateExports, total: number, sink: ChunkSink): void 
 /** Restores (mode "replace") or merges a snapshot read from `read`. Returns the records restored/merged. */
 export function restoreFrom(core: StateExports, total: number, read: ChunkSource, mode: keyof typeof RESTORE): number {
   const what = mode === "replace" ? "restore" : "merge";
-  if (!Number.isSafeInteger(total) || total < 0) throw new ToolwatchError("SNAPSHOT_TRUNCATED", `${what}: size must be a whole number of bytes`);
-  if (typeof read !== "function") throw new ToolwatchError("INVALID_ARGUMENT", `${what}: read must be a function (offset, length) => Uint8Array`);
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new ToolwatchError("SNAPSHOT_TRUNCATED", `${what}: size must be a whole number of bytes`);
+  if (typeof read !== "function")
+    throw new ToolwatchError("INVALID_ARGUMENT", `${what}: read must be a function (offset, length) => Uint8Array`);
   let rc = core.restore_begin(total, RESTORE[mode]);
   if (rc < 0) throw stateError(rc, what);
   const xp = core.xfer_ptr();
@@ -54,7 +56,10 @@ export function restoreFrom(core: StateExports, total: number, read: ChunkSource
         const n = Math.min(xs, total - off);
         const chunk = read(off, n);
         if (!(chunk instanceof Uint8Array) || chunk.length !== n) {
-          throw new ToolwatchError("SNAPSHOT_TRUNCATED", `${what}: the source gave ${chunk?.length ?? 0} bytes at offset ${off}, expected ${n}`);
+          throw new ToolwatchError(
+            "SNAPSHOT_TRUNCATED",
+            `${what}: the source gave ${chunk?.length ?? 0} bytes at offset ${off}, expected ${n}`,
+          );
         }
         new Uint8Array(core.memory.buffer, xp, n).set(chunk);
         rc = core.restore_chunk(off, n);
@@ -72,6 +77,7 @@ export function restoreFrom(core: StateExports, total: number, read: ChunkSource
 
 export function restoreBytes(core: StateExports, bytes: Uint8Array, mode: keyof typeof RESTORE): number {
   // isView: a Proxy passes instanceof but not the typed-array methods restore uses
-  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array)) throw new ToolwatchError("SNAPSHOT_FOREIGN", "snapshot must be a Uint8Array");
+  if (!ArrayBuffer.isView(bytes) || !(bytes instanceof Uint8Array))
+    throw new ToolwatchError("SNAPSHOT_FOREIGN", "snapshot must be a Uint8Array");
   return restoreFrom(core, bytes.length, (off, n) => bytes.subarray(off, off + n), mode);
 }

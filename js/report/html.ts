@@ -57,28 +57,60 @@ export interface ReportData {
   notes?: string[];
 }
 
-const PALETTE = ["#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#4b5563", "#ca8a04", "#db2777", "#65a30d", "#7c3aed", "#0f766e"];
+const PALETTE = [
+  "#2563eb",
+  "#dc2626",
+  "#16a34a",
+  "#9333ea",
+  "#ea580c",
+  "#0891b2",
+  "#4b5563",
+  "#ca8a04",
+  "#db2777",
+  "#65a30d",
+  "#7c3aed",
+  "#0f766e",
+];
 
 export function escapeHtml(s: unknown): string {
-  return String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+  return String(s).replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!,
+  );
 }
 
 const num = (x: number, d = 1) => (Number.isFinite(x) ? Number(x.toFixed(d)).toString() : "0");
 const fin = (x: unknown): x is number => typeof x === "number" && Number.isFinite(x);
 
-interface Frame { w: number; h: number; l: number; r: number; t: number; b: number }
+interface Frame {
+  w: number;
+  h: number;
+  l: number;
+  r: number;
+  t: number;
+  b: number;
+}
 /** Width of one character of a 10px tick label, near enough to keep labels inside the picture. */
 const TICK_CHAR = 6;
 const sx = (f: Frame, v: number, lo: number, hi: number) => f.l + ((v - lo) / (hi - lo || 1)) * (f.w - f.l - f.r);
 const sy = (f: Frame, v: number, lo: number, hi: number) => f.h - f.b - ((v - lo) / (hi - lo || 1)) * (f.h - f.t - f.b);
 
-function axes(f: Frame, xTicks: [number, string][], yTicks: [number, string][], xLabel: string, yLabel: string): string {
+function axes(
+  f: Frame,
+  xTicks: [number, string][],
+  yTicks: [number, string][],
+  xLabel: string,
+  yLabel: string,
+): string {
   const out: string[] = [];
-  const x0 = f.l, x1 = f.w - f.r, y0 = f.h - f.b, y1 = f.t;
+  const x0 = f.l,
+    x1 = f.w - f.r,
+    y0 = f.h - f.b,
+    y1 = f.t;
   for (const [px, label] of xTicks) {
     out.push(`<line class="grid" x1="${num(px)}" y1="${y1}" x2="${num(px)}" y2="${y0}"/>`);
     // a label centred on a tick near an edge would be cut off by the picture's border: align it inwards
-    const half = label.length * TICK_CHAR / 2;
+    const half = (label.length * TICK_CHAR) / 2;
     const anchor = px + half > f.w - 1 ? "end" : px - half < 1 ? "start" : "middle";
     out.push(`<text class="tick" x="${num(px)}" y="${y0 + 14}" text-anchor="${anchor}">${escapeHtml(label)}</text>`);
   }
@@ -88,7 +120,9 @@ function axes(f: Frame, xTicks: [number, string][], yTicks: [number, string][], 
   }
   out.push(`<rect class="frame" x="${x0}" y="${y1}" width="${x1 - x0}" height="${y0 - y1}"/>`);
   out.push(`<text class="label" x="${(x0 + x1) / 2}" y="${y0 + 32}" text-anchor="middle">${escapeHtml(xLabel)}</text>`);
-  out.push(`<text class="label" transform="translate(12 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`);
+  out.push(
+    `<text class="label" transform="translate(12 ${(y0 + y1) / 2}) rotate(-90)" text-anchor="middle">${escapeHtml(yLabel)}</text>`,
+  );
   return out.join("");
 }
 
@@ -98,28 +132,47 @@ function unitTicks(f: Frame, horizontal: boolean): [number, string][] {
 
 /** Legend rows; an item without a colour is a note under the previous one (text only). */
 function legend(items: { name: string; color?: string; dash?: boolean }[], x: number, y: number): string {
-  return items.map((it, i) => {
-    const yy = y + i * 15;
-    if (!it.color) return `<text class="legend note" x="${x + 23}" y="${yy + 4}">${escapeHtml(it.name)}</text>`;
-    return `<line x1="${x}" y1="${yy}" x2="${x + 18}" y2="${yy}" stroke="${it.color}" stroke-width="2.5"${it.dash ? ' stroke-dasharray="4 3"' : ""}/>` +
-      `<text class="legend" x="${x + 23}" y="${yy + 4}">${escapeHtml(it.name)}</text>`;
-  }).join("");
+  return items
+    .map((it, i) => {
+      const yy = y + i * 15;
+      if (!it.color) return `<text class="legend note" x="${x + 23}" y="${yy + 4}">${escapeHtml(it.name)}</text>`;
+      return (
+        `<line x1="${x}" y1="${yy}" x2="${x + 18}" y2="${yy}" stroke="${it.color}" stroke-width="2.5"${it.dash ? ' stroke-dasharray="4 3"' : ""}/>` +
+        `<text class="legend" x="${x + 23}" y="${yy + 4}">${escapeHtml(it.name)}</text>`
+      );
+    })
+    .join("");
 }
 
 function curveChart(kind: "roc" | "pr", title: string, items: ReportCurve[]): string {
   const pointsOf = (c: ReportCurve) => (kind === "roc" ? c.roc : c.pr)?.filter((p) => fin(p[0]) && fin(p[1])) ?? [];
-  const seqOf = (pts: [number, number][]) => (kind === "pr" && pts[0]![0] > 0 ? [[0, pts[0]![1]] as [number, number], ...pts] : pts);
+  const seqOf = (pts: [number, number][]) =>
+    kind === "pr" && pts[0]![0] > 0 ? [[0, pts[0]![1]] as [number, number], ...pts] : pts;
   // The legend goes under the plot, never over a curve: one row per curve, and a note row for each
   // curve that coincides with an earlier one.
   const plotH = 330;
-  const pathOf = (f: Frame, seq: [number, number][]) => seq.map((p, k) => `${k ? "L" : "M"}${num(sx(f, p[0], 0, 1))} ${num(sy(f, p[1], 0, 1))}`).join(" ");
+  const pathOf = (f: Frame, seq: [number, number][]) =>
+    seq.map((p, k) => `${k ? "L" : "M"}${num(sx(f, p[0], 0, 1))} ${num(sy(f, p[1], 0, 1))}`).join(" ");
   // the plot's projection does not depend on the legend's height below it
-  const keys = items.map((c) => (pointsOf(c).length ? pathOf({ w: 420, h: plotH, l: 46, r: 14, t: 12, b: 44 }, seqOf(pointsOf(c))) : ""));
+  const keys = items.map((c) =>
+    pointsOf(c).length ? pathOf({ w: 420, h: plotH, l: 46, r: 14, t: 12, b: 44 }, seqOf(pointsOf(c))) : "",
+  );
   const rows = keys.filter((k) => k !== "").length + keys.filter((k, i) => k !== "" && keys.indexOf(k) < i).length;
   const legendH = rows ? 15 * rows + 6 : 0;
   const f: Frame = { w: 420, h: plotH + legendH, l: 46, r: 14, t: 12, b: 44 + legendH };
-  const body: string[] = [axes(f, unitTicks(f, true), unitTicks(f, false), kind === "roc" ? "false-positive rate" : "recall", kind === "roc" ? "true-positive rate" : "precision")];
-  if (kind === "roc") body.push(`<line class="chance" x1="${sx(f, 0, 0, 1)}" y1="${sy(f, 0, 0, 1)}" x2="${sx(f, 1, 0, 1)}" y2="${sy(f, 1, 0, 1)}"/>`);
+  const body: string[] = [
+    axes(
+      f,
+      unitTicks(f, true),
+      unitTicks(f, false),
+      kind === "roc" ? "false-positive rate" : "recall",
+      kind === "roc" ? "true-positive rate" : "precision",
+    ),
+  ];
+  if (kind === "roc")
+    body.push(
+      `<line class="chance" x1="${sx(f, 0, 0, 1)}" y1="${sy(f, 0, 0, 1)}" x2="${sx(f, 1, 0, 1)}" y2="${sy(f, 1, 0, 1)}"/>`,
+    );
   const leg: { name: string; color?: string; dash?: boolean }[] = [];
   const paths = new Map<string, string>(); // path -> name of the curve first drawn along it
   items.forEach((c, i) => {
@@ -147,7 +200,9 @@ function timeLabel(ms: number, lo: number, hi: number): string {
   const iso = new Date(ms).toISOString();
   const oneDay = new Date(lo).toISOString().slice(0, 10) === new Date(hi).toISOString().slice(0, 10);
   if (oneDay) return iso.slice(11, 16);
-  return hi - lo > 2 * 86400000 ? iso.slice(5, 10) + " " + iso.slice(11, 13) + "h" : iso.slice(5, 10) + " " + iso.slice(11, 16);
+  return hi - lo > 2 * 86400000
+    ? `${iso.slice(5, 10)} ${iso.slice(11, 13)}h`
+    : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
 }
 
 function entityChart(e: ReportEntity): string {
@@ -157,7 +212,10 @@ function entityChart(e: ReportEntity): string {
   const isTime = (e.xAxis ?? "time") === "time";
   let lo = pts.length ? Math.min(...pts.map((p) => p.x)) : 0;
   let hi = pts.length ? Math.max(...pts.map((p) => p.x)) : 1;
-  if (e.window && fin(e.window[0]) && fin(e.window[1])) { lo = Math.min(lo, e.window[0]); hi = Math.max(hi, e.window[1]); }
+  if (e.window && fin(e.window[0]) && fin(e.window[1])) {
+    lo = Math.min(lo, e.window[0]);
+    hi = Math.max(hi, e.window[1]);
+  }
   if (hi === lo) hi = lo + 1;
   const xt: [number, string][] = [];
   if (isTime) {
@@ -176,16 +234,29 @@ function entityChart(e: ReportEntity): string {
     const a = sx(f, e.window[0], lo, hi);
     const b = sx(f, e.window[1], lo, hi);
     const pad = Math.max(0, 8 - (b - a)) / 2;
-    body.push(`<rect class="window" x="${num(a - pad)}" y="${f.t}" width="${num(b - a + 2 * pad)}" height="${f.h - f.t - f.b}"/>`);
+    body.push(
+      `<rect class="window" x="${num(a - pad)}" y="${f.t}" width="${num(b - a + 2 * pad)}" height="${f.h - f.t - f.b}"/>`,
+    );
   }
-  for (const [v, cls] of [[e.warn, "warn"], [e.block, "block"]] as const) {
+  for (const [v, cls] of [
+    [e.warn, "warn"],
+    [e.block, "block"],
+  ] as const) {
     if (!fin(v)) continue;
     const y = sy(f, v, 0, 1);
     body.push(`<line class="thr thr-${cls}" x1="${f.l}" y1="${num(y)}" x2="${f.w - f.r}" y2="${num(y)}"/>`);
-    body.push(`<text class="thr-label thr-${cls}" x="${f.w - f.r + 4}" y="${num(y + 3)}" text-anchor="start">${cls} ${v.toFixed(2)}</text>`);
+    body.push(
+      `<text class="thr-label thr-${cls}" x="${f.w - f.r + 4}" y="${num(y + 3)}" text-anchor="start">${cls} ${v.toFixed(2)}</text>`,
+    );
   }
   const dots = pts.map((p) => {
-    const cls = p.marked ? "dot marked" : p.risk >= e.block ? "dot over-block" : p.risk >= e.warn ? "dot over-warn" : "dot";
+    const cls = p.marked
+      ? "dot marked"
+      : p.risk >= e.block
+        ? "dot over-block"
+        : p.risk >= e.warn
+          ? "dot over-warn"
+          : "dot";
     return `<circle class="${cls}" cx="${num(sx(f, p.x, lo, hi))}" cy="${num(sy(f, Math.min(1, Math.max(0, p.risk)), 0, 1))}" r="${p.marked ? 3.6 : 2.4}"/>`;
   });
   body.push(dots.join(""));
@@ -199,20 +270,32 @@ function reasonsChart(r: ReportReasons): string {
   const codes = [...new Set(r.groups.flatMap((g) => Object.keys(g.counts)))].sort();
   const max = Math.max(1, ...r.groups.flatMap((g) => Object.values(g.counts).filter(fin)));
   const rowH = 14 * Math.max(1, r.groups.length) + 8;
-  const w = 900, l = 190, right = 70;
+  const w = 900,
+    l = 190,
+    right = 70;
   const h = codes.length * rowH + 30 + 15 * r.groups.length;
   const body: string[] = [];
   codes.forEach((code, i) => {
     const y0 = 8 + i * rowH;
-    body.push(`<text class="tick" x="${l - 6}" y="${y0 + (rowH - 8) / 2 + 4}" text-anchor="end">${escapeHtml(code)}</text>`);
+    body.push(
+      `<text class="tick" x="${l - 6}" y="${y0 + (rowH - 8) / 2 + 4}" text-anchor="end">${escapeHtml(code)}</text>`,
+    );
     r.groups.forEach((g, j) => {
       const v = g.counts[code] ?? 0;
       const bw = Math.max(0, ((w - l - right) * v) / max);
-      body.push(`<rect class="bar" x="${l}" y="${y0 + j * 14}" width="${num(bw)}" height="12" fill="${PALETTE[j % PALETTE.length]}"/>`);
+      body.push(
+        `<rect class="bar" x="${l}" y="${y0 + j * 14}" width="${num(bw)}" height="12" fill="${PALETTE[j % PALETTE.length]}"/>`,
+      );
       body.push(`<text class="tick" x="${num(l + bw + 4)}" y="${y0 + j * 14 + 10}">${v}</text>`);
     });
   });
-  body.push(legend(r.groups.map((g, j) => ({ name: g.name, color: PALETTE[j % PALETTE.length]! })), l, codes.length * rowH + 22));
+  body.push(
+    legend(
+      r.groups.map((g, j) => ({ name: g.name, color: PALETTE[j % PALETTE.length]! })),
+      l,
+      codes.length * rowH + 22,
+    ),
+  );
   return `<figure class="chart wide"><figcaption>${escapeHtml(r.title)}</figcaption><svg class="reasons" role="img" aria-label="${escapeHtml(r.title)}" viewBox="0 0 ${w} ${h}" width="${w}" height="${h}">${body.join("")}</svg></figure>`;
 }
 
@@ -243,15 +326,22 @@ export function renderHtmlReport(data: ReportData): string {
   if (data.subtitle) parts.push(`<p class="sub">${escapeHtml(data.subtitle)}</p>`);
   if (data.generated) parts.push(`<p class="sub">Generated ${escapeHtml(data.generated)}</p>`);
   for (const c of data.curves ?? []) {
-    parts.push(`<h2>${escapeHtml(c.title)}</h2><div class="row">${curveChart("roc", `ROC — ${c.title}`, c.items)}${curveChart("pr", `Precision-recall — ${c.title}`, c.items)}</div>`);
+    parts.push(
+      `<h2>${escapeHtml(c.title)}</h2><div class="row">${curveChart("roc", `ROC — ${c.title}`, c.items)}${curveChart("pr", `Precision-recall — ${c.title}`, c.items)}</div>`,
+    );
   }
   if (data.entities?.length) {
-    const band = data.entities.some((e) => e.window) ? "; shaded band: the attack, from its first call to its last" : "";
-    parts.push(`<h2>Risk over time per entity</h2><p class="sub">Each dot is one call; dashed lines are the warn and block thresholds${band}.</p>`);
+    const band = data.entities.some((e) => e.window)
+      ? "; shaded band: the attack, from its first call to its last"
+      : "";
+    parts.push(
+      `<h2>Risk over time per entity</h2><p class="sub">Each dot is one call; dashed lines are the warn and block thresholds${band}.</p>`,
+    );
     for (const e of data.entities) parts.push(entityChart(e));
   }
   for (const r of data.reasons ?? []) parts.push(`<h2>${escapeHtml(r.title)}</h2>${reasonsChart(r)}`);
   if (data.tables?.length) parts.push(`<h2>Tables</h2>${data.tables.map(table).join("")}`);
-  if (data.notes?.length) parts.push(`<h2>Notes</h2><ul class="notes">${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`);
+  if (data.notes?.length)
+    parts.push(`<h2>Notes</h2><ul class="notes">${data.notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(data.title)}</title><style>${CSS}</style></head><body>${parts.join("\n")}</body></html>\n`;
 }

@@ -4,12 +4,32 @@
 // Rotation deletes only snapshots this store wrote and this process can read (recorded, with the settings
 // that wrote them, in .<prefix>-written-node.json; the Python store keeps its own .<prefix>-written.json):
 // a settings change never rotates the old baselines away, and the two stores never delete each other's files.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { Detector } from "../detector.js";
 import { ToolwatchError } from "../core/errors.js";
-import { describeMismatch, howToProceed, readHeader, readableUnder, settingsOf, type SnapshotSettings } from "./settings.js";
+import {
+  describeMismatch,
+  howToProceed,
+  readHeader,
+  readableUnder,
+  settingsOf,
+  type SnapshotSettings,
+} from "./settings.js";
 import { processAlive } from "../util/process-alive.js";
 
 /** The Node store's manifest; `written` and `unreadable` mean what they mean in the Python store's. */
@@ -67,9 +87,11 @@ export class FileStore {
       throw new ToolwatchError("INVALID_STORE", "file store: dir must be a non-empty path");
     }
     const keep = options.keep ?? 5;
-    if (!Number.isInteger(keep) || keep < 1) throw new ToolwatchError("INVALID_STORE", `file store: keep must be an integer ≥ 1, got ${String(options.keep)}`);
+    if (!Number.isInteger(keep) || keep < 1)
+      throw new ToolwatchError("INVALID_STORE", `file store: keep must be an integer ≥ 1, got ${String(options.keep)}`);
     const prefix = options.prefix ?? "toolwatch";
-    if (!/^[A-Za-z0-9_-]+$/.test(prefix)) throw new ToolwatchError("INVALID_STORE", "file store: prefix may hold letters, digits, _ and - only");
+    if (!/^[A-Za-z0-9_-]+$/.test(prefix))
+      throw new ToolwatchError("INVALID_STORE", "file store: prefix may hold letters, digits, _ and - only");
     this.options = options;
     this.dir = options.dir;
     this.keep = keep;
@@ -108,7 +130,11 @@ export class FileStore {
     try {
       const m = JSON.parse(readFileSync(this.manifestPath, "utf8"));
       const nums = (x: unknown) => (Array.isArray(x) ? x.filter((n): n is number => Number.isInteger(n)) : []);
-      return { written: nums(m.written), unreadable: nums(m.unreadable), settings: typeof m.settings === "object" && m.settings ? m.settings : {} };
+      return {
+        written: nums(m.written),
+        unreadable: nums(m.unreadable),
+        settings: typeof m.settings === "object" && m.settings ? m.settings : {},
+      };
     } catch {
       return { written: [], unreadable: [], settings: {} };
     }
@@ -215,8 +241,10 @@ export class FileStore {
     const mine = new Set(m.written);
     const keepOut = new Set([...m.unreadable, ...this.pythonUnreadable()]);
     const present = this.list();
-    const ours = present.filter((s) => mine.has(s.seq) && !keepOut.has(s.seq) &&
-      readableUnder(m.settings[this.name(s.seq)], readHeader(s.path), now));
+    const ours = present.filter(
+      (s) =>
+        mine.has(s.seq) && !keepOut.has(s.seq) && readableUnder(m.settings[this.name(s.seq)], readHeader(s.path), now),
+    );
     const gone = new Set<number>();
     for (const s of ours.slice(this.keep)) {
       try {
@@ -318,7 +346,10 @@ export class FileStore {
         if (err instanceof ToolwatchError && SETTINGS_REFUSALS.has(err.code)) {
           const file = this.name(s.seq);
           const why = describeMismatch(file, this.writtenWith(file), readHeader(s.path), settingsOf(detector));
-          throw new ToolwatchError("SNAPSHOT_SETTINGS", `${why} (${err.message}). ${howToProceed(this.dir)}`, { file, cause: err.code });
+          throw new ToolwatchError("SNAPSHOT_SETTINGS", `${why} (${err.message}). ${howToProceed(this.dir)}`, {
+            file,
+            cause: err.code,
+          });
         }
         this.options.onError?.(err);
       }
@@ -333,7 +364,10 @@ export class FileStore {
   revert(detector: Detector, steps = 1): StoredSnapshot {
     const all = this.list();
     if (!Number.isInteger(steps) || steps < 0 || steps >= all.length) {
-      throw new ToolwatchError("NO_SNAPSHOT", `revert: ${all.length} snapshot(s) stored, cannot go back ${String(steps)}`);
+      throw new ToolwatchError(
+        "NO_SNAPSHOT",
+        `revert: ${all.length} snapshot(s) stored, cannot go back ${String(steps)}`,
+      );
     }
     const target = all[steps]!;
     this.restoreFile(detector, target);
@@ -396,4 +430,3 @@ export class FileStore {
     }
   }
 }
-

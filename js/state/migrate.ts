@@ -46,16 +46,20 @@ export function migrateDir(o: MigrateOptions): MigrateResult {
     const n = d.stats().entities + d.stats().tenants;
     return { from: file, saved: null, records: header.records, kept: n, dropped: 0, setAside: [] };
   } catch (err) {
-    if (!(err instanceof ToolwatchError) || !["SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_VERSION"].includes(err.code)) throw err;
+    if (!(err instanceof ToolwatchError) || !["SNAPSHOT_INCOMPATIBLE", "SNAPSHOT_VERSION"].includes(err.code))
+      throw err;
   }
   // the refused restore left d empty: its own header says which layout these settings write
   const mine = parseHeader(d.snapshot())!;
   const now = settingsOf(d);
   if (header.layoutHash !== mine.layoutHash || header.format > mine.format || header.abiVersion > mine.abiVersion) {
-    throw new ToolwatchError("MIGRATE_LAYOUT", `migrate: ${describeMismatch(file, src.writtenWith(file), header, now)}. ` +
-      `A migration carries snapshots into another budgetBytes or maxEntities only: records of another layout ` +
-      `(${LAYOUT_KEYS.join(", ")}) or of a newer toolwatch cannot be converted. Keep those settings as they were, ` +
-      `or start empty on purpose: toolwatch migrate --from ${o.dir} --fresh. Nothing was changed.`);
+    throw new ToolwatchError(
+      "MIGRATE_LAYOUT",
+      `migrate: ${describeMismatch(file, src.writtenWith(file), header, now)}. ` +
+        `A migration carries snapshots into another budgetBytes or maxEntities only: records of another layout ` +
+        `(${LAYOUT_KEYS.join(", ")}) or of a newer toolwatch cannot be converted. Keep those settings as they were, ` +
+        `or start empty on purpose: toolwatch migrate --from ${o.dir} --fresh. Nothing was changed.`,
+    );
   }
   // same layout, less room: merging into the empty state adds records as new principals arrive, evicting
   // the (sampled) least recently used ones once full, and counting them

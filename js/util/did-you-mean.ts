@@ -31,7 +31,11 @@ export function closest(name: string, valid: Iterable<string>): string | undefin
 }
 
 /** ` (did you mean "x"?)`, or "" when nothing is near; `show` formats the suggestion (e.g. as a flag). */
-export function didYouMean(name: string, valid: Iterable<string>, show: (s: string) => string = (s) => `"${s}"`): string {
+export function didYouMean(
+  name: string,
+  valid: Iterable<string>,
+  show: (s: string) => string = (s) => `"${s}"`,
+): string {
   const hint = closest(name, valid);
   return hint === undefined ? "" : ` (did you mean ${show(hint)}?)`;
 }

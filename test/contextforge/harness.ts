@@ -8,21 +8,28 @@ import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const peers = resolve(process.env.TOOLWATCH_CONTEXTFORGE_PEERS ?? join(root, "..", "shared", "peers", "contextforge"));
+export const peers = resolve(
+  process.env.TOOLWATCH_CONTEXTFORGE_PEERS ?? join(root, "..", "shared", "peers", "contextforge"),
+);
 export const venv = join(root, ".venv-contextforge");
 export const python = join(venv, "bin", "python");
 export const seed = join(peers, "seed");
 const cli = join(root, "bin", "toolwatch.mjs");
 
 /** Why the suite cannot run here, or undefined. Only a missing peers folder skips; a broken install fails. */
-export const skipReason = existsSync(join(peers, "install.sh")) ? undefined
+export const skipReason = existsSync(join(peers, "install.sh"))
+  ? undefined
   : `ContextForge peers not found at ${peers} (set TOOLWATCH_CONTEXTFORGE_PEERS, or place shared/ beside the repository)`;
 
 /** Makes the framework's venv with the peers' own install.sh when it is not there yet (setup-test-deps.sh does it too). */
 export function ensureVenv(): void {
-  const ok = () => existsSync(python) && spawnSync(python, ["-c", "import cpex.framework, mcp"], { stdio: "ignore" }).status === 0;
+  const ok = () =>
+    existsSync(python) && spawnSync(python, ["-c", "import cpex.framework, mcp"], { stdio: "ignore" }).status === 0;
   if (ok()) return;
-  const r = spawnSync("bash", [join(peers, "install.sh"), venv], { encoding: "utf8", env: { ...process.env, PIP_RETRIES: process.env.PIP_RETRIES ?? "0" } });
+  const r = spawnSync("bash", [join(peers, "install.sh"), venv], {
+    encoding: "utf8",
+    env: { ...process.env, PIP_RETRIES: process.env.PIP_RETRIES ?? "0" },
+  });
   if (!ok()) throw new Error(`cannot install ContextForge's framework into ${venv}:\n${r.stdout}\n${r.stderr}`);
 }
 
@@ -43,7 +50,9 @@ export interface Served {
 
 /** `toolwatch serve --config FILE --port 0`, exactly as an operator starts it; resolves once it listens. */
 export function serve(configFile: string, extraArgs: string[] = []): Promise<Served> {
-  const proc = spawn(process.execPath, [cli, "serve", "--config", configFile, "--port", "0", ...extraArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [cli, "serve", "--config", configFile, "--port", "0", ...extraArgs], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   let err = "";
   proc.stderr!.on("data", (d: Buffer) => (err += d.toString()));
@@ -59,18 +68,28 @@ export function serve(configFile: string, extraArgs: string[] = []): Promise<Ser
         url: m[1]!.replace("//127.0.0.1:", "//localhost:"),
         proc,
         stderr: () => err,
-        close: () => new Promise((r) => {
-          if (proc.exitCode !== null) return r();
-          proc.once("exit", () => r());
-          proc.kill("SIGTERM");
-        }),
+        close: () =>
+          new Promise((r) => {
+            if (proc.exitCode !== null) return r();
+            proc.once("exit", () => r());
+            proc.kill("SIGTERM");
+          }),
       });
     });
   });
 }
 
 /** The `toolwatch serve --stdio` command line a gateway entry's `mcp.cmd` carries. */
-export const stdioCmd = (configFile: string): string[] => [process.execPath, cli, "serve", "--stdio", "--config", configFile, "--log-level", "warn"];
+export const stdioCmd = (configFile: string): string[] => [
+  process.execPath,
+  cli,
+  "serve",
+  "--stdio",
+  "--config",
+  configFile,
+  "--log-level",
+  "warn",
+];
 
 export interface GatewayIdentity {
   user?: string | Record<string, unknown>;
@@ -89,7 +108,17 @@ export const restIdentity = (email: string, team: string): GatewayIdentity => ({
 });
 
 export type Op =
-  | { op: "call"; tool: string; args?: Record<string, unknown>; identity?: GatewayIdentity; post?: boolean; is_error?: boolean; plugin?: string; label?: string; manager?: number }
+  | {
+      op: "call";
+      tool: string;
+      args?: Record<string, unknown>;
+      identity?: GatewayIdentity;
+      post?: boolean;
+      is_error?: boolean;
+      plugin?: string;
+      label?: string;
+      manager?: number;
+    }
   | { op: "sleep"; ms: number }
   | { op: "restart" }
   | { op: "inspect"; plugin: string }
@@ -122,8 +151,11 @@ export interface DriveResult {
 }
 
 /** Runs driver.py in the framework's venv: a TenantPluginManager with `plugins`, then `ops` in order. */
-export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[]; seed?: boolean; managers?: number; policies?: boolean }, env: Record<string, string> = {},
-  opts: { python?: string } = {}): Promise<DriveResult> {
+export function drive(
+  spec: { plugins?: Array<Record<string, unknown>>; ops: Op[]; seed?: boolean; managers?: number; policies?: boolean },
+  env: Record<string, string> = {},
+  opts: { python?: string } = {},
+): Promise<DriveResult> {
   const proc = spawn(opts.python ?? python, [join(root, "test", "contextforge", "driver.py")], {
     stdio: ["pipe", "pipe", "pipe"],
     env: { ...process.env, PYTHONUNBUFFERED: "1", ...env },
@@ -132,9 +164,16 @@ export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[
   let err = "";
   proc.stdout.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  proc.stdin.end(JSON.stringify({ plugins: spec.plugins, ops: spec.ops, seed: spec.seed ? seed : null, managers: spec.managers ?? 1,
-    // the gateway's hook payload policies: on unless a test asks what happens without them
-    policies: spec.policies ?? true }));
+  proc.stdin.end(
+    JSON.stringify({
+      plugins: spec.plugins,
+      ops: spec.ops,
+      seed: spec.seed ? seed : null,
+      managers: spec.managers ?? 1,
+      // the gateway's hook payload policies: on unless a test asks what happens without them
+      policies: spec.policies ?? true,
+    }),
+  );
   return new Promise((resolveDrive, reject) => {
     proc.once("exit", (code) => {
       if (code !== 0) return reject(new Error(`driver.py exited with ${code}:\n${err.slice(-4000)}`));
@@ -148,9 +187,15 @@ export function drive(spec: { plugins?: Array<Record<string, unknown>>; ops: Op[
 }
 
 /** The gateway-side entry for toolwatch over streamable HTTP, or STDIO with the command line. */
-export function toolwatchEntry(mcp: { url: string } | { cmd: string[] }, name = "ToolCallAnomalyDetection"): Record<string, unknown> {
+export function toolwatchEntry(
+  mcp: { url: string } | { cmd: string[] },
+  name = "ToolCallAnomalyDetection",
+): Record<string, unknown> {
   return {
-    name, kind: "external", priority: 201, mode: "sequential",
+    name,
+    kind: "external",
+    priority: 201,
+    mode: "sequential",
     mcp: "url" in mcp ? { proto: "STREAMABLEHTTP", url: mcp.url } : { proto: "STDIO", cmd: mcp.cmd },
   };
 }

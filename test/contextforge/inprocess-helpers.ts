@@ -30,14 +30,21 @@ export const PRIOR_ART_BLOCK = {
 };
 
 /** The prior-art README's entry with only `kind` changed (and `mode` enforcing). */
-export function inProcessEntry(config: Record<string, unknown>, name = "ToolCallAnomalyDetection"): Record<string, unknown> {
+export function inProcessEntry(
+  config: Record<string, unknown>,
+  name = "ToolCallAnomalyDetection",
+): Record<string, unknown> {
   return {
-    name, kind: KIND,
+    name,
+    kind: KIND,
     description: "Detects anomalous tool-calling patterns per user/agent using behavioral baselines",
-    version: "0.1.0", author: "toolwatch",
+    version: "0.1.0",
+    author: "toolwatch",
     hooks: ["tool_pre_invoke", "tool_post_invoke"],
     tags: ["security", "anomaly-detection", "behavioral", "audit"],
-    mode: "sequential", priority: 201, conditions: [],
+    mode: "sequential",
+    priority: 201,
+    conditions: [],
     config,
   };
 }
@@ -47,8 +54,11 @@ export function ensureInProcessVenv(): void {
   ensureVenv();
   const ok = () => spawnSync(python, ["-c", "import wasmtime"], { stdio: "ignore" }).status === 0;
   if (ok()) return;
-  const r = spawnSync(python, ["-m", "pip", "install", "--quiet", "-r", join(root, "hosts", "python", "requirements.txt")],
-    { encoding: "utf8", env: { ...process.env, PIP_RETRIES: process.env.PIP_RETRIES ?? "0" } });
+  const r = spawnSync(
+    python,
+    ["-m", "pip", "install", "--quiet", "-r", join(root, "hosts", "python", "requirements.txt")],
+    { encoding: "utf8", env: { ...process.env, PIP_RETRIES: process.env.PIP_RETRIES ?? "0" } },
+  );
   if (!ok()) throw new Error(`cannot install wasmtime into the framework venv:\n${r.stdout}\n${r.stderr}`);
 }
 

@@ -25,22 +25,36 @@ describe.skipIf(skipReason !== undefined)("the Python package, installed with pi
 
   beforeAll(() => {
     // `npm run build` copies the core and the config schema into the package; a stale copy would test old code
-    expect(existsSync(join(pkg, "toolwatch.wasm")), "hosts/python/toolwatch_wasm/toolwatch.wasm missing: run `npm run build`").toBe(true);
-    expect(readFileSync(join(pkg, "toolwatch.wasm")).equals(readFileSync(join(root, "build", "toolwatch.wasm"))),
-      "the package's toolwatch.wasm differs from build/toolwatch.wasm: run `npm run build`").toBe(true);
+    expect(
+      existsSync(join(pkg, "toolwatch.wasm")),
+      "hosts/python/toolwatch_wasm/toolwatch.wasm missing: run `npm run build`",
+    ).toBe(true);
+    expect(
+      readFileSync(join(pkg, "toolwatch.wasm")).equals(readFileSync(join(root, "build", "toolwatch.wasm"))),
+      "the package's toolwatch.wasm differs from build/toolwatch.wasm: run `npm run build`",
+    ).toBe(true);
     const install = spawnSync("bash", [join(peers, "install.sh"), venv], { encoding: "utf8", env: pipEnv });
     expect(install.status, `install.sh failed:\n${install.stdout}\n${install.stderr}`).toBe(0);
     // built from a copy, so pip's build directories stay out of the working tree
     const src = join(tmp, "src");
-    cpSync(join(root, "hosts", "python"), src, { recursive: true, filter: (p) => !p.includes("__pycache__") && !p.endsWith(".egg-info") });
+    cpSync(join(root, "hosts", "python"), src, {
+      recursive: true,
+      filter: (p) => !p.includes("__pycache__") && !p.endsWith(".egg-info"),
+    });
     const pip = spawnSync(py, ["-m", "pip", "install", "--quiet", src], { encoding: "utf8", env: pipEnv });
     expect(pip.status, `pip install ./hosts/python failed:\n${pip.stdout}\n${pip.stderr}`).toBe(0);
   }, 600_000);
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it("installs the module with the core inside it", () => {
-    const r = spawnSync(py, ["-c", "import toolwatch_wasm, toolwatch_wasm.detector as d, toolwatch_wasm.config as c; print(toolwatch_wasm.__file__); print(d.find_wasm()); print(c.find_schema())"],
-      { cwd: tmp, encoding: "utf8", env: { ...process.env, ...installedEnv } });
+    const r = spawnSync(
+      py,
+      [
+        "-c",
+        "import toolwatch_wasm, toolwatch_wasm.detector as d, toolwatch_wasm.config as c; print(toolwatch_wasm.__file__); print(d.find_wasm()); print(c.find_schema())",
+      ],
+      { cwd: tmp, encoding: "utf8", env: { ...process.env, ...installedEnv } },
+    );
     expect(r.status, r.stderr).toBe(0);
     const [mod, wasm, schema] = r.stdout.trim().split("\n");
     for (const p of [mod, wasm, schema]) expect(p!.startsWith(join(venv, "lib"))).toBe(true);
@@ -50,9 +64,26 @@ describe.skipIf(skipReason !== undefined)("the Python package, installed with pi
     const dir = join(tmp, "state");
     const entry = inProcessEntry({ ...PRIOR_ART_BLOCK, state_dir: dir });
     const ops: Op[] = [];
-    for (let i = 0; i < 12; i++) ops.push({ op: "call", tool: i % 2 ? "list_files" : "read_file", args: { path: "/reports" }, identity: erin, post: true, plugin: NAME, manager: 0 });
+    for (let i = 0; i < 12; i++)
+      ops.push({
+        op: "call",
+        tool: i % 2 ? "list_files" : "read_file",
+        args: { path: "/reports" },
+        identity: erin,
+        post: true,
+        plugin: NAME,
+        manager: 0,
+      });
     ops.push({ op: "inspect", plugin: NAME });
-    for (let i = 0; i < 25; i++) ops.push({ op: "call", tool: `export_table_${i}`, args: { dest: "s3://drop" }, identity: erin, plugin: NAME, manager: 1 });
+    for (let i = 0; i < 25; i++)
+      ops.push({
+        op: "call",
+        tool: `export_table_${i}`,
+        args: { dest: "s3://drop" },
+        identity: erin,
+        plugin: NAME,
+        manager: 1,
+      });
     ops.push({ op: "inspect", plugin: NAME });
     const first = await drive({ plugins: [entry], ops, managers: 2 }, installedEnv, { python: py });
     expect(first.init_error).toBeUndefined();
@@ -65,10 +96,17 @@ describe.skipIf(skipReason !== undefined)("the Python package, installed with pi
     expect(burst[0]!.pre.metadata!.toolwatch.baseline).toBe("own");
     const stopped = burst.filter((o) => o.pre.raised === "PluginViolationError");
     expect(stopped.length).toBeGreaterThan(0);
-    expect(stopped[0]!.pre.violation).toMatchObject({ mcp_error_code: -32003, details: { toolwatch: { action: "block" } } });
+    expect(stopped[0]!.pre.violation).toMatchObject({
+      mcp_error_code: -32003,
+      details: { toolwatch: { action: "block" } },
+    });
     const finalHash = inspects[1][0].state_hash as string;
 
-    const second = await drive({ plugins: [entry], ops: [{ op: "inspect", plugin: NAME }], managers: 2 }, installedEnv, { python: py });
+    const second = await drive(
+      { plugins: [entry], ops: [{ op: "inspect", plugin: NAME }], managers: 2 },
+      installedEnv,
+      { python: py },
+    );
     expect(second.ops[0].inspect.map((x: any) => x.state_hash)).toEqual([finalHash, finalHash]);
   }, 120_000);
 });

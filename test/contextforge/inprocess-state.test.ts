@@ -14,10 +14,19 @@ import { ensureInProcessVenv, inProcessEntry, PRIOR_ART_BLOCK, sourceEnv } from 
 
 const NAME = "ToolCallAnomalyDetection";
 const erin = mcpIdentity("erin@acme.example", "team-ops");
-const snaps = (dir: string) => readdirSync(dir).filter((f) => /^toolwatch-\d{12}\.snap$/.test(f)).sort();
-const routine = (n: number): Op[] => Array.from({ length: n }, (_, i) => ({
-  op: "call" as const, tool: i % 2 ? "list_files" : "read_file", args: { path: "/reports" }, identity: erin, post: true, plugin: NAME,
-}));
+const snaps = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => /^toolwatch-\d{12}\.snap$/.test(f))
+    .sort();
+const routine = (n: number): Op[] =>
+  Array.from({ length: n }, (_, i) => ({
+    op: "call" as const,
+    tool: i % 2 ? "list_files" : "read_file",
+    args: { path: "/reports" },
+    identity: erin,
+    post: true,
+    plugin: NAME,
+  }));
 const inspectHash = (ops: any[]) => ops.filter((o) => o.inspect).map((o) => o.inspect[0].state_hash as string);
 
 /** The Node side, as `toolwatch serve --config` builds it: the same block through the same schema. */
@@ -31,11 +40,19 @@ describe.skipIf(skipReason !== undefined)("in-process plugin state: restarts and
     const d = nodeDetector();
     const t0 = Date.now() - 3_600_000;
     for (let i = 0; i < 30; i++) {
-      d.check({ tool: i % 3 ? "read_file" : "list_files", args: { path: "/reports" }, identity: { principal: "erin@acme.example", tenant: "team-ops" }, time: t0 + i * 60_000 });
+      d.check({
+        tool: i % 3 ? "read_file" : "list_files",
+        args: { path: "/reports" },
+        identity: { principal: "erin@acme.example", tenant: "team-ops" },
+        time: t0 + i * 60_000,
+      });
     }
     const saved = new FileStore({ dir }).save(d);
     expect(saved.seq).toBe(1);
-    const ops: Op[] = [{ op: "inspect", plugin: NAME }, { op: "call", tool: "read_file", args: { path: "/reports" }, identity: erin, plugin: NAME }];
+    const ops: Op[] = [
+      { op: "inspect", plugin: NAME },
+      { op: "call", tool: "read_file", args: { path: "/reports" }, identity: erin, plugin: NAME },
+    ];
     const r = await drive({ plugins: [inProcessEntry({ ...PRIOR_ART_BLOCK, state_dir: dir })], ops }, sourceEnv());
     expect(r.init_error).toBeUndefined();
     expect(inspectHash(r.ops)).toEqual([d.stateHash()]);
@@ -50,7 +67,10 @@ describe.skipIf(skipReason !== undefined)("in-process plugin state: restarts and
   it("its snapshots restore in the Node file store with an equal state hash, and in a restarted process", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tw-state-p2n-"));
     const entry = inProcessEntry({ ...PRIOR_ART_BLOCK, state: { dir, keep: 3, interval_seconds: 0 } });
-    const first = await drive({ plugins: [entry], ops: [...routine(12), { op: "inspect", plugin: NAME }] }, sourceEnv());
+    const first = await drive(
+      { plugins: [entry], ops: [...routine(12), { op: "inspect", plugin: NAME }] },
+      sourceEnv(),
+    );
     const [h1] = inspectHash(first.ops);
     expect(h1).toMatch(/^[0-9a-f]{16}$/);
     expect(snaps(dir)).toEqual(["toolwatch-000000000001.snap"]); // written at shutdown
@@ -61,12 +81,17 @@ describe.skipIf(skipReason !== undefined)("in-process plugin state: restarts and
     expect(node.stateHash()).toBe(h1);
 
     // a new process on the same directory starts from it (the gateway restarted)
-    const second = await drive({ plugins: [entry], ops: [{ op: "inspect", plugin: NAME }, ...routine(1)] }, sourceEnv());
+    const second = await drive(
+      { plugins: [entry], ops: [{ op: "inspect", plugin: NAME }, ...routine(1)] },
+      sourceEnv(),
+    );
     expect(inspectHash(second.ops)).toEqual([h1]);
     expect(second.ops[1].pre.metadata.toolwatch).toMatchObject({ baseline: "own" });
     // and TOOLWATCH_STATE_DIR, serve's variable, sets the directory as well
-    const third = await drive({ plugins: [inProcessEntry(PRIOR_ART_BLOCK)], ops: [{ op: "inspect", plugin: NAME }] },
-      { ...sourceEnv(), TOOLWATCH_STATE_DIR: dir });
+    const third = await drive(
+      { plugins: [inProcessEntry(PRIOR_ART_BLOCK)], ops: [{ op: "inspect", plugin: NAME }] },
+      { ...sourceEnv(), TOOLWATCH_STATE_DIR: dir },
+    );
     expect(inspectHash(third.ops)).not.toEqual([h1]); // the second run learnt one more call
     const again = nodeDetector();
     new FileStore({ dir }).restoreLatest(again);
@@ -79,7 +104,11 @@ describe.skipIf(skipReason !== undefined)("in-process plugin state: restarts and
     d.check({ tool: "read_file", args: {}, identity: { principal: "p", tenant: "t" }, time: Date.now() });
     new FileStore({ dir }).save(d); // seq 1: written by Node
     writeFileSync(join(dir, "toolwatch-000000000007.snap"), Buffer.from("not a snapshot at all, but named like one"));
-    const out = execFileSync(join(root, ".venv-contextforge", "bin", "python"), ["-c", `
+    const out = execFileSync(
+      join(root, ".venv-contextforge", "bin", "python"),
+      [
+        "-c",
+        `
 import json, os, time
 from toolwatch_wasm.registry import shared_detector, StateSettings
 from toolwatch_wasm.contextforge import plugin_settings
@@ -93,7 +122,10 @@ for i in range(4):
     s.check("tool_%d" % i, {}, principal="p", tenant="t")
     s.save()
 print(json.dumps({"restored": restored, "periodic": periodic, "hash": s.state_hash(), "same": shared_detector(settings, state) is s}))
-`], { env: { ...process.env, ...sourceEnv() }, encoding: "utf8" });
+`,
+      ],
+      { env: { ...process.env, ...sourceEnv() }, encoding: "utf8" },
+    );
     const r = JSON.parse(out.trim().split("\n").at(-1)!);
     expect(r.restored).toBe(1); // the damaged #7 was skipped
     expect(r.periodic.length).toBeGreaterThan(2);

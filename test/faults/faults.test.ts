@@ -5,7 +5,10 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
 it("npm run faults -- --quick: nothing lost, every rule held", () => {
-  const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "faults", "run.mjs"), "--quick"], { encoding: "utf8", timeout: 170_000 });
+  const r = spawnSync(process.execPath, [join(__dirname, "..", "..", "faults", "run.mjs"), "--quick"], {
+    encoding: "utf8",
+    timeout: 170_000,
+  });
   process.stdout.write(r.stdout);
   expect(r.stdout).toMatch(/\| kill -9 during a save \|/);
   expect(r.stdout).toMatch(/\| settings change \|/);

@@ -16,7 +16,9 @@ describe("C host", () => {
   }, 120_000);
 
   it("replays every conformance vector exactly", () => {
-    const files = readdirSync(join(root, "test", "vectors")).filter((f) => f.endsWith(".json")).map((f) => join(root, "test", "vectors", f));
+    const files = readdirSync(join(root, "test", "vectors"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => join(root, "test", "vectors", f));
     const r = spawnSync(join(dir, "build", "toolwatch-replay"), files, { encoding: "utf8", maxBuffer: 64 << 20 });
     const report = JSON.parse(r.stdout) as { vectors: number; steps: number; skipped: number; diffs: string[] };
     expect(report.diffs).toEqual([]);
@@ -30,8 +32,14 @@ describe("C host", () => {
   });
 
   it("the example program learns a routine, flags an odd call and names refusals", () => {
-    const out = execFileSync(join(dir, "build", "example"), { encoding: "utf8" }).trim().split("\n");
-    const line = (k: string) => out.find((l) => l.startsWith(`${k} `))!.split(" ").slice(1);
+    const out = execFileSync(join(dir, "build", "example"), { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    const line = (k: string) =>
+      out
+        .find((l) => l.startsWith(`${k} `))!
+        .split(" ")
+        .slice(1);
     expect(line("routine")).toEqual(["allow", "own"]);
     expect(line("odd")[0]).not.toBe("allow");
     expect(line("odd")).toContain("UNSEEN_TOOL");
@@ -43,11 +51,18 @@ describe("C host", () => {
     expect(line("unknown")).toEqual(["INVALID_CONFIG"]);
   });
 
-  it("links into Rust through extern \"C\" (hosts/c/rust)", () => {
+  it('links into Rust through extern "C" (hosts/c/rust)', () => {
     // rustc is installed by .ci/run (Debian's rustc when none is on PATH)
     execFileSync("make", ["-C", dir, "-s", "rust"], { stdio: "pipe" });
-    const out = execFileSync(join(dir, "build", "guard-rs"), { encoding: "utf8" }).trim().split("\n");
-    const line = (k: string) => out.find((l) => l.startsWith(`${k} `))!.trim().split(" ").slice(1);
+    const out = execFileSync(join(dir, "build", "guard-rs"), { encoding: "utf8" })
+      .trim()
+      .split("\n");
+    const line = (k: string) =>
+      out
+        .find((l) => l.startsWith(`${k} `))!
+        .trim()
+        .split(" ")
+        .slice(1);
     expect(line("routine")).toEqual(["allow"]);
     expect(line("odd")[0]).not.toBe("allow");
     expect(line("odd")).toContain("UNSEEN_TOOL");

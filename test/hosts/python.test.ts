@@ -9,7 +9,11 @@ import { vectors } from "../vectors/vectors.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const python = process.env.TOOLWATCH_PYTHON ?? join(root, ".venv", "bin", "python");
-const base = { ...process.env, PYTHONPATH: join(root, "hosts", "python"), TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") };
+const base = {
+  ...process.env,
+  PYTHONPATH: join(root, "hosts", "python"),
+  TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm"),
+};
 const backends = ["wasmtime", "native"] as const;
 
 beforeAll(() => {
@@ -21,12 +25,17 @@ describe.each(backends)("Python host (%s backend)", (backend) => {
   const env = { ...base, TOOLWATCH_BACKEND: backend };
   const py = (code: string): string => execFileSync(python, ["-c", code], { env, cwd: root, encoding: "utf8" });
   it("has an interpreter with wasmtime (.ci/run installs it from hosts/python/requirements.txt)", () => {
-    expect(existsSync(python), `${python} missing: python3 -m venv .venv && .venv/bin/pip install -r hosts/python/requirements.txt`).toBe(true);
+    expect(
+      existsSync(python),
+      `${python} missing: python3 -m venv .venv && .venv/bin/pip install -r hosts/python/requirements.txt`,
+    ).toBe(true);
     expect(py("import wasmtime; print('ok')").trim()).toBe("ok");
   });
 
   it("replays every conformance vector exactly", () => {
-    const files = readdirSync(join(root, "test", "vectors")).filter((f) => f.endsWith(".json")).map((f) => join("test", "vectors", f));
+    const files = readdirSync(join(root, "test", "vectors"))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => join("test", "vectors", f));
     const r = spawnSync(python, ["-m", "toolwatch_wasm.conformance", ...files], { env, cwd: root, encoding: "utf8" });
     expect(r.stderr).toBe("");
     const report = JSON.parse(r.stdout) as { backends: string[]; vectors: number; steps: number; diffs: string[] };
@@ -83,11 +92,20 @@ print(json.dumps({"first": first, "last": results[-1], "post": post, "bad": bad,
     expect(JSON.stringify(r.first.metadata)).not.toContain("alice");
     expect(r.last.continue_processing).toBe(false);
     // a burst is told as a rate limit, as `toolwatch serve` tells it
-    expect(r.last.violation).toMatchObject({ code: "RATE_LIMIT", mcp_error_code: -32003, http_status_code: 429, http_headers: { "Retry-After": "60" } });
+    expect(r.last.violation).toMatchObject({
+      code: "RATE_LIMIT",
+      mcp_error_code: -32003,
+      http_status_code: 429,
+      http_headers: { "Retry-After": "60" },
+    });
     expect(r.last.violation.details.toolwatch.reasons.map((x: { code: string }) => x.code)).toContain("BURST");
     expect(r.post.metadata.toolwatch).toMatchObject({ tool: "search", outcome: "error", tracked: true });
     // refused input is a decision by failurePolicy (closed by default), as in `toolwatch serve`
-    expect([r.bad.continue_processing, r.bad.violation.code, r.bad.violation.details.toolwatch.reasons[0].code]).toEqual([false, "BLOCKED", "INVALID_TOOL"]);
+    expect([
+      r.bad.continue_processing,
+      r.bad.violation.code,
+      r.bad.violation.details.toolwatch.reasons[0].code,
+    ]).toEqual([false, "BLOCKED", "INVALID_TOOL"]);
     expect(r.entities).toBe(1);
   });
 
@@ -107,11 +125,15 @@ for call in (lambda: d.check("x", {}, principal=ANONYMOUS, time_ms=1767603824000
         call()
     except ToolwatchError as e:
         print(e.code)
-`).trim().split("\n");
+`)
+      .trim()
+      .split("\n");
     expect(out).toEqual([
       "INVALID_IDENTITY global_context.user must be a string or an object (email, sub), got a number",
       "INVALID_IDENTITY global_context.user_context.team_id must be a string, got an array",
-      "anonymous (anonymous) 2", "INVALID_IDENTITY", "INVALID_IDENTITY",
+      "anonymous (anonymous) 2",
+      "INVALID_IDENTITY",
+      "INVALID_IDENTITY",
     ]);
   });
 
@@ -140,8 +162,19 @@ print(json.dumps([
 ]))
 `);
     const r = JSON.parse(out) as [string, string][];
-    expect(r.map((x) => x?.[0] ?? null)).toEqual(["INVALID_CONFIG", "INVALID_CONFIG", "INVALID_CONFIG", "INVALID_TOOL", "INVALID_ARGS", "BAD_TIME", "TOO_LONG",
-      "INVALID_TIMEZONE", "INVALID_STRING", "INVALID_STRING", null]);
+    expect(r.map((x) => x?.[0] ?? null)).toEqual([
+      "INVALID_CONFIG",
+      "INVALID_CONFIG",
+      "INVALID_CONFIG",
+      "INVALID_TOOL",
+      "INVALID_ARGS",
+      "BAD_TIME",
+      "TOO_LONG",
+      "INVALID_TIMEZONE",
+      "INVALID_STRING",
+      "INVALID_STRING",
+      null,
+    ]);
     expect(r[0]![1]).toContain("blockThreshold");
     expect(r[1]![1]).toContain("noSuchSetting");
   });

@@ -13,7 +13,13 @@ import { recordKeys } from "../../js/state/redis/keys.js";
 import { makeStream, type StreamCall } from "./stream.js";
 import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";
 
-const CONFIG = { minCalls: 20, learningWindowSeconds: 0, tenantMinCalls: 40, tenantLearningWindowSeconds: 0, peerPromotion: 2 };
+const CONFIG = {
+  minCalls: 20,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 40,
+  tenantLearningWindowSeconds: 0,
+  peerPromotion: 2,
+};
 const REPLICAS = 4;
 const CALLS = 6000;
 // record transfer header (40 bytes, docs/ABI.md) + R_LEARNED (assembly/arena.ts): u32 calls learned
@@ -36,9 +42,17 @@ describe("four replicas, batched tenant records", () => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       shares[x % REPLICAS]!.push({ i, call });
     });
-    const outs = await Promise.all(shares.map((calls, k) => runWorker(dir, `batched${k}`, {
-      url: server.url, config: CONFIG, concurrency: 4, calls, redis: { tenantSync: "batched", tenantFlushMs: 50, commandTimeoutMs: 10_000 },
-    })));
+    const outs = await Promise.all(
+      shares.map((calls, k) =>
+        runWorker(dir, `batched${k}`, {
+          url: server.url,
+          config: CONFIG,
+          concurrency: 4,
+          calls,
+          redis: { tenantSync: "batched", tenantFlushMs: 50, commandTimeoutMs: 10_000 },
+        }),
+      ),
+    );
     for (const o of outs) rows.push(...o.results);
   }, 240_000);
 
@@ -52,7 +66,8 @@ describe("four replicas, batched tenant records", () => {
     expect(rows).toHaveLength(CALLS);
     expect(rows.filter((r) => r.error !== null)).toEqual([]);
     const by = new Map<string, number[]>();
-    for (const r of rows) by.set(`${r.tenant}/${r.principal}`, [...(by.get(`${r.tenant}/${r.principal}`) ?? []), r.ev!]);
+    for (const r of rows)
+      by.set(`${r.tenant}/${r.principal}`, [...(by.get(`${r.tenant}/${r.principal}`) ?? []), r.ev!]);
     for (const v of by.values()) {
       v.sort((a, b) => a - b);
       for (let k = 1; k < v.length; k++) expect(v[k]! - v[k - 1]!).toBe(1);
@@ -85,7 +100,9 @@ describe("four replicas, batched tenant records", () => {
       if (row.action === d.action) same++;
     }
     const agreement = same / CALLS;
-    console.log(`batched tenants: ${same}/${CALLS} actions equal to one process (${(agreement * 100).toFixed(2)} %); ${warnOrBlock} warn/block in the reference`);
+    console.log(
+      `batched tenants: ${same}/${CALLS} actions equal to one process (${(agreement * 100).toFixed(2)} %); ${warnOrBlock} warn/block in the reference`,
+    );
     expect(warnOrBlock).toBeGreaterThan(0);
     // measured 94–98.7 % alone on this 2-core machine, 85.6–93 % with the other Redis tests beside it:
     // the more calls a flush interval holds (slower machine, more load), the lower; the bound leaves room

@@ -42,7 +42,12 @@ async function timeGuard(url: string, prefix: string, calls: StreamCall[], extra
 }
 
 async function replica(url: string, mode: string, calls: StreamCall[]): Promise<void> {
-  const { lat, stats } = await timeGuard(url, `hot-${mode}:`, calls, mode === "batched" ? { tenantSync: "batched" } : {});
+  const { lat, stats } = await timeGuard(
+    url,
+    `hot-${mode}:`,
+    calls,
+    mode === "batched" ? { tenantSync: "batched" } : {},
+  );
   process.send!({ lat, stats });
 }
 
@@ -60,33 +65,53 @@ async function main(): Promise<void> {
       local.check(c);
       loc.push(us(process.hrtime.bigint() - t));
     }
-    console.log(`calls per scenario: ${N} (stream: 3 tenants, 21 principals), node ${process.version}, redis-server on 127.0.0.1`);
+    console.log(
+      `calls per scenario: ${N} (stream: 3 tenants, 21 principals), node ${process.version}, redis-server on 127.0.0.1`,
+    );
     console.log(`local detector, no Redis:            ${fmt(loc)}`);
 
-    for (const [name, extra] of [["one replica, cached versions (1 RTT)", {}], ["one replica, read first (2 RTT)", { cacheEntries: 0 }]] as const) {
+    for (const [name, extra] of [
+      ["one replica, cached versions (1 RTT)", {}],
+      ["one replica, read first (2 RTT)", { cacheEntries: 0 }],
+    ] as const) {
       const prefix = `b${name.length}:`;
       await timeGuard(server.url, prefix, warm, extra);
       const b0 = await netBytes(r);
       const { lat, stats } = await timeGuard(server.url, prefix, calls, extra);
       const bytes = ((await netBytes(r)) - b0) / N;
-      console.log(`${name.padEnd(37)}${fmt(lat)}; added over local: median ${(pct(lat, 50) - pct(loc, 50)).toFixed(1)} µs; round trips/call ${(stats.roundTrips / N).toFixed(2)}; Redis bytes/call ${bytes.toFixed(0)}`);
+      console.log(
+        `${name.padEnd(37)}${fmt(lat)}; added over local: median ${(pct(lat, 50) - pct(loc, 50)).toFixed(1)} µs; round trips/call ${(stats.roundTrips / N).toFixed(2)}; Redis bytes/call ${bytes.toFixed(0)}`,
+      );
     }
 
     // four processes, every call on one tenant's records: the worst case for a tenant record
     const hot = calls.map((c) => ({ ...c, tenant: "acme" }));
     for (const mode of ["strict", "batched"]) {
-      const kids = [0, 1, 2, 3].map(() => fork(fileURLToPath(import.meta.url), ["replica", server.url, mode], { stdio: ["ignore", "inherit", "inherit", "ipc"] }));
+      const kids = [0, 1, 2, 3].map(() =>
+        fork(fileURLToPath(import.meta.url), ["replica", server.url, mode], {
+          stdio: ["ignore", "inherit", "inherit", "ipc"],
+        }),
+      );
       const t0 = Date.now();
-      const outs = await Promise.all(kids.map((child, k) => new Promise<{ lat: number[]; stats: { calls: number; conflicts: number; roundTrips: number } }>((res, rej) => {
-        child.on("message", (m) => res(m as never));
-        child.on("exit", (code) => code !== 0 && rej(new Error(`replica exited ${code}`)));
-        child.send(hot.filter((_, i) => i % 4 === k));
-      })));
+      const outs = await Promise.all(
+        kids.map(
+          (child, k) =>
+            new Promise<{ lat: number[]; stats: { calls: number; conflicts: number; roundTrips: number } }>(
+              (res, rej) => {
+                child.on("message", (m) => res(m as never));
+                child.on("exit", (code) => code !== 0 && rej(new Error(`replica exited ${code}`)));
+                child.send(hot.filter((_, i) => i % 4 === k));
+              },
+            ),
+        ),
+      );
       const secs = (Date.now() - t0) / 1000;
       const lat = outs.flatMap((o) => o.lat);
       const conflicts = outs.reduce((a, o) => a + o.stats.conflicts, 0);
       const trips = outs.reduce((a, o) => a + o.stats.roundTrips, 0);
-      console.log(`4 replicas, one hot tenant, ${mode.padEnd(8)}${fmt(lat)}; round trips/call ${(trips / N).toFixed(2)}; conflicts/call ${(conflicts / N).toFixed(2)}; ${(N / secs).toFixed(0)} calls/s for that tenant`);
+      console.log(
+        `4 replicas, one hot tenant, ${mode.padEnd(8)}${fmt(lat)}; round trips/call ${(trips / N).toFixed(2)}; conflicts/call ${(conflicts / N).toFixed(2)}; ${(N / secs).toFixed(0)} calls/s for that tenant`,
+      );
     }
   } finally {
     await r.quit();
@@ -95,7 +120,10 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[2] === "replica") {
-  process.once("message", (calls) => void replica(process.argv[3]!, process.argv[4]!, calls as StreamCall[]).then(() => process.exit(0)));
+  process.once(
+    "message",
+    (calls) => void replica(process.argv[3]!, process.argv[4]!, calls as StreamCall[]).then(() => process.exit(0)),
+  );
 } else {
   await main();
 }

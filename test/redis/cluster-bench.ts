@@ -13,15 +13,34 @@ import type { StreamCall } from "./stream.js";
 import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";
 import { startCluster, clusterClient, manyTenantStream, type TestCluster } from "./cluster-harness.js";
 
-const CONFIG = { minCalls: 20, learningWindowSeconds: 0, tenantMinCalls: 40, tenantLearningWindowSeconds: 0, peerPromotion: 2 };
+const CONFIG = {
+  minCalls: 20,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 40,
+  tenantLearningWindowSeconds: 0,
+  peerPromotion: 2,
+};
 const arg = (k: string, d: number) => {
   const a = process.argv.find((x) => x.startsWith(`--${k}=`));
   return a ? Number(a.slice(k.length + 3)) : d;
 };
 
-interface Run { calls: number; secs: number; rows: WorkerRow[]; stats: Record<string, number>[] }
+interface Run {
+  calls: number;
+  secs: number;
+  rows: WorkerRow[];
+  stats: Record<string, number>[];
+}
 
-async function run(dir: string, c: TestCluster, calls: StreamCall[], replicas: number, concurrency: number, redis: Record<string, unknown>, name: string): Promise<Run> {
+async function run(
+  dir: string,
+  c: TestCluster,
+  calls: StreamCall[],
+  replicas: number,
+  concurrency: number,
+  redis: Record<string, unknown>,
+  name: string,
+): Promise<Run> {
   const shares: { i: number; call: StreamCall }[][] = Array.from({ length: replicas }, () => []);
   // calls dealt out at random: every principal is served by every replica (the worst case for caches)
   let x = 99;
@@ -30,11 +49,25 @@ async function run(dir: string, c: TestCluster, calls: StreamCall[], replicas: n
     shares[x % replicas]!.push({ i, call });
   });
   const startAt = Date.now() + 1500 + 300 * replicas;
-  const outs = await Promise.all(shares.map((part, k) => runWorker(dir, `${name}-${k}`, {
-    url: "", config: CONFIG, concurrency, startAt, calls: part, redis: { cluster: c.urls, commandTimeoutMs: 10_000, prefix: `${name}:`, ...redis },
-  })));
+  const outs = await Promise.all(
+    shares.map((part, k) =>
+      runWorker(dir, `${name}-${k}`, {
+        url: "",
+        config: CONFIG,
+        concurrency,
+        startAt,
+        calls: part,
+        redis: { cluster: c.urls, commandTimeoutMs: 10_000, prefix: `${name}:`, ...redis },
+      }),
+    ),
+  );
   const ended = Math.max(...outs.map((o) => o.stats.ended!));
-  return { calls: calls.length, secs: (ended - startAt) / 1000, rows: outs.flatMap((o) => o.results), stats: outs.map((o) => o.stats) };
+  return {
+    calls: calls.length,
+    secs: (ended - startAt) / 1000,
+    rows: outs.flatMap((o) => o.results),
+    stats: outs.map((o) => o.stats),
+  };
 }
 
 const sum = (r: Run, k: string) => r.stats.reduce((a, s) => a + (s[k] ?? 0), 0);
@@ -74,14 +107,26 @@ async function hot(dir: string): Promise<void> {
   try {
     // one tenant, 168 principals
     const calls = manyTenantStream(n, 8).map((x) => ({ ...x, tenant: "hot" }));
-    console.log(`hot tenant: ${n} calls of one tenant (168 principals), ${replicas} replica processes × ${conc} calls in flight, 3 masters + 3 replicas on 127.0.0.1`);
-    console.log("| mode | calls/s for the tenant | round trips/call | conflicts/call | failure-policy calls | decisions vs one detector |");
+    console.log(
+      `hot tenant: ${n} calls of one tenant (168 principals), ${replicas} replica processes × ${conc} calls in flight, 3 masters + 3 replicas on 127.0.0.1`,
+    );
+    console.log(
+      "| mode | calls/s for the tenant | round trips/call | conflicts/call | failure-policy calls | decisions vs one detector |",
+    );
     console.log("|---|---|---|---|---|---|");
     let k = 0;
-    for (const [mode, redis] of [["strict", {}], ["batched (tenantFlushMs 1000)", { tenantSync: "batched" }]] as const) {
+    for (const [mode, redis] of [
+      ["strict", {}],
+      ["batched (tenantFlushMs 1000)", { tenantSync: "batched" }],
+    ] as const) {
       const r = await run(dir, c, calls, replicas, conc, redis, `hot${k++}`);
-      const check = mode === "strict" ? `${strictMismatches(calls, r.rows)} mismatches (exact replay)` : `${(batchedAgreement(calls, r.rows) * 100).toFixed(1)} % actions equal`;
-      console.log(`| ${mode} | ${(r.calls / r.secs).toFixed(0)} | ${(sum(r, "roundTrips") / n).toFixed(2)} | ${(sum(r, "conflicts") / n).toFixed(2)} | ${sum(r, "policyDecisions")} | ${check} |`);
+      const check =
+        mode === "strict"
+          ? `${strictMismatches(calls, r.rows)} mismatches (exact replay)`
+          : `${(batchedAgreement(calls, r.rows) * 100).toFixed(1)} % actions equal`;
+      console.log(
+        `| ${mode} | ${(r.calls / r.secs).toFixed(0)} | ${(sum(r, "roundTrips") / n).toFixed(2)} | ${(sum(r, "conflicts") / n).toFixed(2)} | ${sum(r, "policyDecisions")} | ${check} |`,
+      );
     }
   } finally {
     await c.stop();
@@ -92,7 +137,8 @@ async function netBytes(client: Cluster): Promise<number> {
   let total = 0;
   for (const node of client.nodes("master")) {
     const info = await node.info("stats");
-    total += Number(/total_net_input_bytes:(\d+)/.exec(info)![1]) + Number(/total_net_output_bytes:(\d+)/.exec(info)![1]);
+    total +=
+      Number(/total_net_input_bytes:(\d+)/.exec(info)![1]) + Number(/total_net_output_bytes:(\d+)/.exec(info)![1]);
   }
   return total;
 }
@@ -104,8 +150,12 @@ async function scale(dir: string): Promise<void> {
   const calls = manyTenantStream(n, 16);
   const tenants = new Set(calls.map((x) => x.tenant)).size;
   const principals = new Set(calls.map((x) => `${x.tenant}/${x.principal}`)).size;
-  console.log(`scale: ${n} calls, ${tenants} tenants, ${principals} principals, ${replicas} replica processes × ${conc} in flight, strict, on 127.0.0.1 (one machine: the masters share its cores)`);
-  console.log("| masters (+1 replica each) | calls/s | round trips/call | Redis bytes/call (masters' in+out) | bytes per principal in Redis (entity key, MEMORY USAGE) | bytes per tenant key |");
+  console.log(
+    `scale: ${n} calls, ${tenants} tenants, ${principals} principals, ${replicas} replica processes × ${conc} in flight, strict, on 127.0.0.1 (one machine: the masters share its cores)`,
+  );
+  console.log(
+    "| masters (+1 replica each) | calls/s | round trips/call | Redis bytes/call (masters' in+out) | bytes per principal in Redis (entity key, MEMORY USAGE) | bytes per tenant key |",
+  );
   console.log("|---|---|---|---|---|---|");
   for (const masters of [1, 3, 6]) {
     const c = await startCluster({ dir: join(dir, `scale${masters}`), masters });
@@ -118,10 +168,24 @@ async function scale(dir: string): Promise<void> {
       let eBytes = 0;
       let tBytes = 0;
       const ids = [...new Map(calls.map((x) => [`${x.tenant}/${x.principal}`, x])).values()];
-      for (const id of ids) eBytes += Number(await client.call("memory", "usage", recordKeys(`scale${masters}:`, id).entity, "samples", "0"));
+      for (const id of ids)
+        eBytes += Number(
+          await client.call("memory", "usage", recordKeys(`scale${masters}:`, id).entity, "samples", "0"),
+        );
       const ts = [...new Set(calls.map((x) => x.tenant))];
-      for (const t of ts) tBytes += Number(await client.call("memory", "usage", recordKeys(`scale${masters}:`, { tenant: t, principal: "" }).tenant, "samples", "0"));
-      console.log(`| ${masters} | ${(r.calls / r.secs).toFixed(0)} | ${(sum(r, "roundTrips") / n).toFixed(2)} | ${bytes.toFixed(0)} | ${(eBytes / ids.length).toFixed(0)} | ${(tBytes / ts.length).toFixed(0)} |${bad ? ` (${bad} decisions differ from one detector!)` : ""}`);
+      for (const t of ts)
+        tBytes += Number(
+          await client.call(
+            "memory",
+            "usage",
+            recordKeys(`scale${masters}:`, { tenant: t, principal: "" }).tenant,
+            "samples",
+            "0",
+          ),
+        );
+      console.log(
+        `| ${masters} | ${(r.calls / r.secs).toFixed(0)} | ${(sum(r, "roundTrips") / n).toFixed(2)} | ${bytes.toFixed(0)} | ${(eBytes / ids.length).toFixed(0)} | ${(tBytes / ts.length).toFixed(0)} |${bad ? ` (${bad} decisions differ from one detector!)` : ""}`,
+      );
     } finally {
       client.disconnect();
       await c.stop();

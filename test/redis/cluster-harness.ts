@@ -10,7 +10,10 @@ export { startCluster, clusterNodes };
 
 /** A plain ioredis cluster client for reading records back (the guard under test has its own). */
 export function clusterClient(c: TestCluster): Cluster {
-  return new Cluster(c.urls.map((u) => ({ host: "127.0.0.1", port: Number(new URL(u).port) })), { scaleReads: "master" });
+  return new Cluster(
+    c.urls.map((u) => ({ host: "127.0.0.1", port: Number(new URL(u).port) })),
+    { scaleReads: "master" },
+  );
 }
 
 /** The slot of a tenant's records (its keys share the tenant's hash tag), as Redis computes it. */
@@ -21,7 +24,9 @@ export async function tenantSlot(client: Cluster, tenant: string, prefix = "tool
 /** The port of the master serving a slot, per the topology a live node reports. */
 export async function masterOf(c: TestCluster, slot: number): Promise<number> {
   const t = await c.topology();
-  const m = t.find((n) => n.role === "master" && !n.failed && n.ranges.some(([a, b]: [number, number]) => slot >= a && slot <= b));
+  const m = t.find(
+    (n) => n.role === "master" && !n.failed && n.ranges.some(([a, b]: [number, number]) => slot >= a && slot <= b),
+  );
   if (!m) throw new Error(`no master serves slot ${slot}`);
   return m.port;
 }
@@ -34,7 +39,8 @@ export function manyTenantStream(n: number, groups: number): StreamCall[] {
   const per = Math.ceil(n / groups);
   const all: StreamCall[] = [];
   for (let g = 0; g < groups; g++) {
-    for (const c of makeStream(per, 100 + g)) all.push({ ...c, tenant: `${c.tenant}-${g}`, principal: `${c.principal}-${g}` });
+    for (const c of makeStream(per, 100 + g))
+      all.push({ ...c, tenant: `${c.tenant}-${g}`, principal: `${c.principal}-${g}` });
   }
   // stable sort by time keeps each principal's calls in their own order
   return all.sort((a, b) => a.time - b.time).slice(0, n);

@@ -13,9 +13,23 @@ import { recordKeys } from "../../js/state/redis/keys.js";
 import { RecordPort } from "../../js/state/redis/records.js";
 import type { StreamCall } from "./stream.js";
 import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";
-import { startCluster, clusterClient, tenantSlot, masterOf, manyTenantStream, type TestCluster } from "./cluster-harness.js";
+import {
+  startCluster,
+  clusterClient,
+  tenantSlot,
+  masterOf,
+  manyTenantStream,
+  type TestCluster,
+} from "./cluster-harness.js";
 
-const CONFIG = { minCalls: 20, learningWindowSeconds: 0, tenantMinCalls: 40, tenantLearningWindowSeconds: 0, peerPromotion: 2, blockThreshold: 0.6 };
+const CONFIG = {
+  minCalls: 20,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 40,
+  tenantLearningWindowSeconds: 0,
+  peerPromotion: 2,
+  blockThreshold: 0.6,
+};
 const REPLICAS = 3;
 const CALLS = 4000;
 
@@ -37,9 +51,17 @@ describe("three replicas on a Redis Cluster (3 masters + 3 replicas)", () => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       shares[x % REPLICAS]!.push({ i, call });
     });
-    const outs = await Promise.all(shares.map((calls, k) => runWorker(dir, `cluster${k}`, {
-      url: "", config: CONFIG, concurrency: 4, calls, redis: { cluster: cluster.urls, commandTimeoutMs: 10_000 },
-    })));
+    const outs = await Promise.all(
+      shares.map((calls, k) =>
+        runWorker(dir, `cluster${k}`, {
+          url: "",
+          config: CONFIG,
+          concurrency: 4,
+          calls,
+          redis: { cluster: cluster.urls, commandTimeoutMs: 10_000 },
+        }),
+      ),
+    );
     for (const o of outs) rows.push(...o.results);
   }, 240_000);
 
@@ -61,7 +83,10 @@ describe("three replicas on a Redis Cluster (3 masters + 3 replicas)", () => {
     expect(rows).toHaveLength(CALLS);
     expect(rows.filter((r) => r.error !== null)).toEqual([]);
     for (const tenant of tenants) {
-      const v = rows.filter((r) => r.tenant === tenant).map((r) => r.tv!).sort((a, b) => a - b);
+      const v = rows
+        .filter((r) => r.tenant === tenant)
+        .map((r) => r.tv!)
+        .sort((a, b) => a - b);
       expect(v.length).toBe(stream.filter((c) => c.tenant === tenant).length);
       for (let k = 1; k < v.length; k++) expect(v[k]! - v[k - 1]!).toBe(1);
     }
@@ -75,8 +100,22 @@ describe("three replicas on a Redis Cluster (3 masters + 3 replicas)", () => {
     for (const row of ordered) {
       const d = ref.check(stream[row.i]!);
       actions[d.action] = (actions[d.action] ?? 0) + 1;
-      const want = { action: d.action, risk: d.risk, reasons: d.reasons.map((x) => [x.code, x.score]), learned: d.learned, windowCount: d.windowCount, baseline: d.learning.baseline };
-      const got = { action: row.action, risk: row.risk, reasons: row.reasons, learned: row.learned, windowCount: row.windowCount, baseline: row.baseline };
+      const want = {
+        action: d.action,
+        risk: d.risk,
+        reasons: d.reasons.map((x) => [x.code, x.score]),
+        learned: d.learned,
+        windowCount: d.windowCount,
+        baseline: d.learning.baseline,
+      };
+      const got = {
+        action: row.action,
+        risk: row.risk,
+        reasons: row.reasons,
+        learned: row.learned,
+        windowCount: row.windowCount,
+        baseline: row.baseline,
+      };
       if (mismatches < 3) expect(got).toEqual(want);
       if (JSON.stringify(got) !== JSON.stringify(want)) mismatches++;
     }
@@ -84,7 +123,9 @@ describe("three replicas on a Redis Cluster (3 masters + 3 replicas)", () => {
     expect(actions.warn ?? 0).toBeGreaterThan(0);
     expect(actions.block ?? 0).toBeGreaterThan(0);
     const port = new RecordPort(ref);
-    const ids = new Map(stream.map((c) => [`${c.tenant}\u0000${c.principal}`, { tenant: c.tenant, principal: c.principal }]));
+    const ids = new Map(
+      stream.map((c) => [`${c.tenant}\u0000${c.principal}`, { tenant: c.tenant, principal: c.principal }]),
+    );
     for (const id of ids.values()) {
       const k = recordKeys("toolwatch:", id);
       const [e, t] = await Promise.all([client.hgetBuffer(k.entity, "b"), client.hgetBuffer(k.tenant, "b")]);
@@ -105,12 +146,20 @@ describe("state.redis.cluster: checked once, with a clear error", () => {
   };
 
   test("createGuard names what is wrong", async () => {
-    expect(await bad({ url: "redis://127.0.0.1:1", cluster: ["redis://127.0.0.1:2"] })).toMatch(/state\.redis\.url and cluster: give one/);
+    expect(await bad({ url: "redis://127.0.0.1:1", cluster: ["redis://127.0.0.1:2"] })).toMatch(
+      /state\.redis\.url and cluster: give one/,
+    );
     expect(await bad({ cluster: [] })).toMatch(/state\.redis\.cluster must be a non-empty list/);
-    expect(await bad({ cluster: ["redis://127.0.0.1:2", "127.0.0.1:3"] })).toMatch(/state\.redis\.cluster\[1\] must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect(await bad({ cluster: ["redis://127.0.0.1:2", "127.0.0.1:3"] })).toMatch(
+      /state\.redis\.cluster\[1\] must be a redis:\/\/ or rediss:\/\/ URL/,
+    );
     expect(await bad({})).toMatch(/state\.redis\.url must be a redis:\/\/ or rediss:\/\/ URL \(or give cluster/);
-    expect(await bad({ cluster: ["redis://127.0.0.1:2"], waitReplicas: -1 })).toMatch(/state\.redis\.waitReplicas must be an integer >= 0/);
-    expect(await bad({ cluster: ["redis://127.0.0.1:2"], waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 500 })).toMatch(/waitTimeoutMs \(1000\) must be below commandTimeoutMs \(500\)/);
+    expect(await bad({ cluster: ["redis://127.0.0.1:2"], waitReplicas: -1 })).toMatch(
+      /state\.redis\.waitReplicas must be an integer >= 0/,
+    );
+    expect(
+      await bad({ cluster: ["redis://127.0.0.1:2"], waitReplicas: 1, waitTimeoutMs: 1000, commandTimeoutMs: 500 }),
+    ).toMatch(/waitTimeoutMs \(1000\) must be below commandTimeoutMs \(500\)/);
   });
 
   test("the config file's schema takes a cluster and refuses url and cluster together", () => {
@@ -121,10 +170,20 @@ describe("state.redis.cluster: checked once, with a clear error", () => {
         writeFileSync(f, body);
         return f;
       };
-      const ok = loadConfig(file("state:\n  redis:\n    cluster: [redis://10.0.0.1:7000, redis://10.0.0.2:7000]\n    wait_replicas: 1\n"), {});
-      expect(ok.state.redis).toMatchObject({ cluster: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"], waitReplicas: 1 });
-      expect(() => loadConfig(file("state:\n  redis:\n    url: redis://a:1\n    cluster: [redis://b:2]\n"), {})).toThrow(/state\.redis: give url \(one Redis\) or cluster/);
-      expect(() => loadConfig(file("state:\n  redis:\n    cluster: redis://b:2\n"), {})).toThrow(/state\.redis\.cluster/);
+      const ok = loadConfig(
+        file("state:\n  redis:\n    cluster: [redis://10.0.0.1:7000, redis://10.0.0.2:7000]\n    wait_replicas: 1\n"),
+        {},
+      );
+      expect(ok.state.redis).toMatchObject({
+        cluster: ["redis://10.0.0.1:7000", "redis://10.0.0.2:7000"],
+        waitReplicas: 1,
+      });
+      expect(() =>
+        loadConfig(file("state:\n  redis:\n    url: redis://a:1\n    cluster: [redis://b:2]\n"), {}),
+      ).toThrow(/state\.redis: give url \(one Redis\) or cluster/);
+      expect(() => loadConfig(file("state:\n  redis:\n    cluster: redis://b:2\n"), {})).toThrow(
+        /state\.redis\.cluster/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -50,9 +50,25 @@ export async function runFailover(opts: { dir?: string; waitReplicas?: number } 
   const cluster = await startCluster({ dir: opts.dir, nodeTimeoutMs: 1000 });
   const reader = clusterClient(cluster);
   const quiet = { error: () => {}, warn: () => {}, info: () => {} };
-  const guards = await Promise.all([0, 1].map(() => createGuard({ minCalls: 5, learningWindowSeconds: 0 }, {
-    state: { redis: { cluster: cluster.urls, failurePolicy: "closed", commandTimeoutMs: 1000, waitReplicas: opts.waitReplicas ?? 1, waitTimeoutMs: 200 } }, logger: quiet,
-  })));
+  const guards = await Promise.all(
+    [0, 1].map(() =>
+      createGuard(
+        { minCalls: 5, learningWindowSeconds: 0 },
+        {
+          state: {
+            redis: {
+              cluster: cluster.urls,
+              failurePolicy: "closed",
+              commandTimeoutMs: 1000,
+              waitReplicas: opts.waitReplicas ?? 1,
+              waitTimeoutMs: 200,
+            },
+          },
+          logger: quiet,
+        },
+      ),
+    ),
+  );
   try {
     const tenants = Array.from({ length: 24 }, (_, i) => `fo-tenant${i}`);
     const victimPort = await masterOf(cluster, await tenantSlot(reader, tenants[0]!));
@@ -73,7 +89,13 @@ export async function runFailover(opts: { dir?: string; waitReplicas?: number } 
         const tenant = tenants[i % tenants.length]!;
         const principal = `${tenant}-p${Math.floor(i / tenants.length) % 4}`;
         const start = Date.now();
-        const d = (await g.check({ tool: ["read_file", "list_dir", "search"][i % 3]!, args: { path: `/p/${i % 5}` }, principal, tenant, time: t0 + i })) as RedisDecision;
+        const d = (await g.check({
+          tool: ["read_file", "list_dir", "search"][i % 3]!,
+          args: { path: `/p/${i % 5}` },
+          principal,
+          tenant,
+          time: t0 + i,
+        })) as RedisDecision;
         rows.push({ at: Date.now(), ms: Date.now() - start, tenant, principal, d });
       }
     };
@@ -85,14 +107,18 @@ export async function runFailover(opts: { dir?: string; waitReplicas?: number } 
     let promotedAt: number | null = null;
     let backAt: number | null = null;
     try {
-      await until("promotion", 20_000, async () => (await cluster.topology()).some((x) => x.port === replicaPort && x.role === "master" && x.slots > 0));
+      await until("promotion", 20_000, async () =>
+        (await cluster.topology()).some((x) => x.port === replicaPort && x.role === "master" && x.slots > 0),
+      );
       promotedAt = Date.now();
       // the supervisor starts the killed node again: it finds it was failed over and follows the new master
       await cluster.restart(victimPort);
       await cluster.waitReady(1, 20_000);
       backAt = Date.now();
       // traffic on the failed-over shard resumes by itself
-      await until("scoring on the failed-over shard", 10_000, async () => rows.some((r) => r.at > backAt! && onVictim.has(r.tenant) && !r.d.error));
+      await until("scoring on the failed-over shard", 10_000, async () =>
+        rows.some((r) => r.at > backAt! && onVictim.has(r.tenant) && !r.d.error),
+      );
       await sleep(500);
     } finally {
       running = false;
@@ -117,20 +143,33 @@ export async function runFailover(opts: { dir?: string; waitReplicas?: number } 
     const byTenant = new Map<string, { key: string; v: number[] }>();
     for (const r of acked) {
       const k = recordKeys("toolwatch:", { tenant: r.tenant, principal: r.principal });
-      (byEntity.get(k.entity) ?? byEntity.set(k.entity, { key: k.entity, v: [] }).get(k.entity)!).v.push(r.d.state!.entityVersion);
-      (byTenant.get(k.tenant) ?? byTenant.set(k.tenant, { key: k.tenant, v: [] }).get(k.tenant)!).v.push(r.d.state!.tenantVersion);
+      (byEntity.get(k.entity) ?? byEntity.set(k.entity, { key: k.entity, v: [] }).get(k.entity)!).v.push(
+        r.d.state!.entityVersion,
+      );
+      (byTenant.get(k.tenant) ?? byTenant.set(k.tenant, { key: k.tenant, v: [] }).get(k.tenant)!).v.push(
+        r.d.state!.tenantVersion,
+      );
     }
     for (const e of [...byEntity.values(), ...byTenant.values()]) await check(e.key, e.v);
 
     return {
-      killedPort: victimPort, promotedPort: promotedAt ? replicaPort : null,
-      promotedMs: promotedAt && promotedAt - killedAt, replicaBackMs: backAt && backAt - killedAt,
-      policyCalls: policy.length, policyCodes: [...new Set(policy.map((r) => r.d.error!.code))], policyActions: [...new Set(policy.map((r) => r.d.action))],
-      policySpanMs: last - first, slowestPolicyMs: Math.max(0, ...policy.map((r) => r.ms)),
+      killedPort: victimPort,
+      promotedPort: promotedAt ? replicaPort : null,
+      promotedMs: promotedAt && promotedAt - killedAt,
+      replicaBackMs: backAt && backAt - killedAt,
+      policyCalls: policy.length,
+      policyCodes: [...new Set(policy.map((r) => r.d.error!.code))],
+      policyActions: [...new Set(policy.map((r) => r.d.action))],
+      policySpanMs: last - first,
+      slowestPolicyMs: Math.max(0, ...policy.map((r) => r.ms)),
       policyOnOtherShards: policy.filter((r) => !onVictim.has(r.tenant)).length,
-      scoredOnOtherShardsMeanwhile: rows.filter((r) => r.at > killedAt && r.at < recovered && !onVictim.has(r.tenant) && !r.d.error).length,
+      scoredOnOtherShardsMeanwhile: rows.filter(
+        (r) => r.at > killedAt && r.at < recovered && !onVictim.has(r.tenant) && !r.d.error,
+      ).length,
       scoredOnShardAfter: rows.filter((r) => r.at > recovered && onVictim.has(r.tenant) && !r.d.error).length,
-      acknowledged: acked.length, lost, totalCalls: rows.length,
+      acknowledged: acked.length,
+      lost,
+      totalCalls: rows.length,
     };
   } finally {
     for (const g of guards) await g.close().catch(() => {});

@@ -15,7 +15,8 @@ const T0 = Date.UTC(2025, 4, 5, 10);
 
 function capture() {
   const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-  const at = (level: string) => (obj: object, msg: string) => lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const at = (level: string) => (obj: object, msg: string) =>
+    lines.push({ level, obj: obj as Record<string, unknown>, msg });
   return { lines, logger: { error: at("error"), warn: at("warn"), info: at("info") } };
 }
 
@@ -42,7 +43,9 @@ describe("Redis guard", () => {
   test("invalid input throws like the local detector and writes nothing", async () => {
     const g = await guard("inv:");
     await expect(g.check({ tool: "", tenant: "t", principal: "p" })).rejects.toMatchObject({ code: "INVALID_TOOL" });
-    await expect(g.check({ tool: "x", args: [] as never, tenant: "t", principal: "p" })).rejects.toMatchObject({ code: "INVALID_ARGS" });
+    await expect(g.check({ tool: "x", args: [] as never, tenant: "t", principal: "p" })).rejects.toMatchObject({
+      code: "INVALID_ARGS",
+    });
     expect(await redis.keys("inv:*")).toEqual([]);
   });
 
@@ -71,7 +74,9 @@ describe("Redis guard", () => {
     expect(await redis.keys("after:*")).toEqual([]);
     await a.check({ tool: "x", time: T0, ...id });
     const n = 120;
-    const res = await Promise.all(Array.from({ length: n }, (_, i) => (i % 2 ? a : b).after({ tool: "x", ...id }, { isError: i % 3 === 0 })));
+    const res = await Promise.all(
+      Array.from({ length: n }, (_, i) => (i % 2 ? a : b).after({ tool: "x", ...id }, { isError: i % 3 === 0 })),
+    );
     expect(res.every((r) => r.tracked)).toBe(true);
     const det = createDetector(CONFIG);
     const port = new RecordPort(det);
@@ -101,12 +106,21 @@ describe("Redis guard", () => {
   });
 
   test("options are checked, and credentials never reach the log", async () => {
-    await expect(createGuard(CONFIG, { state: { redis: { url: "http://x" } } })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
-    await expect(createGuard(CONFIG, { state: { redis: { url: server.url, maxAttempts: 0 } } })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
-    await expect(createGuard(CONFIG, { state: { redis: { url: server.url, failurePolicy: "maybe" as never } } })).rejects.toMatchObject({ code: "INVALID_CONFIG" });
+    await expect(createGuard(CONFIG, { state: { redis: { url: "http://x" } } })).rejects.toMatchObject({
+      code: "INVALID_CONFIG",
+    });
+    await expect(createGuard(CONFIG, { state: { redis: { url: server.url, maxAttempts: 0 } } })).rejects.toMatchObject({
+      code: "INVALID_CONFIG",
+    });
+    await expect(
+      createGuard(CONFIG, { state: { redis: { url: server.url, failurePolicy: "maybe" as never } } }),
+    ).rejects.toMatchObject({ code: "INVALID_CONFIG" });
     const log = capture();
     const port = await freePort(); // nothing listens there
-    const g = await createGuard(CONFIG, { state: { redis: { url: `redis://user:s3cret@127.0.0.1:${port}`, failurePolicy: "open", commandTimeoutMs: 200 } }, logger: log.logger });
+    const g = await createGuard(CONFIG, {
+      state: { redis: { url: `redis://user:s3cret@127.0.0.1:${port}`, failurePolicy: "open", commandTimeoutMs: 200 } },
+      logger: log.logger,
+    });
     open.push(g);
     const d = await g.check({ tool: "a", tenant: "t", principal: "p" });
     expect(d.action).toBe("allow");

@@ -16,8 +16,16 @@ export function workerBundle(): Promise<string> {
     mkdirSync(outDir, { recursive: true });
     // one file per test process: test files run in parallel and must not rewrite a bundle another runs
     const outfile = join(outDir, `worker-${process.pid}.mjs`);
-    await build({ entryPoints: [join(root, "test/redis/worker.ts")], bundle: true, platform: "node", format: "esm",
-      target: "node20", packages: "external", outfile, logLevel: "warning" });
+    await build({
+      entryPoints: [join(root, "test/redis/worker.ts")],
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      outfile,
+      logLevel: "warning",
+    });
     return outfile;
   })();
   return bundled;
@@ -41,18 +49,34 @@ export interface WorkerJob {
 }
 
 export interface WorkerRow {
-  i: number; tenant: string; principal: string; tv: number | null; ev: number | null; attempts: number; action: string; risk: number;
-  reasons: [string, number][]; learned: boolean; windowCount: number; baseline: string; error: string | null;
+  i: number;
+  tenant: string;
+  principal: string;
+  tv: number | null;
+  ev: number | null;
+  attempts: number;
+  action: string;
+  risk: number;
+  reasons: [string, number][];
+  learned: boolean;
+  windowCount: number;
+  baseline: string;
+  error: string | null;
 }
 
 /** Runs one replica process to completion; rejects with its stderr if it fails. */
-export async function runWorker(dir: string, name: string, job: WorkerJob): Promise<{ results: WorkerRow[]; stats: Record<string, number> }> {
+export async function runWorker(
+  dir: string,
+  name: string,
+  job: WorkerJob,
+): Promise<{ results: WorkerRow[]; stats: Record<string, number> }> {
   const file = await workerBundle();
   const input = join(dir, `${name}.in.json`);
   const output = join(dir, `${name}.out.json`);
   writeFileSync(input, JSON.stringify(job));
   const child = spawn(process.execPath, [file, input, output], {
-    stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") },
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") },
   });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));

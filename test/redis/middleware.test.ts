@@ -12,14 +12,32 @@ import { createGuard, type Guard } from "../../js/runtime/node/index.js";
 import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sdk/index.js";
 import type { Decision } from "../../js/detector.js";
 
-const CONFIG = { action: "block" as const, minCalls: 15, learningWindowSeconds: 0, tenantMinCalls: 1000, burstThreshold: 10,
-  burstWindowSeconds: 10, offHoursStart: 0, offHoursEnd: 0, blockThreshold: 0.55, warnThreshold: 0.3 };
+const CONFIG = {
+  action: "block" as const,
+  minCalls: 15,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 1000,
+  burstThreshold: 10,
+  burstWindowSeconds: 10,
+  offHoursStart: 0,
+  offHoursEnd: 0,
+  blockThreshold: 0.55,
+  warnThreshold: 0.3,
+};
 
 async function replica(guard: Guard, clock: () => number, decisions: Decision[]): Promise<Client> {
   const server = new McpServer({ name: "files", version: "1.0.0" });
-  guardMcpServer(server, guard, { clock, identity: () => ({ principal: "alice", tenant: "acme" }), onDecision: (d) => decisions.push(d) });
-  server.registerTool("read_file", { description: "read", inputSchema: { path: z.string() } }, async ({ path }) => ({ content: [{ type: "text", text: path }] }));
-  server.registerTool("send_email", { description: "send", inputSchema: { to: z.string() } }, async () => ({ content: [{ type: "text", text: "sent" }] }));
+  guardMcpServer(server, guard, {
+    clock,
+    identity: () => ({ principal: "alice", tenant: "acme" }),
+    onDecision: (d) => decisions.push(d),
+  });
+  server.registerTool("read_file", { description: "read", inputSchema: { path: z.string() } }, async ({ path }) => ({
+    content: [{ type: "text", text: path }],
+  }));
+  server.registerTool("send_email", { description: "send", inputSchema: { to: z.string() } }, async () => ({
+    content: [{ type: "text", text: "sent" }],
+  }));
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(b);
   const client = new Client({ name: "agent", version: "1.0.0" });
@@ -31,7 +49,10 @@ async function replica(guard: Guard, clock: () => number, decisions: Decision[])
 async function scenario(guards: [Guard, Guard]) {
   let now = Date.UTC(2026, 0, 5, 10);
   const decisions: Decision[][] = [[], []];
-  const clients = [await replica(guards[0], () => now, decisions[0]!), await replica(guards[1], () => now, decisions[1]!)];
+  const clients = [
+    await replica(guards[0], () => now, decisions[0]!),
+    await replica(guards[1], () => now, decisions[1]!),
+  ];
   for (let i = 0; i < 20; i++) {
     now += 120_000;
     await clients[i % 2]!.callTool({ name: "read_file", arguments: { path: `/docs/${i % 3}` } });
@@ -45,15 +66,24 @@ async function scenario(guards: [Guard, Guard]) {
     burst.push(decisions[i % 2]!.at(-1)!);
   }
   now += 600_000;
-  const unseen = await clients[1]!.callTool({ name: "send_email", arguments: { to: "x@evil.example" } }).catch((e) => e);
+  const unseen = await clients[1]!
+    .callTool({ name: "send_email", arguments: { to: "x@evil.example" } })
+    .catch((e) => e);
   for (const c of clients) await c.close();
-  return { learned, windows: burst.slice(0, 10).map((d) => d.windowCount), maxBurst: Math.max(...burst.map((d) => d.signals.burst)), unseen };
+  return {
+    learned,
+    windows: burst.slice(0, 10).map((d) => d.windowCount),
+    maxBurst: Math.max(...burst.map((d) => d.signals.burst)),
+    unseen,
+  };
 }
 
 describe("MCP middleware on two replicas", () => {
   let server: Awaited<ReturnType<typeof startRedis>>;
   const guards: Guard[] = [];
-  beforeAll(async () => { server = await startRedis(); });
+  beforeAll(async () => {
+    server = await startRedis();
+  });
   afterAll(async () => {
     for (const g of guards) await g.close();
     await server.stop();

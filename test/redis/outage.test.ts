@@ -12,9 +12,17 @@ import { Redis } from "ioredis";
 import { makeStream } from "./stream.js";
 
 type Line = { level: string; obj: Record<string, unknown>; msg: string };
-function capture(): { lines: Line[]; logger: { error: (o: object, m: string) => void; warn: (o: object, m: string) => void; info: (o: object, m: string) => void } } {
+function capture(): {
+  lines: Line[];
+  logger: {
+    error: (o: object, m: string) => void;
+    warn: (o: object, m: string) => void;
+    info: (o: object, m: string) => void;
+  };
+} {
   const lines: Line[] = [];
-  const at = (level: string) => (obj: object, msg: string) => lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  const at = (level: string) => (obj: object, msg: string) =>
+    lines.push({ level, obj: obj as Record<string, unknown>, msg });
   return { lines, logger: { error: at("error"), warn: at("warn"), info: at("info") } };
 }
 
@@ -26,8 +34,14 @@ test("Redis down mid-stream: closed blocks, open allows, one log line each way, 
   const openLog = capture();
   const guards: Guard[] = [];
   try {
-    const closed = await createGuard(config, { state: { redis: { url: server.url, failurePolicy: "closed", commandTimeoutMs: 300 } }, logger: closedLog.logger });
-    const open = await createGuard(config, { state: { redis: { url: server.url, failurePolicy: "open", commandTimeoutMs: 300 } }, logger: openLog.logger });
+    const closed = await createGuard(config, {
+      state: { redis: { url: server.url, failurePolicy: "closed", commandTimeoutMs: 300 } },
+      logger: closedLog.logger,
+    });
+    const open = await createGuard(config, {
+      state: { redis: { url: server.url, failurePolicy: "open", commandTimeoutMs: 300 } },
+      logger: openLog.logger,
+    });
     guards.push(closed, open);
     const calls = makeStream(400, 3);
     let k = 0;
@@ -64,7 +78,10 @@ test("Redis down mid-stream: closed blocks, open allows, one log line each way, 
     const deadline = Date.now() + 15_000;
     while (Date.now() < deadline) {
       const d = (await closed.check({ ...probe, time: probe.time + 1000 })) as RedisDecision;
-      if (!d.error) { back = d; break; }
+      if (!d.error) {
+        back = d;
+        break;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(back).toBeDefined();
@@ -86,9 +103,13 @@ test("batched tenants: deltas that could not be flushed during an outage reach R
   let server = await startRedis({ dir, appendonly: true });
   const log = capture();
   // a long interval: flushes happen only when asked, so the test decides when they meet the outage
-  const g = await createGuard({ minCalls: 10, learningWindowSeconds: 0 }, {
-    state: { redis: { url: server.url, tenantSync: "batched", tenantFlushMs: 3_600_000, commandTimeoutMs: 300 } }, logger: log.logger,
-  });
+  const g = await createGuard(
+    { minCalls: 10, learningWindowSeconds: 0 },
+    {
+      state: { redis: { url: server.url, tenantSync: "batched", tenantFlushMs: 3_600_000, commandTimeoutMs: 300 } },
+      logger: log.logger,
+    },
+  );
   try {
     const calls = makeStream(300, 5).filter((c) => c.tenant === "acme");
     let learned = 0;
@@ -102,7 +123,10 @@ test("batched tenants: deltas that could not be flushed during an outage reach R
     let k = half;
     while (k < calls.length && Date.now() < deadline) {
       const d = await g.check(calls[k]!);
-      if (d.error) { await new Promise((r) => setTimeout(r, 100)); continue; }
+      if (d.error) {
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
       if (d.learned) learned++;
       k++;
     }

@@ -35,7 +35,11 @@ async function restartKeeps(appendonly: boolean): Promise<{ kept: boolean; next:
     const g = await createGuard(CONFIG, { state: { redis: { url: server.url } } });
     for (const c of calls) expect((await g.check(c)).error).toBeUndefined();
     await g.close();
-    const ids = [...new Map(calls.map((c) => [`${c.tenant}/${c.principal}`, { tenant: c.tenant, principal: c.principal }])).values()];
+    const ids = [
+      ...new Map(
+        calls.map((c) => [`${c.tenant}/${c.principal}`, { tenant: c.tenant, principal: c.principal }]),
+      ).values(),
+    ];
     const before = await records(server.url, ids);
     expect(before.every((b) => b !== null && b.length > 0)).toBe(true);
 

@@ -15,7 +15,14 @@ import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./h
 
 // blockThreshold 0.6: blocks in any commit order (with the default, blocks come mostly from bursts, whose
 // count depends on the order replicas commit a burst in)
-const CONFIG = { minCalls: 20, learningWindowSeconds: 0, tenantMinCalls: 40, tenantLearningWindowSeconds: 0, peerPromotion: 2, blockThreshold: 0.6 };
+const CONFIG = {
+  minCalls: 20,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 40,
+  tenantLearningWindowSeconds: 0,
+  peerPromotion: 2,
+  blockThreshold: 0.6,
+};
 const REPLICAS = 4;
 const CALLS = 6000;
 
@@ -39,8 +46,21 @@ describe("four replicas on one Redis", () => {
       x = (Math.imul(x, 1103515245) + 12345) >>> 0;
       shares[x % REPLICAS]!.push({ i, call });
     });
-    const outs = await Promise.all(shares.map((calls, k) => runWorker(dir, `replica${k}`, { url: server.url, config: CONFIG, concurrency: 4, calls, redis: { commandTimeoutMs: 10_000 } })));
-    for (const o of outs) { rows.push(...o.results); stats.push(o.stats); }
+    const outs = await Promise.all(
+      shares.map((calls, k) =>
+        runWorker(dir, `replica${k}`, {
+          url: server.url,
+          config: CONFIG,
+          concurrency: 4,
+          calls,
+          redis: { commandTimeoutMs: 10_000 },
+        }),
+      ),
+    );
+    for (const o of outs) {
+      rows.push(...o.results);
+      stats.push(o.stats);
+    }
   }, 240_000);
 
   afterAll(async () => {
@@ -58,7 +78,10 @@ describe("four replicas on one Redis", () => {
 
   test("each tenant's writes form one unbroken sequence of versions (none lost, none doubled)", () => {
     for (const tenant of new Set(stream.map((c) => c.tenant))) {
-      const v = rows.filter((r) => r.tenant === tenant).map((r) => r.tv!).sort((a, b) => a - b);
+      const v = rows
+        .filter((r) => r.tenant === tenant)
+        .map((r) => r.tv!)
+        .sort((a, b) => a - b);
       expect(v.length).toBe(stream.filter((c) => c.tenant === tenant).length);
       for (let k = 1; k < v.length; k++) expect(v[k]! - v[k - 1]!).toBe(1);
     }
@@ -72,9 +95,22 @@ describe("four replicas on one Redis", () => {
     for (const row of ordered) {
       const d = ref.check(stream[row.i]!);
       actions[d.action] = (actions[d.action] ?? 0) + 1;
-      const want = { action: d.action, risk: d.risk, reasons: d.reasons.map((x) => [x.code, x.score]), learned: d.learned,
-        windowCount: d.windowCount, baseline: d.learning.baseline };
-      const got = { action: row.action, risk: row.risk, reasons: row.reasons, learned: row.learned, windowCount: row.windowCount, baseline: row.baseline };
+      const want = {
+        action: d.action,
+        risk: d.risk,
+        reasons: d.reasons.map((x) => [x.code, x.score]),
+        learned: d.learned,
+        windowCount: d.windowCount,
+        baseline: d.learning.baseline,
+      };
+      const got = {
+        action: row.action,
+        risk: row.risk,
+        reasons: row.reasons,
+        learned: row.learned,
+        windowCount: row.windowCount,
+        baseline: row.baseline,
+      };
       if (mismatches < 3) expect(got).toEqual(want);
       if (JSON.stringify(got) !== JSON.stringify(want)) mismatches++;
     }
@@ -86,7 +122,9 @@ describe("four replicas on one Redis", () => {
     // and the records left in Redis are byte for byte the ones the single process holds
     const port = new RecordPort(ref);
     return (async () => {
-      const ids = new Map(stream.map((c) => [`${c.tenant}\u0000${c.principal}`, { tenant: c.tenant, principal: c.principal }]));
+      const ids = new Map(
+        stream.map((c) => [`${c.tenant}\u0000${c.principal}`, { tenant: c.tenant, principal: c.principal }]),
+      );
       for (const id of ids.values()) {
         const k = recordKeys("toolwatch:", id);
         const [e, t] = await Promise.all([redis.hgetBuffer(k.entity, "b"), redis.hgetBuffer(k.tenant, "b")]);
@@ -102,7 +140,8 @@ describe("four replicas on one Redis", () => {
     const raw = fresh.raw as unknown as { entity_info(): number; result_ptr(): number; memory: WebAssembly.Memory };
     const enc = new Encoder(fresh.raw);
     const served = new Map<string, number>();
-    for (const c of stream) served.set(`${c.tenant}\u0000${c.principal}`, (served.get(`${c.tenant}\u0000${c.principal}`) ?? 0) + 1);
+    for (const c of stream)
+      served.set(`${c.tenant}\u0000${c.principal}`, (served.get(`${c.tenant}\u0000${c.principal}`) ?? 0) + 1);
     let total = 0;
     for (const [key, n] of served) {
       const [tenant, principal] = key.split("\u0000") as [string, string];

@@ -11,7 +11,9 @@ import { callJson, httpClient, preInvoke } from "../gateway/helpers.js";
 const BIN = join(import.meta.dirname, "..", "..", "bin", "toolwatch.mjs");
 
 function serve(configFile: string): Promise<{ child: ChildProcess; url: string; banner: string }> {
-  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", "--config", configFile], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn", "--config", configFile], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   return new Promise((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (b) => {
@@ -24,12 +26,19 @@ function serve(configFile: string): Promise<{ child: ChildProcess; url: string; 
   });
 }
 
-const stop = (c: ChildProcess) => new Promise<void>((r) => { if (c.exitCode !== null) return r(); c.once("exit", () => r()); c.kill("SIGTERM"); });
+const stop = (c: ChildProcess) =>
+  new Promise<void>((r) => {
+    if (c.exitCode !== null) return r();
+    c.once("exit", () => r());
+    c.kill("SIGTERM");
+  });
 
 describe("two `toolwatch serve` replicas on one Redis", () => {
   let redis: Awaited<ReturnType<typeof startRedis>>;
   const children: ChildProcess[] = [];
-  beforeAll(async () => { redis = await startRedis(); });
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
   afterAll(async () => {
     for (const c of children) await stop(c);
     await redis.stop();
@@ -38,7 +47,10 @@ describe("two `toolwatch serve` replicas on one Redis", () => {
   test("a burst split over both replicas is counted whole", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tw-serve-redis-"));
     const file = join(dir, "toolwatch.json");
-    writeFileSync(file, JSON.stringify({ burstThreshold: 10, burstWindowSeconds: 600, state: { redis: { url: redis.url } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ burstThreshold: 10, burstWindowSeconds: 600, state: { redis: { url: redis.url } } }),
+    );
     const a = await serve(file);
     children.push(a.child);
     const b = await serve(file);
@@ -47,7 +59,11 @@ describe("two `toolwatch serve` replicas on one Redis", () => {
     const clients = [await httpClient(a.url), await httpClient(b.url)];
     const bursts: number[] = [];
     for (let i = 0; i < 12; i++) {
-      const r = await callJson(clients[i % 2]!, "invoke_hook", preInvoke({ tool: "read_file", args: { path: "/a" }, user: "alice", tenant: "acme", requestId: `r${i}` }));
+      const r = await callJson(
+        clients[i % 2]!,
+        "invoke_hook",
+        preInvoke({ tool: "read_file", args: { path: "/a" }, user: "alice", tenant: "acme", requestId: `r${i}` }),
+      );
       bursts.push(r.result.metadata.toolwatch.signals.burst);
     }
     for (const c of clients) await c.close();

@@ -8,7 +8,9 @@ import type { RedisDecision, RedisGuard } from "../../js/state/redis/index.js";
 const [input, output] = process.argv.slice(2);
 const job = JSON.parse(readFileSync(input!, "utf8"));
 // a cluster job names its seed nodes in job.redis.cluster instead of a url
-const guard = (await createGuard(job.config, { state: { redis: job.redis?.cluster ? job.redis : { url: job.url, ...job.redis } } })) as RedisGuard;
+const guard = (await createGuard(job.config, {
+  state: { redis: job.redis?.cluster ? job.redis : { url: job.url, ...job.redis } },
+})) as RedisGuard;
 const results: unknown[] = [];
 let next = 0;
 async function lane(): Promise<void> {
@@ -16,9 +18,19 @@ async function lane(): Promise<void> {
     const { i, call } = job.calls[next++];
     const d = (await guard.check(call)) as RedisDecision;
     results.push({
-      i, tenant: call.tenant, principal: call.principal, tv: d.state?.tenantVersion ?? null, ev: d.state?.entityVersion ?? null, attempts: d.state?.attempts ?? 0, action: d.action,
-      risk: d.risk, reasons: d.reasons.map((x) => [x.code, x.score]), learned: d.learned, windowCount: d.windowCount,
-      baseline: d.learning.baseline, error: d.error?.code ?? null,
+      i,
+      tenant: call.tenant,
+      principal: call.principal,
+      tv: d.state?.tenantVersion ?? null,
+      ev: d.state?.entityVersion ?? null,
+      attempts: d.state?.attempts ?? 0,
+      action: d.action,
+      risk: d.risk,
+      reasons: d.reasons.map((x) => [x.code, x.score]),
+      learned: d.learned,
+      windowCount: d.windowCount,
+      baseline: d.learning.baseline,
+      error: d.error?.code ?? null,
     });
   }
 }

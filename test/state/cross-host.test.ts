@@ -16,19 +16,38 @@ describe("snapshots across hosts", () => {
     const d = createDetector();
     for (let i = 0; i < 3000; i++) {
       const p = i % 120;
-      d.check({ tenant: `t${p % 4}`, principal: `p${p}`, tool: ["read_file", "search", "send_email"][i % 3]!, args: { to: `team${p % 3}@acme.io` }, time: t0 + i * 30_000 });
+      d.check({
+        tenant: `t${p % 4}`,
+        principal: `p${p}`,
+        tool: ["read_file", "search", "send_email"][i % 3]!,
+        args: { to: `team${p % 3}@acme.io` },
+        time: t0 + i * 30_000,
+      });
     }
     const dir = mkdtempSync(join(tmpdir(), "tw-xhost-"));
     const inPath = join(dir, "node.snap");
     const outPath = join(dir, "python.snap");
     writeFileSync(inPath, d.snapshot());
     const t = t0 + 3000 * 30_000 + 60_000;
-    const out = JSON.parse(execFileSync(python, [join(root, "test/state/fixtures/cross_host.py"), inPath, outPath, String(t)], {
-      env: { ...process.env, PYTHONPATH: join(root, "hosts", "python"), TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm") }, encoding: "utf8",
-    })) as { restored: string; records: number; action: string; risk: number; after: string };
+    const out = JSON.parse(
+      execFileSync(python, [join(root, "test/state/fixtures/cross_host.py"), inPath, outPath, String(t)], {
+        env: {
+          ...process.env,
+          PYTHONPATH: join(root, "hosts", "python"),
+          TOOLWATCH_WASM: join(root, "build", "toolwatch.wasm"),
+        },
+        encoding: "utf8",
+      }),
+    ) as { restored: string; records: number; action: string; risk: number; after: string };
     expect(out.restored).toBe(d.stateHash());
     expect(out.records).toBe(124);
-    const dec = d.check({ tenant: "t1", principal: "p1", tool: "send_email", args: { to: "drop@evil.example" }, time: t });
+    const dec = d.check({
+      tenant: "t1",
+      principal: "p1",
+      tool: "send_email",
+      args: { to: "drop@evil.example" },
+      time: t,
+    });
     expect([out.action, out.risk]).toEqual([dec.action, dec.risk]);
     expect(out.after).toBe(d.stateHash());
     const back = createDetector();

@@ -13,7 +13,8 @@ const T0 = Date.UTC(2024, 0, 8, 10, 0, 0);
 const WASM = resolve("build/toolwatch.wasm");
 
 function feed(d: Detector, n: number, start: number, tool = "read_file"): void {
-  for (let i = 0; i < n; i++) d.check({ tenant: "acme", principal: `p${i % 30}`, tool, args: { path: `/d/${i % 5}` }, time: start + i * 10_000 });
+  for (let i = 0; i < n; i++)
+    d.check({ tenant: "acme", principal: `p${i % 30}`, tool, args: { path: `/d/${i % 5}` }, time: start + i * 10_000 });
 }
 
 function tempDir(): string {
@@ -72,7 +73,9 @@ describe("file store", () => {
     writeFileSync(s2.path, Buffer.from("garbage that is not a snapshot"));
     const errors: string[] = [];
     const fresh = createDetector();
-    expect(new FileStore({ dir, onError: (e) => errors.push((e as { code: string }).code) }).restoreLatest(fresh)?.seq).toBe(1);
+    expect(
+      new FileStore({ dir, onError: (e) => errors.push((e as { code: string }).code) }).restoreLatest(fresh)?.seq,
+    ).toBe(1);
     expect(fresh.stateHash()).toBe(h1);
     expect(errors).toEqual(["SNAPSHOT_FOREIGN"]);
     rmSync(dir, { recursive: true });
@@ -113,7 +116,13 @@ describe("file store", () => {
     store.start(d);
     feed(d, 50, T0);
     const h = d.stateHash();
-    while (!store.list().some((s) => { const x = createDetector(); store.restoreFile(x, s); return x.stateHash() === h; })) {
+    while (
+      !store.list().some((s) => {
+        const x = createDetector();
+        store.restoreFile(x, s);
+        return x.stateHash() === h;
+      })
+    ) {
       await new Promise((r) => setTimeout(r, 20));
     }
     store.stop();
@@ -127,28 +136,46 @@ describe("file store", () => {
       const out = tempDir();
       saver = join(out, "saver.mjs");
       shutdown = join(out, "shutdown.mjs");
-      await build({ entryPoints: ["test/state/fixtures/saver.ts"], bundle: true, platform: "node", format: "esm", outfile: saver, logLevel: "error" });
-      await build({ entryPoints: ["test/state/fixtures/shutdown.ts"], bundle: true, platform: "node", format: "esm", outfile: shutdown, logLevel: "error" });
+      await build({
+        entryPoints: ["test/state/fixtures/saver.ts"],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile: saver,
+        logLevel: "error",
+      });
+      await build({
+        entryPoints: ["test/state/fixtures/shutdown.ts"],
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        outfile: shutdown,
+        logLevel: "error",
+      });
     });
 
     it("saves on exit and on SIGTERM, restores at the next start, and still dies of the signal", async () => {
       const dir = tempDir();
-      const run = (how: "exit" | "wait") => new Promise<{ hash: string; restored: number; code: number | null; signal: string | null }>((res, rej) => {
-        const child = spawn(process.execPath, [shutdown, dir, how], { env: { ...process.env, TOOLWATCH_WASM: WASM }, stdio: ["ignore", "pipe", "pipe"] });
-        let out = "";
-        let err = "";
-        child.stderr.on("data", (c) => (err += c));
-        child.stdout.on("data", (c) => {
-          out += c;
-          if (how === "wait" && out.includes("\n")) child.kill("SIGTERM");
+      const run = (how: "exit" | "wait") =>
+        new Promise<{ hash: string; restored: number; code: number | null; signal: string | null }>((res, rej) => {
+          const child = spawn(process.execPath, [shutdown, dir, how], {
+            env: { ...process.env, TOOLWATCH_WASM: WASM },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let out = "";
+          let err = "";
+          child.stderr.on("data", (c) => (err += c));
+          child.stdout.on("data", (c) => {
+            out += c;
+            if (how === "wait" && out.includes("\n")) child.kill("SIGTERM");
+          });
+          child.on("error", rej);
+          child.on("exit", (code, signal) => {
+            const [, hash, , restored] = out.trim().split(" ");
+            if (!hash) rej(new Error(`no output: ${err}`));
+            else res({ hash, restored: Number(restored), code, signal });
+          });
         });
-        child.on("error", rej);
-        child.on("exit", (code, signal) => {
-          const [, hash, , restored] = out.trim().split(" ");
-          if (!hash) rej(new Error(`no output: ${err}`));
-          else res({ hash, restored: Number(restored), code, signal });
-        });
-      });
       const first = await run("exit");
       expect(first.code).toBe(0);
       expect(new FileStore({ dir }).list().length).toBe(1);
@@ -157,7 +184,11 @@ describe("file store", () => {
       expect(second.signal).toBe("SIGTERM");
       const store = new FileStore({ dir });
       expect(store.list().map((s) => s.seq)).toEqual([2, 1]);
-      const check = (seq: number) => { const d = createDetector(); store.restoreFile(d, store.list().find((s) => s.seq === seq)!); return d.stateHash(); };
+      const check = (seq: number) => {
+        const d = createDetector();
+        store.restoreFile(d, store.list().find((s) => s.seq === seq)!);
+        return d.stateHash();
+      };
       expect(check(1)).toBe(first.hash);
       expect(check(2)).toBe(second.hash);
       rmSync(dir, { recursive: true });
@@ -171,7 +202,10 @@ describe("file store", () => {
       let midWrite = 0; // kills that landed while a temp file was being written
       let restoredOk = true; // each restarted writer restored the state saved under the newest number
       for (let round = 0; round < 8; round++) {
-        const child = spawn(process.execPath, [saver, dir, "20000"], { env: { ...process.env, TOOLWATCH_WASM: WASM }, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, [saver, dir, "20000"], {
+          env: { ...process.env, TOOLWATCH_WASM: WASM },
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let buf = "";
         let savedThisRound = 0;
         let stderr = "";
@@ -183,7 +217,7 @@ describe("file store", () => {
         const killed = new Promise<void>((res, rej) => {
           child.stdout.on("data", (c) => {
             buf += c;
-            let nl;
+            let nl: number;
             while ((nl = buf.indexOf("\n")) >= 0) {
               const [kind, seq, value] = buf.slice(0, nl).split(" ");
               buf = buf.slice(nl + 1);
@@ -191,7 +225,14 @@ describe("file store", () => {
               if (kind === "saving") {
                 hashes.set(Number(seq), value!);
                 savingAt = performance.now();
-                if (savedThisRound === 1) setTimeout(() => { child.kill("SIGKILL"); res(); }, Math.random() * saveMs * 1.2);
+                if (savedThisRound === 1)
+                  setTimeout(
+                    () => {
+                      child.kill("SIGKILL");
+                      res();
+                    },
+                    Math.random() * saveMs * 1.2,
+                  );
               }
               if (kind === "saved") {
                 lastSaved = Number(seq);
@@ -200,7 +241,9 @@ describe("file store", () => {
               }
             }
           });
-          child.on("exit", (code, sig) => { if (sig !== "SIGKILL") rej(new Error(`saver exited early (${code}): ${stderr}`)); });
+          child.on("exit", (code, sig) => {
+            if (sig !== "SIGKILL") rej(new Error(`saver exited early (${code}): ${stderr}`));
+          });
         });
         const exited = new Promise((r) => child.once("exit", r));
         await killed;

@@ -6,12 +6,17 @@ import fc from "fast-check";
 import { createDetector, type Detector } from "../../js/runtime/node/index.js";
 
 const M = (1n << 64n) - 1n;
-const P1 = 0x9e3779b185ebca87n, P2 = 0xc2b2ae3d27d4eb4fn, P3 = 0x165667b19e3779f9n, P4 = 0x85ebca77c2b2ae63n;
+const P1 = 0x9e3779b185ebca87n,
+  P2 = 0xc2b2ae3d27d4eb4fn,
+  P3 = 0x165667b19e3779f9n,
+  P4 = 0x85ebca77c2b2ae63n;
 const rotl = (x: bigint, r: bigint) => ((x << r) | (x >> (64n - r))) & M;
 function fmix(x: bigint): bigint {
   let h = x;
-  h ^= h >> 33n; h = (h * 0xff51afd7ed558ccdn) & M;
-  h ^= h >> 33n; h = (h * 0xc4ceb9fe1a85ec53n) & M;
+  h ^= h >> 33n;
+  h = (h * 0xff51afd7ed558ccdn) & M;
+  h ^= h >> 33n;
+  h = (h * 0xc4ceb9fe1a85ec53n) & M;
   return h ^ (h >> 33n);
 }
 /** The core's byte hash with seed 0 (assembly/hash.ts), for checking the documented checksum. */
@@ -42,7 +47,8 @@ function snapshotChecksum(s: Uint8Array): bigint {
   const c = s.slice();
   new DataView(c.buffer).setBigUint64(40, 0n, true);
   let h = 0x544f4f4c534e4150n;
-  for (let off = 0; off < c.length; off += 65536) h = combine(h, hash0(c.subarray(off, Math.min(c.length, off + 65536))));
+  for (let off = 0; off < c.length; off += 65536)
+    h = combine(h, hash0(c.subarray(off, Math.min(c.length, off + 65536))));
   const f = new DataView(new ArrayBuffer(8));
   f.setFloat64(0, c.length, true);
   return combine(h, f.getBigUint64(0, true));
@@ -55,11 +61,22 @@ function reseal(s: Uint8Array): Uint8Array {
 function populated(n = 80): Detector {
   const d = createDetector();
   d.allow({ tool: "healthcheck" });
-  for (let i = 0; i < n * 10; i++) d.check({ tenant: `t${i % 3}`, principal: `p${i % n}`, tool: ["a", "b", "c"][i % 3]!, args: { k: i % 4 }, time: 1.7e12 + i * 15_000 });
+  for (let i = 0; i < n * 10; i++)
+    d.check({
+      tenant: `t${i % 3}`,
+      principal: `p${i % n}`,
+      tool: ["a", "b", "c"][i % 3]!,
+      args: { k: i % 4 },
+      time: 1.7e12 + i * 15_000,
+    });
   return d;
 }
 function code(fn: () => unknown): string {
-  try { fn(); } catch (e) { return (e as { code: string }).code; }
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
   return "no error";
 }
 
@@ -117,14 +134,20 @@ describe("snapshot format", () => {
     fc.assert(
       fc.property(
         fc.oneof(
-          fc.record({ kind: fc.constant("flip" as const), at: fc.nat(src.length - 1), bit: fc.integer({ min: 0, max: 7 }) }),
+          fc.record({
+            kind: fc.constant("flip" as const),
+            at: fc.nat(src.length - 1),
+            bit: fc.integer({ min: 0, max: 7 }),
+          }),
           fc.record({ kind: fc.constant("cut" as const), at: fc.nat(src.length - 1) }),
           fc.record({ kind: fc.constant("junk" as const), bytes: fc.uint8Array({ maxLength: 300 }) }),
         ),
         (m) => {
           let s: Uint8Array;
-          if (m.kind === "flip") { s = src.slice(); s[m.at]! ^= 1 << m.bit; }
-          else if (m.kind === "cut") s = src.subarray(0, m.at);
+          if (m.kind === "flip") {
+            s = src.slice();
+            s[m.at]! ^= 1 << m.bit;
+          } else if (m.kind === "cut") s = src.subarray(0, m.at);
           else s = m.bytes;
           const c = code(() => d.restore(s));
           expect(c).toMatch(/^SNAPSHOT_/);
@@ -140,7 +163,8 @@ describe("snapshot format", () => {
     expect(src.length).toBeGreaterThan(3 * 65536);
     const d = populated(7);
     const core = d.raw as unknown as Record<string, (...a: number[]) => number> & { memory: WebAssembly.Memory };
-    const xp = core.xfer_ptr!(), xs = core.xfer_size!();
+    const xp = core.xfer_ptr!(),
+      xs = core.xfer_size!();
     const put = (off: number) => {
       const n = Math.min(xs, src.length - off);
       new Uint8Array(core.memory.buffer, xp, n).set(src.subarray(off, off + n));

@@ -8,14 +8,33 @@ const MIN = 60_000;
 const HOUR = 60 * MIN;
 const DAY = 24 * HOUR;
 
-
-interface User { tenant: string; principal: string; tools: string[]; recipients: string[] }
+interface User {
+  tenant: string;
+  principal: string;
+  tools: string[];
+  recipients: string[];
+}
 const USERS: User[] = [
-  { tenant: "acme", principal: "alice", tools: ["read_file", "search", "summarise"], recipients: ["bob@acme.io", "carol@acme.io"] },
+  {
+    tenant: "acme",
+    principal: "alice",
+    tools: ["read_file", "search", "summarise"],
+    recipients: ["bob@acme.io", "carol@acme.io"],
+  },
   { tenant: "acme", principal: "bob", tools: ["search", "send_email", "read_file"], recipients: ["alice@acme.io"] },
-  { tenant: "acme", principal: "carol", tools: ["list_dir", "read_file", "send_email"], recipients: ["team@acme.io", "bob@acme.io"] },
+  {
+    tenant: "acme",
+    principal: "carol",
+    tools: ["list_dir", "read_file", "send_email"],
+    recipients: ["team@acme.io", "bob@acme.io"],
+  },
   { tenant: "globex", principal: "dave", tools: ["query_db", "export_csv", "search"], recipients: ["ops@globex.io"] },
-  { tenant: "globex", principal: "erin", tools: ["query_db", "send_email"], recipients: ["dave@globex.io", "ops@globex.io"] },
+  {
+    tenant: "globex",
+    principal: "erin",
+    tools: ["query_db", "send_email"],
+    recipients: ["dave@globex.io", "ops@globex.io"],
+  },
 ];
 
 function call(u: User, i: number, t: number, r: () => number): CallInput {
@@ -23,8 +42,10 @@ function call(u: User, i: number, t: number, r: () => number): CallInput {
   // only one replica learns it
   const tool = i === 2 ? `setup_${u.principal}` : u.tools[i % u.tools.length]!;
   const args: Record<string, unknown> =
-    tool === "send_email" ? { to: u.recipients[Math.floor(r() * u.recipients.length)]!, subject: `update ${i}` }
-      : tool === "query_db" ? { table: "orders", limit: 100 }
+    tool === "send_email"
+      ? { to: u.recipients[Math.floor(r() * u.recipients.length)]!, subject: `update ${i}` }
+      : tool === "query_db"
+        ? { table: "orders", limit: 100 }
         : { path: `/projects/${u.principal}/notes.md` };
   return { tenant: u.tenant, principal: u.principal, tool, args, time: t };
 }
@@ -63,13 +84,20 @@ function figures(d: Detector, u: { tenant: string; principal: string }, which: "
   const head = v.getUint16(72, true);
   const len = v.getUint16(74, true);
   const ring: number[] = [];
-  for (let k = 0; k < len; k++) ring.push(base + v.getUint32(ringOff + (((head - 1 - k) % ringCap + ringCap) % ringCap) * 4, true));
+  for (let k = 0; k < len; k++)
+    ring.push(base + v.getUint32(ringOff + ((((head - 1 - k) % ringCap) + ringCap) % ringCap) * 4, true));
   // the fields decoded here sit in the record's fixed part, ahead of the slot sets and the sketch
   expect(recSize).toBeGreaterThan(toolsOff + 16 * 8);
   return {
-    first: v.getFloat64(16, true), last: v.getFloat64(24, true), learned: v.getUint32(32, true), seen: v.getUint32(36, true),
-    hours: Array.from(new Uint8Array(b.buffer, b.byteOffset + 40 + 96, 168)), hourTotal: v.getUint32(76, true),
-    tools: [...tools.entries()].sort((x, y) => x[0] - y[0]), ring: ring.sort((x, y) => x - y), rate: v.getFloat64(56, true),
+    first: v.getFloat64(16, true),
+    last: v.getFloat64(24, true),
+    learned: v.getUint32(32, true),
+    seen: v.getUint32(36, true),
+    hours: Array.from(new Uint8Array(b.buffer, b.byteOffset + 40 + 96, 168)),
+    hourTotal: v.getUint32(76, true),
+    tools: [...tools.entries()].sort((x, y) => x[0] - y[0]),
+    ring: ring.sort((x, y) => x - y),
+    rate: v.getFloat64(56, true),
   };
 }
 
@@ -79,11 +107,30 @@ function probes(end: number): CallInput[] {
   for (const u of USERS) {
     for (let i = 0; i < 6; i++) if (i !== 2) p.push(call(u, i, (t += 4 * MIN), rng(7 + i)));
     p.push(call(u, 2, (t += 4 * MIN), rng(3)));
-    p.push({ tenant: u.tenant, principal: u.principal, tool: "delete_repository", args: { name: "prod" }, time: (t += MIN) });
-    p.push({ tenant: u.tenant, principal: u.principal, tool: "send_email", args: { to: "drop@evil.example", subject: "x" }, time: (t += MIN) });
+    p.push({
+      tenant: u.tenant,
+      principal: u.principal,
+      tool: "delete_repository",
+      args: { name: "prod" },
+      time: (t += MIN),
+    });
+    p.push({
+      tenant: u.tenant,
+      principal: u.principal,
+      tool: "send_email",
+      args: { to: "drop@evil.example", subject: "x" },
+      time: (t += MIN),
+    });
   }
   // a burst from one user
-  for (let i = 0; i < 25; i++) p.push({ tenant: "acme", principal: "alice", tool: "read_file", args: { path: "/projects/alice/notes.md" }, time: t + 30 * MIN + i * 500 });
+  for (let i = 0; i < 25; i++)
+    p.push({
+      tenant: "acme",
+      principal: "alice",
+      tool: "read_file",
+      args: { path: "/projects/alice/notes.md" },
+      time: t + 30 * MIN + i * 500,
+    });
   return p;
 }
 
@@ -128,7 +175,13 @@ describe("merge", () => {
     for (const tenant of ["acme", "globex"]) {
       const ts = figures(single, { tenant, principal: "x" }, "tenant");
       const tm = figures(merged, { tenant, principal: "x" }, "tenant");
-      expect([tm.learned, tm.first, tm.last, tm.hours, tm.tools]).toEqual([ts.learned, ts.first, ts.last, ts.hours, ts.tools]);
+      expect([tm.learned, tm.first, tm.last, tm.hours, tm.tools]).toEqual([
+        ts.learned,
+        ts.first,
+        ts.last,
+        ts.hours,
+        ts.tools,
+      ]);
     }
 
     // decisions on the next day's calls, attacks and a burst
@@ -172,7 +225,7 @@ describe("merge", () => {
     const s = stream();
     const a = createDetector();
     const b = createDetector();
-    s.forEach((c, i) => (i % 2 ? a : b).check(c));
+    for (const [i, c] of s.entries()) (i % 2 ? a : b).check(c);
     const viaSnap = createDetector();
     viaSnap.merge(a.snapshot());
     viaSnap.merge(b.snapshot());
@@ -200,7 +253,13 @@ describe("merge", () => {
     const alice = { tenant: "acme", principal: "alice" };
     const replica = (start: number) => {
       const d = createDetector();
-      for (let i = 0; i < 20000; i++) d.learn({ ...alice, tool: i % 100 === 0 ? "search" : "read_file", args: { path: "/a" }, time: start + i * 60_000 });
+      for (let i = 0; i < 20000; i++)
+        d.learn({
+          ...alice,
+          tool: i % 100 === 0 ? "search" : "read_file",
+          args: { path: "/a" },
+          time: start + i * 60_000,
+        });
       return d;
     };
     const a = replica(T0);
@@ -225,11 +284,13 @@ describe("merge", () => {
     b.allow({ tool: "healthcheck" });
     b.allow({ principal: "ci-bot" });
     const s = stream();
-    s.slice(0, 100).forEach((c) => a.check(c));
-    s.slice(100, 250).forEach((c) => b.check(c));
+    for (const c of s.slice(0, 100)) a.check(c);
+    for (const c of s.slice(100, 250)) b.check(c);
     a.merge(b.snapshot());
     expect(a.stats().allowlistEntries).toBe(2);
     expect(a.stats().checks).toBe(250);
-    expect(a.check({ principal: "ci-bot", tenant: "acme", tool: "anything", time: T0 + 9 * DAY }).allowlisted).toBe(true);
+    expect(a.check({ principal: "ci-bot", tenant: "acme", tool: "anything", time: T0 + 9 * DAY }).allowlisted).toBe(
+      true,
+    );
   });
 });

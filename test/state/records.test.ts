@@ -120,7 +120,10 @@ describe("record transfer", () => {
   it("any sequence of creates, drops and imports keeps every tracked record reachable", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ op: fc.constantFrom("check", "drop", "reimport"), who: fc.nat(40) }), { minLength: 1, maxLength: 120 }),
+        fc.array(fc.record({ op: fc.constantFrom("check", "drop", "reimport"), who: fc.nat(40) }), {
+          minLength: 1,
+          maxLength: 120,
+        }),
         (ops) => {
           const d = createDetector({ maxEntities: 64 } as never);
           const live = new Set<number>();
@@ -140,7 +143,8 @@ describe("record transfer", () => {
             }
           }
           expect(d.stats().entities).toBe(live.size);
-          for (let w = 0; w <= 40; w++) expect(d.exportRecord({ tenant: "acme", principal: `p${w}` }) !== null).toBe(live.has(w));
+          for (let w = 0; w <= 40; w++)
+            expect(d.exportRecord({ tenant: "acme", principal: `p${w}` }) !== null).toBe(live.has(w));
         },
       ),
       { numRuns: 60 },

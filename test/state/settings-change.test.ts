@@ -14,10 +14,20 @@ const BIG = { budgetBytes: 4 * 1024 * 1024 };
 const SMALL = { budgetBytes: 1024 * 1024 };
 
 function feed(d: Detector, principals: number, start: number): void {
-  for (let i = 0; i < principals; i++) d.check({ tenant: `t${i % 7}`, principal: `p${i}`, tool: "read_file", args: { path: "/a" }, time: start + i * 1000 });
+  for (let i = 0; i < principals; i++)
+    d.check({
+      tenant: `t${i % 7}`,
+      principal: `p${i}`,
+      tool: "read_file",
+      args: { path: "/a" },
+      time: start + i * 1000,
+    });
 }
 
-const snaps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".snap")).sort();
+const snaps = (dir: string) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith(".snap"))
+    .sort();
 
 describe("settings change with a state directory", () => {
   it("refuses to start with snapshots it cannot read, names the settings, and never rotates them away", () => {
@@ -61,7 +71,9 @@ describe("settings change with a state directory", () => {
     expect(() => s.start(d)).toThrow(/maxToolsPerEntity 16[\s\S]*maxToolsPerEntity 8/);
     s.stop();
     // and a migration cannot convert another record layout: it says so and changes nothing
-    expect(() => migrateDir({ dir, config: { ...BIG, maxToolsPerEntity: 8 }, module: loadModule() })).toThrow(/maxToolsPerEntity/);
+    expect(() => migrateDir({ dir, config: { ...BIG, maxToolsPerEntity: 8 }, module: loadModule() })).toThrow(
+      /maxToolsPerEntity/,
+    );
     expect(snaps(dir)).toEqual(["toolwatch-000000000001.snap"]);
     rmSync(dir, { recursive: true });
   });
@@ -102,7 +114,11 @@ describe("settings change with a state directory", () => {
     s.stop();
     s.save(d);
     s.save(d);
-    expect(readdirSync(dir).filter((f) => f.includes(".snap")).sort()).toEqual(["toolwatch-000000000001.snap.set-aside", "toolwatch-000000000003.snap"]);
+    expect(
+      readdirSync(dir)
+        .filter((f) => f.includes(".snap"))
+        .sort(),
+    ).toEqual(["toolwatch-000000000001.snap.set-aside", "toolwatch-000000000003.snap"]);
     rmSync(dir, { recursive: true });
   });
 
@@ -117,7 +133,12 @@ describe("settings change with a state directory", () => {
     writeFileSync(join(dir, ".toolwatch-written.json"), JSON.stringify({ written: [1, 2], unreadable: [] }));
     const s = new FileStore({ dir, keep: 2 });
     for (let i = 0; i < 4; i++) s.save(d);
-    expect(snaps(dir)).toEqual(["toolwatch-000000000001.snap", "toolwatch-000000000002.snap", "toolwatch-000000000005.snap", "toolwatch-000000000006.snap"]);
+    expect(snaps(dir)).toEqual([
+      "toolwatch-000000000001.snap",
+      "toolwatch-000000000002.snap",
+      "toolwatch-000000000005.snap",
+      "toolwatch-000000000006.snap",
+    ]);
     rmSync(dir, { recursive: true });
   });
 });

@@ -12,7 +12,13 @@ function populate(d: Detector, people: number, calls: number, start = T0): numbe
   for (let i = 0; i < calls; i++) {
     t = start + i * 20_000;
     const p = i % people;
-    d.check({ tenant: `t${p % 3}`, principal: `p${p}`, tool: tools[(i + p) % 4]!, args: { path: `/d/${i % 7}`, n: i % 3 }, time: t });
+    d.check({
+      tenant: `t${p % 3}`,
+      principal: `p${p}`,
+      tool: tools[(i + p) % 4]!,
+      args: { path: `/d/${i % 7}`, n: i % 3 },
+      time: t,
+    });
   }
   return t;
 }
@@ -77,7 +83,11 @@ describe("snapshots", () => {
     const before = b.stateHash();
     const beforeSnap = b.snapshot();
 
-    const flip = (at: number) => { const s = snap.slice(); s[at]! ^= 0x10; return s; };
+    const flip = (at: number) => {
+      const s = snap.slice();
+      s[at]! ^= 0x10;
+      return s;
+    };
     expect(code(() => b.restore(flip(100_000)))).toBe("SNAPSHOT_CORRUPT");
     expect(code(() => b.restore(flip(snap.length - 1)))).toBe("SNAPSHOT_CORRUPT");
     expect(code(() => b.restore(flip(70)))).toBe("SNAPSHOT_CORRUPT"); // state header
@@ -89,7 +99,9 @@ describe("snapshots", () => {
     const longer = new Uint8Array(snap.length + 8);
     longer.set(snap);
     expect(code(() => b.restore(longer))).toBe("SNAPSHOT_TRUNCATED");
-    expect(code(() => b.restore(new TextEncoder().encode(JSON.stringify({ state: [1, 2, 3] }))))).toBe("SNAPSHOT_FOREIGN");
+    expect(code(() => b.restore(new TextEncoder().encode(JSON.stringify({ state: [1, 2, 3] }))))).toBe(
+      "SNAPSHOT_FOREIGN",
+    );
     expect(code(() => b.restore(a.exportRecord({ tenant: "t0", principal: "p0" })!))).toBe("SNAPSHOT_FOREIGN");
     const newer = snap.slice();
     newer[4] = 2;
@@ -121,12 +133,16 @@ describe("snapshots", () => {
     const b = createDetector();
     let reads = 0;
     const chunks = Math.ceil(snap.length / 65536);
-    expect(code(() => b.restoreFrom(snap.length, (off, n) => {
-      reads++;
-      const c = snap.slice(off, off + n);
-      if (reads > chunks && off > 0) c[0]! ^= 1; // second pass differs
-      return c;
-    }))).toBe("SNAPSHOT_CORRUPT");
+    expect(
+      code(() =>
+        b.restoreFrom(snap.length, (off, n) => {
+          reads++;
+          const c = snap.slice(off, off + n);
+          if (reads > chunks && off > 0) c[0]! ^= 1; // second pass differs
+          return c;
+        }),
+      ),
+    ).toBe("SNAPSHOT_CORRUPT");
     expect(b.stats().entities).toBe(0);
     expect(b.restore(snap)).toBe(153);
   });

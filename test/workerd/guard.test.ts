@@ -7,11 +7,21 @@ import { vectors } from "../vectors/vectors.js";
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 
-async function post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  const r = await SELF.fetch(`https://guard.example${path}`, { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json", ...headers } });
+async function post(
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any }> {
+  const r = await SELF.fetch(`https://guard.example${path}`, {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: { "content-type": "application/json", ...headers },
+  });
   return { status: r.status, body: await r.json() };
 }
-async function state(tenant: string): Promise<{ stateHash: string; restoredRecords: number; stats: { checks: number; entities: number } }> {
+async function state(
+  tenant: string,
+): Promise<{ stateHash: string; restoredRecords: number; stats: { checks: number; entities: number } }> {
   return (await SELF.fetch(`https://guard.example/state?tenant=${encodeURIComponent(tenant)}`)).json();
 }
 const f64bits = (x: number): string => {
@@ -31,8 +41,10 @@ describe("the example Worker's tenant guard", () => {
       const c = s.call as { tenant?: string; tz?: number };
       tenants.add(c.tenant ?? "");
       const r = await post("/check", { ...c, timeZone: c.tz });
-      expect([r.status, r.body.action, f64bits(r.body.risk), r.body.reasons.map((x: { code: string }) => x.code)], `step ${n}`)
-        .toEqual([200, s.expect.action, s.expect.riskBits, s.expect.reasons]);
+      expect(
+        [r.status, r.body.action, f64bits(r.body.risk), r.body.reasons.map((x: { code: string }) => x.code)],
+        `step ${n}`,
+      ).toEqual([200, s.expect.action, s.expect.riskBits, s.expect.reasons]);
       n++;
     }
     expect(n).toBeGreaterThan(100);
@@ -42,7 +54,13 @@ describe("the example Worker's tenant guard", () => {
 
   it("an object restarted from storage keeps its baselines", async () => {
     const tenant = "restart";
-    const call = (tool: string, i: number) => ({ tenant, principal: "bob", tool, args: { path: `/srv/${i % 3}` }, time: T0 + i * 120_000 });
+    const call = (tool: string, i: number) => ({
+      tenant,
+      principal: "bob",
+      tool,
+      args: { path: `/srv/${i % 3}` },
+      time: T0 + i * 120_000,
+    });
     for (let i = 0; i < 40; i++) expect((await post("/check", call("read_file", i))).status).toBe(200);
     const before = await state(tenant);
     expect(before.restoredRecords).toBe(0);
@@ -50,7 +68,11 @@ describe("the example Worker's tenant guard", () => {
     expect(await runDurableObjectAlarm(stub(tenant))).toBe(true);
     // evict: the next request gets a new instance that only has storage to go on
     await runInDurableObject(stub(tenant), (_o: unknown, s: DurableObjectState) => {
-      try { s.abort("evicted by the test"); } catch { /* abort throws in the aborting request */ }
+      try {
+        s.abort("evicted by the test");
+      } catch {
+        /* abort throws in the aborting request */
+      }
     }).catch(() => undefined);
     const after = await state(tenant);
     expect(after.restoredRecords).toBe(2); // bob and his tenant
@@ -66,16 +88,28 @@ describe("the example Worker's tenant guard", () => {
     const tenant = "big";
     const g = stub(tenant);
     for (let i = 0; i < 300; i++) {
-      const r = await g.check({ tenant, principal: `user${i}`, tool: "read_file", args: { path: `/srv/${i % 5}` }, time: T0 + i * 1000 });
+      const r = await g.check({
+        tenant,
+        principal: `user${i}`,
+        tool: "read_file",
+        args: { path: `/srv/${i % 5}` },
+        time: T0 + i * 1000,
+      });
       expect("ok" in r).toBe(true);
     }
     const size = await g.persist();
     expect(size).toBeGreaterThan(2 * 128 * 1024); // three chunks at least
-    const keys = await runInDurableObject(g, async (_o: unknown, s: DurableObjectState) => [...(await s.storage.list()).keys()]);
+    const keys = await runInDurableObject(g, async (_o: unknown, s: DurableObjectState) => [
+      ...(await s.storage.list()).keys(),
+    ]);
     expect(keys.filter((k) => /^snapshot:\d+$/.test(k)).length).toBe(Math.ceil(size / (128 * 1024)));
     const before = await state(tenant);
     await runInDurableObject(g, (_o: unknown, s: DurableObjectState) => {
-      try { s.abort("evicted by the test"); } catch { /* expected */ }
+      try {
+        s.abort("evicted by the test");
+      } catch {
+        /* expected */
+      }
     }).catch(() => undefined);
     const after = await state(tenant);
     expect([after.restoredRecords, after.stateHash]).toEqual([301, before.stateHash]);
@@ -85,7 +119,11 @@ describe("the example Worker's tenant guard", () => {
     const tenant = "unsaved";
     await post("/check", { tenant, principal: "eve", tool: "read_file", args: {}, time: T0 });
     await runInDurableObject(stub(tenant), (_o: unknown, s: DurableObjectState) => {
-      try { s.abort("evicted by the test"); } catch { /* expected */ }
+      try {
+        s.abort("evicted by the test");
+      } catch {
+        /* expected */
+      }
     }).catch(() => undefined);
     const after = await state(tenant);
     expect([after.restoredRecords, after.stats.checks]).toEqual([0, 0]);
@@ -93,10 +131,18 @@ describe("the example Worker's tenant guard", () => {
 
   it("guards MCP tools/call: a blocked call gets a JSON-RPC error with the decision", async () => {
     const headers = { "x-toolwatch-tenant": "mcp", "x-toolwatch-principal": "carol" };
-    const rpc = (id: number, name: string, args: unknown) => post("/mcp", { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }, headers);
+    const rpc = (id: number, name: string, args: unknown) =>
+      post("/mcp", { jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: args } }, headers);
     // a calm past (explicit times), then tools/call at the Worker's clock
     const now = Date.now();
-    for (let i = 0; i < 30; i++) await post("/check", { tenant: "mcp", principal: "carol", tool: "read_file", args: { path: "/a" }, time: now - 150 * 60_000 + i * 5 * 60_000 });
+    for (let i = 0; i < 30; i++)
+      await post("/check", {
+        tenant: "mcp",
+        principal: "carol",
+        tool: "read_file",
+        args: { path: "/a" },
+        time: now - 150 * 60_000 + i * 5 * 60_000,
+      });
     const ok = await rpc(1, "read_file", { path: "/a" });
     expect(ok.body.result._meta.toolwatch.action).toBe("allow");
     expect(ok.body.result._meta.toolwatch.baseline).toBe("own");
@@ -113,6 +159,6 @@ describe("the example Worker's tenant guard", () => {
     expect(bad.body.error.data.toolwatch.action).toBe("block");
     expect(bad.body.error.message).toMatch(/tool name/);
     const notJson = await SELF.fetch("https://guard.example/mcp", { method: "POST", body: "{" });
-    expect((await notJson.json() as any).error.code).toBe(-32700);
+    expect(((await notJson.json()) as any).error.code).toBe(-32700);
   });
 });

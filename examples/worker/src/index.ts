@@ -24,9 +24,8 @@ export default {
       if (!b) return json({ error: { code: "INVALID_CALL", message: "the body must be a JSON object" } }, 400);
       const tenant = typeof b.tenant === "string" ? b.tenant : "";
       const guard = guardFor(env, tenant);
-      const r = route === "POST /check"
-        ? await guard.check(b as never)
-        : await guard.after(b as never, b.isError === true);
+      const r =
+        route === "POST /check" ? await guard.check(b as never) : await guard.after(b as never, b.isError === true);
       return "error" in r ? json(r, 400) : json(r.ok);
     }
     if (route === "GET /state") return json(await guardFor(env, url.searchParams.get("tenant") ?? "").state());

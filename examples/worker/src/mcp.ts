@@ -25,32 +25,65 @@ export async function handleMcp(request: Request, env: Env): Promise<Response> {
     return rpcError(null, -32700, "parse error: the body is not JSON");
   }
   if (typeof rpc !== "object" || rpc === null || rpc.method !== "tools/call") {
-    return env.UPSTREAM_MCP_URL ? fetch(env.UPSTREAM_MCP_URL, request) : rpcError(rpc?.id, -32601, "this guard only answers tools/call");
+    return env.UPSTREAM_MCP_URL
+      ? fetch(env.UPSTREAM_MCP_URL, request)
+      : rpcError(rpc?.id, -32601, "this guard only answers tools/call");
   }
   const id = identityOf(request);
   const guard = guardFor(env, id.tenant);
-  const r = await guard.check({ tool: rpc.params?.name as string, args: rpc.params?.arguments as Record<string, unknown>, ...id });
+  const r = await guard.check({
+    tool: rpc.params?.name as string,
+    args: rpc.params?.arguments as Record<string, unknown>,
+    ...id,
+  });
   if ("error" in r) {
     // input the detector refuses is a decision by failurePolicy, as in the other gateways
-    const refusal = describeRefusal(rpc.params?.name, r.error, env.TOOLWATCH_CONFIG ? JSON.parse(env.TOOLWATCH_CONFIG) : {});
+    const refusal = describeRefusal(
+      rpc.params?.name,
+      r.error,
+      env.TOOLWATCH_CONFIG ? JSON.parse(env.TOOLWATCH_CONFIG) : {},
+    );
     if (refusal.action === "block") {
-      return rpcError(rpc.id, BLOCKED, refusal.description, { ...refusal.metadata, code: r.error.code, http_status: refusal.httpStatus });
+      return rpcError(rpc.id, BLOCKED, refusal.description, {
+        ...refusal.metadata,
+        code: r.error.code,
+        http_status: refusal.httpStatus,
+      });
     }
     if (!env.UPSTREAM_MCP_URL) {
-      return json({ jsonrpc: "2.0", id: rpc.id ?? null, result: { content: [{ type: "text", text: "allowed unchecked" }], _meta: refusal.metadata } });
+      return json({
+        jsonrpc: "2.0",
+        id: rpc.id ?? null,
+        result: { content: [{ type: "text", text: "allowed unchecked" }], _meta: refusal.metadata },
+      });
     }
     return fetch(env.UPSTREAM_MCP_URL, request);
   }
   const decision = r.ok as Decision;
   if (decision.action === "block") {
-    const why = decision.reasons.filter((x) => x.counted).map((x) => x.message).join("; ");
-    return rpcError(rpc.id, BLOCKED, `blocked by toolwatch: ${why || "risk over the block threshold"}`, decisionMetadata(decision));
+    const why = decision.reasons
+      .filter((x) => x.counted)
+      .map((x) => x.message)
+      .join("; ");
+    return rpcError(
+      rpc.id,
+      BLOCKED,
+      `blocked by toolwatch: ${why || "risk over the block threshold"}`,
+      decisionMetadata(decision),
+    );
   }
   if (!env.UPSTREAM_MCP_URL) {
-    return json({ jsonrpc: "2.0", id: rpc.id ?? null, result: { content: [{ type: "text", text: `allowed (${decision.action})` }], _meta: decisionMetadata(decision) } });
+    return json({
+      jsonrpc: "2.0",
+      id: rpc.id ?? null,
+      result: { content: [{ type: "text", text: `allowed (${decision.action})` }], _meta: decisionMetadata(decision) },
+    });
   }
   const upstream = await fetch(env.UPSTREAM_MCP_URL, request);
-  const body = (await upstream.clone().json().catch(() => null)) as { result?: { isError?: boolean }; error?: unknown } | null;
+  const body = (await upstream
+    .clone()
+    .json()
+    .catch(() => null)) as { result?: { isError?: boolean }; error?: unknown } | null;
   await guard.after({ tool: rpc.params?.name as string, ...id }, Boolean(body?.error || body?.result?.isError));
   return upstream;
 }

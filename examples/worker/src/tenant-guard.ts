@@ -2,7 +2,13 @@
 // in one state, so newcomers get the tenant baseline and tools adopted by peers become known.
 // The state survives eviction as a snapshot in the object's storage (docs/HOSTS.md).
 import { DurableObject } from "cloudflare:workers";
-import { createDetector, ToolwatchError, type CallInput, type Decision, type Detector } from "../../../js/runtime/workerd/index.js";
+import {
+  createDetector,
+  ToolwatchError,
+  type CallInput,
+  type Decision,
+  type Detector,
+} from "../../../js/runtime/workerd/index.js";
 import { loadSnapshot, saveSnapshot } from "./snapshot-store.js";
 import type { Env } from "./env.js";
 
@@ -49,7 +55,11 @@ export class TenantGuard extends DurableObject<Env> {
   }
 
   state(): { stateHash: string; restoredRecords: number; stats: ReturnType<Detector["stats"]> } {
-    return { stateHash: this.detector.stateHash(), restoredRecords: this.restoredRecords, stats: this.detector.stats() };
+    return {
+      stateHash: this.detector.stateHash(),
+      restoredRecords: this.restoredRecords,
+      stats: this.detector.stats(),
+    };
   }
 
   /** Saves now (also what the alarm does). Returns the snapshot size. */

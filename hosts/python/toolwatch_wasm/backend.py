@@ -2,6 +2,7 @@
 or "wasmtime" (core_wasmtime.py). "auto", the default, takes native when its library is found and
 was made from the same .wasm the wasmtime backend would load, else wasmtime. TOOLWATCH_BACKEND or
 Detector(backend=...) chooses; both decide byte for byte alike."""
+
 import os
 from pathlib import Path
 from typing import Optional
@@ -30,10 +31,13 @@ def find_wasm(required: bool = True) -> Optional[str]:
 
 def _native(wasm_path: Optional[str], strict: bool):
     from . import native
+
     lib = native.find_library()
     if lib is None:
         if strict:
-            raise ToolwatchError("NATIVE_NOT_FOUND", f"{native.LIB_NAME} not found: run `make -C hosts/c python` or set TOOLWATCH_NATIVE")
+            raise ToolwatchError(
+                "NATIVE_NOT_FOUND", f"{native.LIB_NAME} not found: run `make -C hosts/c python` or set TOOLWATCH_NATIVE"
+            )
         return None
     wasm = wasm_path or find_wasm(required=False)
     try:
@@ -45,7 +49,9 @@ def _native(wasm_path: Optional[str], strict: bool):
     # a library translated from another core than this .wasm would decide differently: never mix them
     if wasm is not None and os.path.exists(wasm) and native.wasm_sha256(wasm) != made_from:
         if strict:
-            raise ToolwatchError("NATIVE_MISMATCH", f"{lib} was built from another core than {wasm}: rebuild it (make -C hosts/c python)")
+            raise ToolwatchError(
+                "NATIVE_MISMATCH", f"{lib} was built from another core than {wasm}: rebuild it (make -C hosts/c python)"
+            )
         return None
     return native.NativeCore(lib)
 
@@ -59,4 +65,5 @@ def open_core(backend: Optional[str] = None, wasm_path: Optional[str] = None):
         if core is not None:
             return core
     from .core_wasmtime import WasmtimeCore
+
     return WasmtimeCore(wasm_path or find_wasm())

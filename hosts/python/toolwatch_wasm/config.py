@@ -7,6 +7,7 @@ slots.json (generated from js/config/slots.ts) for where each setting goes in th
 Without the schema (a source checkout that was never built) only names and types are checked here
 and the core judges ranges, as before.
 """
+
 import json
 import math
 import re
@@ -18,7 +19,15 @@ _HERE = Path(__file__).resolve().parent
 TABLE = json.loads((_HERE / "slots.json").read_text(encoding="utf-8"))
 
 # Settings the host itself uses; they never reach the core.
-HOST_SETTINGS = {"timeZone", "timeZones", "failurePolicy", "anonymous", "allowlist", "identityHeaders", "maxHistoryPerUser"}
+HOST_SETTINGS = {
+    "timeZone",
+    "timeZones",
+    "failurePolicy",
+    "anonymous",
+    "allowlist",
+    "identityHeaders",
+    "maxHistoryPerUser",
+}
 
 # Prior plugin keys whose meaning maps onto toolwatch's signals (weights scaled to equal effect); the
 # same table as js/config/parse.ts, which the cross-host test compares against.
@@ -31,8 +40,11 @@ PRIOR_ART_WEIGHTS = {
 
 MAX_SAFE_INTEGER = 2**53 - 1
 # Ordered pairs and the core slots of their defaults: zod refinements that JSON Schema cannot carry.
-_PAIRS = (("warnThreshold", "blockThreshold", False), ("rateSpikeLow", "rateSpikeHigh", True),
-          ("valueRepeatFull", "valueRepeatNone", True))
+_PAIRS = (
+    ("warnThreshold", "blockThreshold", False),
+    ("rateSpikeLow", "rateSpikeHigh", True),
+    ("valueRepeatFull", "valueRepeatNone", True),
+)
 _ABORTING = "abort"  # a wrong type or value: zod skips the object's refinements after one
 
 
@@ -94,12 +106,20 @@ def _keys_at(s: "dict | None", path) -> list:
     if s is None:
         if path == []:
             return [*TABLE["settings"], "signals", *HOST_SETTINGS]
-        return list(TABLE["signals"]) if path == ["signals"] else ["weight", "mode"] if len(path) == 2 and path[0] == "signals" else []
+        return (
+            list(TABLE["signals"])
+            if path == ["signals"]
+            else ["weight", "mode"]
+            if len(path) == 2 and path[0] == "signals"
+            else []
+        )
     for step in path:
         if isinstance(step, int):
             s = s.get("items", {})
         else:
-            s = s.get("properties", {}).get(step) or (s.get("additionalProperties") if isinstance(s.get("additionalProperties"), dict) else {})
+            s = s.get("properties", {}).get(step) or (
+                s.get("additionalProperties") if isinstance(s.get("additionalProperties"), dict) else {}
+            )
     return list(s.get("properties", {}))
 
 
@@ -113,8 +133,11 @@ def core_defaults() -> "list | None":
         _DEFAULTS["d"] = None
         try:
             import struct
+
             import wasmtime
+
             from .detector import find_wasm  # deferred: detector imports this module
+
             store = wasmtime.Store(wasmtime.Engine())
             inst = wasmtime.Instance(store, wasmtime.Module.from_file(store.engine, find_wasm()), [])
             x = inst.exports(store)
@@ -129,6 +152,7 @@ def core_defaults() -> "list | None":
 
 
 # -- zod's wording, for the same messages as the Node host ------------------------------------------
+
 
 def _num(v) -> str:
     if isinstance(v, float) and v.is_integer() and abs(v) < 1e21:
@@ -177,8 +201,14 @@ def _type_issue(s: dict, v, path, out: _Issues) -> bool:
         return True
     got = "undefined" if v is _MISSING else _received(v)
     want = {"integer": "number", "object": "record" if "propertyNames" in s else "object"}.get(t, t)
-    ok = {"integer": got == "number", "number": got == "number", "string": got == "string",
-          "boolean": got == "boolean", "object": got == "object", "array": got == "array"}.get(t, True)
+    ok = {
+        "integer": got == "number",
+        "number": got == "number",
+        "string": got == "string",
+        "boolean": got == "boolean",
+        "object": got == "object",
+        "array": got == "array",
+    }.get(t, True)
     if not ok:
         out.add(path, f"Invalid input: expected {want}, received {got}", True)
         return False
@@ -254,10 +284,16 @@ def _types_only(c: dict, out: _Issues) -> None:
                     if "mode" in sv and sv["mode"] not in TABLE["modes"]:
                         out.add([k, sig, "mode"], 'Invalid option: expected one of "on"|"off"|"shadow"', True)
                     if "weight" in sv and _received(sv["weight"]) != "number":
-                        out.add([k, sig, "weight"], f"Invalid input: expected number, received {_received(sv['weight'])}", True)
+                        out.add(
+                            [k, sig, "weight"],
+                            f"Invalid input: expected number, received {_received(sv['weight'])}",
+                            True,
+                        )
         elif k in TABLE["enums"]:
             if v not in TABLE["enums"][k]:
-                out.add([k], "Invalid option: expected one of " + "|".join(json.dumps(e) for e in TABLE["enums"][k]), True)
+                out.add(
+                    [k], "Invalid option: expected one of " + "|".join(json.dumps(e) for e in TABLE["enums"][k]), True
+                )
         elif k in TABLE["settings"]:
             if not isinstance(v, bool) and _received(v) != "number":
                 out.add([k], f"Invalid input: expected number, received {_received(v)}", True)
@@ -282,8 +318,10 @@ def _refine(c: dict, out: _Issues) -> None:
         if (hv > lv) if strict else (hv >= lv):
             continue
         shown = lambda k, v, given: f"{k} ({_num(v)}{'' if given else ', the default'})"  # noqa: E731
-        out.add([lo if lo in c else hi],
-                f"{shown(lo, lv, lo in c)} must be {'<' if strict else '<='} {shown(hi, hv, hi in c)}")
+        out.add(
+            [lo if lo in c else hi],
+            f"{shown(lo, lv, lo in c)} must be {'<' if strict else '<='} {shown(hi, hv, hi in c)}",
+        )
 
 
 def _normalise(given: dict, origin: dict) -> dict:
@@ -308,7 +346,9 @@ def _normalise(given: dict, origin: dict) -> dict:
             return out  # reported as a type error
         merged = dict(sig_given)
         for sig, w in weights.items():
-            merged[sig] = {**w, **(sig_given.get(sig) or {})} if isinstance(sig_given.get(sig, {}), dict) else sig_given[sig]
+            merged[sig] = (
+                {**w, **(sig_given.get(sig) or {})} if isinstance(sig_given.get(sig, {}), dict) else sig_given[sig]
+            )
         out["signals"] = merged
     return out
 
@@ -346,7 +386,9 @@ def parse_config(given) -> dict:
             for k in msg[1]:
                 hint = closest(camel(k), valid) if valid else None
                 written = origin.get(k, k) if at_root else k
-                problems.append(f'{_describe(path, {})}: unknown key "{written}"' + (f' (did you mean "{hint}"?)' if hint else ""))
+                problems.append(
+                    f'{_describe(path, {})}: unknown key "{written}"' + (f' (did you mean "{hint}"?)' if hint else "")
+                )
         else:
             problems.append(f"{_describe(path, origin)}: {msg}")
     raise ToolwatchError("INVALID_CONFIG", "; ".join(problems))

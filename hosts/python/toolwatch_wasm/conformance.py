@@ -4,6 +4,7 @@
 Exit status 0 when every step matched, 1 otherwise. TOOLWATCH_BACKEND (native, wasmtime) picks the
 engine; the report names the backends that ran.
 """
+
 import json
 import struct
 import sys
@@ -35,15 +36,21 @@ def damage(data: bytes, step: dict) -> bytes:
     if step["damage"] == "flip":
         b[step["at"]] ^= 0xFF
     elif step["damage"] == "truncate":
-        del b[step["at"]:]
+        del b[step["at"] :]
     elif step["damage"] == "foreign":
         b[0:8] = b"notasnap"
     return bytes(b)
 
 
 def _call(c: dict) -> dict:
-    return {"tool": c.get("tool"), "args": c.get("args"), "principal": c.get("principal"),
-            "tenant": c.get("tenant"), "time_ms": c.get("time"), "tz": c.get("tz")}
+    return {
+        "tool": c.get("tool"),
+        "args": c.get("args"),
+        "principal": c.get("principal"),
+        "tenant": c.get("tenant"),
+        "time_ms": c.get("time"),
+        "tz": c.get("tz"),
+    }
 
 
 def replay(v: dict, backends: set = None) -> list:
@@ -73,8 +80,11 @@ def replay(v: dict, backends: set = None) -> list:
             same(i, "error", _attempt(lambda: d.learn(**_call(s["call"])))[1], e.get("error"))
         elif op == "after":
             c = s["call"]
-            tracked, err = _attempt(lambda: d.after(c.get("tool"), c.get("principal"), c.get("tenant"),
-                                                    s.get("isError") is True, c.get("time")))
+            tracked, err = _attempt(
+                lambda: d.after(
+                    c.get("tool"), c.get("principal"), c.get("tenant"), s.get("isError") is True, c.get("time")
+                )
+            )
             if err is not None or "error" in e:
                 same(i, "error", err, e.get("error"))
             else:

@@ -13,6 +13,7 @@ without either. `ContextForgeHooks` is the framework-free part: the gateway's pa
 in (dicts or objects), `{continue_processing, violation, metadata, ...}` dicts out, with the violation and
 metadata shapes of `toolwatch serve` (js/integrations/contextforge/plugin.ts).
 """
+
 import logging
 import math
 import os
@@ -21,7 +22,7 @@ import time as _time
 from typing import Any, Optional
 
 from . import abi
-from .config import closest, core_defaults, TABLE, _received
+from .config import TABLE, _received, closest, core_defaults
 from .errors import ToolwatchError
 from .explain import explain, fixed, r4
 from .registry import StateSettings
@@ -41,6 +42,7 @@ def __getattr__(name: str):
     # getattr(module, "ToolCallAnomalyDetectionPlugin")).
     if name == "ToolCallAnomalyDetectionPlugin":
         from .contextforge_plugin import ToolCallAnomalyDetectionPlugin
+
         return ToolCallAnomalyDetectionPlugin
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
@@ -75,15 +77,27 @@ def identity(global_context: Any, tenant_from: str = "tenant_id") -> dict:
         return {"principal": user if user and user != UNKNOWN_USER else None, "tenant": tid or None}
     # a field of the wrong type is a broken identity, not a missing one (as js/identity.ts)
     if isinstance(user, (bool, int, float, list, tuple)):
-        raise ToolwatchError("INVALID_IDENTITY", f"global_context.user must be a string or an object (email, sub), got {_a(user)}")
+        raise ToolwatchError(
+            "INVALID_IDENTITY", f"global_context.user must be a string or an object (email, sub), got {_a(user)}"
+        )
     uo = user if not isinstance(user, str) else None
-    for where, v in (("global_context.user.email", _get(uo, "email")), ("global_context.user.sub", _get(uo, "sub")),
-                     ("global_context.user_context.email", _get(uc, "email")), ("global_context.user_context.user_id", _get(uc, "user_id")),
-                     ("global_context.tenant_id", _get(global_context, "tenant_id")), ("global_context.user_context.team_id", _get(uc, "team_id"))):
+    for where, v in (
+        ("global_context.user.email", _get(uo, "email")),
+        ("global_context.user.sub", _get(uo, "sub")),
+        ("global_context.user_context.email", _get(uc, "email")),
+        ("global_context.user_context.user_id", _get(uc, "user_id")),
+        ("global_context.tenant_id", _get(global_context, "tenant_id")),
+        ("global_context.user_context.team_id", _get(uc, "team_id")),
+    ):
         if v is not None and not isinstance(v, str):
             raise ToolwatchError("INVALID_IDENTITY", f"{where} must be a string, got {_a(v)}")
-    principal = (_known(user) or _known(_get(uo, "email")) or _known(_get(uo, "sub"))
-                 or _known(_get(uc, "email")) or _known(_get(uc, "user_id")))
+    principal = (
+        _known(user)
+        or _known(_get(uo, "email"))
+        or _known(_get(uo, "sub"))
+        or _known(_get(uc, "email"))
+        or _known(_get(uc, "user_id"))
+    )
     tid, team = _str(_get(global_context, "tenant_id")), _str(_get(uc, "team_id"))
     tenant = (team or tid) if tenant_from == "user_context" else (tid or team)
     return {"principal": principal, "tenant": tenant}
@@ -129,19 +143,34 @@ def metadata(d) -> dict:
         except (ValueError, OverflowError):
             pass
         else:
-            return {KEY: {
-                "action": dd["action"], "risk_score": risk, "anomaly_mode": "active" if mode == 0 else "learning",
-                "baseline": _MODES[mode], "learned": bool(flags & abi.FLAG_LEARNED), "signals": signals,
-                # most allowed calls have no reason: decoded (and worded) only when there are some
-                "reasons": [{"code": r.code, "score": r4(r.score), "counted": r.counted, "message": _message(r)}
-                            for r in d.reasons] if n else [],
-                "tool": dd["tool"],
-            }}
+            return {
+                KEY: {
+                    "action": dd["action"],
+                    "risk_score": risk,
+                    "anomaly_mode": "active" if mode == 0 else "learning",
+                    "baseline": _MODES[mode],
+                    "learned": bool(flags & abi.FLAG_LEARNED),
+                    "signals": signals,
+                    # most allowed calls have no reason: decoded (and worded) only when there are some
+                    "reasons": [
+                        {"code": r.code, "score": r4(r.score), "counted": r.counted, "message": _message(r)}
+                        for r in d.reasons
+                    ]
+                    if n
+                    else [],
+                    "tool": dd["tool"],
+                }
+            }
     m = {
-        "action": d.action, "risk_score": r4(d.risk), "anomaly_mode": "active" if d.baseline == "own" else "learning",
-        "baseline": d.baseline, "learned": d.learned,
+        "action": d.action,
+        "risk_score": r4(d.risk),
+        "anomaly_mode": "active" if d.baseline == "own" else "learning",
+        "baseline": d.baseline,
+        "learned": d.learned,
         "signals": {_snake(k): r4(v) for k, v in d.signals.items()},
-        "reasons": [{"code": r.code, "score": r4(r.score), "counted": r.counted, "message": explain(r)} for r in d.reasons],
+        "reasons": [
+            {"code": r.code, "score": r4(r.score), "counted": r.counted, "message": explain(r)} for r in d.reasons
+        ],
         "tool": d.tool,
     }
     if d.error:
@@ -159,14 +188,28 @@ def burst_window_ms(config: dict) -> float:
 def describe_block(d, config: dict) -> dict:
     """BLOCKED 403, or RATE_LIMIT 429 with a retry delay when call volume is the main cause."""
     ranked = sorted((r for r in d.reasons if r.counted and r.score > 0), key=lambda r: -(r.score * r.weight))
-    what = (d.error["message"] if d.error else
-            "; ".join(f"{r.code}: {explain(r)}" for r in ranked) if ranked else "risk over the block threshold")
+    what = (
+        d.error["message"]
+        if d.error
+        else "; ".join(f"{r.code}: {explain(r)}" for r in ranked)
+        if ranked
+        else "risk over the block threshold"
+    )
     out = {"description": f'toolwatch blocked "{d.tool}" (risk {fixed(d.risk, 2)}): {what}'}
     if ranked and ranked[0].code in _RATE_CODES:
-        return {**out, "code": "RATE_LIMIT", "http_status": 429, "reason": "Tool call rate anomaly",
-                "retry_after_ms": burst_window_ms(config)}
-    return {**out, "code": "BLOCKED", "http_status": 403,
-            "reason": "Detector failure (fail closed)" if d.error else "Anomalous tool call"}
+        return {
+            **out,
+            "code": "RATE_LIMIT",
+            "http_status": 429,
+            "reason": "Tool call rate anomaly",
+            "retry_after_ms": burst_window_ms(config),
+        }
+    return {
+        **out,
+        "code": "BLOCKED",
+        "http_status": 403,
+        "reason": "Detector failure (fail closed)" if d.error else "Anomalous tool call",
+    }
 
 
 def _type_name(v: Any) -> str:
@@ -191,25 +234,43 @@ def _a(v: Any) -> str:
 def describe_refusal(tool: Any, code: str, message: str, config: dict) -> dict:
     """Input the detector refused: not scored, so failurePolicy decides (closed blocks, open allows)."""
     closed = config.get("failurePolicy", "closed") == "closed"
-    name = (json_str(tool[:80] + "…" if len(tool) > 80 else tool) if isinstance(tool, str) and tool else "(no tool name)")
+    name = json_str(tool[:80] + "…" if len(tool) > 80 else tool) if isinstance(tool, str) and tool else "(no tool name)"
     base = f"toolwatch refused {name}: {message} ({code})"
     if closed:
-        return {"action": "block", "code": code, "message": message, "http_status": 413 if code in _SIZE_CODES else 403,
-                "reason": "Tool call input refused", "description": f"{base}; failure policy closed: blocked",
-                "metadata": {KEY: {"action": "block", "reasons": [{"code": code, "message": message}]}}}
-    return {"action": "allow", "code": code, "message": message, "http_status": 403,
-            "reason": "Tool call input refused", "description": f"{base}; failure policy open: allowed unchecked",
-            "metadata": {KEY: {"action": "allow", "refused": {"code": code, "message": message}}}}
+        return {
+            "action": "block",
+            "code": code,
+            "message": message,
+            "http_status": 413 if code in _SIZE_CODES else 403,
+            "reason": "Tool call input refused",
+            "description": f"{base}; failure policy closed: blocked",
+            "metadata": {KEY: {"action": "block", "reasons": [{"code": code, "message": message}]}},
+        }
+    return {
+        "action": "allow",
+        "code": code,
+        "message": message,
+        "http_status": 403,
+        "reason": "Tool call input refused",
+        "description": f"{base}; failure policy open: allowed unchecked",
+        "metadata": {KEY: {"action": "allow", "refused": {"code": code, "message": message}}},
+    }
 
 
 def json_str(s: str) -> str:
     import json
+
     return json.dumps(s, ensure_ascii=False)
 
 
 def _result(continue_processing: bool, metadata: dict, violation: Optional[dict] = None, **extra) -> dict:
-    return {"continue_processing": continue_processing, "violation": violation, "metadata": metadata,
-            "retry_delay_ms": 0, **extra}
+    return {
+        "continue_processing": continue_processing,
+        "violation": violation,
+        "metadata": metadata,
+        "retry_delay_ms": 0,
+        **extra,
+    }
 
 
 def _plain(args: dict) -> dict:
@@ -224,8 +285,13 @@ def _plain(args: dict) -> dict:
 
 
 def _line(tool: str, action: str, m: dict, g: Any) -> dict:
-    return {"tool": tool, "action": action, "risk": m["risk_score"], "reasons": [r["code"] for r in m["reasons"]],
-            "request_id": _get(g, "request_id")}
+    return {
+        "tool": tool,
+        "action": action,
+        "risk": m["risk_score"],
+        "reasons": [r["code"] for r in m["reasons"]],
+        "request_id": _get(g, "request_id"),
+    }
 
 
 class ContextForgeHooks:
@@ -233,7 +299,9 @@ class ContextForgeHooks:
 
     def __init__(self, detector, tenant_from: str = "tenant_id", clock=None):
         if tenant_from not in TENANT_FROM:
-            raise ToolwatchError("INVALID_CONFIG", 'config.tenant_from: Invalid option: expected one of "tenant_id"|"user_context"')
+            raise ToolwatchError(
+                "INVALID_CONFIG", 'config.tenant_from: Invalid option: expected one of "tenant_id"|"user_context"'
+            )
         self.detector = detector
         self.tenant_from = tenant_from
         self.clock = clock or (lambda: float(_time.time_ns() // 1_000_000))
@@ -256,7 +324,9 @@ class ContextForgeHooks:
         # The tool name and arguments are the call's input: refusing them is a decision, not an error.
         if not isinstance(tool, str) or not tool:
             got = "nothing" if tool is None else "an empty string" if tool == "" else _type_name(tool)
-            return self._refuse(tool, "INVALID_TOOL", f"payload.name must be a non-empty string (the tool name), got {got}", state)
+            return self._refuse(
+                tool, "INVALID_TOOL", f"payload.name must be a non-empty string (the tool name), got {got}", state
+            )
         if not isinstance(args, dict):
             return self._refuse(tool, "INVALID_ARGS", f"payload.args must be an object, got {_type_name(args)}", state)
         if type(args) is not dict:
@@ -274,8 +344,12 @@ class ContextForgeHooks:
         meta = metadata(d)
         m, action = meta[KEY], d.action
         if isinstance(state, dict):  # carried to tool_post_invoke
-            state[KEY] = {"action": action, "risk_score": m["risk_score"], "time": now,
-                          "reasons": [r["code"] for r in m["reasons"] if r["counted"]]}
+            state[KEY] = {
+                "action": action,
+                "risk_score": m["risk_score"],
+                "time": now,
+                "reasons": [r["code"] for r in m["reasons"] if r["counted"]],
+            }
         if action != "block":
             # the log line is built only when it is written (an allowed call logs at debug)
             level = logging.WARNING if action == "warn" else logging.DEBUG
@@ -291,8 +365,14 @@ class ContextForgeHooks:
             details["retry_delay_ms"] = int(b["retry_after_ms"])
             headers = {"Retry-After": str(math.ceil(b["retry_after_ms"] / 1000))}
             extra = {"retry_delay_ms": int(b["retry_after_ms"]), "http_headers": headers}
-        violation = {"reason": b["reason"], "description": b["description"], "code": b["code"], "details": details,
-                     "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": b["http_status"]}
+        violation = {
+            "reason": b["reason"],
+            "description": b["description"],
+            "code": b["code"],
+            "details": details,
+            "mcp_error_code": BLOCKED_ERROR_CODE,
+            "http_status_code": b["http_status"],
+        }
         if headers:
             violation["http_headers"] = headers
         return _result(False, meta, violation, **extra)
@@ -301,23 +381,43 @@ class ContextForgeHooks:
         r = describe_refusal(tool, code, message, self.config)
         if isinstance(state, dict):  # post-invoke: a refused call was never scored, so no outcome is recorded
             state[KEY] = {"action": r["action"], "refused": code, "time": self.clock()}
-        log.warning("toolwatch: tool call input refused (%s: %s): %s", code, message,
-                    "blocked (failure policy closed)" if r["action"] == "block" else "allowed unchecked (failure policy open)")
+        log.warning(
+            "toolwatch: tool call input refused (%s: %s): %s",
+            code,
+            message,
+            "blocked (failure policy closed)" if r["action"] == "block" else "allowed unchecked (failure policy open)",
+        )
         if r["action"] == "allow":
             return _result(True, r["metadata"])
-        return _result(False, {}, {"reason": r["reason"], "description": r["description"], "code": "BLOCKED",
-                                   "details": r["metadata"], "mcp_error_code": BLOCKED_ERROR_CODE,
-                                   "http_status_code": r["http_status"]})
+        return _result(
+            False,
+            {},
+            {
+                "reason": r["reason"],
+                "description": r["description"],
+                "code": "BLOCKED",
+                "details": r["metadata"],
+                "mcp_error_code": BLOCKED_ERROR_CODE,
+                "http_status_code": r["http_status"],
+            },
+        )
 
     def _refuse_anonymous(self, tool: str, state: Any) -> dict:
         if isinstance(state, dict):
             state[KEY] = {"action": "block", "refused": "ANONYMOUS_REFUSED", "time": self.clock()}
         log.warning("toolwatch: anonymous tool call refused (%s)", tool[:80])
-        return _result(False, {}, {
-            "reason": "Anonymous tool call",
-            "description": "toolwatch refuses tool calls that carry no user identity (config.anonymous = refuse)",
-            "code": "BLOCKED", "details": {KEY: {"action": "block", "reasons": [{"code": "ANONYMOUS_REFUSED"}]}},
-            "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": 403})
+        return _result(
+            False,
+            {},
+            {
+                "reason": "Anonymous tool call",
+                "description": "toolwatch refuses tool calls that carry no user identity (config.anonymous = refuse)",
+                "code": "BLOCKED",
+                "details": {KEY: {"action": "block", "reasons": [{"code": "ANONYMOUS_REFUSED"}]}},
+                "mcp_error_code": BLOCKED_ERROR_CODE,
+                "http_status_code": 403,
+            },
+        )
 
     def _failed(self, tool: str, err: Exception, state: Any, now: float) -> dict:
         closed = self.config.get("failurePolicy", "closed") == "closed"
@@ -327,10 +427,18 @@ class ContextForgeHooks:
             state[KEY] = {"action": "block" if closed else "allow", "refused": "DETECTOR_FAILURE", "time": now}
         if not closed:
             return _result(True, {KEY: {"action": "allow", "tool": tool, "error": message}})
-        return _result(False, {}, {"reason": "Detector failure (fail closed)",
-                                   "description": f'toolwatch blocked "{tool}": {message}', "code": "BLOCKED",
-                                   "details": {KEY: {"action": "block", "tool": tool, "error": message}},
-                                   "mcp_error_code": BLOCKED_ERROR_CODE, "http_status_code": 403})
+        return _result(
+            False,
+            {},
+            {
+                "reason": "Detector failure (fail closed)",
+                "description": f'toolwatch blocked "{tool}": {message}',
+                "code": "BLOCKED",
+                "details": {KEY: {"action": "block", "tool": tool, "error": message}},
+                "mcp_error_code": BLOCKED_ERROR_CODE,
+                "http_status_code": 403,
+            },
+        )
 
     def tool_post_invoke(self, payload: Any, context: Any) -> dict:
         g = _get(context, "global_context") or {}
@@ -342,23 +450,51 @@ class ContextForgeHooks:
         outcome = "error" if is_error else "ok"
         if pre.get("refused") is not None or not isinstance(tool, str) or not tool:
             # never scored (or no tool to record): the tool already ran, nothing to decide or record
-            return _result(True, {KEY: {"tool": tool if isinstance(tool, str) and tool else None, "action": pre.get("action"),
-                                        "refused": pre.get("refused"), "outcome": outcome, "tracked": False}})
+            return _result(
+                True,
+                {
+                    KEY: {
+                        "tool": tool if isinstance(tool, str) and tool else None,
+                        "action": pre.get("action"),
+                        "refused": pre.get("refused"),
+                        "outcome": outcome,
+                        "tracked": False,
+                    }
+                },
+            )
         tracked = False
         try:
-            tracked = self.detector.after(tool, is_error=is_error, time_ms=self.clock(), **identity(g, self.tenant_from))
+            tracked = self.detector.after(
+                tool, is_error=is_error, time_ms=self.clock(), **identity(g, self.tenant_from)
+            )
         except ToolwatchError as e:
             if e.code != "ANONYMOUS_REFUSED":
                 log.warning("toolwatch: outcome of %s not recorded: %s", tool[:80], e)
         except Exception as e:  # the tool already ran: a failure here must not fail the call
             log.error("toolwatch: outcome of %s not recorded: %s", tool[:80], e)
-        return _result(True, {KEY: {"tool": tool, "action": pre.get("action"), "risk_score": pre.get("risk_score"),
-                                    "reasons": pre.get("reasons"), "outcome": outcome, "tracked": tracked}})
+        return _result(
+            True,
+            {
+                KEY: {
+                    "tool": tool,
+                    "action": pre.get("action"),
+                    "risk_score": pre.get("risk_score"),
+                    "reasons": pre.get("reasons"),
+                    "outcome": outcome,
+                    "tracked": tracked,
+                }
+            },
+        )
 
 
 # -- the plugin's own settings in the gateway's config block --------------------------------------------
 
-_STATE_KEYS = {"dir": "dir", "keep": "keep", "interval_seconds": "intervalSeconds", "intervalSeconds": "intervalSeconds"}
+_STATE_KEYS = {
+    "dir": "dir",
+    "keep": "keep",
+    "interval_seconds": "intervalSeconds",
+    "intervalSeconds": "intervalSeconds",
+}
 
 
 def plugin_settings(block: Optional[dict], env: Optional[dict] = None) -> tuple:
@@ -406,8 +542,14 @@ def plugin_settings(block: Optional[dict], env: Optional[dict] = None) -> tuple:
         tenant_from = env["TOOLWATCH_TENANT_FROM"]
     d = st.get("dir")
     if d is not None and (not isinstance(d, str) or not d):
-        problems.append("config.state.dir: " + ("Too small: expected string to have >=1 characters" if d == ""
-                                                else f"Invalid input: expected string, received {_received(d)}"))
+        problems.append(
+            "config.state.dir: "
+            + (
+                "Too small: expected string to have >=1 characters"
+                if d == ""
+                else f"Invalid input: expected string, received {_received(d)}"
+            )
+        )
     keep = st.get("keep", 5)
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         problems.append(f"config.state.keep: expected an integer >= 1, got {keep!r}")

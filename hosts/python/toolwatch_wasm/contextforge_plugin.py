@@ -3,14 +3,31 @@
 Instances share one detector per process and settings (registry.py): the gateway makes one instance per
 (team, tool) context, and a principal's calls across tools must be judged together.
 """
+
 import asyncio
 
 try:  # the framework as a package (cpex), else as the gateway ships it
-    from cpex.framework import (Plugin, PluginConfig, PluginContext, PluginViolation, ToolPostInvokePayload,
-                                ToolPostInvokeResult, ToolPreInvokePayload, ToolPreInvokeResult)
+    from cpex.framework import (
+        Plugin,
+        PluginConfig,
+        PluginContext,
+        PluginViolation,
+        ToolPostInvokePayload,
+        ToolPostInvokeResult,
+        ToolPreInvokePayload,
+        ToolPreInvokeResult,
+    )
 except ImportError:  # pragma: no cover - exercised only inside the gateway
-    from mcpgateway.plugins.framework import (Plugin, PluginConfig, PluginContext, PluginViolation, ToolPostInvokePayload,
-                                              ToolPostInvokeResult, ToolPreInvokePayload, ToolPreInvokeResult)
+    from mcpgateway.plugins.framework import (
+        Plugin,
+        PluginConfig,
+        PluginContext,
+        PluginViolation,
+        ToolPostInvokePayload,
+        ToolPostInvokeResult,
+        ToolPreInvokePayload,
+        ToolPreInvokeResult,
+    )
 
 from .contextforge import ContextForgeHooks, plugin_settings
 from .registry import shared_detector
@@ -21,8 +38,12 @@ def _typed(result_type, r: dict):
     if v is None and r["continue_processing"] and not r.get("retry_delay_ms") and not r.get("http_headers"):
         # the usual result: every other field at its default, so only the metadata is given (and validated)
         return result_type(metadata=r["metadata"])
-    fields = {"continue_processing": r["continue_processing"], "metadata": r["metadata"],
-              "violation": PluginViolation(**v) if v else None, "retry_delay_ms": r.get("retry_delay_ms", 0)}
+    fields = {
+        "continue_processing": r["continue_processing"],
+        "metadata": r["metadata"],
+        "violation": PluginViolation(**v) if v else None,
+        "retry_delay_ms": r.get("retry_delay_ms", 0),
+    }
     if r.get("http_headers"):
         fields["http_headers"] = r["http_headers"]
     return result_type(**fields)

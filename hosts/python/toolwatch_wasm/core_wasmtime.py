@@ -4,6 +4,7 @@ A backend gives the detector the core's exports by name (call), its linear memor
 (view, re-made by refresh() after init, the only call that grows memory), and one hot entry per
 call kind (check, learn, after: copy the call record into IO, then call) — see native.py for the other.
 """
+
 import ctypes
 
 import wasmtime
@@ -49,7 +50,7 @@ class WasmtimeCore:
             setattr(self, name, self._hot(name))
 
     def write(self, data, at: int) -> None:
-        self.view[at:at + len(data)] = data
+        self.view[at : at + len(data)] = data
 
     def _hot(self, name: str):
         io, view = self.io, self.view
@@ -59,6 +60,7 @@ class WasmtimeCore:
         g, store = self._x[name], self.store
 
         def run(record, t, x):
-            view[io:io + len(record)] = record
+            view[io : io + len(record)] = record
             return g(store, t, x)
+
         return run

@@ -1,4 +1,5 @@
 """The Python detector: validates and marshals; every detection rule lives in the .wasm."""
+
 import math
 import struct
 import time as _time
@@ -7,28 +8,42 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from . import abi
-from .backend import find_wasm, open_core
-from .config import to_core_block, setting_of_slot
+from . import snapshot as _snapshot
+from .backend import find_wasm, open_core  # noqa: F401  (find_wasm is re-exported: toolwatch_wasm.find_wasm)
+from .config import setting_of_slot, to_core_block
 from .encode import Encoder, entry_keys
 from .errors import ToolwatchError, core_error
-from . import snapshot as _snapshot
 
 ANONYMOUS = "(anonymous)"  # reserved: a caller naming itself this is refused (as js/identity.ts)
 # RESULT read in one unpack: action, flags, mode, reason count, risk, the signal scores, 4 figures; then
 # reasons (code, flags, score, actual, typical, context). Checked against the generated offsets below.
 _HEAD = struct.Struct(f"<iiiid{abi.SIGNAL_COUNT}d4d")
 _REASON = struct.Struct("<ii4d")
-_OFFSETS = (struct.calcsize("<iiii"), struct.calcsize("<iiiid"), struct.calcsize(f"<iiiid{abi.SIGNAL_COUNT}d"),
-            _HEAD.size, struct.calcsize("<ii"), _REASON.size)
+_OFFSETS = (
+    struct.calcsize("<iiii"),
+    struct.calcsize("<iiiid"),
+    struct.calcsize(f"<iiiid{abi.SIGNAL_COUNT}d"),
+    _HEAD.size,
+    struct.calcsize("<ii"),
+    _REASON.size,
+)
 if _OFFSETS != (abi.RES_RISK, abi.RES_SIGNALS, abi.RES_ENTITY_LEARNED, abi.RES_REASONS, abi.RSN_SCORE, abi.REASON_SIZE):
     raise ImportError("toolwatch_wasm.detector: its RESULT structs do not match abi.py (regenerate: npm run build)")
 # bytes of RESULT copied per decision: the head and the most reasons the core writes
 _RESULT_COPY = abi.RES_REASONS + abi.MAX_REASONS * abi.REASON_SIZE
 # the limits Encoder needs, by the name it uses and limit()'s id
-_LIMITS = (("ident", abi.LIMIT_IDENT_BYTES), ("tool", abi.LIMIT_TOOL_BYTES), ("key", abi.LIMIT_KEY_BYTES),
-           ("value", abi.LIMIT_VALUE_BYTES), ("args", abi.LIMIT_ARGS), ("extra", abi.LIMIT_EXTRA),
-           ("elements", abi.LIMIT_ELEMENTS), ("scanned", abi.LIMIT_SCANNED), ("walk", abi.LIMIT_WALK),
-           ("depth", abi.LIMIT_DEPTH))
+_LIMITS = (
+    ("ident", abi.LIMIT_IDENT_BYTES),
+    ("tool", abi.LIMIT_TOOL_BYTES),
+    ("key", abi.LIMIT_KEY_BYTES),
+    ("value", abi.LIMIT_VALUE_BYTES),
+    ("args", abi.LIMIT_ARGS),
+    ("extra", abi.LIMIT_EXTRA),
+    ("elements", abi.LIMIT_ELEMENTS),
+    ("scanned", abi.LIMIT_SCANNED),
+    ("walk", abi.LIMIT_WALK),
+    ("depth", abi.LIMIT_DEPTH),
+)
 _TZ_BUCKET_MS = 900_000  # zone offsets are cached per quarter hour (see Detector._zone_offset)
 _now_ns = _time.time_ns
 TRAPPED = -(2**31)  # the native extension's return for a trap (hosts/c/pycore.c TWC_TRAPPED)
@@ -80,6 +95,7 @@ class _Lazy:
     """A field of a decision from check(), decoded from its RESULT bytes on first access and then kept
     in the instance (a non-data descriptor: the instance's own value wins from then on), so a caller
     that reads only the action pays for nothing else."""
+
     __slots__ = ("name", "decode")
 
     def __init__(self, name: str, decode):
@@ -95,9 +111,18 @@ class _Lazy:
 
 def _decode_head(d: dict) -> None:
     _, flags, mode, _, risk, *_, learned, age, baseline_calls, window = _HEAD.unpack_from(d["_raw"], 0)
-    d.update(risk=risk, baseline=abi.MODES[mode], learned_calls=learned, age_ms=age, baseline_calls=baseline_calls,
-             window_count=window, learned=bool(flags & abi.FLAG_LEARNED), allowlisted=bool(flags & abi.FLAG_ALLOWLISTED),
-             new_entity=bool(flags & abi.FLAG_NEW_ENTITY), flags=flags)
+    d.update(
+        risk=risk,
+        baseline=abi.MODES[mode],
+        learned_calls=learned,
+        age_ms=age,
+        baseline_calls=baseline_calls,
+        window_count=window,
+        learned=bool(flags & abi.FLAG_LEARNED),
+        allowlisted=bool(flags & abi.FLAG_ALLOWLISTED),
+        new_entity=bool(flags & abi.FLAG_NEW_ENTITY),
+        flags=flags,
+    )
 
 
 _SIGNALS = struct.Struct(f"<{len(abi.SIGNALS)}d")
@@ -123,9 +148,21 @@ def _decode_reasons(d: dict) -> None:
             key = keys[int(context)]
         # positional, in field order: code, signal, score, weight, counted, actual, typical, context,
         # tenant_baseline, flags, key
-        reasons.append(Reason(code, sig, score, weights[s] if sig else 0.0,
-                              bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and modes[s] == 1,
-                              actual, typical, context, bool(rf & abi.REASON_FLAG_TENANT), rf, key))
+        reasons.append(
+            Reason(
+                code,
+                sig,
+                score,
+                weights[s] if sig else 0.0,
+                bool(sig) and not (rf & abi.REASON_FLAG_SHADOW) and modes[s] == 1,
+                actual,
+                typical,
+                context,
+                bool(rf & abi.REASON_FLAG_TENANT),
+                rf,
+                key,
+            )
+        )
     d["reasons"] = reasons
 
 
@@ -133,8 +170,18 @@ class _LazyDecision(Decision):
     """What check() returns: a Decision (same fields, asdict, replace) holding the RESULT bytes."""
 
 
-for _name in ("risk", "baseline", "learned_calls", "age_ms", "baseline_calls", "window_count", "learned", "allowlisted",
-              "new_entity", "flags"):
+for _name in (
+    "risk",
+    "baseline",
+    "learned_calls",
+    "age_ms",
+    "baseline_calls",
+    "window_count",
+    "learned",
+    "allowlisted",
+    "new_entity",
+    "flags",
+):
     setattr(_LazyDecision, _name, _Lazy(_name, _decode_head))
 _LazyDecision.signals = _Lazy("signals", _decode_signals)
 _LazyDecision.reasons = _Lazy("reasons", _decode_reasons)
@@ -151,8 +198,13 @@ class Detector:
     backend: "auto" (default, or TOOLWATCH_BACKEND), "native" or "wasmtime" (see backend.py); `.backend`
     says which one runs."""
 
-    def __init__(self, config: Optional[dict] = None, wasm_path: Optional[str] = None, on_error=None,
-                 backend: Optional[str] = None):
+    def __init__(
+        self,
+        config: Optional[dict] = None,
+        wasm_path: Optional[str] = None,
+        on_error=None,
+        backend: Optional[str] = None,
+    ):
         self.config = dict(config or {})
         self._block = to_core_block(self.config)
         self._wasm_path = wasm_path
@@ -185,7 +237,7 @@ class Detector:
     # -- instance ---------------------------------------------------------------------------------
     @property
     def backend(self) -> str:
-        """"native" or "wasmtime": the engine running the core."""
+        """ "native" or "wasmtime": the engine running the core."""
         return self._core.kind
 
     def _boot(self) -> None:
@@ -208,7 +260,10 @@ class Detector:
         if rc < 0:
             if rc == abi.ERR_BAD_CONFIG:
                 slot = struct.unpack_from("<i", core.view, self._res)[0]
-                raise ToolwatchError("INVALID_CONFIG", f"config.{setting_of_slot(slot)}: refused by the core (value {self._call('config_value', slot)} out of range or inconsistent)")
+                raise ToolwatchError(
+                    "INVALID_CONFIG",
+                    f"config.{setting_of_slot(slot)}: refused by the core (value {self._call('config_value', slot)} out of range or inconsistent)",
+                )
             raise core_error(rc, "init")
         self._weights = tuple(self._call("config_value", abi.C_WEIGHTS + i) for i in range(len(abi.SIGNALS)))
         self._modes = tuple(self._call("config_value", abi.C_MODES + i) for i in range(len(abi.SIGNALS)))
@@ -233,10 +288,15 @@ class Detector:
         if tenant is not None and not isinstance(tenant, str):
             raise ToolwatchError("INVALID_IDENTITY", "tenant must be a string")
         if principal == ANONYMOUS:
-            raise ToolwatchError("INVALID_IDENTITY", f'principal "{ANONYMOUS}" is reserved for calls without identity; leave the principal out to pool a call there')
+            raise ToolwatchError(
+                "INVALID_IDENTITY",
+                f'principal "{ANONYMOUS}" is reserved for calls without identity; leave the principal out to pool a call there',
+            )
         if not principal:
             if self._anonymous == "refuse":
-                raise ToolwatchError("ANONYMOUS_REFUSED", "the call carries no identity and anonymous calls are refused")
+                raise ToolwatchError(
+                    "ANONYMOUS_REFUSED", "the call carries no identity and anonymous calls are refused"
+                )
             principal = ANONYMOUS
         return tenant or "", principal
 
@@ -280,8 +340,16 @@ class Detector:
         """(record, keys, tenant, principal, t, tz minutes) for check and learn. The usual call (string
         names, a dict of JSON values, a numeric time) is validated and encoded in one pass; anything
         else takes the checked path, which raises in the documented order (docs/HOSTS.md)."""
-        if (type(tool) is str and tool and type(principal) is str and principal and principal != ANONYMOUS and (tenant is None or type(tenant) is str)
-                and (args is None or type(args) is dict) and (time_ms is None or type(time_ms) is float or type(time_ms) is int)):
+        if (
+            type(tool) is str
+            and tool
+            and type(principal) is str
+            and principal
+            and principal != ANONYMOUS
+            and (tenant is None or type(tenant) is str)
+            and (args is None or type(args) is dict)
+            and (time_ms is None or type(time_ms) is float or type(time_ms) is int)
+        ):
             if time_ms is None:
                 t = float(_now_ns() // 1_000_000)
             elif 0 <= time_ms <= 8.64e15:  # false for NaN
@@ -311,15 +379,30 @@ class Detector:
         self._core.write(record, self._io)
 
     # -- API --------------------------------------------------------------------------------------
-    def check(self, tool: str, args: Optional[dict] = None, principal: Optional[str] = None,
-              tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> "Decision":
+    def check(
+        self,
+        tool: str,
+        args: Optional[dict] = None,
+        principal: Optional[str] = None,
+        tenant: Optional[str] = None,
+        time_ms: Optional[float] = None,
+        tz=None,
+    ) -> "Decision":
         """Scores a call before it runs, and records it when the rules allow. tz: minutes east of UTC
         or an IANA zone name (default: config timeZones[tenant], then config timeZone, then UTC)."""
         enc = None
         # _prepare's one-pass branch, inlined: the call this host is timed on
-        if (type(tool) is str and tool and type(principal) is str and principal and principal != ANONYMOUS and (tenant is None or type(tenant) is str)
-                and (args is None or type(args) is dict)
-                and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
+        if (
+            type(tool) is str
+            and tool
+            and type(principal) is str
+            and principal
+            and principal != ANONYMOUS
+            and (tenant is None or type(tenant) is str)
+            and (args is None or type(args) is dict)
+            and (type(time_ms) is float or type(time_ms) is int)
+            and 0 <= time_ms <= 8.64e15
+        ):
             tenant = tenant or ""
             t = float(time_ms)
             # the zone is the next thing to check (docs/HOSTS.md order), and may refuse
@@ -350,28 +433,57 @@ class Detector:
         # One copy of RESULT (the next call overwrites it); the rest is decoded when first read.
         res = self._res
         d = _new(_LazyDecision)
-        d.__dict__ = {"action": abi.ACTIONS[rc], "tool": tool, "tenant": tenant, "principal": principal, "time_ms": t,
-                      "min_calls": self._min_calls, "_raw": self._view[res:res + _RESULT_COPY].tobytes(),
-                      "_ctx": (self._weights, self._modes, keys, self._enc.limits)}
+        d.__dict__ = {
+            "action": abi.ACTIONS[rc],
+            "tool": tool,
+            "tenant": tenant,
+            "principal": principal,
+            "time_ms": t,
+            "min_calls": self._min_calls,
+            "_raw": self._view[res : res + _RESULT_COPY].tobytes(),
+            "_ctx": (self._weights, self._modes, keys, self._enc.limits),
+        }
         return d
 
     def _failed(self, err, tool, tenant, principal, t) -> "Decision":
         self._recover(err)
         closed = self._failure == "closed"
-        return Decision(action="block" if closed else "allow", risk=1.0 if closed else 0.0, reasons=[],
-                        signals={s: 0.0 for s in abi.SIGNALS}, baseline="cold", learned_calls=0, min_calls=self._min_calls,
-                        age_ms=0, baseline_calls=0, window_count=0, learned=False, allowlisted=False, new_entity=False,
-                        flags=0, tool=tool, tenant=tenant, principal=principal, time_ms=t,
-                        error={"code": "DETECTOR_FAILURE", "message": f"detector failed ({err}); failure policy {self._failure}"})
+        return Decision(
+            action="block" if closed else "allow",
+            risk=1.0 if closed else 0.0,
+            reasons=[],
+            signals={s: 0.0 for s in abi.SIGNALS},
+            baseline="cold",
+            learned_calls=0,
+            min_calls=self._min_calls,
+            age_ms=0,
+            baseline_calls=0,
+            window_count=0,
+            learned=False,
+            allowlisted=False,
+            new_entity=False,
+            flags=0,
+            tool=tool,
+            tenant=tenant,
+            principal=principal,
+            time_ms=t,
+            error={"code": "DETECTOR_FAILURE", "message": f"detector failed ({err}); failure policy {self._failure}"},
+        )
 
     def result_bytes(self) -> bytes:
         """The RESULT area of the last decision, as the core wrote it (for conformance checks)."""
         res = self._res
         n = struct.unpack_from("<i", self._view, res + abi.RES_N_REASONS)[0]
-        return self._view[res:res + abi.RES_REASONS + n * abi.REASON_SIZE].tobytes()
+        return self._view[res : res + abi.RES_REASONS + n * abi.REASON_SIZE].tobytes()
 
-    def after(self, tool: Optional[str] = None, principal: Optional[str] = None, tenant: Optional[str] = None,
-              is_error: bool = False, time_ms: Optional[float] = None) -> bool:
+    def after(
+        self,
+        tool: Optional[str] = None,
+        principal: Optional[str] = None,
+        tenant: Optional[str] = None,
+        is_error: bool = False,
+        time_ms: Optional[float] = None,
+    ) -> bool:
         """Post-invoke outcome. Returns whether the principal is tracked."""
         tenant, principal = self._identity(principal, tenant)
         t = self._time(time_ms)
@@ -388,14 +500,30 @@ class Detector:
             raise core_error(rc, "after")
         return rc == 1
 
-    def learn(self, tool: str, args: Optional[dict] = None, principal: Optional[str] = None,
-              tenant: Optional[str] = None, time_ms: Optional[float] = None, tz=None) -> None:
+    def learn(
+        self,
+        tool: str,
+        args: Optional[dict] = None,
+        principal: Optional[str] = None,
+        tenant: Optional[str] = None,
+        time_ms: Optional[float] = None,
+        tz=None,
+    ) -> None:
         """Operator feedback, "this call was fine": learn it now into the principal's and tenant's baselines."""
         rc = None
         fused = self._fused_learn
-        if (fused is not None and type(tool) is str and tool and type(principal) is str and principal and principal != ANONYMOUS
-                and (tenant is None or type(tenant) is str) and (args is None or type(args) is dict)
-                and (type(time_ms) is float or type(time_ms) is int) and 0 <= time_ms <= 8.64e15):
+        if (
+            fused is not None
+            and type(tool) is str
+            and tool
+            and type(principal) is str
+            and principal
+            and principal != ANONYMOUS
+            and (tenant is None or type(tenant) is str)
+            and (args is None or type(args) is dict)
+            and (type(time_ms) is float or type(time_ms) is int)
+            and 0 <= time_ms <= 8.64e15
+        ):
             t = float(time_ms)
             off = self._fixed_tz if tz is None and self._fixed_tz is not None else self._tz(tenant or "", tz, t)
             rc = fused(tenant or "", principal, tool, {} if args is None else args, t, off)
@@ -413,8 +541,15 @@ class Detector:
             raise core_error(rc, "learn")
 
     def _allow_raw(self, e: dict) -> int:
-        kind = (abi.ALLOW_TOOL if "tool" in e else abi.ALLOW_ENTITY if "tenant" in e and "principal" in e
-                else abi.ALLOW_TENANT if "tenant" in e else abi.ALLOW_PRINCIPAL)
+        kind = (
+            abi.ALLOW_TOOL
+            if "tool" in e
+            else abi.ALLOW_ENTITY
+            if "tenant" in e and "principal" in e
+            else abi.ALLOW_TENANT
+            if "tenant" in e
+            else abi.ALLOW_PRINCIPAL
+        )
         self._write(bytes(self._enc.identity(e.get("tenant", ""), e.get("principal", ""), e.get("tool", ""))))
         rc = self._call("allow_add", kind)
         if rc < 0:
@@ -457,11 +592,16 @@ class Detector:
 
     def restore(self, data: bytes) -> int:
         """Replaces the state with a snapshot (refused with SNAPSHOT_* codes, state untouched). Returns records restored."""
-        return self._state("restore", lambda: _snapshot.restore(self._call, self._core.memory, self._core.store, data, abi.RESTORE_REPLACE))
+        return self._state(
+            "restore",
+            lambda: _snapshot.restore(self._call, self._core.memory, self._core.store, data, abi.RESTORE_REPLACE),
+        )
 
     def merge(self, data: bytes) -> int:
         """Merges another replica's snapshot into this state. Returns records merged."""
-        return self._state("merge", lambda: _snapshot.restore(self._call, self._core.memory, self._core.store, data, abi.RESTORE_MERGE))
+        return self._state(
+            "merge", lambda: _snapshot.restore(self._call, self._core.memory, self._core.store, data, abi.RESTORE_MERGE)
+        )
 
     def _state(self, what: str, fn):
         try:
@@ -482,6 +622,7 @@ def _unusable(*_args):
 
 def _offset(zone: str, t: float) -> int:
     from zoneinfo import ZoneInfo  # host-side zone rules, like Intl in the JS hosts
+
     try:
         off = datetime.fromtimestamp(t / 1000, timezone.utc).astimezone(ZoneInfo(zone)).utcoffset()
     except Exception as e:

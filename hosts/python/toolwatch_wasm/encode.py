@@ -6,12 +6,28 @@ array entry followed by up to 16 of its string/number elements among its first 4
 nested ones follow as extra entries, then a summary of the rest: docs/ABI.md); strings longer
 than the core's value limit are cut on a UTF-8 character boundary. docs/HOSTS.md has every rule.
 """
+
 import math
 import re
 import struct
 
-from .abi import (T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_ELEM_STRING, T_ELEM_NUMBER, T_TAIL_STRING,
-                  T_NESTED_STRING, T_OMITTED, CALL_ARG_COUNT, CALL_HEADER, ENTRY_HEADER, ENTRY_VALUE_LEN)
+from .abi import (
+    CALL_ARG_COUNT,
+    CALL_HEADER,
+    ENTRY_HEADER,
+    ENTRY_VALUE_LEN,
+    T_ARRAY,
+    T_BOOL,
+    T_ELEM_NUMBER,
+    T_ELEM_STRING,
+    T_NESTED_STRING,
+    T_NULL,
+    T_NUMBER,
+    T_OBJECT,
+    T_OMITTED,
+    T_STRING,
+    T_TAIL_STRING,
+)
 from .errors import ToolwatchError
 
 # How far one argument is looked into comes from the module's limit() (Encoder's limits): "elements"
@@ -74,7 +90,7 @@ def entry_keys(args: dict, limits: dict) -> list:
         t = type(v)
         if t is list or t is tuple:
             m = 0
-            for el in (v if len(v) <= max_scanned else v[:max_scanned]):
+            for el in v if len(v) <= max_scanned else v[:max_scanned]:
                 te = type(el)
                 if te is str or te is int or te is float:
                     keys.append(k)
@@ -230,7 +246,10 @@ class Encoder:
 
         def entry(kind: int, key: str) -> int:
             if len(keys) >= self.limits["args"]:
-                raise ToolwatchError("ARGS_TOO_LARGE", f"arguments have more than {self.limits['args']} entries (keys plus array elements)")
+                raise ToolwatchError(
+                    "ARGS_TOO_LARGE",
+                    f"arguments have more than {self.limits['args']} entries (keys plus array elements)",
+                )
             if len(buf) + ENTRY_HEADER > self.io_size:
                 raise ToolwatchError("ARGS_TOO_LARGE", too_large)
             at = len(buf)
@@ -258,7 +277,11 @@ class Encoder:
             if depth > max_depth:
                 cut.add(at)
                 return
-            members = ((path, v) for v in c) if isinstance(c, (list, tuple)) else ((f"{path}.{k}", v) for k, v in js_entries(c))
+            members = (
+                ((path, v) for v in c)
+                if isinstance(c, (list, tuple))
+                else ((f"{path}.{k}", v) for k, v in js_entries(c))
+            )
             for p, v in members:
                 if walk.budget == 0:
                     cut.add(at)

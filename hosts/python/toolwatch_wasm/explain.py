@@ -1,8 +1,9 @@
 """Reason messages with the JS host's wording (js/explain.ts), so a ContextForge violation or metadata reads
 the same whichever host wrote it. The core decides; this only words its figures. Also the JS rounding
 helpers the shapes need (Math.round, toFixed), which differ from Python's round-half-even at ties."""
+
 import math
-from decimal import Decimal, ROUND_HALF_UP
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import abi
 
@@ -24,7 +25,7 @@ def fixed(x: float, digits: int) -> str:
     # Python's formatting rounds the exact binary value too, but half to even: it agrees except at an exact
     # tie (2·x·10^digits an odd integer), which is rare and takes the Decimal path (a few µs)
     p, q = x.as_integer_ratio()
-    m = p * 10 ** digits * 2
+    m = p * 10**digits * 2
     if m % q == 0 and (m // q) % 2 == 1:
         s = f"{Decimal(x).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):.{digits}f}"
     else:
@@ -64,11 +65,18 @@ def explain(r) -> str:
     if code == "UNSEEN_ARG_SHAPE":
         return f"argument keys/types never sent with this tool by {who} (tool used {_n(t)} times)"
     if code == "UNSEEN_ARG_VALUE" and f & abi.REASON_FLAG_UNJUDGED:
-        return (f'values of "{r.key if r.key is not None else "?"}" past the encoding limits were not looked at, '
-                f"and its values repeat for {who} ({_n(a)} distinct values in {_n(t)} calls)")
+        return (
+            f'values of "{r.key if r.key is not None else "?"}" past the encoding limits were not looked at, '
+            f"and its values repeat for {who} ({_n(a)} distinct values in {_n(t)} calls)"
+        )
     if code == "UNSEEN_ARG_VALUE":
-        tail = ("; its domain is known, so it counts half" if f & abi.REASON_FLAG_DOMAIN_KNOWN
-                else "; first contact: nobody in the tenant has used this address or account" if f & abi.REASON_FLAG_DOMAIN_NEW else "")
+        tail = (
+            "; its domain is known, so it counts half"
+            if f & abi.REASON_FLAG_DOMAIN_KNOWN
+            else "; first contact: nobody in the tenant has used this address or account"
+            if f & abi.REASON_FLAG_DOMAIN_NEW
+            else ""
+        )
         return f'value of "{r.key if r.key is not None else "?"}" never used with this tool by {who} ({_n(a)} distinct values in {_n(t)} calls){tail}'
     if code == "BURST":
         return f"{'about ' if f & abi.REASON_FLAG_ESTIMATE else ''}{_n(a)} calls in {_n(c)} s, threshold {_n(t)}"
@@ -89,12 +97,18 @@ def explain(r) -> str:
     if code == "ALLOWLISTED":
         return "allowlisted: allowed whatever the risk"
     if code == "LEARNING":
-        return (f"principal still learning ({_n(a)} of {_n(t)} calls, {math.floor(c / 60000)} min old); "
-                "judged against its tenant's baseline when that has enough evidence")
+        return (
+            f"principal still learning ({_n(a)} of {_n(t)} calls, {math.floor(c / 60000)} min old); "
+            "judged against its tenant's baseline when that has enough evidence"
+        )
     if code == "VALUES_UNJUDGED":
-        return (f"{_n(a)} argument values past the encoding limits (more than {_n(t)} extra values, "
-                "or nesting too large) were not looked at")
+        return (
+            f"{_n(a)} argument values past the encoding limits (more than {_n(t)} extra values, "
+            "or nesting too large) were not looked at"
+        )
     if code == "CLOCK_STEP":
-        return (f"clock stepped back {_n(a)} s (more than the {_n(t)} s burst window): "
-                "the burst window is kept and this call counted in it")
+        return (
+            f"clock stepped back {_n(a)} s (more than the {_n(t)} s burst window): "
+            "the burst window is kept and this call counted in it"
+        )
     return code

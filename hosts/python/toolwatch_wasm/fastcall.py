@@ -10,11 +10,13 @@ nothing, so it can never call back into Python, and a call of a few µs gains no
 it. It relies on wasmtime-py internals (pinned in requirements.txt); when they are not as expected,
 make() returns None and the generic path is used.
 """
+
 import ctypes
 from ctypes import POINTER, byref, c_size_t, c_void_p
 
 try:
-    from wasmtime import _ffi as ffi, Trap, WasmtimeError
+    from wasmtime import Trap, WasmtimeError
+    from wasmtime import _ffi as ffi
 except ImportError:  # pragma: no cover
     ffi = None
 
@@ -23,8 +25,13 @@ def _raw_call():
     lib = ctypes.PyDLL(None, handle=ffi.dll._handle)
     f = lib["wasmtime_func_call_unchecked"]  # a fresh pointer: wasmtime's own binding keeps its types
     f.restype = c_void_p
-    f.argtypes = [POINTER(ffi.wasmtime_context_t), POINTER(ffi.wasmtime_func_t), POINTER(ffi.wasmtime_val_raw_t),
-                  c_size_t, POINTER(POINTER(ffi.wasm_trap_t))]
+    f.argtypes = [
+        POINTER(ffi.wasmtime_context_t),
+        POINTER(ffi.wasmtime_func_t),
+        POINTER(ffi.wasmtime_val_raw_t),
+        c_size_t,
+        POINTER(POINTER(ffi.wasm_trap_t)),
+    ]
     return f
 
 
@@ -37,7 +44,7 @@ def _caller(store, func, view, io: int):
     call = _raw_call()
 
     def run(record, t: float, x: int) -> int:
-        view[io:io + len(record)] = record
+        view[io : io + len(record)] = record
         p0.f64 = t
         p1.i32 = x
         err = call(*args)

@@ -10,13 +10,14 @@ the Python objects straight into the core and calls it (fused), and ctypes reach
 file. Found through TOOLWATCH_NATIVE (either file), inside the package, or in hosts/c/build beside
 hosts/python in a checkout.
 """
+
 import ctypes
 import hashlib
 import importlib.machinery
 import importlib.util
 import os
-from functools import partial
 from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int32, c_int64, c_uint32, c_uint64, c_void_p
+from functools import partial
 from pathlib import Path
 from typing import Optional
 
@@ -114,7 +115,7 @@ class _Memory:
         return bytearray(self._core.view[start:stop])
 
     def write(self, _store, data, start: int) -> int:
-        self._core.view[start:start + len(data)] = data
+        self._core.view[start : start + len(data)] = data
         return len(data)
 
 
@@ -142,7 +143,9 @@ class NativeCore:
                 if rc == TRAPPED:
                     raise NativeTrap("toolwatch core trapped")
                 return rc
+
             return go
+
         for name in ("check", "learn", "after"):
             setattr(self, name, hot(self._id(name)))
         # fused_check(tenant, principal, tool, args, t, tz) -> rc, TRAPPED, or None (encode it in Python)
@@ -180,4 +183,4 @@ class NativeCore:
         self.view = memoryview((ctypes.c_ubyte * size.value).from_address(at)).cast("B")
 
     def write(self, data, at: int) -> None:
-        self.view[at:at + len(data)] = data
+        self.view[at : at + len(data)] = data

@@ -7,6 +7,7 @@ calls of one process are judged together. It also owns persistence: with a state
 readable snapshot is restored when it is created, and it is saved on an interval, when the last instance
 shuts down, and at interpreter exit.
 """
+
 import atexit
 import json
 import logging
@@ -26,6 +27,7 @@ log = logging.getLogger("toolwatch")
 @dataclass(frozen=True)
 class StateSettings:
     """Where snapshots live (None: memory only), how many are kept, seconds between saves (0: none)."""
+
     dir: Optional[str] = None
     keep: int = 5
     interval_seconds: float = 300.0
@@ -47,12 +49,17 @@ class SharedDetector:
         self.restored: Optional[StoredSnapshot] = None
         self.store: Optional[FileStore] = None
         if state.dir:
-            self.store = FileStore(state.dir, keep=state.keep,
-                                   on_error=lambda e: log.error("toolwatch: snapshot skipped: %s", e))
+            self.store = FileStore(
+                state.dir, keep=state.keep, on_error=lambda e: log.error("toolwatch: snapshot skipped: %s", e)
+            )
             self.restored = self.store.restore_latest(self.detector)
             self._saved_hash = self.detector.state_hash()
-            log.info("toolwatch: %s", f"baselines restored from {self.restored.path}" if self.restored
-                     else f"no snapshot in {state.dir}; starting empty")
+            log.info(
+                "toolwatch: %s",
+                f"baselines restored from {self.restored.path}"
+                if self.restored
+                else f"no snapshot in {state.dir}; starting empty",
+            )
             atexit.register(self.save_if_changed)
             if state.interval_seconds > 0:
                 self._thread = threading.Thread(target=self._every, name="toolwatch-snapshots", daemon=True)
@@ -141,7 +148,9 @@ def settings_key(config: dict) -> str:
     return json.dumps(parse_config(config), sort_keys=True, separators=(",", ":"))
 
 
-def shared_detector(config: dict, state: StateSettings = StateSettings(), wasm_path: Optional[str] = None) -> SharedDetector:
+def shared_detector(
+    config: dict, state: StateSettings = StateSettings(), wasm_path: Optional[str] = None
+) -> SharedDetector:
     """The process's detector for these settings (created on first use), with one more reference taken."""
     parsed = parse_config(config)
     key = json.dumps(parsed, sort_keys=True, separators=(",", ":"))
@@ -152,8 +161,11 @@ def shared_detector(config: dict, state: StateSettings = StateSettings(), wasm_p
         if shared is None:
             if state_dir is not None and state_dir in _DIRS:
                 # two detectors writing one directory would overwrite each other's baselines
-                raise ToolwatchError("INVALID_CONFIG", f"config.state.dir: {state.dir} already holds the snapshots of a toolwatch "
-                                     "plugin with other settings in this process; give each settings its own directory")
+                raise ToolwatchError(
+                    "INVALID_CONFIG",
+                    f"config.state.dir: {state.dir} already holds the snapshots of a toolwatch "
+                    "plugin with other settings in this process; give each settings its own directory",
+                )
             shared = SharedDetector(parsed, StateSettings(state_dir, state.keep, state.interval_seconds), wasm_path)
             _REGISTRY[full] = shared
             if state_dir is not None:

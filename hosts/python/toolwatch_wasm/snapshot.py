@@ -1,6 +1,7 @@
 """Whole-state snapshots through the core's XFER buffer: the host copies chunks, the core owns the
 format and every check. Restore streams the bytes twice (verify, then commit)."""
-from .abi import STATE_ERRORS, RESTORE_REPLACE
+
+from .abi import RESTORE_REPLACE, STATE_ERRORS
 from .errors import ToolwatchError, core_error
 
 
@@ -37,7 +38,7 @@ def restore(call, memory, store, data: bytes, mode: int = RESTORE_REPLACE) -> in
     try:
         for _ in range(2):
             for off in range(0, len(data), xs):
-                chunk = data[off:off + xs]
+                chunk = data[off : off + xs]
                 memory.write(store, chunk, xp)
                 rc = call("restore_chunk", float(off), len(chunk))
                 if rc < 0:

@@ -10,6 +10,7 @@ readers only ever see whole files. Rotation keeps the newest `keep` snapshots am
 read (damaged, or a newer format this core refuses), is never deleted. Python writers in several processes
 on one directory take turns under a lock file, so sequence numbers never collide.
 """
+
 import json
 import os
 import re
@@ -45,7 +46,13 @@ def _alive(pid: int) -> bool:
 
 
 class FileStore:
-    def __init__(self, dir: str, keep: int = 5, prefix: str = "toolwatch", on_error: Optional[Callable[[BaseException], None]] = None):
+    def __init__(
+        self,
+        dir: str,
+        keep: int = 5,
+        prefix: str = "toolwatch",
+        on_error: Optional[Callable[[BaseException], None]] = None,
+    ):
         if not isinstance(dir, str) or not dir:
             raise ToolwatchError("INVALID_STORE", "file store: dir must be a non-empty path")
         if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
@@ -83,7 +90,10 @@ class FileStore:
         try:
             with open(self._manifest, encoding="utf-8") as f:
                 m = json.load(f)
-            return {"written": [int(s) for s in m.get("written", [])], "unreadable": [int(s) for s in m.get("unreadable", [])]}
+            return {
+                "written": [int(s) for s in m.get("written", [])],
+                "unreadable": [int(s) for s in m.get("unreadable", [])],
+            }
         except (OSError, ValueError, TypeError, AttributeError):
             return {"written": [], "unreadable": []}
 
@@ -103,7 +113,9 @@ class FileStore:
             self.store._mutex.acquire()
             self.fd = None
             if fcntl is not None:
-                self.fd = os.open(os.path.join(self.store.dir, f".{self.store.prefix}.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+                self.fd = os.open(
+                    os.path.join(self.store.dir, f".{self.store.prefix}.lock"), os.O_RDWR | os.O_CREAT, 0o600
+                )
                 fcntl.flock(self.fd, fcntl.LOCK_EX)
             return self
 
@@ -158,12 +170,12 @@ class FileStore:
         written, unreadable = set(m["written"]), set(m["unreadable"])
         present = self.list()
         ours = [s for s in present if s.seq in written and s.seq not in unreadable]
-        for s in ours[self.keep:]:
+        for s in ours[self.keep :]:
             try:
                 os.unlink(s.path)
             except OSError:
                 pass
-        on_disk = {s.seq for s in present} - {s.seq for s in ours[self.keep:]}
+        on_disk = {s.seq for s in present} - {s.seq for s in ours[self.keep :]}
         kept = {"written": sorted(written & on_disk), "unreadable": sorted(unreadable & on_disk)}
         if kept != m:
             self._write_manifest(kept)
