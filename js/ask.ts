@@ -89,7 +89,7 @@ export function resolveAsk(input: AskInput): AskSettings {
   const r = askSchema.safeParse(input);
   if (!r.success) {
     const i = r.error.issues[0]!;
-    throw new TypeError(`ask${i.path.length ? "." + i.path.join(".") : ""}: ${i.message}`);
+    throw new TypeError(`ask${i.path.length ? `.${i.path.join(".")}` : ""}: ${i.message}`);
   }
   const a = r.data;
   return {
@@ -177,7 +177,7 @@ const TAUGHT = new Set<string>(["UNSEEN_TOOL", "UNSEEN_ARG_SHAPE", "UNSEEN_ARG_V
 const MAX_REMEMBERED = 10_000;
 
 const num = (x: number): string => Math.round(x).toLocaleString("en-US");
-const clip = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 function show(v: unknown): string {
   if (typeof v === "string") return clip(v, 120);
@@ -212,7 +212,7 @@ function plain(r: Reason, d: Decision, args: Record<string, unknown>): string {
     case "UNSEEN_ARG_VALUE": {
       const v = r.key !== undefined ? valueAt(args, r.key) : undefined;
       const what = `${r.key ?? "a value"}${v !== undefined ? ` = ${show(v)}` : ""}`;
-      // a never-seen address at a domain nobody in the tenant used scores 1 (README, "How it decides")
+      // a never-seen address at a domain nobody in the tenant used scores 1 (docs/DETECTION.md)
       const first = r.score >= 0.999 ? "; nobody in your organisation has used it before" : "";
       return `${what} was never used with ${d.tool} by ${you} (${num(r.actual)} known values in ${num(r.typical)} calls)${first}`;
     }

@@ -1,5 +1,5 @@
-// The README's configuration reference, generated from the schema and the core's defaults so the two
-// cannot drift (test/docs.test.ts compares it with README.md).
+// The settings reference (docs/API.md) and the signal table (README.md), generated from the schema and the core's defaults so the two
+// cannot drift (test/docs.test.ts compares them with the documents; npm run docs writes them).
 import { z } from "zod";
 import { configSchema, signalsSchema, HOST_DEFAULTS } from "./schema.js";
 import { SLOT_OF, WEIGHT_SLOT, MODE_SLOT, fromCoreValue } from "./slots.js";
@@ -49,12 +49,18 @@ export function configReference(): string {
     "",
     '`signals.<name>` takes `{ weight, mode }`; mode is "on", "off" or "shadow" (computed and reported, not counted).',
     "",
+    signalReference(),
   );
-  rows.push("| signal | default weight | meaning |", "|---|---|---|");
-  SIGNALS.forEach((name, i) => {
+  return rows.join("\n");
+}
+
+/** The nine signals with their default weights and meanings (README.md and docs/API.md). */
+export function signalReference(): string {
+  const rows = ["| signal | default weight | meaning |", "|---|---|---|"];
+  for (const [i, name] of SIGNALS.entries()) {
     const s = signalsSchema.shape[name] as z.ZodType;
     const modeDefault = CORE_DEFAULTS[MODE_SLOT + i] === 1 ? "" : " (off by default)";
     rows.push(`| \`${name}\` | ${CORE_DEFAULTS[WEIGHT_SLOT + i]}${modeDefault} | ${s.description ?? ""} |`);
-  });
+  }
   return rows.join("\n");
 }
