@@ -5,8 +5,10 @@
 //   [indexOff, +indexSize*4)     entity index: open addressing, u32 = record number + 1, 0 = empty
 //   [recOff, +capacity*recSize)  entity records (entities and tenant baselines alike)
 
-import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
-  C_BURST_THRESHOLD, C_BUDGET_BYTES, C_MAX_ENTITIES, C_EVICTION_SAMPLE, C_MIN_CALLS, C_TENANT_MIN_CALLS } from "./config";
+import {
+  cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS, C_BURST_THRESHOLD,
+  C_BUDGET_BYTES, C_MAX_ENTITIES, C_EVICTION_SAMPLE, C_MIN_CALLS, C_TENANT_MIN_CALLS,
+} from "./config";
 
 export const HEADER_SIZE: i32 = 128;
 export const VCAND_SLOTS: i32 = 4; // candidate values per record (values.ts VCAND)
@@ -47,7 +49,8 @@ export const R_OK: i32 = 80; // u32 post-invoke outcomes without error
 export const R_ERR: i32 = 84; // u32 post-invoke outcomes with error
 export const R_SLOT_EVICTIONS: i32 = 88; // u32 this record's slot evictions
 export const R_VEPOCH: i32 = 92; // u16 day (after R_FIRST) the value leases count from (values.ts)
-export const R_RUN: i32 = 94; // u8 unusual steps in a row up to the latest call, bit 7: not all one tool (unseen_transition.ts)
+// u8 unusual steps in a row up to the latest call, bit 7: not all one tool (unseen_transition.ts)
+export const R_RUN: i32 = 94;
 export const R_HEADER: i32 = 96;
 export const R_HOURS: i32 = R_HEADER; // u8[168], local hour of week, Monday 00h first
 export const HOURS: i32 = 168;

@@ -1,16 +1,18 @@
 // The module's whole ABI: functions over i32/i64/f64 and the memory. docs/ABI.md describes each export.
 
-import { ABI_VERSION, IO, IO_SIZE, RESULT, RESULT_SIZE, MAX_IDENT_BYTES, MAX_TOOL_BYTES, MAX_KEY_BYTES,
-  MAX_VALUE_BYTES, MAX_ARGS, MAX_EXTRA, REASON_VALUES_UNJUDGED, ERR_NOT_INITIALISED, ERR_BAD_TIME, ERR_BAD_CONFIG, ERR_BUDGET, ERR_BAD_TZ, ERR_BAD_RECORD,
-  RES_ENTITY_LEARNED, RES_ENTITY_AGE, RES_BASELINE_CALLS, RES_WINDOW_COUNT, REASON_ALLOWLISTED, REASON_LEARNING, REASON_CLOCK_STEP,
-  MODE_OWN, MODE_TENANT, MODE_COLD, ACTION_ALLOW, ACTION_WARN, ACTION_BLOCK, FLAG_LEARNED, FLAG_ALLOWLISTED,
-  FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED, FLAG_CLOCK_STEP, MAX_ELEMENTS, MAX_SCANNED, MAX_WALK,
-  MAX_DEPTH, LIMIT_IDENT_BYTES, LIMIT_TOOL_BYTES, LIMIT_KEY_BYTES, LIMIT_VALUE_BYTES, LIMIT_ARGS, LIMIT_EXTRA,
-  LIMIT_ELEMENTS, LIMIT_SCANNED, LIMIT_WALK, LIMIT_DEPTH, ALLOW_TOOL, ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY,
-  STAT_ENTITIES, STAT_TENANTS, STAT_CAPACITY, STAT_ENTITY_EVICTIONS, STAT_SLOT_EVICTIONS, STAT_CHECKS, STAT_ALLOWED,
-  STAT_WARNED, STAT_BLOCKED, STAT_LEARNED, STAT_PROMOTIONS, STAT_ARENA_BYTES, STAT_BUDGET_BYTES, STAT_MEMORY_BYTES,
-  STAT_RECORD_BYTES, STAT_RECORDS_USED, STAT_ALLOWLIST_ENTRIES, INFO_TRACKED, INFO_LEARNED, INFO_SEEN, INFO_FIRST,
-  INFO_LAST, INFO_OK, INFO_ERRORS, INFO_SIZE } from "./layout";
+import {
+  ABI_VERSION, IO, IO_SIZE, RESULT, RESULT_SIZE, MAX_IDENT_BYTES, MAX_TOOL_BYTES, MAX_KEY_BYTES, MAX_VALUE_BYTES,
+  MAX_ARGS, MAX_EXTRA, REASON_VALUES_UNJUDGED, ERR_NOT_INITIALISED, ERR_BAD_TIME, ERR_BAD_CONFIG, ERR_BUDGET,
+  ERR_BAD_TZ, ERR_BAD_RECORD, RES_ENTITY_LEARNED, RES_ENTITY_AGE, RES_BASELINE_CALLS, RES_WINDOW_COUNT,
+  REASON_ALLOWLISTED, REASON_LEARNING, REASON_CLOCK_STEP, MODE_OWN, MODE_TENANT, MODE_COLD, ACTION_ALLOW, ACTION_WARN,
+  ACTION_BLOCK, FLAG_LEARNED, FLAG_ALLOWLISTED, FLAG_NEW_ENTITY, FLAG_EVICTED, FLAG_CANDIDATE, FLAG_PROMOTED,
+  FLAG_CLOCK_STEP, MAX_ELEMENTS, MAX_SCANNED, MAX_WALK, MAX_DEPTH, LIMIT_IDENT_BYTES, LIMIT_TOOL_BYTES, LIMIT_KEY_BYTES,
+  LIMIT_VALUE_BYTES, LIMIT_ARGS, LIMIT_EXTRA, LIMIT_ELEMENTS, LIMIT_SCANNED, LIMIT_WALK, LIMIT_DEPTH, ALLOW_TOOL,
+  ALLOW_PRINCIPAL, ALLOW_TENANT, ALLOW_ENTITY, STAT_ENTITIES, STAT_TENANTS, STAT_CAPACITY, STAT_ENTITY_EVICTIONS,
+  STAT_SLOT_EVICTIONS, STAT_CHECKS, STAT_ALLOWED, STAT_WARNED, STAT_BLOCKED, STAT_LEARNED, STAT_PROMOTIONS,
+  STAT_ARENA_BYTES, STAT_BUDGET_BYTES, STAT_MEMORY_BYTES, STAT_RECORD_BYTES, STAT_RECORDS_USED, STAT_ALLOWLIST_ENTRIES,
+  INFO_TRACKED, INFO_LEARNED, INFO_SEEN, INFO_FIRST, INFO_LAST, INFO_OK, INFO_ERRORS, INFO_SIZE,
+} from "./layout";
 import { CONFIG_COUNT, CFG, cfg, cfgI, defaultValue, validate, C_HASH_SEED, C_MIN_CALLS, C_MIN_AGE_MS,
   C_TENANT_MIN_CALLS, C_TENANT_MIN_AGE_MS, C_WARN_THRESHOLD, C_BLOCK_THRESHOLD, C_ENFORCE, C_LEARN_WARNED,
   C_MAX_TOOLS, C_BURST_WINDOW_MS, C_BUDGET_BYTES } from "./config";
@@ -18,8 +20,31 @@ import { layoutArena, getOrCreate, findRecord, lastCreateEvicted, rec, hdr, bump
   capacity, recSize, toolsOff, initialised as _init, HEADER_SIZE, ALLOW_OFF, ALLOW_CAP, recOff,
   H_USED, H_LIVE, H_TENANTS, H_ALLOW_N, H_ENTITY_EVICTIONS, H_SLOT_EVICTIONS, H_CHECKS, H_ALLOWED, H_WARNED,
   H_BLOCKED, H_LEARNED, H_PROMOTIONS, R_LAST, R_FIRST, R_LEARNED, R_SEEN, R_OK, R_ERR, R_PREV } from "./arena";
-import { parseRecord, entityKey, tenantKey, toolHash, principalHash, tenantHash, omittedTotal, omitEntry } from "./input";
-import { setCall, setRecords, setTool, setYoung, YOUNG_MS, JOINED_MS, entity, tenant, baseline, mode, now, toolFp, windowCount } from "./context";
+import {
+  parseRecord,
+  entityKey,
+  tenantKey,
+  toolHash,
+  principalHash,
+  tenantHash,
+  omittedTotal,
+  omitEntry,
+} from "./input";
+import {
+  setCall,
+  setRecords,
+  setTool,
+  setYoung,
+  YOUNG_MS,
+  JOINED_MS,
+  entity,
+  tenant,
+  baseline,
+  mode,
+  now,
+  toolFp,
+  windowCount,
+} from "./context";
 import { fp32, hashBytes, combine, seed as _seed } from "./hash";
 import * as hash from "./hash";
 import { slotKnown } from "./slots";
@@ -176,7 +201,8 @@ export function check(t: f64, tz: i32): i32 {
     action = ACTION_WARN;
   }
   if (mode != MODE_OWN) {
-    addReason(REASON_LEARNING, 0, 0, <f64>load<u32>(entity + R_LEARNED), cfg(C_MIN_CALLS), now - load<f64>(entity + R_FIRST));
+    addReason(
+      REASON_LEARNING, 0, 0, <f64>load<u32>(entity + R_LEARNED), cfg(C_MIN_CALLS), now - load<f64>(entity + R_FIRST));
   }
   // actual: seconds stepped back; typical: the tolerance (burst window, seconds); context: the latest time before (ms)
   if (clockStep > 0) addReason(REASON_CLOCK_STEP, 0, 0, clockStep / 1000, cfg(C_BURST_WINDOW_MS) / 1000, clockFrom);
@@ -354,15 +380,25 @@ export function entity_info(): i32 {
 export function xfer_ptr(): i32 { return <i32>transfer.XFER; }
 export function xfer_size(): i32 { return transfer.XFER_SIZE; }
 export function record_export(which: i32): i32 { return ready ? transfer.recordExport(which) : ERR_NOT_INITIALISED; }
-export function record_import(which: i32, len: i32): i32 { return ready ? transfer.recordImport(which, len) : ERR_NOT_INITIALISED; }
+export function record_import(which: i32, len: i32): i32 {
+  return ready ? transfer.recordImport(which, len) : ERR_NOT_INITIALISED;
+}
 export function record_drop(which: i32): i32 { return ready ? transfer.recordDrop(which) : ERR_NOT_INITIALISED; }
-export function record_merge(which: i32, len: i32): i32 { return ready ? merge.recordMerge(which, len) : ERR_NOT_INITIALISED; }
+export function record_merge(which: i32, len: i32): i32 {
+  return ready ? merge.recordMerge(which, len) : ERR_NOT_INITIALISED;
+}
 
 // ---- snapshots (assembly/snapshot.ts): chunked through XFER, restored in a verify and a commit pass ----
 
 export function snapshot_begin(): f64 { return ready ? snapshot.snapshotBegin() : <f64>ERR_NOT_INITIALISED; }
-export function snapshot_read(offset: f64, len: i32): i32 { return ready ? snapshot.snapshotRead(offset, len) : ERR_NOT_INITIALISED; }
-export function restore_begin(total: f64, mode: i32): i32 { return ready ? snapshot.restoreBegin(total, mode) : ERR_NOT_INITIALISED; }
-export function restore_chunk(offset: f64, len: i32): i32 { return ready ? snapshot.restoreChunk(offset, len) : ERR_NOT_INITIALISED; }
+export function snapshot_read(offset: f64, len: i32): i32 {
+  return ready ? snapshot.snapshotRead(offset, len) : ERR_NOT_INITIALISED;
+}
+export function restore_begin(total: f64, mode: i32): i32 {
+  return ready ? snapshot.restoreBegin(total, mode) : ERR_NOT_INITIALISED;
+}
+export function restore_chunk(offset: f64, len: i32): i32 {
+  return ready ? snapshot.restoreChunk(offset, len) : ERR_NOT_INITIALISED;
+}
 export function restore_end(): i32 { return ready ? snapshot.restoreEnd() : ERR_NOT_INITIALISED; }
 export function restore_abort(): void { if (ready) snapshot.restoreAbort(); }

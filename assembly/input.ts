@@ -59,7 +59,8 @@ const ENTRY_TYPES: usize = memory.data(MAX_ARGS, 8);
 @inline export function omitKeyHash(i: i32): u64 { return load<u64>(OMITS + <usize>i * 24 + 8); }
 @inline export function omitValues(i: i32): f64 { return load<f64>(OMITS + <usize>i * 24 + 16); }
 
-// The organisation part of an address, set by normalisedStringHash (reset by parseRecord per entry): an e-mail address's domain or a
+// The organisation part of an address, set by normalisedStringHash (reset by parseRecord per entry): an e-mail
+// address's domain or a
 // URL's host, cut to its last two labels (three when the second-to-last is a short public label such
 // as "co" in "co.uk"), so that a new colleague at a known domain, or a new page on a known site, can be
 // told from an address at a domain never used. 0 when the value is not an address.
@@ -317,7 +318,8 @@ function urlHost(n: i32): u64 {
     he = w;
   }
   while (he > hs && sc(he - 1) == 46) he--; // "example.com." is example.com
-  if (file && he - hs == 9 && load<u64>(SCRATCH + <usize>hs) == 0x736F686C61636F6C && sc(hs + 8) == 116) he = hs; // "localhost"
+  // "localhost"
+  if (file && he - hs == 9 && load<u64>(SCRATCH + <usize>hs) == 0x736F686C61636F6C && sc(hs + 8) == 116) he = hs;
   if (he - hs > 4 && load<u32>(SCRATCH + <usize>hs) == 0x2E777777) hs += 4; // "www."
   noteDomain(hs, he);
   const h = hashBytes(SCRATCH + <usize>hs, he - hs);
@@ -399,7 +401,8 @@ export function parseRecord(withArgs: bool): i32 {
     let hasValue = true;
     domainHash = 0;
     valueClass = VC_OTHER;
-    if (type == T_STRING || type == T_ELEM_STRING || type == T_TAIL_STRING) vh = normalisedStringHash(valuePtr, valueLen);
+    if (type == T_STRING || type == T_ELEM_STRING || type == T_TAIL_STRING)
+      vh = normalisedStringHash(valuePtr, valueLen);
     else if (type == T_NESTED_STRING) {
       // at depth only contacts are values: the rest of a nested payload (subjects, bodies) is free text
       vh = normalisedStringHash(valuePtr, valueLen);

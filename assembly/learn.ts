@@ -2,12 +2,35 @@
 // ones when the config says so, and calls an operator vouched for): flagged calls never teach.
 
 import { cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS, C_PEER_PROMOTION } from "./config";
-import { toolsOff, shapesOff, vcandOff, transOff, vkeysOff, R_LEARNED, R_PREV, R_LAST_LEARN, hdr, H_PROMOTIONS, bumpHeader } from "./arena";
+import {
+  toolsOff,
+  shapesOff,
+  vcandOff,
+  transOff,
+  vkeysOff,
+  R_LEARNED,
+  R_PREV,
+  R_LAST_LEARN,
+  hdr,
+  H_PROMOTIONS,
+  bumpHeader,
+} from "./arena";
 import { now, toolFp } from "./context";
 import { valueCount, valClass, valHash, valDomain, VC_DATE, VC_ADDRESS, VC_ACCOUNT } from "./input";
 import { sketchAdd, SK_TOOL, SK_CONTACT, SK_DOMAIN } from "./sketch";
 import { valueFind, valueLearn, VCAND } from "./values";
-import { slotLearn, slotForget, slotFind, relHours, vkeyFind, vkeyFreeText, vkeyRecord, slotMarkCandidate, slotAddPeer, slotKnown } from "./slots";
+import {
+  slotLearn,
+  slotForget,
+  slotFind,
+  relHours,
+  vkeyFind,
+  vkeyFreeText,
+  vkeyRecord,
+  slotMarkCandidate,
+  slotAddPeer,
+  slotKnown,
+} from "./slots";
 import { shapeFp } from "./signals/unseen_shape";
 import { valueKeyFp, valueFp, domainFp } from "./signals/unseen_value";
 import { learnHour } from "./signals/hours";

@@ -4,10 +4,12 @@
 
 import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, C_MAX_VALUE_KEYS,
   C_VALUE_REPEAT_NONE } from "./config";
-import { countSlotEvictions, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE,
-  R_RING_HEAD, R_RING_LEN, R_HOUR_TOTAL, R_OK, R_ERR, R_SLOT_EVICTIONS, R_HOURS, HOURS, ringOff, ringCap,
-  toolsOff, shapesOff, valuesOff, vcandOff, R_VEPOCH, R_RUN, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
-  getOrCreate, recSize } from "./arena";
+import {
+  countSlotEvictions, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE, R_RING_HEAD,
+  R_RING_LEN, R_HOUR_TOTAL, R_OK, R_ERR, R_SLOT_EVICTIONS, R_HOURS, HOURS, ringOff, ringCap, toolsOff, shapesOff,
+  valuesOff, vcandOff, R_VEPOCH, R_RUN, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord, getOrCreate,
+  recSize,
+} from "./arena";
 import { CANDIDATE } from "./slots";
 import { sketchMerge } from "./sketch";
 import { VCAND, VFP_MASK, PROTECT_DAYS, valueEntryFp, entryUses } from "./values";
@@ -267,7 +269,13 @@ function collectValues(p: usize, recFirst: f64, m: i32): i32 {
     const last = recFirst + (epoch + <f64>(e & 0xFF)) * DAY_MS;
     let j = 0;
     while (j < m && load<u32>(eFp(j)) != fp) j++;
-    if (j == m) { store<u32>(eFp(m), fp); store<u32>(eCount(m), entryUses(e)); store<f64>(eLast(m), last); m++; continue; }
+    if (j == m) {
+      store<u32>(eFp(m), fp);
+      store<u32>(eCount(m), entryUses(e));
+      store<f64>(eLast(m), last);
+      m++;
+      continue;
+    }
     if (load<f64>(eLast(j)) < last) store<f64>(eLast(j), last);
     const u = load<u32>(eCount(j)) + entryUses(e);
     store<u32>(eCount(j), u < 15 ? u : 15);
@@ -302,7 +310,8 @@ function mergeValues(d: usize, s: usize, fd: f64, fs: f64, first: f64): void {
     let day = Math.floor((load<f64>(eLast(best)) - first) / DAY_MS) - epoch;
     if (!(day > 0)) day = 0;
     if (day > 255) day = 255;
-    store<u32>(d + <usize>valuesOff + (<usize>kept << 2), valueEntryFp(load<u32>(eFp(best))) | (load<u32>(eCount(best)) << 8) | <u32>day);
+    const packed = valueEntryFp(load<u32>(eFp(best))) | (load<u32>(eCount(best)) << 8) | <u32>day;
+    store<u32>(d + <usize>valuesOff + (<usize>kept << 2), packed);
     store<u32>(eFp(best), 0);
     kept++;
   }
@@ -324,7 +333,8 @@ export function mergeRecord(d: usize, s: usize): void {
   mergeHours(d, s);
   mergeRing(d, s);
   store<f64>(d + R_RATE, mergeRate(d, s));
-  if (load<f64>(s + R_LAST_LEARN) > load<f64>(d + R_LAST_LEARN)) store<f64>(d + R_LAST_LEARN, load<f64>(s + R_LAST_LEARN));
+  if (load<f64>(s + R_LAST_LEARN) > load<f64>(d + R_LAST_LEARN))
+    store<f64>(d + R_LAST_LEARN, load<f64>(s + R_LAST_LEARN));
   store<f64>(d + R_FIRST, first);
   // the latest call's side knows the session's previous step and its run of unusual steps
   if (load<f64>(s + R_LAST) > load<f64>(d + R_LAST)) {
@@ -347,7 +357,8 @@ export function mergeIn(s: usize): i32 {
   const r = findRecord(key);
   if (r >= 0) {
     const d = rec(r);
-    if (load<u32>(d + R_FLAGS) != load<u32>(s + R_FLAGS) || load<u64>(d + R_TENANT_KEY) != load<u64>(s + R_TENANT_KEY)) return 0;
+    if (load<u32>(d + R_FLAGS) != load<u32>(s + R_FLAGS) || load<u64>(d + R_TENANT_KEY) != load<u64>(s + R_TENANT_KEY))
+      return 0;
     mergeRecord(d, s);
     return 1;
   }

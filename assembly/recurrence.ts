@@ -4,7 +4,8 @@
 // principal's own sets; warned again in HABIT_HOURS distinct hours, the call is learned into the
 // principal's baseline (never the tenant's). With bounded memory a legitimate habit can be evicted and
 // come back as new; without this it would then be warned forever (the timed scenarios measure about ten
-// times the false alarms with HABIT_HOURS 0). 0 makes warned calls never teach. Blocked calls never count, a burst within one hour
+// times the false alarms with HABIT_HOURS 0). 0 makes warned calls never teach. Blocked calls never count, a burst
+// within one hour
 // counts once, and each occurrence was reported to the operator as a warning.
 // Something new to the whole tenant (a tool nobody learned, a first contact: an address, account or
 // domain nobody used) needs stronger evidence: it must also have been warned on FRESH_DAYS distinct

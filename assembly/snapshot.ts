@@ -45,7 +45,10 @@ function copyOut(dst: usize, off: f64, len: i32): void {
     let src: usize;
     let room: f64;
     if (o < <f64>SNAP_HDR) { src = HEAD + <usize>o; room = <f64>SNAP_HDR - o; }
-    else if (o < <f64>SNAP_HDR + outA) { src = arenaBase + <usize>(o - <f64>SNAP_HDR); room = <f64>SNAP_HDR + outA - o; }
+    else if (o < <f64>SNAP_HDR + outA) {
+      src = arenaBase + <usize>(o - <f64>SNAP_HDR);
+      room = <f64>SNAP_HDR + outA - o;
+    }
     else { src = recOff + <usize>(o - <f64>SNAP_HDR - outA); room = outTotal - o; }
     const n = <f64>left < room ? left : <i32>room;
     memory.copy(d, src, <usize>n);
@@ -95,7 +98,8 @@ export function snapshotBegin(): f64 {
 
 // Copies [off, off + len) of the prepared snapshot into XFER. Returns len or ERR_SNAP_SEQUENCE.
 export function snapshotRead(off: f64, len: i32): i32 {
-  if (!(off >= 0) || off != Math.floor(off) || len < 0 || len > XFER_SIZE || off + <f64>len > outTotal) return ERR_SNAP_SEQUENCE;
+  if (!(off >= 0) || off != Math.floor(off) || len < 0 || len > XFER_SIZE || off + <f64>len > outTotal)
+    return ERR_SNAP_SEQUENCE;
   copyOut(XFER, off, len);
   return len;
 }
@@ -170,7 +174,8 @@ function readHeader(len: i32): i32 {
   const rs = load<u32>(XFER + 16);
   if (phase == 2) {
     // the commit pass must see the header the verify pass accepted
-    if (<i32>records != inRecords || <i32>allow != inAllow || load<u64>(XFER + <usize>SUM_AT) != load<u64>(STAGE_SUM)) return ERR_SNAP_SEQUENCE;
+    if (<i32>records != inRecords || <i32>allow != inAllow || load<u64>(XFER + <usize>SUM_AT) != load<u64>(STAGE_SUM))
+      return ERR_SNAP_SEQUENCE;
     return 0;
   }
   store<u64>(STAGE_SUM, load<u64>(XFER + <usize>SUM_AT));
@@ -268,7 +273,8 @@ export function restoreEnd(): i32 {
     if (!ok) return fail(ERR_SNAP_CORRUPT);
     if (!compatible) return fail(ERR_SNAP_INCOMPATIBLE);
     if (invalid || recFill != 0 || recIndex != inRecords) return fail(ERR_SNAP_INVALID);
-    if (load<u32>(STAGE + H_USED) != <u32>inRecords || load<u32>(STAGE + H_ALLOW_N) != <u32>inAllow) return fail(ERR_SNAP_INVALID);
+    if (load<u32>(STAGE + H_USED) != <u32>inRecords || load<u32>(STAGE + H_ALLOW_N) != <u32>inAllow)
+      return fail(ERR_SNAP_INVALID);
     if (mode == 0 && inRecords > capacity) return fail(ERR_SNAP_CAPACITY);
     phase = 2;
     startPass();

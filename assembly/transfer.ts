@@ -129,7 +129,8 @@ export function checkXfer(which: i32, len: i32): i32 {
   const src = XFER + <usize>REC_HDR;
   if (load<u64>(XFER + 24) != plainHash(src, recSize)) return ERR_XFER_CHECKSUM;
   const key = keyOf(which);
-  if (load<u32>(XFER + 12) != <u32>which || load<u64>(XFER + 32) != key || load<u64>(src + R_KEY) != key) return ERR_XFER_KEY;
+  if (load<u32>(XFER + 12) != <u32>which || load<u64>(XFER + 32) != key || load<u64>(src + R_KEY) != key)
+    return ERR_XFER_KEY;
   if (!recordSane(src)) return ERR_XFER_INVALID;
   if (which == 0 && load<u64>(src + R_TENANT_KEY) != tenantKey()) return ERR_XFER_KEY;
   if (which == 1 && (load<u32>(src + R_FLAGS) & RF_TENANT) == 0) return ERR_XFER_KEY;

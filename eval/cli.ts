@@ -27,12 +27,14 @@ function recordBytes(config: ConfigInput | undefined): number {
 export const AGENTDOJO_HELP =
   "AgentDojo run exports are not in the repository. Get the recorded runs of the AgentDojo benchmark " +
   "(https://github.com/ethz-spylab/agentdojo, its runs/ folder), one agentdojo-<pipeline>.jsonl file per pipeline " +
-  "in the format of EVALUATION.md \"AgentDojo: protocol\", and point the evaluation at their folder with " +
+  'in the format of EVALUATION.md "AgentDojo: protocol", and point the evaluation at their folder with ' +
   "--agentdojo <dir> or TOOLWATCH_AGENTDOJO=<dir> (default: ../shared/data/agentdojo next to the repository).";
 
 /** The AgentDojo folder when none is given: $TOOLWATCH_AGENTDOJO, else ../shared/data/agentdojo. */
 export function defaultAgentDojoDir(repoRoot: string, env: NodeJS.ProcessEnv = process.env): string {
-  return env.TOOLWATCH_AGENTDOJO ? resolve(env.TOOLWATCH_AGENTDOJO) : resolve(repoRoot, "..", "shared", "data", "agentdojo");
+  return env.TOOLWATCH_AGENTDOJO
+    ? resolve(env.TOOLWATCH_AGENTDOJO)
+    : resolve(repoRoot, "..", "shared", "data", "agentdojo");
 }
 
 export interface CliOptions {
@@ -58,7 +60,17 @@ export interface CliOptions {
 }
 
 export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessEnv = process.env): CliOptions {
-  const o: CliOptions = { agentdojo: null, agentdojoAsked: false, scenarios: false, seeds: 100, seedStart: 1001, memoryVariant: false, reps: 1000, fpr: 0.05, quick: false };
+  const o: CliOptions = {
+    agentdojo: null,
+    agentdojoAsked: false,
+    scenarios: false,
+    seeds: 100,
+    seedStart: 1001,
+    memoryVariant: false,
+    reps: 1000,
+    fpr: 0.05,
+    quick: false,
+  };
   let any = false;
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
@@ -72,30 +84,76 @@ export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessE
         any = true;
         o.agentdojoAsked = true;
         const next = argv[i + 1];
-        if (next !== undefined && !next.startsWith("--")) { o.agentdojo = resolve(next); i++; }
-        else o.agentdojo = defaultAgentDojoDir(repoRoot, env);
+        if (next !== undefined && !next.startsWith("--")) {
+          o.agentdojo = resolve(next);
+          i++;
+        } else o.agentdojo = defaultAgentDojoDir(repoRoot, env);
         break;
       }
-      case "--scenarios": any = true; o.scenarios = true; break;
-      case "--config": o.config = value(i, a); i++; break;
-      case "--html": o.html = value(i, a); i++; break;
-      case "--json": o.json = value(i, a); i++; break;
-      case "--md": o.md = value(i, a); i++; break;
-      case "--png": o.png = value(i, a); i++; break;
-      case "--seeds": o.seeds = positive(value(i, a), a); i++; break;
-      case "--seed-start": o.seedStart = positive(value(i, a), a); i++; break;
-      case "--memory-variant": o.memoryVariant = true; break;
-      case "--reps": o.reps = positive(value(i, a), a); i++; break;
-      case "--fpr": o.fpr = fraction(value(i, a), a); i++; break;
-      case "--quick": o.quick = true; break;
-      case "--help": case "-h":
-        throw new Error("usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]\n" + AGENTDOJO_HELP);
-      default: throw new Error(`unknown option ${a}`);
+      case "--scenarios":
+        any = true;
+        o.scenarios = true;
+        break;
+      case "--config":
+        o.config = value(i, a);
+        i++;
+        break;
+      case "--html":
+        o.html = value(i, a);
+        i++;
+        break;
+      case "--json":
+        o.json = value(i, a);
+        i++;
+        break;
+      case "--md":
+        o.md = value(i, a);
+        i++;
+        break;
+      case "--png":
+        o.png = value(i, a);
+        i++;
+        break;
+      case "--seeds":
+        o.seeds = positive(value(i, a), a);
+        i++;
+        break;
+      case "--seed-start":
+        o.seedStart = positive(value(i, a), a);
+        i++;
+        break;
+      case "--memory-variant":
+        o.memoryVariant = true;
+        break;
+      case "--reps":
+        o.reps = positive(value(i, a), a);
+        i++;
+        break;
+      case "--fpr":
+        o.fpr = fraction(value(i, a), a);
+        i++;
+        break;
+      case "--quick":
+        o.quick = true;
+        break;
+      case "--help":
+      case "-h":
+        throw new Error(
+          `usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]\n${AGENTDOJO_HELP}`,
+        );
+      default:
+        throw new Error(`unknown option ${a}`);
     }
   }
-  if (!any) { o.agentdojo = defaultAgentDojoDir(repoRoot, env); o.scenarios = true; }
+  if (!any) {
+    o.agentdojo = defaultAgentDojoDir(repoRoot, env);
+    o.scenarios = true;
+  }
   if (o.png && !o.html) throw new Error("--png needs --html (the screenshot is of the HTML report)");
-  if (o.quick) { o.seeds = Math.min(o.seeds, 3); o.reps = Math.min(o.reps, 200); }
+  if (o.quick) {
+    o.seeds = Math.min(o.seeds, 3);
+    o.reps = Math.min(o.reps, 200);
+  }
   return o;
 }
 
@@ -139,7 +197,7 @@ export interface EvalOutput {
   markdown: string;
 }
 
-export function runEval(o: CliOptions, log: (s: string) => void = (s) => process.stderr.write(s + "\n")): EvalOutput {
+export function runEval(o: CliOptions, log: (s: string) => void = (s) => process.stderr.write(`${s}\n`)): EvalOutput {
   const config = o.config ? loadConfigFile(o.config) : undefined;
   const md: string[] = [];
   let ad: AgentDojoReport | null = null;
@@ -173,7 +231,8 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
   }
   const markdown = md.join("\n");
   if (o.md) write(o.md, markdown);
-  if (o.json) write(o.json, JSON.stringify({ agentdojo: ad && { ...ad, examples: undefined }, scenarios: sc }, null, 1));
+  if (o.json)
+    write(o.json, JSON.stringify({ agentdojo: ad && { ...ad, examples: undefined }, scenarios: sc }, null, 1));
   if (o.html) {
     const d = createDetector(config);
     const warn = d.raw.config_value(SETTINGS.warnThreshold.slot);
@@ -188,7 +247,7 @@ export async function main(argv: string[], repoRoot: string): Promise<number> {
   try {
     const o = parseArgs(argv, repoRoot);
     const out = runEval(o);
-    process.stdout.write(out.markdown + "\n");
+    process.stdout.write(`${out.markdown}\n`);
     if (o.png && o.html) {
       const { openReport } = await import("./browser.js");
       const r = await openReport(o.html, o.png);

@@ -19,7 +19,10 @@ export function rocAuc(xs: readonly Scored[]): number {
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++;
     const avgRank = (i + 1 + j) / 2; // 1-based ranks i+1..j
     for (let k = i; k < j; k++) {
-      if (sorted[k]!.positive) { pos++; rankSumPos += avgRank; } else neg++;
+      if (sorted[k]!.positive) {
+        pos++;
+        rankSumPos += avgRank;
+      } else neg++;
     }
     i = j;
   }
@@ -28,7 +31,11 @@ export function rocAuc(xs: readonly Scored[]): number {
 }
 
 /** Curve points from the highest threshold down; tied scores move together. */
-export function curves(xs: readonly Scored[]): { roc: [number, number][]; pr: [number, number][]; thresholds: number[] } {
+export function curves(xs: readonly Scored[]): {
+  roc: [number, number][];
+  pr: [number, number][];
+  thresholds: number[];
+} {
   const sorted = [...xs].sort((a, b) => b.score - a.score);
   const P = sorted.filter((x) => x.positive).length;
   const N = sorted.length - P;
@@ -41,7 +48,8 @@ export function curves(xs: readonly Scored[]): { roc: [number, number][]; pr: [n
   while (i < sorted.length) {
     const s = sorted[i]!.score;
     while (i < sorted.length && sorted[i]!.score === s) {
-      if (sorted[i]!.positive) tp++; else fp++;
+      if (sorted[i]!.positive) tp++;
+      else fp++;
       i++;
     }
     roc.push([N ? fp / N : 0, P ? tp / P : 0]);
@@ -85,7 +93,11 @@ export function cutoffFromNegatives(negScores: readonly number[], maxFpr: number
 import { rng } from "../js/util/rng.js";
 export { rng };
 
-export interface Interval { value: number; lo: number; hi: number }
+export interface Interval {
+  value: number;
+  lo: number;
+  hi: number;
+}
 
 /**
  * Percentile 95% interval of `stat` under resampling of whole groups with replacement (a cluster

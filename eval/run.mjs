@@ -15,8 +15,14 @@ const outDir = join(root, "node_modules", ".cache", "toolwatch-eval");
 mkdirSync(outDir, { recursive: true });
 const outfile = join(outDir, `cli-${process.pid}.mjs`);
 await build({
-  entryPoints: [join(root, "eval", "cli.ts")], bundle: true, platform: "node", target: "node20", format: "esm",
-  packages: "external", outfile, logLevel: "warning",
+  entryPoints: [join(root, "eval", "cli.ts")],
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  packages: "external",
+  outfile,
+  logLevel: "warning",
 });
 if (!process.env.TOOLWATCH_WASM) process.env.TOOLWATCH_WASM = join(root, "build", "toolwatch.wasm");
 const { main } = await import(pathToFileURL(outfile).href);

@@ -57,12 +57,30 @@ export class DetectorScorer implements Scorer {
   }
 
   learn(c: TimedCall): void {
-    this.d.learn({ tenant: c.tenant, principal: c.principal, tool: c.tool, args: c.args, time: c.time, timeZone: c.timeZone });
+    this.d.learn({
+      tenant: c.tenant,
+      principal: c.principal,
+      tool: c.tool,
+      args: c.args,
+      time: c.time,
+      timeZone: c.timeZone,
+    });
   }
 
   check(c: TimedCall): CallScore {
-    const dec = this.d.check({ tenant: c.tenant, principal: c.principal, tool: c.tool, args: c.args, time: c.time, timeZone: c.timeZone });
-    return { risk: dec.risk, action: dec.action, reasons: dec.reasons.filter((r) => r.counted && r.score > 0).map((r) => r.code) };
+    const dec = this.d.check({
+      tenant: c.tenant,
+      principal: c.principal,
+      tool: c.tool,
+      args: c.args,
+      time: c.time,
+      timeZone: c.timeZone,
+    });
+    return {
+      risk: dec.risk,
+      action: dec.action,
+      reasons: dec.reasons.filter((r) => r.counted && r.score > 0).map((r) => r.code),
+    };
   }
 
   save(): unknown {

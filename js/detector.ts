@@ -1,7 +1,29 @@
 // The public detector: a thin host over the WebAssembly core. It validates and marshals; every
 // detection rule lives in assembly/.
-import { RES, REASON_SIZE, REASON_AT, FLAG, REASON_FLAG, SIGNALS, REASON_CODES, ACTIONS, MODES, STAT, RESULT_SIZE,
-  ERR, SETTINGS, WEIGHT_SLOT, MODE_SLOT, LABELS, ALLOW, type Action, type BaselineMode, type CoreExports, type ReasonCode, type SignalName } from "./core/abi.js";
+import {
+  RES,
+  REASON_SIZE,
+  REASON_AT,
+  FLAG,
+  REASON_FLAG,
+  SIGNALS,
+  REASON_CODES,
+  ACTIONS,
+  MODES,
+  STAT,
+  RESULT_SIZE,
+  ERR,
+  SETTINGS,
+  WEIGHT_SLOT,
+  MODE_SLOT,
+  LABELS,
+  ALLOW,
+  type Action,
+  type BaselineMode,
+  type CoreExports,
+  type ReasonCode,
+  type SignalName,
+} from "./core/abi.js";
 import { instantiateCore } from "./core/module.js";
 import { Encoder } from "./core/encode.js";
 import { ToolwatchError, coreError } from "./core/errors.js";
@@ -95,7 +117,11 @@ export interface DetectorOptions {
 /** Byte offset in RESULT of each signal's score (whatever the order of SIGNALS). */
 const SIGNAL_OFFSET = Object.fromEntries(SIGNALS.map((s, i) => [s, RES.signals + i * 8])) as Record<SignalName, number>;
 
-export type AllowEntry = { tool: string } | { principal: string } | { tenant: string } | { tenant: string; principal: string };
+export type AllowEntry =
+  | { tool: string }
+  | { principal: string }
+  | { tenant: string }
+  | { tenant: string; principal: string };
 
 /** Only a fault inside the core restarts it; anything else is the caller's input, refused with state unchanged. */
 function isTrap(err: unknown): boolean {
@@ -107,11 +133,20 @@ const errText = (err: unknown) => (err instanceof Error ? err.message : String(e
 
 /** A plain copy of the call's fields, read once: getters and Proxies cannot change or throw later. */
 function readCall(call: unknown, what = "call"): CallInput {
-  if (typeof call !== "object" || call === null) throw new ToolwatchError("INVALID_CALL", `${what} must be an object, got ${call === null ? "null" : typeof call}`);
+  if (typeof call !== "object" || call === null)
+    throw new ToolwatchError("INVALID_CALL", `${what} must be an object, got ${call === null ? "null" : typeof call}`);
   try {
     if (Array.isArray(call)) throw new ToolwatchError("INVALID_CALL", `${what} must be an object, got an array`);
     const c = call as CallInput;
-    return { tool: c.tool, args: c.args, principal: c.principal, tenant: c.tenant, identity: c.identity, time: c.time, timeZone: c.timeZone };
+    return {
+      tool: c.tool,
+      args: c.args,
+      principal: c.principal,
+      tenant: c.tenant,
+      identity: c.identity,
+      time: c.time,
+      timeZone: c.timeZone,
+    };
   } catch (err) {
     if (err instanceof ToolwatchError) throw err;
     throw new ToolwatchError("INVALID_CALL", `${what} could not be read (${errText(err)})`);
@@ -120,7 +155,8 @@ function readCall(call: unknown, what = "call"): CallInput {
 
 /** principal and tenant of an identity object (other keys are ignored; no principal = anonymous). */
 function readIdentity(id: unknown): Partial<Identity> {
-  if (typeof id !== "object" || id === null) throw new ToolwatchError("INVALID_IDENTITY", `identity must be an object, got ${id === null ? "null" : typeof id}`);
+  if (typeof id !== "object" || id === null)
+    throw new ToolwatchError("INVALID_IDENTITY", `identity must be an object, got ${id === null ? "null" : typeof id}`);
   try {
     if (Array.isArray(id)) throw new ToolwatchError("INVALID_IDENTITY", "identity must be an object, got an array");
     const o = id as Partial<Identity>;
@@ -156,7 +192,11 @@ export class Detector {
   private readonly tzCache = new Map<string, { bucket: number; offset: number }>();
   private readonly allowEntries: AllowEntry[] = [];
 
-  constructor(module: WebAssembly.Module, config?: ConfigInput | Record<string, unknown>, options: DetectorOptions = {}) {
+  constructor(
+    module: WebAssembly.Module,
+    config?: ConfigInput | Record<string, unknown>,
+    options: DetectorOptions = {},
+  ) {
     this.module = module;
     this.config = parseConfig(config);
     this.options = options;
@@ -178,7 +218,10 @@ export class Detector {
     if (rc < 0) {
       if (rc === ERR.badConfig) {
         const slot = new DataView(this.core.memory.buffer).getInt32(this.core.result_ptr(), true);
-        throw new ToolwatchError("INVALID_CONFIG", `config.${settingOfSlot(slot)}: refused by the core (value ${this.core.config_value(slot)} out of range or inconsistent)`);
+        throw new ToolwatchError(
+          "INVALID_CONFIG",
+          `config.${settingOfSlot(slot)}: refused by the core (value ${this.core.config_value(slot)} out of range or inconsistent)`,
+        );
       }
       throw coreError(rc, "init");
     }
@@ -198,7 +241,8 @@ export class Detector {
   }
 
   private identity(call: CallInput): Identity {
-    const id = call.identity !== undefined ? readIdentity(call.identity) : { principal: call.principal, tenant: call.tenant };
+    const id =
+      call.identity !== undefined ? readIdentity(call.identity) : { principal: call.principal, tenant: call.tenant };
     return resolveIdentity(id, this.config.anonymous ?? HOST_DEFAULTS.anonymous);
   }
 
@@ -214,10 +258,15 @@ export class Detector {
     const tz = call.timeZone ?? this.config.timeZones?.[tenant] ?? this.config.timeZone;
     if (tz === undefined) return 0;
     if (typeof tz === "number") {
-      if (!Number.isInteger(tz) || Math.abs(tz) > 1439) throw new ToolwatchError("BAD_TZ", `timeZone as a number is a UTC offset in whole minutes within ±1439, got ${tz}`);
+      if (!Number.isInteger(tz) || Math.abs(tz) > 1439)
+        throw new ToolwatchError(
+          "BAD_TZ",
+          `timeZone as a number is a UTC offset in whole minutes within ±1439, got ${tz}`,
+        );
       return tz;
     }
-    if (typeof tz !== "string") throw new ToolwatchError("BAD_TZ", `timeZone must be an IANA name or a UTC offset in minutes, got ${typeof tz}`);
+    if (typeof tz !== "string")
+      throw new ToolwatchError("BAD_TZ", `timeZone must be an IANA name or a UTC offset in minutes, got ${typeof tz}`);
     const bucket = Math.floor(t / 900000); // offsets change on quarter-hour boundaries at most
     const c = this.tzCache.get(tz);
     if (c && c.bucket === bucket) return c.offset;
@@ -230,7 +279,10 @@ export class Detector {
   private encodeCall(input: CallInput): { id: Identity; t: number; tz: number } {
     const call = readCall(input);
     if (typeof call.tool !== "string" || call.tool.length === 0) {
-      throw new ToolwatchError("INVALID_TOOL", `tool name must be a non-empty string, got ${call.tool === "" ? "an empty string" : typeof call.tool}`);
+      throw new ToolwatchError(
+        "INVALID_TOOL",
+        `tool name must be a non-empty string, got ${call.tool === "" ? "an empty string" : typeof call.tool}`,
+      );
     }
     const args = call.args ?? {};
     const kind = argsKind(args);
@@ -243,7 +295,10 @@ export class Detector {
     } catch (err) {
       // a throwing getter or a revoked Proxy in args is the caller's input, not a detector failure
       if (err instanceof ToolwatchError) throw err;
-      throw new ToolwatchError("INVALID_ARGS", `args could not be read (${err instanceof Error ? err.message : String(err)})`);
+      throw new ToolwatchError(
+        "INVALID_ARGS",
+        `args could not be read (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
     return { id, t, tz };
   }
@@ -267,17 +322,30 @@ export class Detector {
     const closed = (this.config.failurePolicy ?? HOST_DEFAULTS.failurePolicy) === "closed";
     const zero = Object.fromEntries(SIGNALS.map((s) => [s, 0])) as Record<SignalName, number>;
     return {
-      action: closed ? "block" : "allow", risk: closed ? 1 : 0, signals: zero, reasons: [], learned: false,
-      allowlisted: false, newEntity: false, tool: call.tool, identity: id, time: t, windowCount: 0,
+      action: closed ? "block" : "allow",
+      risk: closed ? 1 : 0,
+      signals: zero,
+      reasons: [],
+      learned: false,
+      allowlisted: false,
+      newEntity: false,
+      tool: call.tool,
+      identity: id,
+      time: t,
+      windowCount: 0,
       learning: { baseline: "cold", learnedCalls: 0, minCalls: this.minCalls, ageMs: 0, baselineCalls: 0 },
-      error: { code: "DETECTOR_FAILURE", message: `detector failed (${err instanceof Error ? err.message : String(err)}); failure policy ${closed ? "closed: blocked" : "open: allowed"}` },
+      error: {
+        code: "DETECTOR_FAILURE",
+        message: `detector failed (${err instanceof Error ? err.message : String(err)}); failure policy ${closed ? "closed: blocked" : "open: allowed"}`,
+      },
     };
   }
 
   /** A view over RESULT, kept while the memory's buffer stays the same (no allocation per call). */
   private resultView(): DataView {
     const buf = this.core.memory.buffer;
-    if (this.rv === null || this.rv.buffer !== buf || this.rv.byteOffset !== this.resultPtr) this.rv = new DataView(buf, this.resultPtr, RESULT_SIZE);
+    if (this.rv === null || this.rv.buffer !== buf || this.rv.byteOffset !== this.resultPtr)
+      this.rv = new DataView(buf, this.resultPtr, RESULT_SIZE);
     return this.rv;
   }
   private rv: DataView | null = null;
@@ -288,10 +356,14 @@ export class Detector {
     // One literal: a fixed-shape object, many times cheaper than nine stores by computed name.
     const o = SIGNAL_OFFSET;
     const signals: Record<SignalName, number> = {
-      unseenTool: v.getFloat64(o.unseenTool, true), unseenArgShape: v.getFloat64(o.unseenArgShape, true),
-      unseenArgValue: v.getFloat64(o.unseenArgValue, true), burst: v.getFloat64(o.burst, true),
-      rateSpike: v.getFloat64(o.rateSpike, true), rareTool: v.getFloat64(o.rareTool, true),
-      offHours: v.getFloat64(o.offHours, true), unusualHour: v.getFloat64(o.unusualHour, true),
+      unseenTool: v.getFloat64(o.unseenTool, true),
+      unseenArgShape: v.getFloat64(o.unseenArgShape, true),
+      unseenArgValue: v.getFloat64(o.unseenArgValue, true),
+      burst: v.getFloat64(o.burst, true),
+      rateSpike: v.getFloat64(o.rateSpike, true),
+      rareTool: v.getFloat64(o.rareTool, true),
+      offHours: v.getFloat64(o.offHours, true),
+      unusualHour: v.getFloat64(o.unusualHour, true),
       unseenTransition: v.getFloat64(o.unseenTransition, true),
     };
     const reasons: Reason[] = [];
@@ -306,18 +378,54 @@ export class Detector {
       const typical = v.getFloat64(p + REASON_AT.typical, true);
       const context = v.getFloat64(p + REASON_AT.context, true);
       const key = code === "UNSEEN_ARG_VALUE" ? this.keys[context] : undefined;
-      const figures = { code, actual, typical, context, tenant: (rf & REASON_FLAG.tenant) !== 0,
-        tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0, domainKnown: (rf & REASON_FLAG.domainKnown) !== 0,
-        domainNew: (rf & REASON_FLAG.domainNew) !== 0, unjudged: (rf & REASON_FLAG.unjudged) !== 0,
-        estimate: (rf & REASON_FLAG.estimate) !== 0, key };
+      const figures = {
+        code,
+        actual,
+        typical,
+        context,
+        tenant: (rf & REASON_FLAG.tenant) !== 0,
+        tenantKnown: (rf & REASON_FLAG.tenantKnown) !== 0,
+        domainKnown: (rf & REASON_FLAG.domainKnown) !== 0,
+        domainNew: (rf & REASON_FLAG.domainNew) !== 0,
+        unjudged: (rf & REASON_FLAG.unjudged) !== 0,
+        estimate: (rf & REASON_FLAG.estimate) !== 0,
+        key,
+      };
       const score = v.getFloat64(p + REASON_AT.score, true);
       const weight = signal ? this.weights[sigIndex]! : 0;
       const counted = signal ? (rf & REASON_FLAG.shadow) === 0 && this.modes[sigIndex] === LABELS.mode.on : false;
       const message = explain(figures);
       // two literals rather than a spread: the spread made every reason a slow-path object
-      reasons.push(key !== undefined
-        ? { code, signal, score, weight, counted, actual, typical, context, tenantBaseline: figures.tenant, estimate: figures.estimate, key, message }
-        : { code, signal, score, weight, counted, actual, typical, context, tenantBaseline: figures.tenant, estimate: figures.estimate, message });
+      reasons.push(
+        key !== undefined
+          ? {
+              code,
+              signal,
+              score,
+              weight,
+              counted,
+              actual,
+              typical,
+              context,
+              tenantBaseline: figures.tenant,
+              estimate: figures.estimate,
+              key,
+              message,
+            }
+          : {
+              code,
+              signal,
+              score,
+              weight,
+              counted,
+              actual,
+              typical,
+              context,
+              tenantBaseline: figures.tenant,
+              estimate: figures.estimate,
+              message,
+            },
+      );
     }
     return {
       action: ACTIONS[v.getInt32(RES.action, true)]!,
@@ -342,18 +450,30 @@ export class Detector {
   }
 
   /** Post-invoke: records the outcome. Returns whether the principal is tracked. */
-  after(input: Omit<CallInput, "args"> & { args?: unknown }, outcome: { isError?: boolean } = {}): { tracked: boolean } {
+  after(
+    input: Omit<CallInput, "args"> & { args?: unknown },
+    outcome: { isError?: boolean } = {},
+  ): { tracked: boolean } {
     const call = readCall(input);
     let isError: unknown;
     try {
-      if (outcome !== undefined && (typeof outcome !== "object" || outcome === null || Array.isArray(outcome))) throw new ToolwatchError("INVALID_OUTCOME", `outcome must be an object like { isError: false }, got ${outcome === null ? "null" : Array.isArray(outcome) ? "an array" : typeof outcome}`);
+      if (outcome !== undefined && (typeof outcome !== "object" || outcome === null || Array.isArray(outcome)))
+        throw new ToolwatchError(
+          "INVALID_OUTCOME",
+          `outcome must be an object like { isError: false }, got ${outcome === null ? "null" : Array.isArray(outcome) ? "an array" : typeof outcome}`,
+        );
       isError = outcome?.isError;
     } catch (err) {
       if (err instanceof ToolwatchError) throw err;
       throw new ToolwatchError("INVALID_OUTCOME", `outcome could not be read (${errText(err)})`);
     }
-    if (isError !== undefined && typeof isError !== "boolean") throw new ToolwatchError("INVALID_OUTCOME", `outcome.isError must be a boolean, got ${isError === null ? "null" : typeof isError}`);
-    if (call.tool !== undefined && typeof call.tool !== "string") throw new ToolwatchError("INVALID_TOOL", `tool name must be a string, got ${typeof call.tool}`);
+    if (isError !== undefined && typeof isError !== "boolean")
+      throw new ToolwatchError(
+        "INVALID_OUTCOME",
+        `outcome.isError must be a boolean, got ${isError === null ? "null" : typeof isError}`,
+      );
+    if (call.tool !== undefined && typeof call.tool !== "string")
+      throw new ToolwatchError("INVALID_TOOL", `tool name must be a string, got ${typeof call.tool}`);
     const id = this.identity(call);
     const t = this.time(call);
     this.enc.identity(id.tenant, id.principal, call.tool ?? "");
@@ -406,7 +526,14 @@ export class Detector {
     const tenant = "tenant" in e ? e.tenant : "";
     const principal = "principal" in e ? e.principal : "";
     const tool = "tool" in e ? e.tool : "";
-    const kind = "tool" in e ? ALLOW.tool : "tenant" in e && "principal" in e ? ALLOW.entity : "tenant" in e ? ALLOW.tenant : ALLOW.principal;
+    const kind =
+      "tool" in e
+        ? ALLOW.tool
+        : "tenant" in e && "principal" in e
+          ? ALLOW.entity
+          : "tenant" in e
+            ? ALLOW.tenant
+            : ALLOW.principal;
     this.enc.identity(tenant, principal, tool);
     const rc = this.core.allow_add(kind);
     if (rc < 0) throw coreError(rc, "allowlist");
@@ -415,29 +542,38 @@ export class Detector {
 
   /** Allowlists a tool, a principal (in every tenant), a tenant, or one tenant's principal. */
   allow(input: AllowEntry): void {
-    if (typeof input !== "object" || input === null) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object");
+    if (typeof input !== "object" || input === null)
+      throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object");
     let fields: [string, unknown][];
     try {
-      if (Array.isArray(input)) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object, got an array");
+      if (Array.isArray(input))
+        throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry must be an object, got an array");
       fields = Object.entries(input);
     } catch (err) {
       if (err instanceof ToolwatchError) throw err;
       throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry could not be read (${errText(err)})`);
     }
     for (const [k, v] of fields) {
-      if (!["tool", "principal", "tenant"].includes(k)) throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: unknown key "${k}"`);
-      if (typeof v !== "string" || v.length === 0) throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: ${k} must be a non-empty string`);
+      if (!["tool", "principal", "tenant"].includes(k))
+        throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: unknown key "${k}"`);
+      if (typeof v !== "string" || v.length === 0)
+        throw new ToolwatchError("INVALID_ALLOWLIST", `allowlist entry: ${k} must be a non-empty string`);
     }
     // an empty entry would allowlist the empty principal name
-    if (fields.length === 0) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: give tool, principal, tenant, or tenant and principal");
+    if (fields.length === 0)
+      throw new ToolwatchError(
+        "INVALID_ALLOWLIST",
+        "allowlist entry: give tool, principal, tenant, or tenant and principal",
+      );
     const entry = Object.fromEntries(fields) as AllowEntry;
-    if ("tool" in entry && fields.length > 1) throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: a tool entry takes no identity");
+    if ("tool" in entry && fields.length > 1)
+      throw new ToolwatchError("INVALID_ALLOWLIST", "allowlist entry: a tool entry takes no identity");
     if (this.allowRaw(entry) === 1) this.allowEntries.push({ ...entry });
   }
 
-  clearAllowlist(): void {
+  clearAllowlist(...args: unknown[]): void {
     // it takes nothing: an argument is a mistake that should not wipe the allowlist
-    if (arguments.length > 0) throw new ToolwatchError("INVALID_ARGUMENT", "clearAllowlist() takes no argument");
+    if (args.length > 0) throw new ToolwatchError("INVALID_ARGUMENT", "clearAllowlist() takes no argument");
     this.core.allow_clear();
     this.allowEntries.length = 0;
   }
@@ -445,11 +581,22 @@ export class Detector {
   stats(): Stats {
     const s = (id: number) => this.core.stat(id);
     return {
-      entities: s(STAT.entities), tenants: s(STAT.tenants), capacity: s(STAT.capacity),
-      entityEvictions: s(STAT.entityEvictions), slotEvictions: s(STAT.slotEvictions), checks: s(STAT.checks),
-      allowed: s(STAT.allowed), warned: s(STAT.warned), blocked: s(STAT.blocked), learned: s(STAT.learned),
-      promotions: s(STAT.promotions), arenaBytes: s(STAT.arenaBytes), budgetBytes: s(STAT.budgetBytes),
-      memoryBytes: s(STAT.memoryBytes), recordBytes: s(STAT.recordBytes), allowlistEntries: s(STAT.allowlistEntries),
+      entities: s(STAT.entities),
+      tenants: s(STAT.tenants),
+      capacity: s(STAT.capacity),
+      entityEvictions: s(STAT.entityEvictions),
+      slotEvictions: s(STAT.slotEvictions),
+      checks: s(STAT.checks),
+      allowed: s(STAT.allowed),
+      warned: s(STAT.warned),
+      blocked: s(STAT.blocked),
+      learned: s(STAT.learned),
+      promotions: s(STAT.promotions),
+      arenaBytes: s(STAT.arenaBytes),
+      budgetBytes: s(STAT.budgetBytes),
+      memoryBytes: s(STAT.memoryBytes),
+      recordBytes: s(STAT.recordBytes),
+      allowlistEntries: s(STAT.allowlistEntries),
       recoveries: this.recoveries,
     };
   }
@@ -486,7 +633,9 @@ export class Detector {
   importRecord(identity: Partial<Identity>, which: RecordKind, bytes: Uint8Array): "created" | "replaced" {
     const k = kindOf(which);
     this.recordIdentity(identity);
-    return this.guardState("importRecord", () => stateRecords.importRecord(this.stateCore, k, bytes, false)) as "created" | "replaced";
+    return this.guardState("importRecord", () => stateRecords.importRecord(this.stateCore, k, bytes, false)) as
+      | "created"
+      | "replaced";
   }
 
   /** Forgets the record. Returns whether it was tracked. */
@@ -500,7 +649,9 @@ export class Detector {
   mergeRecord(identity: Partial<Identity>, which: RecordKind, bytes: Uint8Array): "created" | "merged" {
     const k = kindOf(which);
     this.recordIdentity(identity);
-    return this.guardState("mergeRecord", () => stateRecords.importRecord(this.stateCore, k, bytes, true)) as "created" | "merged";
+    return this.guardState("mergeRecord", () => stateRecords.importRecord(this.stateCore, k, bytes, true)) as
+      | "created"
+      | "merged";
   }
 
   /** Last snapshot taken or restored: what trap recovery goes back to (null: recovery starts empty). */
@@ -515,7 +666,8 @@ export class Detector {
 
   /** Streams a snapshot in chunks (for large states); returns its size. Chunks are views valid during the call. */
   writeSnapshot(sink: stateSnapshot.ChunkSink): number {
-    if (typeof sink !== "function") throw new ToolwatchError("INVALID_ARGUMENT", "writeSnapshot: sink must be a function (chunk, offset) => void");
+    if (typeof sink !== "function")
+      throw new ToolwatchError("INVALID_ARGUMENT", "writeSnapshot: sink must be a function (chunk, offset) => void");
     return this.guardState("snapshot", () => stateSnapshot.writeSnapshot(this.stateCore, sink));
   }
 
@@ -544,7 +696,8 @@ export class Detector {
 
   /** Makes trap recovery restore from `source` (e.g. a FileStore's newest file); null goes back to the last in-memory snapshot. */
   setRecoverySource(source: ((detector: Detector) => void) | null): void {
-    if (source !== null && typeof source !== "function") throw new ToolwatchError("INVALID_ARGUMENT", "setRecoverySource: source must be a function or null");
+    if (source !== null && typeof source !== "function")
+      throw new ToolwatchError("INVALID_ARGUMENT", "setRecoverySource: source must be a function or null");
     this.recoverySource = source;
   }
 

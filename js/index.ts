@@ -16,6 +16,10 @@ export { SIGNALS, REASON_CODES } from "./core/abi.js";
 export type { Action, SignalName, ReasonCode, BaselineMode } from "./core/abi.js";
 
 /** For runtimes that hand you a compiled module (Workers import the .wasm as a WebAssembly.Module). */
-export function createDetectorFromModule(module: WebAssembly.Module, config?: ConfigInput, options?: DetectorOptions): Detector {
+export function createDetectorFromModule(
+  module: WebAssembly.Module,
+  config?: ConfigInput,
+  options?: DetectorOptions,
+): Detector {
   return new Detector(module, config, options);
 }

@@ -15,7 +15,8 @@ const size = statSync("build/toolwatch.wasm").size;
 const WASM_BUDGET = 64 * 1024;
 if (size > WASM_BUDGET) throw new Error(`build/toolwatch.wasm is ${size} bytes, over the ${WASM_BUDGET}-byte budget`);
 const mod = new WebAssembly.Module(await import("node:fs").then((fs) => fs.readFileSync("build/toolwatch.wasm")));
-if (WebAssembly.Module.imports(mod).length !== 0) throw new Error("build/toolwatch.wasm has imports; the core must have none");
+if (WebAssembly.Module.imports(mod).length !== 0)
+  throw new Error("build/toolwatch.wasm has imports; the core must have none");
 console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
 // The Python package ships the core inside it (pip install ./hosts/python); the copy is gitignored.
 (await import("node:fs")).copyFileSync("build/toolwatch.wasm", "hosts/python/toolwatch_wasm/toolwatch.wasm");
@@ -24,29 +25,56 @@ console.log(`core: build/toolwatch.wasm ${size} bytes, 0 imports`);
 {
   const fs = await import("node:fs");
   const { createHash } = await import("node:crypto");
-  const dir = "hosts/python/native", inc = process.env.WASM2C_INC ?? "/usr/share/wabt/wasm2c";
+  const dir = "hosts/python/native",
+    inc = process.env.WASM2C_INC ?? "/usr/share/wabt/wasm2c";
   fs.rmSync(dir, { recursive: true, force: true });
-  const rtHeader = [inc, "/usr/include", "/usr/local/include"].map((d) => `${d}/wasm-rt.h`).find((f) => fs.existsSync(f));
+  const rtHeader = [inc, "/usr/include", "/usr/local/include"]
+    .map((d) => `${d}/wasm-rt.h`)
+    .find((f) => fs.existsSync(f));
   try {
     if (!rtHeader) throw new Error(`wasm-rt.h not found (set WASM2C_INC)`);
     fs.mkdirSync(dir);
     fs.writeFileSync(`${dir}/.gitignore`, "*\n"); // generated: never committed
     execFileSync("wasm2c", ["build/toolwatch.wasm", "-n", "toolwatch", "-o", `${dir}/core.c`], { stdio: "pipe" });
-    for (const f of ["hosts/c/pyext.c", "hosts/c/pycore.c", "hosts/c/toolwatch_abi.generated.h", `${inc}/wasm-rt-impl.c`, `${inc}/wasm-rt-impl.h`, rtHeader]) fs.copyFileSync(f, `${dir}/${f.split("/").pop()}`);
+    for (const f of [
+      "hosts/c/pyext.c",
+      "hosts/c/pycore.c",
+      "hosts/c/toolwatch_abi.generated.h",
+      `${inc}/wasm-rt-impl.c`,
+      `${inc}/wasm-rt-impl.h`,
+      rtHeader,
+    ])
+      fs.copyFileSync(f, `${dir}/${f.split("/").pop()}`);
     // the .wasm these sources were translated from, which the extension reports (toolwatch_wasm/native.py checks it)
-    fs.writeFileSync(`${dir}/wasm.sha256`, createHash("sha256").update(fs.readFileSync("build/toolwatch.wasm")).digest("hex") + "\n");
+    fs.writeFileSync(
+      `${dir}/wasm.sha256`,
+      `${createHash("sha256").update(fs.readFileSync("build/toolwatch.wasm")).digest("hex")}\n`,
+    );
     console.log(`python: ${dir}/ (the native backend's C sources, for pip install ./hosts/python)`);
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
-    console.log(`python: no native backend sources (${e.code === "ENOENT" ? "wasm2c not installed" : e.message}); pip install ./hosts/python gives the wasmtime backend`);
+    console.log(
+      `python: no native backend sources (${e.code === "ENOENT" ? "wasm2c not installed" : e.message}); pip install ./hosts/python gives the wasmtime backend`,
+    );
   }
 }
 if (only === "wasm") process.exit(0);
 
-const common = { bundle: true, platform: "node", target: "node20", sourcemap: true, logLevel: "warning", packages: "external" };
+const common = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  sourcemap: true,
+  logLevel: "warning",
+  packages: "external",
+};
 // wasm.ts finds the .wasm from import.meta.url in ESM and from __dirname in CommonJS, chosen here.
 const esm = { format: "esm", define: { TOOLWATCH_CJS: "false" } };
-const cjs = { format: "cjs", define: { TOOLWATCH_CJS: "true", "import.meta.url": "undefined" }, outExtension: { ".js": ".cjs" } };
+const cjs = {
+  format: "cjs",
+  define: { TOOLWATCH_CJS: "true", "import.meta.url": "undefined" },
+  outExtension: { ".js": ".cjs" },
+};
 // The command line (bin/toolwatch.mjs runs it); `build.mjs cli` builds only what `npm start` needs. It bundles
 // its dependencies (the MCP SDK, pino, jose, yaml, ioredis), which are only optional peers of the package, so
 // that `npx toolwatch serve` works without them; zod, a dependency, stays outside. Bundled CommonJS code asks
@@ -57,8 +85,17 @@ const require = __twRequire(import.meta.url); const __filename = __twPath(import
 // carries those dependencies. The chunks are rebuilt from scratch, so that old ones are not packed.
 for (const f of readdirSync("dist/esm").filter((f) => f.startsWith("cli-"))) rmSync(`dist/esm/${f}`);
 await build({
-  ...common, ...esm, packages: undefined, external: ["zod"], banner: { js: cliBanner }, minify: true, keepNames: true,
-  splitting: true, chunkNames: "cli-[name]-[hash]", entryPoints: { cli: "js/cli/index.ts", "demo-server": "examples/demo-server/server.mjs" }, outdir: "dist/esm",
+  ...common,
+  ...esm,
+  packages: undefined,
+  external: ["zod"],
+  banner: { js: cliBanner },
+  minify: true,
+  keepNames: true,
+  splitting: true,
+  chunkNames: "cli-[name]-[hash]",
+  entryPoints: { cli: "js/cli/index.ts", "demo-server": "examples/demo-server/server.mjs" },
+  outdir: "dist/esm",
 });
 if (only === "cli") process.exit(0);
 await build({ ...common, ...esm, entryPoints: { index: "js/runtime/node/index.ts" }, outdir: "dist/esm" });
@@ -69,8 +106,18 @@ await build({ ...common, ...cjs, entryPoints: { index: "js/runtime/node/index.ts
 // static import would fail while linking, before any code of ours could say so.
 const pkg = JSON.parse(readFileSync("package.json", "utf8"));
 const peers = JSON.stringify(Object.keys(pkg.peerDependencies ?? {}));
-const gateways = { mcp: "js/integrations/mcp-sdk/index.ts", contextforge: "js/integrations/contextforge/index.ts", proxy: "js/proxy/index.ts" };
-const esmGateways = await build({ ...common, ...esm, entryPoints: gateways, outdir: "dist/esm/gateway", metafile: true });
+const gateways = {
+  mcp: "js/integrations/mcp-sdk/index.ts",
+  contextforge: "js/integrations/contextforge/index.ts",
+  proxy: "js/proxy/index.ts",
+};
+const esmGateways = await build({
+  ...common,
+  ...esm,
+  entryPoints: gateways,
+  outdir: "dist/esm/gateway",
+  metafile: true,
+});
 await build({ ...common, ...cjs, entryPoints: gateways, outdir: "dist/cjs/gateway" });
 // On a missing peer, every peer the entry needs that is missing, not only the first one the loader met.
 const missingPeer = (name, needs) => `function missingPeer(err) {
@@ -82,9 +129,13 @@ const missingPeer = (name, needs) => `function missingPeer(err) {
 }`;
 for (const name of Object.keys(gateways)) {
   const { exports, imports } = esmGateways.metafile.outputs[`dist/esm/gateway/${name}.js`];
-  const needs = Object.keys(pkg.peerDependencies).filter((p) => imports.some((i) => i.external && (i.path === p || i.path.startsWith(p + "/"))));
+  const needs = Object.keys(pkg.peerDependencies).filter((p) =>
+    imports.some((i) => i.external && (i.path === p || i.path.startsWith(`${p}/`))),
+  );
   const head = `// toolwatch/${name}, generated by scripts/build.mjs: loads ./gateway/${name} and names a missing optional peer.\n`;
-  writeFileSync(`dist/esm/${name}.js`, `${head}import { createRequire } from "node:module";
+  writeFileSync(
+    `dist/esm/${name}.js`,
+    `${head}import { createRequire } from "node:module";
 const req = createRequire(import.meta.url);
 let m;
 try {
@@ -94,8 +145,11 @@ try {
 }
 ${missingPeer(name, needs)}
 export const { ${exports.join(", ")} } = m;
-`);
-  writeFileSync(`dist/cjs/${name}.cjs`, `${head}"use strict";
+`,
+  );
+  writeFileSync(
+    `dist/cjs/${name}.cjs`,
+    `${head}"use strict";
 const req = require;
 try {
   module.exports = require("./gateway/${name}.cjs");
@@ -103,13 +157,24 @@ try {
   throw missingPeer(err);
 }
 ${missingPeer(name, needs)}
-`);
+`,
+  );
 }
 // Workers and browsers: platform-neutral ESM. The workerd entry keeps its .wasm import (Workers compile
 // WebAssembly only at deploy time), pointed at the package's own build/toolwatch.wasm.
-const coreImport = { name: "core-wasm", setup: (b) => b.onResolve({ filter: /toolwatch\.wasm$/ }, () => ({ path: "../../build/toolwatch.wasm", external: true })) };
+const coreImport = {
+  name: "core-wasm",
+  setup: (b) =>
+    b.onResolve({ filter: /toolwatch\.wasm$/ }, () => ({ path: "../../build/toolwatch.wasm", external: true })),
+};
 const neutral = { ...common, platform: "neutral", target: "es2022" };
-await build({ ...neutral, entryPoints: { index: "js/runtime/workerd/index.ts" }, format: "esm", outdir: "dist/workerd", plugins: [coreImport] });
+await build({
+  ...neutral,
+  entryPoints: { index: "js/runtime/workerd/index.ts" },
+  format: "esm",
+  outdir: "dist/workerd",
+  plugins: [coreImport],
+});
 await build({ ...neutral, entryPoints: { index: "js/index.ts" }, format: "esm", outdir: "dist/browser" });
 run("npx", ["tsc", "-p", "tsconfig.json"]);
 // For editors, the schema of a whole config file (detector settings and the server:/proxy:/state: sections);
@@ -117,6 +182,12 @@ run("npx", ["tsc", "-p", "tsconfig.json"]);
 // host's rules (toolwatch_wasm/config.py).
 const { configJsonSchema } = await import(new URL("../dist/esm/index.js", import.meta.url).href);
 const { configFileJsonSchema } = await import(new URL("../dist/esm/cli.js", import.meta.url).href);
-(await import("node:fs")).writeFileSync("dist/config.schema.json", JSON.stringify(configFileJsonSchema(), null, 2) + "\n");
-(await import("node:fs")).writeFileSync("hosts/python/toolwatch_wasm/config.schema.json", JSON.stringify(configJsonSchema(), null, 2) + "\n");
+(await import("node:fs")).writeFileSync(
+  "dist/config.schema.json",
+  `${JSON.stringify(configFileJsonSchema(), null, 2)}\n`,
+);
+(await import("node:fs")).writeFileSync(
+  "hosts/python/toolwatch_wasm/config.schema.json",
+  `${JSON.stringify(configJsonSchema(), null, 2)}\n`,
+);
 console.log("host: dist/esm, dist/cjs, dist/workerd, dist/browser, dist/types");

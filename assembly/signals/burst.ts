@@ -4,7 +4,17 @@
 // Score is continuous: 0 up to T/2 calls, then ((n - T/2) / (T/2))^2, reaching 1 at n = T.
 
 import { cfg, C_BURST_WINDOW_MS, C_BURST_THRESHOLD } from "../config";
-import { ringOff, ringCap, R_RING_BASE, R_RING_HEAD, R_RING_LEN, R_SEEN, R_FIRST, R_LAST, R_LAST_LEARN } from "../arena";
+import {
+  ringOff,
+  ringCap,
+  R_RING_BASE,
+  R_RING_HEAD,
+  R_RING_LEN,
+  R_SEEN,
+  R_FIRST,
+  R_LAST,
+  R_LAST_LEARN,
+} from "../arena";
 import { entity, now, windowCount, windowExact, setWindow } from "../context";
 import { SIG_BURST, REASON_FLAG_ESTIMATE } from "../layout";
 import { report } from "../result";

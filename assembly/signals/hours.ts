@@ -28,7 +28,10 @@ export function hourOfWeek(): i32 {
 export function scoreOffHours(): void {
   // The fixed window is the fallback for baselines without a learned week: once the unusual-hour signal
   // judges this call from the baseline's own profile, counting the window too would score one fact twice.
-  if (cfg(C_MODES + SIG_UNUSUAL_HOUR) != 0 && mode != MODE_COLD && <f64>load<u32>(baseline + R_HOUR_TOTAL) >= cfg(C_HOUR_MIN_CALLS)) return;
+  if (cfg(C_MODES + SIG_UNUSUAL_HOUR) != 0
+    && mode != MODE_COLD
+    && <f64>load<u32>(baseline + R_HOUR_TOTAL) >= cfg(C_HOUR_MIN_CALLS))
+    return;
   // nor for a young principal whose tenant has a learned week: its own hours are not known yet, and the
   // tenant's say that its people work at other hours than the fixed window assumes
   if (young && <f64>load<u32>(tenant + R_HOUR_TOTAL) >= cfg(C_HOUR_MIN_CALLS)) return;

@@ -7,12 +7,20 @@ import { toolsOff, R_LEARNED } from "../arena";
 import { baseline, tenant, entity, mode, toolFp, toolKnown, toolSketched, young } from "../context";
 import { slotKnown, slotUsed } from "../slots";
 import { sketchHas, SK_TOOL } from "../sketch";
-import { SIG_UNSEEN_TOOL, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_TENANT_KNOWN } from "../layout";
+import {
+  SIG_UNSEEN_TOOL,
+  MODE_COLD,
+  MODE_TENANT,
+  MODE_OWN,
+  REASON_FLAG_TENANT,
+  REASON_FLAG_TENANT_KNOWN,
+} from "../layout";
 import { report } from "../result";
 
 // The tenant has learned the tool (in its tool set, or once and evicted since).
 export function tenantKnowsTool(): bool {
-  return tenant != 0 && (slotKnown(tenant + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp) >= 0 || sketchHas(tenant, SK_TOOL, <u64>toolFp));
+  if (tenant == 0) return false;
+  return slotKnown(tenant + <usize>toolsOff, cfgI(C_MAX_TOOLS), toolFp) >= 0 || sketchHas(tenant, SK_TOOL, <u64>toolFp);
 }
 
 // A new account, judged by its tenant, that has learned BREADTH tools in its first calls and reaches for
@@ -27,7 +35,9 @@ function scoreBreadth(): void {
   const own = slotUsed(eb, n);
   if (own < BREADTH) return;
   // actual: uses of this tool (0); typical: distinct tools of the principal's own; context: its calls learned
-  report(SIG_UNSEEN_TOOL, REASON_FLAG_TENANT | REASON_FLAG_TENANT_KNOWN, 1.0, 0, <f64>own, <f64>load<u32>(entity + R_LEARNED));
+  report(
+    SIG_UNSEEN_TOOL, REASON_FLAG_TENANT | REASON_FLAG_TENANT_KNOWN, 1.0, 0, <f64>own,
+    <f64>load<u32>(entity + R_LEARNED));
 }
 
 export function scoreUnseenTool(): void {
@@ -42,5 +52,6 @@ export function scoreUnseenTool(): void {
     flags |= REASON_FLAG_TENANT_KNOWN;
   }
   // actual: uses of this tool (0); typical: distinct tools known; context: calls learned
-  report(SIG_UNSEEN_TOOL, flags, s, 0, <f64>slotUsed(baseline + <usize>toolsOff, n), <f64>load<u32>(baseline + R_LEARNED));
+  report(
+    SIG_UNSEEN_TOOL, flags, s, 0, <f64>slotUsed(baseline + <usize>toolsOff, n), <f64>load<u32>(baseline + R_LEARNED));
 }

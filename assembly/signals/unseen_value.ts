@@ -16,8 +16,10 @@ import { sketchHas, SK_CONTACT, SK_DOMAIN } from "../sketch";
 import { combine, fp32 } from "../hash";
 import { slotKnown, vkeyFind, vkeyTotal, vkeyDistinct, vkeyFreeText } from "../slots";
 import { C_MAX_TOOLS } from "../config";
-import { SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN, REASON_FLAG_DOMAIN_NEW,
-  REASON_FLAG_UNJUDGED } from "../layout";
+import {
+  SIG_UNSEEN_VALUE, MODE_COLD, MODE_TENANT, MODE_OWN, REASON_FLAG_TENANT, REASON_FLAG_DOMAIN_KNOWN,
+  REASON_FLAG_DOMAIN_NEW, REASON_FLAG_UNJUDGED,
+} from "../layout";
 import { report } from "../result";
 import { tenantKnowsTool } from "./unseen_tool";
 
@@ -132,11 +134,19 @@ export function scoreUnseenValue(): void {
     if (r == 0) continue;
     const s = r * OTHER_NEW;
     if (s > best || (s == best && s > 0 && kh < bestKey)) {
-      best = s; bestKey = kh; bestEntry = omitEntry(i); bestD = d; bestT = t; bestDomain = false; bestFirst = false; bestUnjudged = true;
+      best = s;
+      bestKey = kh;
+      bestEntry = omitEntry(i);
+      bestD = d;
+      bestT = t;
+      bestDomain = false;
+      bestFirst = false;
+      bestUnjudged = true;
     }
   }
   if (best <= 0) return;
   // actual: distinct values seen for the key; typical: calls with the key; context: argument entry index
-  report(SIG_UNSEEN_VALUE, flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0) | (bestFirst ? REASON_FLAG_DOMAIN_NEW : 0) |
-    (bestUnjudged ? REASON_FLAG_UNJUDGED : 0), best, bestD, bestT, <f64>bestEntry);
+  const reasonFlags = flags | (bestDomain ? REASON_FLAG_DOMAIN_KNOWN : 0) | (bestFirst ? REASON_FLAG_DOMAIN_NEW : 0) |
+    (bestUnjudged ? REASON_FLAG_UNJUDGED : 0);
+  report(SIG_UNSEEN_VALUE, reasonFlags, best, bestD, bestT, <f64>bestEntry);
 }

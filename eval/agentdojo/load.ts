@@ -57,9 +57,16 @@ export function parseRun(obj: unknown, pipeline: string): Run {
   }
   const attacked = injection !== null;
   const run: Run = {
-    pipeline, suite, task, entity: `${suite}/${task}`, injection, attacked,
+    pipeline,
+    suite,
+    task,
+    entity: `${suite}/${task}`,
+    injection,
+    attacked,
     succeeded: attacked && md.security === true,
-    attempted: null, firstMalicious: -1, calls,
+    attempted: null,
+    firstMalicious: -1,
+    calls,
   };
   labelRun(run);
   return run;
@@ -67,8 +74,11 @@ export function parseRun(obj: unknown, pipeline: string): Run {
 
 /** Pipeline name of a file: the header's `metadata.name`, else the file name. */
 function pipelineName(file: string, header: unknown): string {
-  if (isObject(header) && isObject(header.metadata) && typeof header.metadata.name === "string") return header.metadata.name;
-  return basename(file).replace(/^agentdojo-/, "").replace(/\.jsonl$/, "");
+  if (isObject(header) && isObject(header.metadata) && typeof header.metadata.name === "string")
+    return header.metadata.name;
+  return basename(file)
+    .replace(/^agentdojo-/, "")
+    .replace(/\.jsonl$/, "");
 }
 
 export function loadFile(file: string): { runs: Run[]; skipped: LoadResult["skipped"] } {
@@ -105,7 +115,9 @@ export function loadDir(dir: string): LoadResult {
   let names: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new Error("not a directory");
-    names = readdirSync(dir).filter((n) => /^agentdojo-.*\.jsonl$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /^agentdojo-.*\.jsonl$/.test(n))
+      .sort();
   } catch (e) {
     throw new Error(`cannot read AgentDojo directory ${dir}: ${(e as Error).message}`);
   }

@@ -28,7 +28,11 @@ export interface ScoredRun {
 
 export function timed(run: Run, start: number): TimedCall[] {
   return run.calls.map((c, i) => ({
-    tenant: run.suite, principal: run.task, tool: c.tool, args: c.args, time: start + i * CALL_SPACING_MS,
+    tenant: run.suite,
+    principal: run.task,
+    tool: c.tool,
+    args: c.args,
+    time: start + i * CALL_SPACING_MS,
   }));
 }
 

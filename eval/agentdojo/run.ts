@@ -26,7 +26,16 @@ export interface AgentDojoReport {
   dir: string;
   files: string[];
   skipped: LoadResult["skipped"];
-  counts: { runs: number; benign: number; attacked: number; succeeded: number; attempted: number; calls: number; pipelines: number; entities: number };
+  counts: {
+    runs: number;
+    benign: number;
+    attacked: number;
+    succeeded: number;
+    attempted: number;
+    calls: number;
+    pipelines: number;
+    entities: number;
+  };
   rows: EvalResult[];
   /** the false-positive rate the cut-offs aimed at */
   maxFpr: number;
@@ -53,7 +62,8 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
   const log = opts.log ?? (() => {});
   const data = loadDir(dir);
   const runs = data.runs;
-  if (!runs.some((r) => !r.attacked) || !runs.some((r) => r.attacked)) throw new Error(`${dir}: need both benign and attacked runs`);
+  if (!runs.some((r) => !r.attacked) || !runs.some((r) => r.attacked))
+    throw new Error(`${dir}: need both benign and attacked runs`);
   const base: ConfigInput = { ...(opts.config ?? {}) };
   base.budgetBytes ??= EVAL_BUDGET_BYTES;
   const reps = opts.reps ?? 1000;
@@ -77,14 +87,22 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
   void main;
   const examples = pickExamples(protoScored);
   return {
-    dir, files: data.files, skipped: data.skipped,
+    dir,
+    files: data.files,
+    skipped: data.skipped,
     counts: {
-      runs: runs.length, benign: runs.filter((r) => !r.attacked).length, attacked: runs.filter((r) => r.attacked).length,
-      succeeded: runs.filter((r) => r.succeeded).length, attempted: runs.filter((r) => r.attempted === true).length,
-      calls: runs.reduce((a, r) => a + r.calls.length, 0), pipelines: new Set(runs.map((r) => r.pipeline)).size,
+      runs: runs.length,
+      benign: runs.filter((r) => !r.attacked).length,
+      attacked: runs.filter((r) => r.attacked).length,
+      succeeded: runs.filter((r) => r.succeeded).length,
+      attempted: runs.filter((r) => r.attempted === true).length,
+      calls: runs.reduce((a, r) => a + r.calls.length, 0),
+      pipelines: new Set(runs.map((r) => r.pipeline)).size,
       entities: new Set(runs.map((r) => r.entity)).size,
     },
-    rows, maxFpr, examples,
+    rows,
+    maxFpr,
+    examples,
   };
 }
 
@@ -92,7 +110,9 @@ export function evaluateAgentDojo(dir: string, opts: AgentDojoOptions = {}): Age
 function pickExamples(scored: ScoredRun[]): ScoredRun[] {
   const out: ScoredRun[] = [];
   for (const s of [...new Set(scored.map((r) => r.run.suite))].sort()) {
-    const att = scored.filter((r) => r.run.suite === s && r.run.succeeded && r.run.attempted === true).sort((a, b) => b.risks.length - a.risks.length)[0];
+    const att = scored
+      .filter((r) => r.run.suite === s && r.run.succeeded && r.run.attempted === true)
+      .sort((a, b) => b.risks.length - a.risks.length)[0];
     if (!att) continue;
     out.push(att);
     const twin = scored.find((r) => !r.run.attacked && r.fold === att.fold && r.run.entity === att.run.entity);

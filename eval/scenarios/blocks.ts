@@ -22,7 +22,14 @@ function blocksOf<T>(xs: readonly T[]): T[][] {
 
 /** Detection rate (%) of one attack kind: over all seeds, and its worst block. */
 export function detectionBlocks(r: ScenarioResult): BlockFigure {
-  const bs = blocksOf(r.perSeed).map((b) => (100 * b.reduce((a, s) => a + s.detected, 0)) / Math.max(1, b.reduce((a, s) => a + s.injections, 0)));
+  const bs = blocksOf(r.perSeed).map(
+    (b) =>
+      (100 * b.reduce((a, s) => a + s.detected, 0)) /
+      Math.max(
+        1,
+        b.reduce((a, s) => a + s.injections, 0),
+      ),
+  );
   return { mean: (100 * r.detected) / Math.max(1, r.injections), worst: Math.min(...bs), blocks: bs.length };
 }
 
@@ -31,7 +38,8 @@ export function falseAlarmBlocks(rs: readonly ScenarioResult[], changedOnly = fa
   const n = Math.max(0, ...rs.map((r) => r.perSeed.length));
   const per: { calls: number; fa: number }[] = [];
   for (let i = 0; i < n; i++) {
-    let calls = 0, fa = 0;
+    let calls = 0,
+      fa = 0;
     for (const r of rs) {
       const s = r.perSeed[i];
       if (!s) continue;
@@ -55,12 +63,19 @@ export interface BudgetRow {
 }
 
 /** Detection per attack kind when alerting above the cut-off that flags `perThousand` benign calls in 1 000. */
-export function alertBudget(rep: ScenariosReport, perThousand = 5): { cutoff: number; flagged: number; rows: BudgetRow[] } {
+export function alertBudget(
+  rep: ScenariosReport,
+  perThousand = 5,
+): { cutoff: number; flagged: number; rows: BudgetRow[] } {
   const cutoff = budgetCutoff(rep.benignRisks, perThousand);
   const total = rep.benignRisks.reduce((a, [, n]) => a + n, 0);
   const over = rep.benignRisks.reduce((a, [r, n]) => a + (r > cutoff ? n : 0), 0);
-  const rows = rep.results.filter((r) => r.attack).map((r) => ({
-    kind: r.kind, injections: r.injectionRisks.length, detected: r.injectionRisks.filter((x) => x > cutoff).length,
-  }));
+  const rows = rep.results
+    .filter((r) => r.attack)
+    .map((r) => ({
+      kind: r.kind,
+      injections: r.injectionRisks.length,
+      detected: r.injectionRisks.filter((x) => x > cutoff).length,
+    }));
   return { cutoff, flagged: total ? (1000 * over) / total : NaN, rows };
 }

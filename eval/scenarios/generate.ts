@@ -1,6 +1,16 @@
 // The seeded scenario generator (docs/SCENARIOS.md): weeks of multi-tenant benign traffic, then one
 // evaluation week into which attacks or benign changes of one kind are injected.
-import { Rand, RARE_TOOLS, argsFor, makePrincipal, makeTenant, specOf, type Principal, type Tenant, type ValueKind } from "./world.js";
+import {
+  Rand,
+  RARE_TOOLS,
+  argsFor,
+  makePrincipal,
+  makeTenant,
+  specOf,
+  type Principal,
+  type Tenant,
+  type ValueKind,
+} from "./world.js";
 
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
@@ -8,7 +18,14 @@ export const DAY = 24 * HOUR;
 /** Monday 2024-03-04 00:00 UTC. */
 export const START = Date.UTC(2024, 2, 4);
 
-export const ATTACKS = ["burst_exfiltration", "off_hours_takeover", "slow_drip_new_tools", "new_account", "new_recipient_value", "unusual_sequence"] as const;
+export const ATTACKS = [
+  "burst_exfiltration",
+  "off_hours_takeover",
+  "slow_drip_new_tools",
+  "new_account",
+  "new_recipient_value",
+  "unusual_sequence",
+] as const;
 export const CHANGES = ["tenant_adopts_tool", "timezone_move", "busy_day", "new_member"] as const;
 export type ScenarioKind = (typeof ATTACKS)[number] | (typeof CHANGES)[number] | "baseline";
 
@@ -62,12 +79,27 @@ function isWeekend(day: number): boolean {
 }
 
 /** One working session: a walk along the principal's habitual workflow. */
-function session(r: Rand, p: Principal, t0: number, out: GenCall[], gap: [number, number] = [5, 45], change = false): number {
+function session(
+  r: Rand,
+  p: Principal,
+  t0: number,
+  out: GenCall[],
+  gap: [number, number] = [5, 45],
+  change = false,
+): number {
   let tool = p.tools[r.weighted(p.weights)]!;
   const n = r.int(3, 10);
   let t = t0;
   for (let i = 0; i < n; i++) {
-    out.push({ tenant: p.tenant, principal: p.id, tool, args: argsFor(r, tool, p.values), time: t, injection: -1, change });
+    out.push({
+      tenant: p.tenant,
+      principal: p.id,
+      tool,
+      args: argsFor(r, tool, p.values),
+      time: t,
+      injection: -1,
+      change,
+    });
     t += r.int(gap[0], gap[1]) * 1000;
     const nx = p.next[tool]!;
     tool = r.next() < 0.85 ? r.pick(nx) : p.tools[r.weighted(p.weights)]!;
@@ -141,7 +173,15 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
       for (let d = learnDays; d < learnDays + evalDays; d++) {
         if (isWeekend(d)) continue;
         for (let k = r.int(1, 3); k > 0; k--) {
-          calls.push({ tenant: t.id, principal: p.id, tool: fresh, args: { prompt: r.word() }, time: workMoment(r, p, d), injection: -1, change: true });
+          calls.push({
+            tenant: t.id,
+            principal: p.id,
+            tool: fresh,
+            args: { prompt: r.word() },
+            time: workMoment(r, p, d),
+            injection: -1,
+            change: true,
+          });
         }
       }
     }
@@ -168,8 +208,18 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
     victims.add(p);
     return p;
   };
-  const inject = (p: { tenant: string; id: string }, list: { tool: string; args: Record<string, unknown>; time: number }[]) => {
-    const inj: Injection = { id: id++, kind, tenant: p.tenant, principal: p.id, start: list[0]!.time, calls: list.length };
+  const inject = (
+    p: { tenant: string; id: string },
+    list: { tool: string; args: Record<string, unknown>; time: number }[],
+  ) => {
+    const inj: Injection = {
+      id: id++,
+      kind,
+      tenant: p.tenant,
+      principal: p.id,
+      start: list[0]!.time,
+      calls: list.length,
+    };
     injections.push(inj);
     for (const c of list) calls.push({ tenant: p.tenant, principal: p.id, ...c, injection: inj.id, change: false });
   };
@@ -183,7 +233,10 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
         const p = victim();
         const tool = p.tools[0]!;
         let t = workMoment(r, p, day);
-        for (let i = 0; i < 40; i++) { list.push({ tool, args: argsFor(r, tool, p.values), time: t }); t += r.int(1000, 2000); }
+        for (let i = 0; i < 40; i++) {
+          list.push({ tool, args: argsFor(r, tool, p.values), time: t });
+          t += r.int(1000, 2000);
+        }
         inject(p, list);
       } else if (kind === "off_hours_takeover") {
         // someone else drives the account at night (victim's local 01:00-04:00): tools of the tenant's
@@ -211,7 +264,13 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
         // tenant tools, but addresses and hosts outside the tenant
         const t0 = r.pick(tenants);
         const fake = makePrincipal(r, t0.id, `new${k}`, t0.tz, t0.catalog);
-        for (const kk of REPEATING) fake.values[kk] = fake.values[kk].map((v) => v.replace(`.${t0.id}.example`, ".attacker.example").replace(`@${t0.id}.example`, "@attacker.example").replace(t0.id.toUpperCase(), "EXT"));
+        for (const kk of REPEATING)
+          fake.values[kk] = fake.values[kk].map((v) =>
+            v
+              .replace(`.${t0.id}.example`, ".attacker.example")
+              .replace(`@${t0.id}.example`, "@attacker.example")
+              .replace(t0.id.toUpperCase(), "EXT"),
+          );
         let t = localDayStart(day, t0.tz) + 11 * HOUR + Math.floor(r.next() * 4 * HOUR);
         for (let i = 0; i < 10; i++) {
           const tool = r.pick(t0.catalog).name;
@@ -221,7 +280,8 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
         inject({ tenant: t0.id, id: fake.id }, list);
       } else if (kind === "new_recipient_value") {
         // a habitual tool with a repeating argument (recipient, URL, account...) sent to a value never seen
-        const hasKey = (p: Principal) => p.tools.some((tl) => Object.values(specOf(tl).args).some((v) => REPEATING.includes(v)));
+        const hasKey = (p: Principal) =>
+          p.tools.some((tl) => Object.values(specOf(tl).args).some((v) => REPEATING.includes(v)));
         const p = victim(hasKey);
         const tool = p.tools.find((tl) => Object.values(specOf(tl).args).some((v) => REPEATING.includes(v)))!;
         const args = argsFor(r, tool, p.values);
@@ -236,7 +296,9 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
       } else if (kind === "unusual_sequence") {
         // known tools and values in working hours, in an order the principal's workflow never takes
         // a victim whose every tool has a tool its workflow never goes to next, so each step can leave it
-        const p = victim((x) => x.tools.length >= 3 && x.tools.every((a) => x.tools.some((b) => !x.next[a]!.includes(b))));
+        const p = victim(
+          (x) => x.tools.length >= 3 && x.tools.every((a) => x.tools.some((b) => !x.next[a]!.includes(b))),
+        );
         const never: [string, string][] = [];
         for (const a of p.tools) for (const b of p.tools) if (!p.next[a]!.includes(b)) never.push([a, b]);
         let t = workMoment(r, p, day);
@@ -252,7 +314,7 @@ export function generate(kind: ScenarioKind, seed: number, o: GenOptions = {}): 
     }
   }
 
-  calls.sort((a, b) => a.time - b.time || (a.injection - b.injection));
+  calls.sort((a, b) => a.time - b.time || a.injection - b.injection);
   const timeZones = Object.fromEntries(tenants.map((t) => [t.id, t.tz]));
   return { kind, seed, tenants, calls, injections, evalStart, end, timeZones };
 }

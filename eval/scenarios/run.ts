@@ -6,7 +6,11 @@ import { PriorArtScorer } from "../prior-art-scorer.js";
 import { median } from "../metrics.js";
 import { ATTACKS, CHANGES, generate, type GenOptions, type ScenarioKind, type Stream } from "./generate.js";
 
-export interface SeriesPoint { t: number; risk: number; attack: boolean }
+export interface SeriesPoint {
+  t: number;
+  risk: number;
+  attack: boolean;
+}
 export interface Series {
   label: string;
   points: SeriesPoint[];
@@ -30,7 +34,15 @@ export interface ScenarioResult {
   changedAlarms: number;
   reasons: { attack: Record<string, number>; benign: Record<string, number> };
   /** per seed, in seed order: injections, detected, benign calls, false alarms */
-  perSeed: { seed: number; injections: number; detected: number; benign: number; falseAlarms: number; changed: number; changedAlarms: number }[];
+  perSeed: {
+    seed: number;
+    injections: number;
+    detected: number;
+    benign: number;
+    falseAlarms: number;
+    changed: number;
+    changedAlarms: number;
+  }[];
   /** highest risk of each injection (attack kinds), for cut-offs other than the warn threshold */
   injectionRisks: number[];
 }
@@ -61,12 +73,22 @@ export function runStream(s: Stream, scorer: Scorer, keep?: (c: Stream["calls"][
   const benignRisks: RiskCounts = new Map();
   for (const inj of s.injections) hits.set(inj.id, null);
   const seen = new Map<number, number>();
-  let benign = 0, fa = 0, changed = 0, changedFa = 0;
+  let benign = 0,
+    fa = 0,
+    changed = 0,
+    changedFa = 0;
   const reasons = { attack: {} as Record<string, number>, benign: {} as Record<string, number> };
   const points: SeriesPoint[] = [];
   for (const c of s.calls) {
     const tz = s.timeZones[c.tenant];
-    const d = scorer.check({ tenant: c.tenant, principal: c.principal, tool: c.tool, args: c.args, time: c.time, timeZone: tz });
+    const d = scorer.check({
+      tenant: c.tenant,
+      principal: c.principal,
+      tool: c.tool,
+      args: c.args,
+      time: c.time,
+      timeZone: tz,
+    });
     const alarm = d.action !== "allow";
     if (keep?.(c) && c.time >= s.evalStart) points.push({ t: c.time, risk: d.risk, attack: c.injection >= 0 });
     if (c.injection >= 0) {
@@ -132,32 +154,67 @@ export function evaluateScenarios(o: ScenarioOptions = {}): ScenariosReport {
     const delaysC: number[] = [];
     const delaysS: number[] = [];
     const agg: ScenarioResult = {
-      kind, attack, streams: seeds, injections: 0, detected: 0, medianDelayCalls: NaN, medianDelaySeconds: NaN,
-      benignCalls: 0, falseAlarms: 0, changedCalls: 0, changedAlarms: 0, reasons: { attack: {}, benign: {} },
-      perSeed: [], injectionRisks: [],
+      kind,
+      attack,
+      streams: seeds,
+      injections: 0,
+      detected: 0,
+      medianDelayCalls: NaN,
+      medianDelaySeconds: NaN,
+      benignCalls: 0,
+      falseAlarms: 0,
+      changedCalls: 0,
+      changedAlarms: 0,
+      reasons: { attack: {}, benign: {} },
+      perSeed: [],
+      injectionRisks: [],
     };
     for (let seed = seedStart; seed < seedStart + seeds; seed++) {
       const s = generate(kind, seed, gen);
-      const scorer = o.priorArt ? new PriorArtScorer() : new DetectorScorer({ ...(o.config ?? {}), timeZones: { ...s.timeZones, ...(o.config?.timeZones ?? {}) } });
+      const scorer = o.priorArt
+        ? new PriorArtScorer()
+        : new DetectorScorer({ ...(o.config ?? {}), timeZones: { ...s.timeZones, ...(o.config?.timeZones ?? {}) } });
       const focus = s.injections[0];
       const focusChanged = !attack ? s.calls.find((c) => c.change) : undefined;
-      const who = focus ? `${focus.tenant}/${focus.principal}` : focusChanged ? `${focusChanged.tenant}/${focusChanged.principal}` : "";
+      const who = focus
+        ? `${focus.tenant}/${focus.principal}`
+        : focusChanged
+          ? `${focusChanged.tenant}/${focusChanged.principal}`
+          : "";
       const res = runStream(s, scorer, seed === seedStart ? (c) => `${c.tenant}/${c.principal}` === who : undefined);
       let det = 0;
       for (const [id, h] of res.hits) {
         agg.injections++;
         agg.injectionRisks.push(res.peak.get(id) ?? 0);
-        if (h) { det++; agg.detected++; delaysC.push(h.calls); delaysS.push(h.t / 1000); }
+        if (h) {
+          det++;
+          agg.detected++;
+          delaysC.push(h.calls);
+          delaysS.push(h.t / 1000);
+        }
       }
-      agg.perSeed.push({ seed, injections: res.hits.size, detected: det, benign: res.benign, falseAlarms: res.fa, changed: res.changed, changedAlarms: res.changedFa });
+      agg.perSeed.push({
+        seed,
+        injections: res.hits.size,
+        detected: det,
+        benign: res.benign,
+        falseAlarms: res.fa,
+        changed: res.changed,
+        changedAlarms: res.changedFa,
+      });
       for (const [r, n] of res.benignRisks) allBenign.set(r, (allBenign.get(r) ?? 0) + n);
       agg.benignCalls += res.benign;
       agg.falseAlarms += res.fa;
       agg.changedCalls += res.changed;
       agg.changedAlarms += res.changedFa;
-      for (const k of ["attack", "benign"] as const) for (const [c, n] of Object.entries(res.reasons[k])) agg.reasons[k][c] = (agg.reasons[k][c] ?? 0) + n;
+      for (const k of ["attack", "benign"] as const)
+        for (const [c, n] of Object.entries(res.reasons[k])) agg.reasons[k][c] = (agg.reasons[k][c] ?? 0) + n;
       if (seed === seedStart && who) {
-        series.push({ label: `${kind}: ${who}`, points: res.points, window: focus ? [focus.start, s.calls.filter((c) => c.injection === focus.id).at(-1)!.time] : undefined });
+        series.push({
+          label: `${kind}: ${who}`,
+          points: res.points,
+          window: focus ? [focus.start, s.calls.filter((c) => c.injection === focus.id).at(-1)!.time] : undefined,
+        });
       }
     }
     agg.medianDelayCalls = median(delaysC);
@@ -167,8 +224,13 @@ export function evaluateScenarios(o: ScenarioOptions = {}): ScenariosReport {
   const benignCalls = results.reduce((a, r) => a + r.benignCalls, 0);
   const falseAlarms = results.reduce((a, r) => a + r.falseAlarms, 0);
   return {
-    scorer: o.priorArt ? "prior art" : "toolwatch", seeds, seedStart, options: gen, results,
+    scorer: o.priorArt ? "prior art" : "toolwatch",
+    seeds,
+    seedStart,
+    options: gen,
+    results,
     totals: { benignCalls, falseAlarms, perThousand: benignCalls ? (1000 * falseAlarms) / benignCalls : NaN },
-    series, benignRisks: [...allBenign].sort((a, b) => a[0] - b[0]),
+    series,
+    benignRisks: [...allBenign].sort((a, b) => a[0] - b[0]),
   };
 }

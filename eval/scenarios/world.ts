@@ -31,17 +31,48 @@ export class Rand {
     const l = Math.exp(-mean);
     let k = 0;
     let p = 1;
-    do { k++; p *= this.next(); } while (p > l);
+    do {
+      k++;
+      p *= this.next();
+    } while (p > l);
     return k - 1;
   }
   word(): string {
-    const w = ["quarterly", "budget", "invoice", "roadmap", "incident", "contract", "review", "hiring", "launch", "audit", "migration", "pricing", "renewal", "forecast", "backlog", "offsite"];
+    const w = [
+      "quarterly",
+      "budget",
+      "invoice",
+      "roadmap",
+      "incident",
+      "contract",
+      "review",
+      "hiring",
+      "launch",
+      "audit",
+      "migration",
+      "pricing",
+      "renewal",
+      "forecast",
+      "backlog",
+      "offsite",
+    ];
     return `${this.pick(w)} ${this.pick(w)} ${this.int(1, 999)}`;
   }
 }
 
 /** How an argument's values behave: drawn from the principal's own small set, or free-form. */
-export type ValueKind = "contact" | "channel" | "host" | "project" | "table" | "folder" | "account" | "text" | "id" | "number" | "format";
+export type ValueKind =
+  | "contact"
+  | "channel"
+  | "host"
+  | "project"
+  | "table"
+  | "folder"
+  | "account"
+  | "text"
+  | "id"
+  | "number"
+  | "format";
 
 export interface ToolSpec {
   name: string;
@@ -111,15 +142,32 @@ function valueSet(r: Rand, kind: ValueKind, tenant: string, n: number): string[]
   for (let i = 0; i < n; i++) {
     const k = r.int(1, 40);
     switch (kind) {
-      case "contact": out.push(`person${k}@${tenant}.example`); break;
-      case "channel": out.push(`#team-${k}`); break;
-      case "host": out.push(`https://portal${k % 12}.${tenant}.example/page/${r.int(1, 500)}`); break;
-      case "project": out.push(`PRJ-${k}`); break;
-      case "table": out.push(`table_${k % 15}`); break;
-      case "folder": out.push(`/shared/${k}`); break;
-      case "account": out.push(`ACCT-${tenant.toUpperCase()}-${k}`); break;
-      case "format": out.push(r.pick(["csv", "pdf", "xlsx"])); break;
-      default: out.push(String(k));
+      case "contact":
+        out.push(`person${k}@${tenant}.example`);
+        break;
+      case "channel":
+        out.push(`#team-${k}`);
+        break;
+      case "host":
+        out.push(`https://portal${k % 12}.${tenant}.example/page/${r.int(1, 500)}`);
+        break;
+      case "project":
+        out.push(`PRJ-${k}`);
+        break;
+      case "table":
+        out.push(`table_${k % 15}`);
+        break;
+      case "folder":
+        out.push(`/shared/${k}`);
+        break;
+      case "account":
+        out.push(`ACCT-${tenant.toUpperCase()}-${k}`);
+        break;
+      case "format":
+        out.push(r.pick(["csv", "pdf", "xlsx"]));
+        break;
+      default:
+        out.push(String(k));
     }
   }
   return [...new Set(out)];
@@ -129,14 +177,27 @@ export function makeTenant(r: Rand, index: number, principals: number): Tenant {
   const id = `t${index}`;
   const tz = r.pick(TZS);
   const catalog = r.shuffle(VOCABULARY).slice(0, r.int(8, 12));
-  const pool = Object.fromEntries(KINDS_WITH_SETS.map((k) => [k, [] as string[]])) as unknown as Record<ValueKind, string[]>;
+  const pool = Object.fromEntries(KINDS_WITH_SETS.map((k) => [k, [] as string[]])) as unknown as Record<
+    ValueKind,
+    string[]
+  >;
   const ps: Principal[] = [];
   for (let i = 0; i < principals; i++) ps.push(makePrincipal(r, id, `u${i}`, tz, catalog, pool));
   return { id, tz, catalog, principals: ps, pool };
 }
 
-export function makePrincipal(r: Rand, tenant: string, id: string, tenantTz: number, catalog: ToolSpec[], pool?: Record<ValueKind, string[]>): Principal {
-  const tools = r.shuffle(catalog).slice(0, r.int(3, Math.min(6, catalog.length))).map((t) => t.name);
+export function makePrincipal(
+  r: Rand,
+  tenant: string,
+  id: string,
+  tenantTz: number,
+  catalog: ToolSpec[],
+  pool?: Record<ValueKind, string[]>,
+): Principal {
+  const tools = r
+    .shuffle(catalog)
+    .slice(0, r.int(3, Math.min(6, catalog.length)))
+    .map((t) => t.name);
   const weights = tools.map((_, i) => 1 / (i + 1)); // Zipf-like habits
   const next: Record<string, string[]> = {};
   for (const t of tools) next[t] = r.shuffle(tools).slice(0, Math.min(tools.length, r.int(1, 3)));
@@ -146,13 +207,17 @@ export function makePrincipal(r: Rand, tenant: string, id: string, tenantTz: num
     if (pool) pool[k].push(...values[k]);
   }
   return {
-    id, tenant,
+    id,
+    tenant,
     tz: r.next() < 0.75 ? tenantTz : r.pick(TZS), // a quarter work remotely in another zone
     startHour: r.int(7, 10),
     hours: r.int(7, 10),
     weekendOdds: r.next() < 0.2 ? 0.3 : 0.03,
     sessionsPerDay: 2 + r.next() * 4,
-    tools, weights, next, values,
+    tools,
+    weights,
+    next,
+    values,
   };
 }
 

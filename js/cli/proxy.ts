@@ -51,7 +51,12 @@ export async function runProxy(flags: Flags): Promise<void> {
     tenantClaim: flags.string("tenant-claim") ?? a.tenantClaim,
     trustedHeader: flags.string("trusted-header") ?? a.trustedHeader,
     trustedTenantHeader: flags.string("trusted-tenant-header") ?? a.trustedTenantHeader,
-    trustedProxies: flags.string("trusted-proxy")?.split(",").map((x) => x.trim()).filter(Boolean) ?? a.trustedProxies,
+    trustedProxies:
+      flags
+        .string("trusted-proxy")
+        ?.split(",")
+        .map((x) => x.trim())
+        .filter(Boolean) ?? a.trustedProxies,
     anonymous: flags.bool("anonymous") || a.anonymous === true,
     allowNoExp: flags.bool("allow-no-exp") || a.allowNoExp === true,
     maxTokenAgeSeconds: flags.int("max-token-age") ?? a.maxTokenAgeSeconds,
@@ -63,14 +68,31 @@ export async function runProxy(flags: Flags): Promise<void> {
   const server = await checkUpstream({ upstream, headers: p.upstreamHeaders });
   const scoring = await setupScoring(cfg.detector, cfg.state, logger);
   const srv = await startProxy({
-    upstream, headers: p.upstreamHeaders, detector: scoring.detector, store: scoring.store, auth, logger,
-    host: flags.string("host") ?? p.host ?? "127.0.0.1", port: flags.int("port") ?? p.port ?? 8080, path: flags.string("path") ?? p.path,
-    tls: p.tls, adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN, metricsToken: p.metricsToken ?? (process.env.TOOLWATCH_METRICS_TOKEN || undefined), maxSessions: p.maxSessions, ...limitsOf(p),
+    upstream,
+    headers: p.upstreamHeaders,
+    detector: scoring.detector,
+    store: scoring.store,
+    auth,
+    logger,
+    host: flags.string("host") ?? p.host ?? "127.0.0.1",
+    port: flags.int("port") ?? p.port ?? 8080,
+    path: flags.string("path") ?? p.path,
+    tls: p.tls,
+    adminToken: p.adminToken ?? process.env.TOOLWATCH_ADMIN_TOKEN,
+    metricsToken: p.metricsToken ?? (process.env.TOOLWATCH_METRICS_TOKEN || undefined),
+    maxSessions: p.maxSessions,
+    ...limitsOf(p),
     ...(p.ask !== undefined ? { ask: p.ask } : {}),
   });
   const about = server.name ? ` (${server.name}${server.version ? ` ${server.version}` : ""})` : "";
-  process.stdout.write(`toolwatch proxy listening on ${srv.url} -> ${upstream}${about}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`);
-  const stop = () => void srv.close().then(() => scoring.close()).finally(() => process.exit(0));
+  process.stdout.write(
+    `toolwatch proxy listening on ${srv.url} -> ${upstream}${about}\n  state: ${scoring.describe}\n  point MCP clients at ${srv.url}\n`,
+  );
+  const stop = () =>
+    void srv
+      .close()
+      .then(() => scoring.close())
+      .finally(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 }

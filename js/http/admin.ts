@@ -8,7 +8,8 @@ import { BodyError, hasBearer, readJsonBody, sendJson } from "./io.js";
 
 export const ADMIN_PREFIX = "/admin/";
 
-const NO_STORE = "snapshots need a state directory (state.dir in the config file, or TOOLWATCH_STATE_DIR); this server keeps its state in memory only";
+const NO_STORE =
+  "snapshots need a state directory (state.dir in the config file, or TOOLWATCH_STATE_DIR); this server keeps its state in memory only";
 
 const typeName = (v: unknown): string => (Array.isArray(v) ? "an array" : v === null ? "null" : `a ${typeof v}`);
 
@@ -16,11 +17,13 @@ const typeName = (v: unknown): string => (Array.isArray(v) ? "an array" : v === 
  * or an empty tenant/principal would match far more than meant (tenant "" is every call without one). */
 function badAllowEntry(b: Record<string, unknown>): string | undefined {
   const keys = Object.keys(b);
-  if (keys.length === 0) return "allowlist: the body needs {tool}, {principal}, {tenant} or {tenant, principal}; got {}";
+  if (keys.length === 0)
+    return "allowlist: the body needs {tool}, {principal}, {tenant} or {tenant, principal}; got {}";
   for (const k of keys) {
     const v = b[k];
     // unknown keys are left to the detector's own message
-    if (["tool", "principal", "tenant"].includes(k) && (typeof v !== "string" || v.length === 0)) return `allowlist: ${k} must be a non-empty string, got ${typeof v === "string" ? "an empty string" : typeName(v)}`;
+    if (["tool", "principal", "tenant"].includes(k) && (typeof v !== "string" || v.length === 0))
+      return `allowlist: ${k} must be a non-empty string, got ${typeof v === "string" ? "an empty string" : typeName(v)}`;
   }
   return undefined;
 }
@@ -28,10 +31,13 @@ function badAllowEntry(b: Record<string, unknown>): string | undefined {
 /** What is wrong with a feedback body, naming the key. */
 function badFeedback(b: Record<string, unknown>): string | undefined {
   const usage = "feedback needs {tool, args?, principal?, tenant?, time?}";
-  if (typeof b.tool !== "string" || b.tool.length === 0) return `${usage}: tool must be a non-empty string, got ${b.tool === undefined ? "none" : typeName(b.tool)}`;
+  if (typeof b.tool !== "string" || b.tool.length === 0)
+    return `${usage}: tool must be a non-empty string, got ${b.tool === undefined ? "none" : typeName(b.tool)}`;
   if (b.args !== undefined && !obj(b.args)) return `${usage}: args must be an object, got ${typeName(b.args)}`;
-  for (const k of ["principal", "tenant"]) if (b[k] !== undefined && typeof b[k] !== "string") return `${usage}: ${k} must be a string, got ${typeName(b[k])}`;
-  if (b.time !== undefined && (typeof b.time !== "number" || !Number.isFinite(b.time) || b.time < 0)) return `${usage}: time must be the call's time in milliseconds since the epoch, got ${typeof b.time === "string" ? JSON.stringify(b.time.slice(0, 40)) : typeName(b.time)}`;
+  for (const k of ["principal", "tenant"])
+    if (b[k] !== undefined && typeof b[k] !== "string") return `${usage}: ${k} must be a string, got ${typeName(b[k])}`;
+  if (b.time !== undefined && (typeof b.time !== "number" || !Number.isFinite(b.time) || b.time < 0))
+    return `${usage}: time must be the call's time in milliseconds since the epoch, got ${typeof b.time === "string" ? JSON.stringify(b.time.slice(0, 40)) : typeName(b.time)}`;
   return undefined;
 }
 
@@ -53,12 +59,25 @@ export interface AdminOptions {
 const obj = (v: unknown): Record<string, unknown> | undefined =>
   typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 
-const fail = (res: ServerResponse, status: number, code: string, message: string) => sendJson(res, status, { error: { code, message } });
+const fail = (res: ServerResponse, status: number, code: string, message: string) =>
+  sendJson(res, status, { error: { code, message } });
 
-export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
-  if (o.adminToken === undefined) return fail(res, 403, "ADMIN_DISABLED", "admin operations are disabled: set an admin token (TOOLWATCH_ADMIN_TOKEN or server.adminToken)");
+export async function handleAdmin(
+  o: AdminOptions,
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: string,
+): Promise<void> {
+  if (o.adminToken === undefined)
+    return fail(
+      res,
+      403,
+      "ADMIN_DISABLED",
+      "admin operations are disabled: set an admin token (TOOLWATCH_ADMIN_TOKEN or server.adminToken)",
+    );
   if (!hasBearer(req, o.adminToken)) {
-    if (hasBearer(req, o.hookToken)) return fail(res, 403, "FORBIDDEN", "the hook credential cannot run admin operations; use the admin token");
+    if (hasBearer(req, o.hookToken))
+      return fail(res, 403, "FORBIDDEN", "the hook credential cannot run admin operations; use the admin token");
     return fail(res, 401, "UNAUTHORIZED", "admin operations need 'Authorization: Bearer <admin token>'");
   }
   const d = o.detector;
@@ -109,17 +128,32 @@ export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: Se
       }
       case "GET snapshots":
         if (!o.store) return fail(res, 501, "NOT_AVAILABLE", NO_STORE);
-        return sendJson(res, 200, { snapshots: o.store.list().map((x) => ({ seq: x.seq, bytes: x.bytes, time: new Date(x.mtimeMs).toISOString() })) });
+        return sendJson(res, 200, {
+          snapshots: o.store
+            .list()
+            .map((x) => ({ seq: x.seq, bytes: x.bytes, time: new Date(x.mtimeMs).toISOString() })),
+        });
       case "POST revert": {
         if (!o.store) return fail(res, 501, "NOT_AVAILABLE", NO_STORE);
         const steps = body.steps ?? 1;
-        if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 0) return fail(res, 400, "INVALID_REQUEST", "revert: steps must be a non-negative integer (1 = the snapshot before the newest)");
+        if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 0)
+          return fail(
+            res,
+            400,
+            "INVALID_REQUEST",
+            "revert: steps must be a non-negative integer (1 = the snapshot before the newest)",
+          );
         const snap = o.store.revert(steps);
         o.logger.warn({ op: "revert", seq: snap.seq, steps }, "admin: baselines reverted");
         return sendJson(res, 200, { ok: true, reverted: { seq: snap.seq, bytes: snap.bytes } });
       }
       default:
-        return fail(res, 404, "NOT_FOUND", `no admin operation ${op}; try GET stats, POST allowlist, DELETE allowlist, POST feedback, POST snapshot, GET snapshots, POST revert`);
+        return fail(
+          res,
+          404,
+          "NOT_FOUND",
+          `no admin operation ${op}; try GET stats, POST allowlist, DELETE allowlist, POST feedback, POST snapshot, GET snapshots, POST revert`,
+        );
     }
   } catch (err) {
     if (err instanceof BodyError) return fail(res, err.status, "INVALID_REQUEST", err.message);
@@ -128,4 +162,3 @@ export async function handleAdmin(o: AdminOptions, req: IncomingMessage, res: Se
     return fail(res, 500, "INTERNAL_ERROR", `admin ${op} failed: ${(err as Error).message}`);
   }
 }
-

@@ -1,6 +1,11 @@
 // Where and how the gateway servers listen: the listen policy (no open door off loopback), TLS with optional
 // client certificates, and the limits on what one client can hold open.
-import { createServer as createHttp, type IncomingMessage, type ServerResponse, type Server as HttpServer } from "node:http";
+import {
+  createServer as createHttp,
+  type IncomingMessage,
+  type ServerResponse,
+  type Server as HttpServer,
+} from "node:http";
 import { createServer as createHttps } from "node:https";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -63,7 +68,9 @@ export function resolveLimits(l: ServerLimits = {}): Required<ServerLimits> {
     r[k] = k === "maxConnections" ? Math.floor(v) : Math.round(v);
   }
   if (r.headersTimeoutMs > r.requestTimeoutMs) {
-    throw new StartupError(`headersTimeoutMs (${r.headersTimeoutMs}) must not exceed requestTimeoutMs (${r.requestTimeoutMs})`);
+    throw new StartupError(
+      `headersTimeoutMs (${r.headersTimeoutMs}) must not exceed requestTimeoutMs (${r.requestTimeoutMs})`,
+    );
   }
   return r;
 }
@@ -75,20 +82,30 @@ export function isLoopback(host: string): boolean {
 
 /** Off loopback, something must stand between the network and the endpoint. */
 export function assertSafeListen(s: ListenSettings): void {
-  if (!Number.isInteger(s.port) || s.port < 0 || s.port > 65535) throw new StartupError(`port must be an integer 0..65535, got ${s.port}`);
+  if (!Number.isInteger(s.port) || s.port < 0 || s.port > 65535)
+    throw new StartupError(`port must be an integer 0..65535, got ${s.port}`);
   if (s.tls && (!s.tls.certfile || !s.tls.keyfile)) throw new StartupError("TLS needs both certfile and keyfile");
   if (s.tls?.verifyClient && !s.tls.caBundle) throw new StartupError("client-certificate verification needs ca_bundle");
-  if (s.token !== undefined && s.token.length < 16) throw new StartupError("the bearer token must be at least 16 characters");
-  if (s.adminToken !== undefined && s.adminToken.length < 16) throw new StartupError("the admin token must be at least 16 characters");
-  if (s.token !== undefined && s.token === s.adminToken) throw new StartupError("the admin token must differ from the hook token");
+  if (s.token !== undefined && s.token.length < 16)
+    throw new StartupError("the bearer token must be at least 16 characters");
+  if (s.adminToken !== undefined && s.adminToken.length < 16)
+    throw new StartupError("the admin token must be at least 16 characters");
+  if (s.token !== undefined && s.token === s.adminToken)
+    throw new StartupError("the admin token must differ from the hook token");
   if (!isLoopback(s.host) && !s.tls && !s.token) {
-    throw new StartupError(`refusing to listen on ${s.host} (not loopback) without TLS or a bearer token: set tls certfile/keyfile (TOOLWATCH_TLS_CERTFILE, TOOLWATCH_TLS_KEYFILE) or a token (TOOLWATCH_TOKEN)`);
+    throw new StartupError(
+      `refusing to listen on ${s.host} (not loopback) without TLS or a bearer token: set tls certfile/keyfile (TOOLWATCH_TLS_CERTFILE, TOOLWATCH_TLS_KEYFILE) or a token (TOOLWATCH_TOKEN)`,
+    );
   }
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-export function createHttpServer(tls: TlsSettings | undefined, handler: Handler, limits: ServerLimits = {}): HttpServer {
+export function createHttpServer(
+  tls: TlsSettings | undefined,
+  handler: Handler,
+  limits: ServerLimits = {},
+): HttpServer {
   const l = resolveLimits(limits);
   const opts = {
     headersTimeout: l.headersTimeoutMs,
@@ -103,16 +120,19 @@ export function createHttpServer(tls: TlsSettings | undefined, handler: Handler,
 }
 
 function createHttpsServer(tls: TlsSettings, handler: Handler, opts: Record<string, number>): HttpServer {
-  return createHttps({
-    ...opts,
-    // a client that never finishes the TLS handshake is held no longer than one that never sends headers
-    handshakeTimeout: opts.headersTimeout,
-    cert: readFileSync(tls.certfile),
-    key: readFileSync(tls.keyfile),
-    ...(tls.caBundle ? { ca: readFileSync(tls.caBundle) } : {}),
-    requestCert: tls.verifyClient === true,
-    rejectUnauthorized: tls.verifyClient === true,
-  }, handler) as unknown as HttpServer;
+  return createHttps(
+    {
+      ...opts,
+      // a client that never finishes the TLS handshake is held no longer than one that never sends headers
+      handshakeTimeout: opts.headersTimeout,
+      cert: readFileSync(tls.certfile),
+      key: readFileSync(tls.keyfile),
+      ...(tls.caBundle ? { ca: readFileSync(tls.caBundle) } : {}),
+      requestCert: tls.verifyClient === true,
+      rejectUnauthorized: tls.verifyClient === true,
+    },
+    handler,
+  ) as unknown as HttpServer;
 }
 
 export function listen(server: HttpServer, host: string, port: number): Promise<number> {

@@ -55,13 +55,21 @@ export class McpEndpoint {
       }
       if (sessionId !== undefined) return this.forward(sessionId, req, res, body);
       if (!isInitializeRequest(body)) {
-        return sendRpcError(res, 400, -32600, "bad request: no mcp-session-id header and the body is not an initialize request");
+        return sendRpcError(
+          res,
+          400,
+          -32600,
+          "bad request: no mcp-session-id header and the body is not an initialize request",
+        );
       }
       // Clients that vanish without DELETE must not fill the table: the least recently used session goes.
       if (this.sessions.size >= this.o.maxSessions) {
         const [oldId, oldest] = this.sessions.entries().next().value as [string, Session];
         this.sessions.delete(oldId);
-        this.o.logger.warn({ maxSessions: this.o.maxSessions }, "session table full; closed the least recently used session");
+        this.o.logger.warn(
+          { maxSessions: this.o.maxSessions },
+          "session table full; closed the least recently used session",
+        );
         await oldest.transport.close().catch(() => undefined);
       }
       const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({

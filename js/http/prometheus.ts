@@ -55,9 +55,11 @@ export class Metrics {
   render(stats: Stats): string {
     const p = this.prefix;
     const out: string[] = [];
-    const family = (name: string, type: string, help: string) => out.push(`# HELP ${p}_${name} ${help}`, `# TYPE ${p}_${name} ${type}`);
+    const family = (name: string, type: string, help: string) =>
+      out.push(`# HELP ${p}_${name} ${help}`, `# TYPE ${p}_${name} ${type}`);
     family("decisions_total", "counter", "Tool calls scored, by action.");
-    for (const a of ["allow", "warn", "block"]) out.push(`${p}_decisions_total${labels({ action: a })} ${this.decisions.get(a) ?? 0}`);
+    for (const a of ["allow", "warn", "block"])
+      out.push(`${p}_decisions_total${labels({ action: a })} ${this.decisions.get(a) ?? 0}`);
     family("decision_reasons_total", "counter", "Counted reasons behind decisions, by action and reason code.");
     for (const [k, v] of this.reasons) {
       const [action, reason] = k.split("\u0000") as [string, string];
@@ -65,19 +67,31 @@ export class Metrics {
     }
     family("hook_errors_total", "counter", "Requests answered with an error envelope, by error code.");
     for (const [code, v] of this.errors) out.push(`${p}_hook_errors_total${labels({ code })} ${v}`);
-    family("refused_inputs_total", "counter", "Tool calls whose input was refused (not scored), by the failure policy's action and the refusal code.");
+    family(
+      "refused_inputs_total",
+      "counter",
+      "Tool calls whose input was refused (not scored), by the failure policy's action and the refusal code.",
+    );
     for (const [k, v] of this.refusals) {
       const [action, code] = k.split("\u0000") as [string, string];
       out.push(`${p}_refused_inputs_total${labels({ action, code })} ${v}`);
     }
     if (this.questions.size > 0) {
-      family("questions_total", "counter", "Warned calls held for the user's confirmation, by answer (accepted, always, declined, cancelled, timeout, unsupported, busy, rate_limited, refused_again, remembered, error).");
+      family(
+        "questions_total",
+        "counter",
+        "Warned calls held for the user's confirmation, by answer (accepted, always, declined, cancelled, timeout, unsupported, busy, rate_limited, refused_again, remembered, error).",
+      );
       for (const [answer, v] of this.questions) out.push(`${p}_questions_total${labels({ answer })} ${v}`);
     }
     family("check_duration_seconds", "histogram", "Time to score one call, in seconds.");
-    BUCKETS.forEach((b, i) => out.push(`${p}_check_duration_seconds_bucket${labels({ le: String(b) })} ${this.buckets[i]}`));
+    for (const [i, b] of BUCKETS.entries())
+      out.push(`${p}_check_duration_seconds_bucket${labels({ le: String(b) })} ${this.buckets[i]}`);
     out.push(`${p}_check_duration_seconds_bucket${labels({ le: "+Inf" })} ${this.latencyCount}`);
-    out.push(`${p}_check_duration_seconds_sum ${this.latencySum}`, `${p}_check_duration_seconds_count ${this.latencyCount}`);
+    out.push(
+      `${p}_check_duration_seconds_sum ${this.latencySum}`,
+      `${p}_check_duration_seconds_count ${this.latencyCount}`,
+    );
     family("tracked_entities", "gauge", "Principals with a baseline in memory.");
     out.push(`${p}_tracked_entities ${stats.entities}`);
     family("tracked_tenants", "gauge", "Tenants with a baseline in memory.");
@@ -95,6 +109,6 @@ export class Metrics {
     out.push(`${p}_wasm_memory_bytes ${stats.memoryBytes}`);
     family("detector_recoveries_total", "counter", "Times the core trapped and was restarted.");
     out.push(`${p}_detector_recoveries_total ${stats.recoveries}`);
-    return out.join("\n") + "\n";
+    return `${out.join("\n")}\n`;
   }
 }

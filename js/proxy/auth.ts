@@ -60,7 +60,10 @@ export function peerList(entries: string[]): BlockList {
     const v = isIP(addr);
     const max = v === 4 ? 32 : 128;
     const n = bits === undefined ? max : /^\d{1,3}$/.test(bits) ? Number(bits) : NaN;
-    if (v === 0 || extra !== undefined || !(n >= 0 && n <= max)) throw new StartupError(`trustedProxies: "${e}" is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)`);
+    if (v === 0 || extra !== undefined || !(n >= 0 && n <= max))
+      throw new StartupError(
+        `trustedProxies: "${e}" is not an IP address or CIDR (e.g. 10.0.0.5, 10.0.0.0/8, fd00::/8)`,
+      );
     list.addSubnet(addr, n, v === 4 ? "ipv4" : "ipv6");
   }
   return list;
@@ -80,21 +83,27 @@ function jwksUrl(u: string): URL {
   } catch {
     // reported below
   }
-  if (url?.protocol !== "https:" && url?.protocol !== "http:") throw new StartupError(`jwksUrl (--jwks-url) must be an http(s) URL, got "${u}"`);
+  if (url?.protocol !== "https:" && url?.protocol !== "http:")
+    throw new StartupError(`jwksUrl (--jwks-url) must be an http(s) URL, got "${u}"`);
   return url;
 }
 
 export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
   const sources = [o.jwtSecret, o.jwksUrl, o.jwksFile].filter((x) => x !== undefined).length;
   if (sources > 1) throw new StartupError("give one of jwtSecret, jwksUrl, jwksFile");
-  if (o.jwtSecret !== undefined && o.jwtSecret.length < 16) throw new StartupError("the JWT secret must be at least 16 characters");
+  if (o.jwtSecret !== undefined && o.jwtSecret.length < 16)
+    throw new StartupError("the JWT secret must be at least 16 characters");
   if (sources === 0 && !o.trustedHeader && !o.anonymous) {
-    throw new StartupError("the proxy needs an identity source: --jwt-secret, --jwks-url, --jwks-file, --trusted-header (behind an authenticating proxy), or --anonymous");
+    throw new StartupError(
+      "the proxy needs an identity source: --jwt-secret, --jwks-url, --jwks-file, --trusted-header (behind an authenticating proxy), or --anonymous",
+    );
   }
   // Either the token or the header names the caller; a fallback from one to the other would let a
   // header stand in for a missing token.
   if (sources > 0 && o.trustedHeader) {
-    throw new StartupError("--trusted-header cannot be combined with JWT verification (--jwt-secret, --jwks-url, --jwks-file): every request must then carry a valid token; use --trusted-tenant-header to take only a missing tenant from the proxy in front");
+    throw new StartupError(
+      "--trusted-header cannot be combined with JWT verification (--jwt-secret, --jwks-url, --jwks-file): every request must then carry a valid token; use --trusted-tenant-header to take only a missing tenant from the proxy in front",
+    );
   }
   const num = (v: number | undefined, d: number, name: string): number => {
     if (v === undefined) return d;
@@ -115,7 +124,10 @@ export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
   const header = (req: IncomingMessage, name: string | undefined): string | undefined => {
     if (!name) return undefined;
     const v = headerValue(req, name);
-    if (v !== undefined && !trustedPeer(req)) throw new AuthError(`identity header "${name}" from ${peerOf(req) || "an unknown peer"}, which is not a trusted proxy (trustedProxies)`);
+    if (v !== undefined && !trustedPeer(req))
+      throw new AuthError(
+        `identity header "${name}" from ${peerOf(req) || "an unknown peer"}, which is not a trusted proxy (trustedProxies)`,
+      );
     return v;
   };
   let key: Uint8Array | JWTVerifyGetKey | undefined;
@@ -131,19 +143,29 @@ export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
 
   const fromClaims = (p: JWTPayload): Identity => {
     const c = p as Record<string, unknown>;
-    const principal = o.principalClaim ? str(c[o.principalClaim]) : str(c.email) ?? str(c.sub);
-    if (!principal) throw new AuthError(`token has no ${o.principalClaim ? `"${o.principalClaim}"` : "email or sub"} claim`);
-    const tenant = o.tenantClaim ? str(c[o.tenantClaim]) : str(c.tenant) ?? str(c.tenant_id) ?? str(c.team_id) ?? str(c.org_id);
+    const principal = o.principalClaim ? str(c[o.principalClaim]) : (str(c.email) ?? str(c.sub));
+    if (!principal)
+      throw new AuthError(`token has no ${o.principalClaim ? `"${o.principalClaim}"` : "email or sub"} claim`);
+    const tenant = o.tenantClaim
+      ? str(c[o.tenantClaim])
+      : (str(c.tenant) ?? str(c.tenant_id) ?? str(c.team_id) ?? str(c.org_id));
     return { principal, tenant: tenant ?? "" };
   };
 
   // jose checks signature, exp and nbf (with the skew), issuer and audience; the rest is ours.
   const checkTimes = (p: JWTPayload): void => {
     const now = Date.now() / 1000;
-    if (p.exp === undefined && !o.allowNoExp) throw new AuthError("invalid token: no \"exp\" claim (tokens must expire; allowNoExp accepts them)");
+    if (p.exp === undefined && !o.allowNoExp)
+      throw new AuthError('invalid token: no "exp" claim (tokens must expire; allowNoExp accepts them)');
     if (p.iat !== undefined) {
-      if (p.iat > now + skew) throw new AuthError(`invalid token: "iat" is ${Math.round(p.iat - now)} s in the future (clockSkewSeconds ${skew})`);
-      if (maxAge > 0 && now - p.iat > maxAge) throw new AuthError(`invalid token: issued ${Math.round(now - p.iat)} s ago, older than maxTokenAgeSeconds ${maxAge}`);
+      if (p.iat > now + skew)
+        throw new AuthError(
+          `invalid token: "iat" is ${Math.round(p.iat - now)} s in the future (clockSkewSeconds ${skew})`,
+        );
+      if (maxAge > 0 && now - p.iat > maxAge)
+        throw new AuthError(
+          `invalid token: issued ${Math.round(now - p.iat)} s ago, older than maxTokenAgeSeconds ${maxAge}`,
+        );
     }
   };
 
@@ -153,8 +175,13 @@ export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
     if (key !== undefined && bearer !== undefined) {
       let payload: JWTPayload;
       try {
-        const opts = { clockTolerance: skew, ...(o.issuer ? { issuer: o.issuer } : {}), ...(o.audience ? { audience: o.audience } : {}) };
-        payload = (typeof key === "function" ? await jwtVerify(bearer, key, opts) : await jwtVerify(bearer, key, opts)).payload;
+        const opts = {
+          clockTolerance: skew,
+          ...(o.issuer ? { issuer: o.issuer } : {}),
+          ...(o.audience ? { audience: o.audience } : {}),
+        };
+        payload = (typeof key === "function" ? await jwtVerify(bearer, key, opts) : await jwtVerify(bearer, key, opts))
+          .payload;
       } catch (err) {
         throw new AuthError(`invalid token: ${(err as Error).message}`);
       }
@@ -175,5 +202,10 @@ export function createAuthenticator(o: ProxyAuthOptions): Authenticator {
     throw new AuthError(`identity header "${o.trustedHeader}" is required`);
   };
   const peersListed = o.trustedProxies !== undefined;
-  return Object.assign(auth, { usesJwt: key !== undefined, usesHeaders, peersListed, headerGuarded: !!o.trustedHeader && peersListed && !o.anonymous });
+  return Object.assign(auth, {
+    usesJwt: key !== undefined,
+    usesHeaders,
+    peersListed,
+    headerGuarded: !!o.trustedHeader && peersListed && !o.anonymous,
+  });
 }

@@ -50,20 +50,34 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
   // network and the endpoint. Off loopback the proxy in front is another host: the loopback default
   // would refuse its headers, or (misconfigured) believe a local process's, so the list must be given.
   if (!isLoopback(host) && authenticate.usesHeaders && !authenticate.peersListed) {
-    throw new StartupError(`refusing to listen on ${host} (not loopback) with a trusted identity header but no trustedProxies (--trusted-proxy): list the authenticating proxy's addresses`);
+    throw new StartupError(
+      `refusing to listen on ${host} (not loopback) with a trusted identity header but no trustedProxies (--trusted-proxy): list the authenticating proxy's addresses`,
+    );
   }
   if (!isLoopback(host) && !o.tls && !authenticate.usesJwt && !authenticate.headerGuarded) {
-    throw new StartupError(`refusing to listen on ${host} (not loopback) without TLS, JWT verification, or a trusted header limited to trustedProxies`);
+    throw new StartupError(
+      `refusing to listen on ${host} (not loopback) without TLS, JWT verification, or a trusted header limited to trustedProxies`,
+    );
   }
   assertSafeListen({ host: "127.0.0.1", port: o.port ?? 0, tls: o.tls, adminToken: o.adminToken });
-  if (o.metricsToken !== undefined && o.metricsToken.length < 16) throw new StartupError("the metrics token must be at least 16 characters");
+  if (o.metricsToken !== undefined && o.metricsToken.length < 16)
+    throw new StartupError("the metrics token must be at least 16 characters");
   // Metrics are open only where the MCP endpoint needs no credential either; otherwise a token opens them.
   const metricsOpen = o.metricsToken === undefined && o.adminToken === undefined && !authenticate.usesJwt;
   const d = toDetectorLike(o.detector);
   const log = o.logger ?? silentLogger();
   const metrics = o.metrics ?? new Metrics();
   const clock = o.clock ?? Date.now;
-  const asker = o.ask !== undefined ? new Asker({ detector: d, settings: resolveAsk(o.ask), logger: log, clock, onAnswer: (a) => metrics.question(a) }) : undefined;
+  const asker =
+    o.ask !== undefined
+      ? new Asker({
+          detector: d,
+          settings: resolveAsk(o.ask),
+          logger: log,
+          clock,
+          onAnswer: (a) => metrics.question(a),
+        })
+      : undefined;
 
   // Calls let through unscored (refused input, failure policy open): their outcome is not recorded.
   // The relay hands after() the identity object it gave check(), one per message.
@@ -80,22 +94,43 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
         if (!isToolwatchError(err)) throw err;
         if (!isRefusedInput(err)) {
           metrics.error(err.code);
-          return { code: BLOCKED_ERROR_CODE, message: `toolwatch refused "${tool}": ${err.message}`, data: { toolwatch: { action: "block", code: err.code } } };
+          return {
+            code: BLOCKED_ERROR_CODE,
+            message: `toolwatch refused "${tool}": ${err.message}`,
+            data: { toolwatch: { action: "block", code: err.code } },
+          };
         }
         // Input the detector refused: the failure policy decides, as in the plugin server and the middleware.
         const r = describeRefusal(tool, err, d.config);
         metrics.refused(r.code, r.action);
-        log.warn({ tool: tool.slice(0, 80), code: r.code, err: r.message, action: r.action }, r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
-        if (r.action === "block") return { code: BLOCKED_ERROR_CODE, message: r.description, data: { ...r.metadata, code: "BLOCKED", http_status: r.httpStatus } };
+        log.warn(
+          { tool: tool.slice(0, 80), code: r.code, err: r.message, action: r.action },
+          r.action === "block"
+            ? "tool call input refused: blocked (failure policy closed)"
+            : "tool call input refused: allowed unchecked (failure policy open)",
+        );
+        if (r.action === "block")
+          return {
+            code: BLOCKED_ERROR_CODE,
+            message: r.description,
+            data: { ...r.metadata, code: "BLOCKED", http_status: r.httpStatus },
+          };
         unscored.add(identity);
         return undefined;
       }
       metrics.decision(decision, (performance.now() - t0) / 1000);
       o.onDecision?.(decision, { tool, args, identity });
       const metadata = decisionMetadata(decision);
-      const logged = { tool, action: decision.action, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) };
+      const logged = {
+        tool,
+        action: decision.action,
+        risk: metadata.toolwatch.risk_score,
+        reasons: metadata.toolwatch.reasons.map((r) => r.code),
+      };
       if (asker?.applies(decision)) {
-        return { held: asker.settle(decision, { tool, args, identity }, channel).then((s) => (s.run ? undefined : s.refusal)) };
+        return {
+          held: asker.settle(decision, { tool, args, identity }, channel).then((s) => (s.run ? undefined : s.refusal)),
+        };
       }
       if (decision.action !== "block") {
         if (decision.action === "warn") log.warn(logged, "tool call warned");
@@ -104,7 +139,16 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
       }
       const b = describeBlock(decision, d.config);
       log.warn(logged, "tool call blocked");
-      return { code: BLOCKED_ERROR_CODE, message: b.description, data: { ...metadata, code: b.code, http_status: b.httpStatus, ...(b.retryAfterMs !== undefined ? { retry_after_ms: b.retryAfterMs } : {}) } };
+      return {
+        code: BLOCKED_ERROR_CODE,
+        message: b.description,
+        data: {
+          ...metadata,
+          code: b.code,
+          http_status: b.httpStatus,
+          ...(b.retryAfterMs !== undefined ? { retry_after_ms: b.retryAfterMs } : {}),
+        },
+      };
     },
     async after({ tool, identity }, isError) {
       if (unscored.has(identity)) return;
@@ -124,7 +168,10 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
     admin: { adminToken: o.adminToken, store: o.store },
     metricsRefusal: (req) => {
       if (metricsOpen || hasBearer(req, o.metricsToken) || hasBearer(req, o.adminToken)) return undefined;
-      const how = o.metricsToken === undefined && o.adminToken === undefined ? "; set a metrics token (proxy.metrics_token or TOOLWATCH_METRICS_TOKEN)" : "";
+      const how =
+        o.metricsToken === undefined && o.adminToken === undefined
+          ? "; set a metrics token (proxy.metrics_token or TOOLWATCH_METRICS_TOKEN)"
+          : "";
       return `/metrics needs 'Authorization: Bearer <metrics or admin token>'${how}`;
     },
     authenticate: async (req) => {
@@ -137,7 +184,12 @@ export async function startProxy(o: ProxyOptions): Promise<RunningServer> {
         throw new Unauthorized(err.message);
       }
       // The SDK hands it to message handlers as extra.authInfo.
-      return { token: "", clientId: identity.principal, scopes: [], extra: { principal: identity.principal, tenant: identity.tenant } };
+      return {
+        token: "",
+        clientId: identity.principal,
+        scopes: [],
+        extra: { principal: identity.principal, tenant: identity.tenant },
+      };
     },
     mcp: {
       // an idle session also holds an upstream connection (or a spawned upstream process)

@@ -53,12 +53,14 @@ export function isHttpUpstream(u: string): boolean {
 }
 
 export function validateUpstream(o: UpstreamOptions): void {
-  if (!o.upstream || !o.upstream.trim()) throw new StartupError("--upstream is required: an http(s) URL or a command");
+  if (!o.upstream?.trim()) throw new StartupError("--upstream is required: an http(s) URL or a command");
   // "ftp://x" or "htps://x" is a mistyped URL, not a command to spawn.
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(o.upstream)?.[1];
   if (scheme !== undefined && !isHttpUpstream(o.upstream)) {
     const near = closest(scheme, ["http", "https"]);
-    throw new StartupError(`--upstream ${o.upstream}: only http:// and https:// URLs are supported${near ? ` (did you mean ${near}://?)` : ""}, or give a command to spawn`);
+    throw new StartupError(
+      `--upstream ${o.upstream}: only http:// and https:// URLs are supported${near ? ` (did you mean ${near}://?)` : ""}, or give a command to spawn`,
+    );
   }
   if (isHttpUpstream(o.upstream)) {
     try {
@@ -75,11 +77,21 @@ export function upstreamTransport(o: UpstreamOptions): Transport {
     return new StreamableHTTPClientTransport(new URL(o.upstream), { requestInit: { headers: o.headers ?? {} } });
   }
   const [command, ...args] = splitCommand(o.upstream);
-  return new StdioClientTransport({ command: command!, args, stderr: o.stderr ?? "inherit", cwd: o.cwd, ...(o.env ? { env: o.env } : {}) });
+  return new StdioClientTransport({
+    command: command!,
+    args,
+    stderr: o.stderr ?? "inherit",
+    cwd: o.cwd,
+    ...(o.env ? { env: o.env } : {}),
+  });
 }
 
 /** Where a command would be found: a path as given (relative to cwd), else the first PATH entry holding it. */
-function findCommand(command: string, cwd: string | undefined, env: Record<string, string | undefined>): string | undefined {
+function findCommand(
+  command: string,
+  cwd: string | undefined,
+  env: Record<string, string | undefined>,
+): string | undefined {
   const executable = (p: string) => {
     try {
       accessSync(p, constants.X_OK);
@@ -114,12 +126,17 @@ const causeOf = (err: unknown): string => {
  * Connects to the upstream once and completes the MCP handshake, so that a misspelt command or an
  * unreachable URL stops the proxy at start with a message, not at the first client's request.
  */
-export async function checkUpstream(o: UpstreamOptions, timeoutMs = 20_000): Promise<{ name?: string; version?: string }> {
+export async function checkUpstream(
+  o: UpstreamOptions,
+  timeoutMs = 20_000,
+): Promise<{ name?: string; version?: string }> {
   validateUpstream(o);
   if (!isHttpUpstream(o.upstream)) {
     const [command] = splitCommand(o.upstream);
     if (!findCommand(command!, o.cwd, o.env ?? process.env)) {
-      throw new StartupError(`--upstream: cannot run "${command}": ${/[\\/]/.test(command!) ? "no such executable file" : "not found on PATH"}`);
+      throw new StartupError(
+        `--upstream: cannot run "${command}": ${/[\\/]/.test(command!) ? "no such executable file" : "not found on PATH"}`,
+      );
     }
   }
   const client = new Client({ name: "toolwatch-proxy-check", version: "1" });
@@ -138,7 +155,9 @@ export async function checkUpstream(o: UpstreamOptions, timeoutMs = 20_000): Pro
   } catch (err) {
     // the SDK's word for a spawned process that exited (or closed stdout) before answering
     if (!isHttpUpstream(o.upstream) && /connection closed/i.test(String((err as Error).message))) {
-      throw new StartupError(`upstream command "${o.upstream}" exited before the MCP handshake (is it an MCP server speaking stdio?)`);
+      throw new StartupError(
+        `upstream command "${o.upstream}" exited before the MCP handshake (is it an MCP server speaking stdio?)`,
+      );
     }
     throw new StartupError(`cannot reach upstream ${o.upstream}: ${causeOf(err)}`);
   } finally {

@@ -5,15 +5,24 @@ import { detector, establish, codes, atLeast, MONDAY_10, MIN, SEC, HOUR, type De
 const TOOLS = ["search_docs", "read_file", "send_email"];
 const recipients = ["bob@corp.example", "carol@corp.example"];
 const args = (tool: string, i: number): Record<string, unknown> =>
-  tool === "send_email" ? { to: recipients[i % 2], subject: `report ${i}`, body: `text number ${i}` }
-  : tool === "search_docs" ? { query: `query ${i}` } : { path: `/docs/file${i}.md` };
+  tool === "send_email"
+    ? { to: recipients[i % 2], subject: `report ${i}`, body: `text number ${i}` }
+    : tool === "search_docs"
+      ? { query: `query ${i}` }
+      : { path: `/docs/file${i}.md` };
 
 function alice(at = MONDAY_10): { d: Detector; last: number; next: number } {
   const d = detector();
   const r = establish(d, { tenant: "acme", principal: "alice", tools: TOOLS, args, start: at, calls: 44 });
   return { d, ...r };
 }
-const call = (tool: string, time: number, a: Record<string, unknown> = {}) => ({ tenant: "acme", principal: "alice", tool, args: a, time });
+const call = (tool: string, time: number, a: Record<string, unknown> = {}) => ({
+  tenant: "acme",
+  principal: "alice",
+  tool,
+  args: a,
+  time,
+});
 
 describe.each([
   ["daytime (Monday 10:00 UTC)", MONDAY_10],

@@ -30,7 +30,8 @@ describe("bad calls through the public API", () => {
   it("refuses tool names that are not non-empty strings of at most 256 UTF-8 bytes", () => {
     const d = detector({ budgetBytes: 1 << 20 });
     d.check({ ...who, tool: "seed", time: MONDAY_10 });
-    for (const tool of [undefined, null, 5, {}, ["a"], ""]) refused(d, { ...who, tool, time: MONDAY_10 + MIN }, "INVALID_TOOL");
+    for (const tool of [undefined, null, 5, {}, ["a"], ""])
+      refused(d, { ...who, tool, time: MONDAY_10 + MIN }, "INVALID_TOOL");
     refused(d, { ...who, tool: "x".repeat(257), time: MONDAY_10 + MIN }, "TOO_LONG");
     refused(d, { ...who, tool: "é".repeat(129), time: MONDAY_10 + MIN }, "TOO_LONG"); // 258 bytes
     expect(d.check({ ...who, tool: "x".repeat(256), time: MONDAY_10 + MIN }).tool).toHaveLength(256);
@@ -68,7 +69,12 @@ describe("bad calls through the public API", () => {
   it("refuses args that throw when read (a getter, a revoked Proxy) with a typed error", () => {
     const d = detector({ budgetBytes: 1 << 20 });
     d.check({ ...who, tool: "seed", time: MONDAY_10 });
-    const getter = Object.defineProperty({}, "x", { enumerable: true, get() { throw new Error("boom"); } });
+    const getter = Object.defineProperty({}, "x", {
+      enumerable: true,
+      get() {
+        throw new Error("boom");
+      },
+    });
     refused(d, { ...who, tool: "t", args: getter, time: MONDAY_10 + MIN }, "INVALID_ARGS");
     const { proxy, revoke } = Proxy.revocable({ a: 1 }, {});
     revoke();
@@ -91,7 +97,8 @@ describe("bad calls through the public API", () => {
   it("refuses NaN, infinite, negative and non-numeric times; clamps a time that runs backwards", () => {
     const d = detector({ budgetBytes: 1 << 20 });
     d.check({ ...who, tool: "seed", time: MONDAY_10 });
-    for (const time of [NaN, Infinity, -Infinity, -1, 9e15, "2024-01-01" as never]) refused(d, { ...who, tool: "t", time }, "BAD_TIME");
+    for (const time of [NaN, Infinity, -Infinity, -1, 9e15, "2024-01-01" as never])
+      refused(d, { ...who, tool: "t", time }, "BAD_TIME");
     const first = d.check({ ...who, tool: "a", time: MONDAY_10 + 10 * MIN });
     // requests racing: 30 s earlier is judged at the latest time seen, and counted in the window
     const back = d.check({ ...who, tool: "a", time: MONDAY_10 + 10 * MIN - 30_000 });
@@ -127,13 +134,15 @@ describe("bad calls through the public API", () => {
     refused(d, { ...who, tool: "read\uD800", time: MONDAY_10 + MIN }, "INVALID_STRING");
     refused(d, { ...who, tool: "\uDC00read", time: MONDAY_10 + MIN }, "INVALID_STRING");
     refused(d, { tenant: "acme", principal: "bad\uDBFF", tool: "t", time: MONDAY_10 + MIN }, "INVALID_STRING");
-    refused(d, { ...who, tool: "t", args: { ["k\uD800"]: 1 }, time: MONDAY_10 + MIN }, "INVALID_STRING");
-    expect(d.check({ ...who, tool: "emoji_\u{1F600}", args: { v: "x\uD800y" }, time: MONDAY_10 + 2 * MIN }).action).toBeDefined();
+    refused(d, { ...who, tool: "t", args: { "k\uD800": 1 }, time: MONDAY_10 + MIN }, "INVALID_STRING");
+    expect(
+      d.check({ ...who, tool: "emoji_\u{1F600}", args: { v: "x\uD800y" }, time: MONDAY_10 + 2 * MIN }).action,
+    ).toBeDefined();
   });
 });
 
 describe("edge values that are valid", () => {
-  it("accepts empty keys and values, and tells {\"\": \"\"} from {}", () => {
+  it('accepts empty keys and values, and tells {"": ""} from {}', () => {
     const d = detector({ budgetBytes: 1 << 20, minCalls: 1, learningWindowSeconds: 0 });
     d.check({ tenant: "", principal: "p", tool: "t", args: {}, time: MONDAY_10 });
     const same = d.check({ tenant: "", principal: "p", tool: "t", args: {}, time: MONDAY_10 + MIN });
@@ -156,7 +165,17 @@ describe("edge values that are valid", () => {
 describe("bad call records through the raw ABI", () => {
   type Arg = { type: number; key: Uint8Array; value: Uint8Array; valueLen?: number; keyLen?: number };
   const enc = (s: string) => new TextEncoder().encode(s);
-  function write(d: Detector, parts: { tenant?: Uint8Array; principal?: Uint8Array; tool: Uint8Array; args?: Arg[]; lens?: number[]; argCount?: number }): void {
+  function write(
+    d: Detector,
+    parts: {
+      tenant?: Uint8Array;
+      principal?: Uint8Array;
+      tool: Uint8Array;
+      args?: Arg[];
+      lens?: number[];
+      argCount?: number;
+    },
+  ): void {
     const core = d.raw;
     const io = core.io_ptr();
     const mem = new Uint8Array(core.memory.buffer);
@@ -169,7 +188,10 @@ describe("bad call records through the raw ABI", () => {
     v.setUint32(io + 8, lens[2]!, true);
     v.setUint32(io + 12, parts.argCount ?? parts.args?.length ?? 0, true);
     let at = io + 16;
-    for (const b of [t, p, parts.tool]) { mem.set(b, at); at += b.length; }
+    for (const b of [t, p, parts.tool]) {
+      mem.set(b, at);
+      at += b.length;
+    }
     for (const a of parts.args ?? []) {
       v.setUint8(at, a.type);
       v.setUint8(at + 1, 0);
@@ -203,15 +225,50 @@ describe("bad call records through the raw ABI", () => {
       ["tool over 256 bytes", { tool: enc("x".repeat(300)) }, -6],
       ["principal over 256 bytes", { principal: enc("p".repeat(257)), tool: enc("t") }, -6],
       ["too many args", { tool: enc("t"), argCount: 128 + 64 + 2 }, -7],
-      ["arg count pointing past IO", { tool: enc("t"), argCount: 128 }, -2 ],
+      ["arg count pointing past IO", { tool: enc("t"), argCount: 128 }, -2],
       ["unknown arg type", { tool: enc("t"), args: [{ type: 11, key: enc("k"), value: new Uint8Array(0) }] }, -11],
-      ["an ordinary entry after an extra one", { tool: enc("t"), args: [{ type: 8, key: enc("k"), value: enc("x") }, { type: 3, key: enc("k"), value: enc("x") }] }, -2],
-      ["a summary naming no array or object", { tool: enc("t"), args: [{ type: 3, key: enc("k"), value: enc("x") }, { type: 10, key: new Uint8Array(0), value: bytes(0, 0, 0, 0, 1, 0, 0, 0) }] }, -2],
-      ["an entry after the summary", { tool: enc("t"), args: [{ type: 4, key: enc("k"), value: new Uint8Array(0) }, { type: 10, key: new Uint8Array(0), value: bytes(0, 0, 0, 0, 1, 0, 0, 0) }, { type: 8, key: enc("k"), value: enc("x") }] }, -2],
+      [
+        "an ordinary entry after an extra one",
+        {
+          tool: enc("t"),
+          args: [
+            { type: 8, key: enc("k"), value: enc("x") },
+            { type: 3, key: enc("k"), value: enc("x") },
+          ],
+        },
+        -2,
+      ],
+      [
+        "a summary naming no array or object",
+        {
+          tool: enc("t"),
+          args: [
+            { type: 3, key: enc("k"), value: enc("x") },
+            { type: 10, key: new Uint8Array(0), value: bytes(0, 0, 0, 0, 1, 0, 0, 0) },
+          ],
+        },
+        -2,
+      ],
+      [
+        "an entry after the summary",
+        {
+          tool: enc("t"),
+          args: [
+            { type: 4, key: enc("k"), value: new Uint8Array(0) },
+            { type: 10, key: new Uint8Array(0), value: bytes(0, 0, 0, 0, 1, 0, 0, 0) },
+            { type: 8, key: enc("k"), value: enc("x") },
+          ],
+        },
+        -2,
+      ],
       ["number of 4 bytes", { tool: enc("t"), args: [{ type: 2, key: enc("k"), value: bytes(1, 2, 3, 4) }] }, -2],
       ["bool of 2 bytes", { tool: enc("t"), args: [{ type: 1, key: enc("k"), value: bytes(1, 1) }] }, -2],
       ["null with a value", { tool: enc("t"), args: [{ type: 0, key: enc("k"), value: bytes(1) }] }, -2],
-      ["key over 256 bytes", { tool: enc("t"), args: [{ type: 0, key: enc("k".repeat(300)), value: new Uint8Array(0) }] }, -6],
+      [
+        "key over 256 bytes",
+        { tool: enc("t"), args: [{ type: 0, key: enc("k".repeat(300)), value: new Uint8Array(0) }] },
+        -6,
+      ],
       ["value over 1 KiB", { tool: enc("t"), args: [{ type: 3, key: enc("k"), value: enc("v"), valueLen: 5000 }] }, -6],
     ];
     for (const [name, rec, rc] of cases) {
@@ -224,7 +281,10 @@ describe("bad call records through the raw ABI", () => {
         for (let i = 0; i < 128; i++) {
           const at = base + i * (8 + 1024);
           if (at + 8 > d.raw.io_ptr() + d.raw.io_size()) break;
-          v.setUint8(at, 3); v.setUint8(at + 1, 0); v.setUint16(at + 2, 0, true); v.setUint32(at + 4, 1024, true);
+          v.setUint8(at, 3);
+          v.setUint8(at + 1, 0);
+          v.setUint16(at + 2, 0, true);
+          v.setUint32(at + 4, 1024, true);
         }
       }
       expect(d.raw.check(T, 0), name).toBe(rc);
@@ -243,7 +303,13 @@ describe("bad call records through the raw ABI", () => {
 
   it("hashes string values as bytes (invalid UTF-8 in a value is a value like any other)", () => {
     const d = detector({ budgetBytes: 1 << 20 });
-    write(d, { tool: enc("t"), args: [{ type: 3, key: enc("k"), value: bytes(0xff, 0xfe) }, { type: 2, key: enc("n"), value: f64(NaN) }] });
+    write(d, {
+      tool: enc("t"),
+      args: [
+        { type: 3, key: enc("k"), value: bytes(0xff, 0xfe) },
+        { type: 2, key: enc("n"), value: f64(NaN) },
+      ],
+    });
     expect(d.raw.check(MONDAY_10, 0)).toBeGreaterThanOrEqual(0);
   });
 

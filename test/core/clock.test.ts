@@ -13,7 +13,8 @@ describe("clock steps", () => {
     // 25 calls in a few real seconds, each stamped 2 minutes before the previous one (window 60 s)
     let t = r.last + 3 * 3_600_000;
     let last = d.check({ ...who, tool: "read_file", args: { path: "/a" }, time: t });
-    for (let i = 0; i < 24; i++) last = d.check({ ...who, tool: "read_file", args: { path: "/a" }, time: (t -= 2 * MIN) });
+    for (let i = 0; i < 24; i++)
+      last = d.check({ ...who, tool: "read_file", args: { path: "/a" }, time: (t -= 2 * MIN) });
     expect(last.windowCount).toBeGreaterThanOrEqual(25); // above the ring: an estimate
     expect(last.signals.burst).toBe(1);
     expect(last.action).not.toBe("allow");

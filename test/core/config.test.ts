@@ -33,16 +33,22 @@ const PRIOR_ART = {
 
 describe("config errors", () => {
   it("names an unknown key and suggests the closest valid one", () => {
-    expect(configError({ burstTreshold: 5 }).message).toMatch(/unknown key "burstTreshold" \(did you mean "burstThreshold"\?\)/);
+    expect(configError({ burstTreshold: 5 }).message).toMatch(
+      /unknown key "burstTreshold" \(did you mean "burstThreshold"\?\)/,
+    );
     expect(configError({ burst_treshold: 5 }).message).toMatch(/unknown key "burst_treshold".*"burstThreshold"/);
-    expect(configError({ signals: { unseenTol: { weight: 1 } } }).message).toMatch(/config\.signals: unknown key "unseenTol" \(did you mean "unseenTool"\?\)/);
+    expect(configError({ signals: { unseenTol: { weight: 1 } } }).message).toMatch(
+      /config\.signals: unknown key "unseenTol" \(did you mean "unseenTool"\?\)/,
+    );
     expect(configError({ completelyUnrelatedThing: 1 }).message).not.toMatch(/did you mean/);
     // and createDetector refuses it the same way
     expect(() => createDetector({ burstTreshold: 5 } as never)).toThrow(/burstThreshold/);
   });
 
   it("refuses warnThreshold above blockThreshold, given together or against the default", () => {
-    expect(configError({ warnThreshold: 0.9, blockThreshold: 0.5 }).message).toMatch(/warnThreshold \(0\.9\) must be <= blockThreshold \(0\.5\)/);
+    expect(configError({ warnThreshold: 0.9, blockThreshold: 0.5 }).message).toMatch(
+      /warnThreshold \(0\.9\) must be <= blockThreshold \(0\.5\)/,
+    );
     expect(configError({ warnThreshold: 0.9 }).message).toMatch(/warnThreshold/);
     expect(configError({ blockThreshold: 0.3 }).message).toMatch(/blockThreshold/);
     expect(configError({ warn_threshold: 0.9, block_threshold: 0.6 }).message).toMatch(/warnThreshold/);
@@ -57,18 +63,26 @@ describe("config errors", () => {
     expect(configError({ offHoursStart: 24 }).message).toMatch(/config\.offHoursStart/);
     expect(configError({ budgetBytes: 1000 }).message).toMatch(/config\.budgetBytes/);
     expect(configError({ maxEntities: 1 }).message).toMatch(/config\.maxEntities: must be 0 .* or at least 2/);
-    expect(configError({ signals: { rareTool: { weight: 1.5 } } }).message).toMatch(/config\.signals\.rareTool\.weight/);
+    expect(configError({ signals: { rareTool: { weight: 1.5 } } }).message).toMatch(
+      /config\.signals\.rareTool\.weight/,
+    );
     expect(configError([]).message).toMatch(/expected an object/);
     expect(configError("x").message).toMatch(/expected an object/);
   });
 
   it("refuses a time zone it cannot resolve", () => {
-    expect(() => createDetector({ budgetBytes: 1 << 20, timeZone: "Mars/Olympus" })).toThrow(/unknown time zone "Mars\/Olympus"/);
-    expect(() => createDetector({ budgetBytes: 1 << 20, timeZones: { acme: "Nowhere/City" } })).toThrow(/Nowhere\/City/);
+    expect(() => createDetector({ budgetBytes: 1 << 20, timeZone: "Mars/Olympus" })).toThrow(
+      /unknown time zone "Mars\/Olympus"/,
+    );
+    expect(() => createDetector({ budgetBytes: 1 << 20, timeZones: { acme: "Nowhere/City" } })).toThrow(
+      /Nowhere\/City/,
+    );
   });
 
   it("refuses the same option given in snake_case and camelCase", () => {
-    expect(configError({ burst_threshold: 10, burstThreshold: 10 }).message).toMatch(/"burstThreshold" and "burst_threshold"|"burst_threshold" and "burstThreshold"/);
+    expect(configError({ burst_threshold: 10, burstThreshold: 10 }).message).toMatch(
+      /"burstThreshold" and "burst_threshold"|"burst_threshold" and "burstThreshold"/,
+    );
   });
 });
 
@@ -111,8 +125,13 @@ describe("the prior plugin's config block", () => {
 
 describe("JSON Schema export", () => {
   it("is produced by zod for the one schema, and describes the keys", () => {
-    const js = z.toJSONSchema(configSchema, { unrepresentable: "any" }) as { properties: Record<string, { description?: string }>; additionalProperties?: unknown };
-    expect(Object.keys(js.properties)).toEqual(expect.arrayContaining(["burstThreshold", "warnThreshold", "signals", "timeZones"]));
+    const js = z.toJSONSchema(configSchema, { unrepresentable: "any" }) as {
+      properties: Record<string, { description?: string }>;
+      additionalProperties?: unknown;
+    };
+    expect(Object.keys(js.properties)).toEqual(
+      expect.arrayContaining(["burstThreshold", "warnThreshold", "signals", "timeZones"]),
+    );
     expect(js.properties.burstThreshold?.description).toMatch(/calls/);
     expect(js.additionalProperties).toBe(false);
     expect(() => z.toJSONSchema(configSchema)).not.toThrow();

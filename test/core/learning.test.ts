@@ -21,8 +21,12 @@ describe("minimum evidence", () => {
     }
     const slowMore = d.check({ tenant: "t", principal: "slow", tool: "a", time: MONDAY_10 + 80 * MIN });
     expect(slowMore.learning.baseline).toBe("cold"); // 4 learned before this one
-    expect(d.check({ tenant: "t", principal: "slow", tool: "a", time: MONDAY_10 + 81 * MIN }).learning.baseline).toBe("own");
-    expect(d.check({ tenant: "t", principal: "fast", tool: "a", time: MONDAY_10 + 10 * MIN }).learning.baseline).toBe("own");
+    expect(d.check({ tenant: "t", principal: "slow", tool: "a", time: MONDAY_10 + 81 * MIN }).learning.baseline).toBe(
+      "own",
+    );
+    expect(d.check({ tenant: "t", principal: "fast", tool: "a", time: MONDAY_10 + 10 * MIN }).learning.baseline).toBe(
+      "own",
+    );
   });
 
   it("reports LEARNING with the figures while the principal learns", () => {
@@ -39,8 +43,13 @@ describe("tenant back-off", () => {
   function acme() {
     const d = detector(SMALL);
     // alice gives the tenant 60 learned calls over 3 hours (tenantMinCalls 50, one hour)
-    const r = establish(d, { tenant: "acme", principal: "alice", tools: ["search", "read", "send"], calls: 60,
-      args: (t) => (t === "search" ? search() : t === "read" ? { path: "/a" } : { to: "bob@acme.example" }) });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: "alice",
+      tools: ["search", "read", "send"],
+      calls: 60,
+      args: (t) => (t === "search" ? search() : t === "read" ? { path: "/a" } : { to: "bob@acme.example" }),
+    });
     return { d, t: r.last + 3 * MIN };
   }
 
@@ -64,7 +73,13 @@ describe("tenant back-off", () => {
     expect(first.learning.baseline).toBe("cold");
     expect(first.action).toBe("allow");
     expect(first.learned).toBe(true);
-    const r = establish(d, { tenant: "globex", principal: "p1", tools: ["x", "y"], calls: 55, start: MONDAY_10 + 3 * MIN });
+    const r = establish(d, {
+      tenant: "globex",
+      principal: "p1",
+      tools: ["x", "y"],
+      calls: 55,
+      start: MONDAY_10 + 3 * MIN,
+    });
     const next = d.check({ tenant: "globex", principal: "p2", tool: "z", time: r.last + MIN });
     expect(next.learning.baseline).toBe("tenant");
     expect(codes(next)).toContain("UNSEEN_TOOL");
@@ -124,7 +139,12 @@ describe("adoption when the tenant's tool set is full", () => {
 describe("no learning from anomalies", () => {
   function alice() {
     const d = detector(SMALL);
-    const r = establish(d, { tenant: "acme", principal: "alice", tools: ["search", "read"], args: (x) => (x === "search" ? search() : {}) });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: "alice",
+      tools: ["search", "read"],
+      args: (x) => (x === "search" ? search() : {}),
+    });
     return { d, t: r.last + 3 * MIN };
   }
 
@@ -134,7 +154,13 @@ describe("no learning from anomalies", () => {
     let dec = d.check({ tenant: "acme", principal: "alice", tool: "search", args: search(), time: t });
     for (let i = 1; i < 20; i++) dec = d.check({ tenant: "acme", principal: "alice", tool: "read", time: t + i * SEC });
     const learnedBefore = dec.learning.learnedCalls;
-    const blocked = d.check({ tenant: "acme", principal: "alice", tool: "exfiltrate", args: { to: "x" }, time: t + 20 * SEC });
+    const blocked = d.check({
+      tenant: "acme",
+      principal: "alice",
+      tool: "exfiltrate",
+      args: { to: "x" },
+      time: t + 20 * SEC,
+    });
     expect(blocked.action).toBe("block");
     expect(blocked.learned).toBe(false);
     expect(blocked.learning.learnedCalls).toBe(learnedBefore);
@@ -142,9 +168,21 @@ describe("no learning from anomalies", () => {
     const learnedAfterBurst = d.stats().learned;
     expect(learnedAfterBurst).toBeLessThanOrEqual(before + 20);
     // an hour later, with no burst, the tool is still unseen for alice and for her tenant
-    const again = d.check({ tenant: "acme", principal: "alice", tool: "exfiltrate", args: { to: "x" }, time: t + HOUR });
+    const again = d.check({
+      tenant: "acme",
+      principal: "alice",
+      tool: "exfiltrate",
+      args: { to: "x" },
+      time: t + HOUR,
+    });
     expect(again.signals.unseenTool).toBe(1);
-    const peer = d.check({ tenant: "acme", principal: "newcomer", tool: "exfiltrate", args: { to: "x" }, time: t + HOUR + MIN });
+    const peer = d.check({
+      tenant: "acme",
+      principal: "newcomer",
+      tool: "exfiltrate",
+      args: { to: "x" },
+      time: t + HOUR + MIN,
+    });
     expect(peer.learning.baseline).toBe("tenant");
     expect(peer.signals.unseenTool).toBe(1);
     expect(d.stats().learned).toBe(learnedAfterBurst); // both were warned: nothing learned
@@ -153,7 +191,12 @@ describe("no learning from anomalies", () => {
   it("does not learn a warned call unless learnFromWarned", () => {
     for (const learnFromWarned of [false, true]) {
       const d = detector({ ...SMALL, learnFromWarned });
-      const r = establish(d, { tenant: "acme", principal: "alice", tools: ["search", "read"], args: (x) => (x === "search" ? search() : {}) });
+      const r = establish(d, {
+        tenant: "acme",
+        principal: "alice",
+        tools: ["search", "read"],
+        args: (x) => (x === "search" ? search() : {}),
+      });
       const warned = d.check({ tenant: "acme", principal: "alice", tool: "export_all", time: r.last + 3 * MIN });
       expect(warned.action).toBe("warn");
       expect(warned.learned).toBe(learnFromWarned);
@@ -252,7 +295,12 @@ describe("one principal in two tenants", () => {
     expect(elsewhere.newEntity).toBe(true);
     expect(elsewhere.learning.learnedCalls).toBe(1);
     expect(elsewhere.learning.baseline).toBe("cold");
-    const g = establish(d, { tenant: "globex", principal: "alice@example.com", tools: ["billing"], start: r.last + 2 * MIN });
+    const g = establish(d, {
+      tenant: "globex",
+      principal: "alice@example.com",
+      tools: ["billing"],
+      start: r.last + 2 * MIN,
+    });
     const cross = d.check({ tenant: "globex", principal: "alice@example.com", tool: "read", time: g.last + MIN });
     expect(cross.learning.baseline).toBe("own");
     expect(cross.signals.unseenTool).toBe(1); // known in acme, unseen in globex
@@ -283,4 +331,3 @@ describe("saturated counters", () => {
     expect(rare?.actual).toBeLessThan(0.006);
   });
 });
-

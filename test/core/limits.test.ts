@@ -47,17 +47,32 @@ describe("values past the limits", () => {
 
   it("an address inside a nested object is judged under its path", () => {
     const { d, t } = mailer((i) => ({ message: { to: TEAM[i % 3], subject: `report ${i}` } }));
-    const dec = d.check({ ...who, tool: "send_email", args: { message: { to: "mallory@evil.example", subject: "report 1" } }, time: t + 3 * MIN });
+    const dec = d.check({
+      ...who,
+      tool: "send_email",
+      args: { message: { to: "mallory@evil.example", subject: "report 1" } },
+      time: t + 3 * MIN,
+    });
     expect(reason(dec, "UNSEEN_ARG_VALUE")?.key).toBe("message.to");
     expect(reason(dec, "UNSEEN_ARG_VALUE")!.score).toBe(1);
     expect(dec.action).not.toBe("allow");
-    const ok = d.check({ ...who, tool: "send_email", args: { message: { to: TEAM[1], subject: "a new subject" } }, time: t + 6 * MIN });
+    const ok = d.check({
+      ...who,
+      tool: "send_email",
+      args: { message: { to: TEAM[1], subject: "a new subject" } },
+      time: t + 6 * MIN,
+    });
     expect(ok.signals.unseenArgValue).toBe(0);
   });
 
   it("at any depth, through arrays of objects", () => {
     const { d, t } = mailer((i) => ({ batch: [{ envelope: { rcpt: [TEAM[i % 3]] }, body: `b${i}` }] }));
-    const dec = d.check({ ...who, tool: "send_email", args: { batch: [{ envelope: { rcpt: [TEAM[0], "x@evil.example"] }, body: "b" }] }, time: t + 3 * MIN });
+    const dec = d.check({
+      ...who,
+      tool: "send_email",
+      args: { batch: [{ envelope: { rcpt: [TEAM[0], "x@evil.example"] }, body: "b" }] },
+      time: t + 3 * MIN,
+    });
     expect(reason(dec, "UNSEEN_ARG_VALUE")?.key).toBe("batch.envelope.rcpt");
     expect(dec.action).not.toBe("allow");
   });

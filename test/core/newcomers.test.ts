@@ -4,7 +4,16 @@ import { describe, it, expect } from "vitest";
 import { detector, establish, reason, MONDAY_10, MIN, HOUR, DAY } from "./helpers.js";
 
 const SMALL = { budgetBytes: 1 << 20 };
-const TEAM_TOOLS = ["search", "read_doc", "send_email", "create_ticket", "list_files", "query_db", "post_message", "export_report"];
+const TEAM_TOOLS = [
+  "search",
+  "read_doc",
+  "send_email",
+  "create_ticket",
+  "list_files",
+  "query_db",
+  "post_message",
+  "export_report",
+];
 
 // Five people, each with four of the team's eight tools, for a week before anyone joins (vouched for:
 // the team's history, not what is under test).
@@ -23,8 +32,10 @@ function team() {
 describe("a new account nobody knows", () => {
   it("is warned when it tours the team's tools in its first minutes", () => {
     const { d, t } = team();
-    const actions = TEAM_TOOLS.slice(0, 7).map((tool, i) =>
-      d.check({ tenant: "acme", principal: "intruder", tool, args: { q: `w${i % 4}` }, time: t + i * 30_000 }).action);
+    const actions = TEAM_TOOLS.slice(0, 7).map(
+      (tool, i) =>
+        d.check({ tenant: "acme", principal: "intruder", tool, args: { q: `w${i % 4}` }, time: t + i * 30_000 }).action,
+    );
     // five distinct tools of the team's are what a person starts with; the sixth and seventh are a tour
     expect(actions.slice(0, 5)).toEqual(["allow", "allow", "allow", "allow", "allow"]);
     expect(actions[5]).toBe("warn");
@@ -46,10 +57,30 @@ describe("people joining: the team's domains are known to them", () => {
   it("does not warn a joiner's first mail to a colleague at the team's domain, and still warns a stranger's", () => {
     const { d, t } = team();
     // the joiner works for a few hours with its own tools, then mails people it has not mailed before
-    const r = establish(d, { tenant: "acme", principal: "joiner", tools: ["search", "read_doc"], calls: 12, start: t, spacingMs: 10 * MIN, args: (_, i) => ({ q: `w${i % 4}` }) });
-    const colleague = d.check({ tenant: "acme", principal: "joiner", tool: "send_email", args: { to: "new.colleague@acme.example" }, time: r.last + HOUR });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: "joiner",
+      tools: ["search", "read_doc"],
+      calls: 12,
+      start: t,
+      spacingMs: 10 * MIN,
+      args: (_, i) => ({ q: `w${i % 4}` }),
+    });
+    const colleague = d.check({
+      tenant: "acme",
+      principal: "joiner",
+      tool: "send_email",
+      args: { to: "new.colleague@acme.example" },
+      time: r.last + HOUR,
+    });
     expect(colleague.action).toBe("allow");
-    const stranger = d.check({ tenant: "acme", principal: "joiner", tool: "send_email", args: { to: "drop@exfil.example" }, time: r.last + HOUR + MIN });
+    const stranger = d.check({
+      tenant: "acme",
+      principal: "joiner",
+      tool: "send_email",
+      args: { to: "drop@exfil.example" },
+      time: r.last + HOUR + MIN,
+    });
     expect(stranger.action).toBe("warn");
     expect(reason(stranger, "UNSEEN_ARG_VALUE")!.message).toMatch(/first contact/);
   });
@@ -61,11 +92,21 @@ describe("people joining: their own paths are few in their first days", () => {
   // the other way)
   const round = ["search", "create_ticket", "send_email", "read_doc"];
   function detour(d: ReturnType<typeof detector>, who: string, start: number): string[] {
-    const r = establish(d, { tenant: "acme", principal: who, tools: round, calls: 60, start, spacingMs: 3 * MIN,
-      args: (tool, i) => (tool === "send_email" ? { to: `c${i % 6}@acme.example` } : { q: `w${i % 4}` }) });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: who,
+      tools: round,
+      calls: 60,
+      start,
+      spacingMs: 3 * MIN,
+      args: (tool, i) => (tool === "send_email" ? { to: `c${i % 6}@acme.example` } : { q: `w${i % 4}` }),
+    });
     const out: string[] = [];
     ["create_ticket", "create_ticket", "read_doc", "read_doc"].forEach((tool, i) => {
-      out.push(d.check({ tenant: "acme", principal: who, tool, args: { q: `w${i % 4}` }, time: r.last + (i + 1) * MIN }).action);
+      out.push(
+        d.check({ tenant: "acme", principal: who, tool, args: { q: `w${i % 4}` }, time: r.last + (i + 1) * MIN })
+          .action,
+      );
     });
     return out;
   }
@@ -73,8 +114,15 @@ describe("people joining: their own paths are few in their first days", () => {
   function tenant() {
     const d = detector(SMALL);
     for (let p = 0; p < 3; p++) {
-      establish(d, { tenant: "acme", principal: `p${p}`, tools: [...round].reverse(), calls: 80, start: MONDAY_10 + p * 7 * MIN, spacingMs: 20 * MIN,
-        args: (tool, i) => (tool === "send_email" ? { to: `c${i % 6}@acme.example` } : { q: `w${i % 4}` }) });
+      establish(d, {
+        tenant: "acme",
+        principal: `p${p}`,
+        tools: [...round].reverse(),
+        calls: 80,
+        start: MONDAY_10 + p * 7 * MIN,
+        spacingMs: 20 * MIN,
+        args: (tool, i) => (tool === "send_email" ? { to: `c${i % 6}@acme.example` } : { q: `w${i % 4}` }),
+      });
     }
     return d;
   }
@@ -91,20 +139,48 @@ describe("accounts of other shapes than an IBAN", () => {
     const d = detector(SMALL);
     const r = establish(d, { tenant: "bank", principal: "alice", tools: ["balance", "history"], calls: 40 });
     const t = r.last + HOUR;
-    d.learn({ tenant: "bank", principal: "alice", tool: "pay", args: { account: "ACCT-ACME-1001", amount: 10 }, time: t });
+    d.learn({
+      tenant: "bank",
+      principal: "alice",
+      tool: "pay",
+      args: { account: "ACCT-ACME-1001", amount: 10 },
+      time: t,
+    });
     return { d, t: t + 10 * MIN };
   }
 
   it("judges a capitalised account number nobody in the tenant paid as a first contact", () => {
     const { d, t } = payer();
-    const out = d.check({ tenant: "bank", principal: "alice", tool: "pay", args: { account: "VND-EXT-48213", amount: 10 }, time: t });
+    const out = d.check({
+      tenant: "bank",
+      principal: "alice",
+      tool: "pay",
+      args: { account: "VND-EXT-48213", amount: 10 },
+      time: t,
+    });
     expect(out.action).toBe("warn");
     expect(reason(out, "UNSEEN_ARG_VALUE")!.message).toMatch(/first contact/);
   });
 
   it("does not warn alone for a new account at an issuer already paid, nor for short codes", () => {
     const { d, t } = payer();
-    expect(d.check({ tenant: "bank", principal: "alice", tool: "pay", args: { account: "ACCT-ACME-1002", amount: 10 }, time: t }).action).toBe("allow");
-    expect(d.check({ tenant: "bank", principal: "alice", tool: "pay", args: { account: "PRJ-23", amount: 10 }, time: t + MIN }).action).toBe("allow");
+    expect(
+      d.check({
+        tenant: "bank",
+        principal: "alice",
+        tool: "pay",
+        args: { account: "ACCT-ACME-1002", amount: 10 },
+        time: t,
+      }).action,
+    ).toBe("allow");
+    expect(
+      d.check({
+        tenant: "bank",
+        principal: "alice",
+        tool: "pay",
+        args: { account: "PRJ-23", amount: 10 },
+        time: t + MIN,
+      }).action,
+    ).toBe("allow");
   });
 });

@@ -5,10 +5,11 @@ import fc from "fast-check";
 import { createDetector, ToolwatchError, type Decision } from "../../js/runtime/node/index.js";
 import { MONDAY_10 } from "./helpers.js";
 
-const name = (prefix: string, n: number) => fc.oneof(
-  fc.integer({ min: 0, max: n }).map((i) => `${prefix}${i}`),
-  fc.string({ maxLength: 12 }),
-);
+const name = (prefix: string, n: number) =>
+  fc.oneof(
+    fc.integer({ min: 0, max: n }).map((i) => `${prefix}${i}`),
+    fc.string({ maxLength: 12 }),
+  );
 const value = fc.oneof(
   fc.constantFrom("a@x.example", "b@x.example", "https://WWW.X.com/a", "x.com/b", ""),
   fc.string({ maxLength: 20 }),
@@ -18,16 +19,27 @@ const value = fc.oneof(
   fc.array(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { maxLength: 20 }),
   fc.dictionary(fc.string({ maxLength: 4 }), fc.integer(), { maxKeys: 3 }),
 );
-const args = fc.dictionary(fc.oneof(fc.constantFrom("to", "url", "query", "body", "ids"), fc.string({ maxLength: 6 })), value, { maxKeys: 6 });
+const args = fc.dictionary(
+  fc.oneof(fc.constantFrom("to", "url", "query", "body", "ids"), fc.string({ maxLength: 6 })),
+  value,
+  { maxKeys: 6 },
+);
 
 const op = fc.record({
   kind: fc.constantFrom("check", "check", "check", "check", "learn", "after", "allow"),
   tenant: name("t", 3),
-  principal: fc.oneof(name("p", 8), fc.integer({ min: 0, max: 1_000_000 }).map((i) => `bot${i}`)),
+  principal: fc.oneof(
+    name("p", 8),
+    fc.integer({ min: 0, max: 1_000_000 }).map((i) => `bot${i}`),
+  ),
   tool: name("tool", 6),
   args,
   // mostly forward, sometimes equal, sometimes backwards, sometimes a long gap
-  dt: fc.oneof(fc.integer({ min: 0, max: 5000 }), fc.integer({ min: -600_000, max: 0 }), fc.integer({ min: 0, max: 3 * 86_400_000 })),
+  dt: fc.oneof(
+    fc.integer({ min: 0, max: 5000 }),
+    fc.integer({ min: -600_000, max: 0 }),
+    fc.integer({ min: 0, max: 3 * 86_400_000 }),
+  ),
   tz: fc.constantFrom(undefined, 0, -300, 330, "America/New_York", "Europe/Paris"),
 });
 
@@ -64,7 +76,14 @@ function run(cfg: object, ops: Op[]) {
   let t = MONDAY_10;
   for (const o of ops) {
     t = Math.max(0, t + o.dt);
-    const call = { tenant: o.tenant, principal: o.principal, tool: o.tool, args: o.args, time: t, ...(o.tz !== undefined ? { timeZone: o.tz } : {}) };
+    const call = {
+      tenant: o.tenant,
+      principal: o.principal,
+      tool: o.tool,
+      args: o.args,
+      time: t,
+      ...(o.tz !== undefined ? { timeZone: o.tz } : {}),
+    };
     try {
       if (o.kind === "check") {
         const learnedBefore = d.stats().learned;
@@ -83,7 +102,9 @@ function run(cfg: object, ops: Op[]) {
         }
         expect(dec.risk).toBeGreaterThanOrEqual(0);
         expect(dec.risk).toBeLessThanOrEqual(1);
-        out.push(JSON.stringify([dec.action, dec.risk, dec.signals, dec.reasons, dec.learning, dec.learned, dec.windowCount]));
+        out.push(
+          JSON.stringify([dec.action, dec.risk, dec.signals, dec.reasons, dec.learning, dec.learned, dec.windowCount]),
+        );
       } else if (o.kind === "learn") {
         d.learn(call);
         out.push("learned");
@@ -148,11 +169,19 @@ describe("random bytes in the raw call record", () => {
         fc.constantFrom("check", "learn", "after", "allow_add", "entity_info"),
         (lens, body, time, tz, fn) => {
           const v = new DataView(core.memory.buffer);
-          lens.forEach((n, i) => v.setUint32(io + 4 * i, n, true));
+          for (const [i, n] of lens.entries()) v.setUint32(io + 4 * i, n, true);
           new Uint8Array(core.memory.buffer).set(body, io + 16);
           const before = d.stateHash();
-          const rc = fn === "check" ? core.check(time, tz) : fn === "learn" ? core.learn(time, tz)
-            : fn === "after" ? core.after(time, tz & 1) : fn === "allow_add" ? core.allow_add(tz & 3) : core.entity_info();
+          const rc =
+            fn === "check"
+              ? core.check(time, tz)
+              : fn === "learn"
+                ? core.learn(time, tz)
+                : fn === "after"
+                  ? core.after(time, tz & 1)
+                  : fn === "allow_add"
+                    ? core.allow_add(tz & 3)
+                    : core.entity_info();
           expect(Number.isInteger(rc)).toBe(true);
           expect(rc).toBeGreaterThanOrEqual(-12);
           expect(rc).toBeLessThanOrEqual(2);

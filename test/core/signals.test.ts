@@ -25,8 +25,13 @@ describe("unseen argument shape", () => {
     const { last } = establish(d, { ...who, tools: ["search"], args });
     const t = last + MIN;
     expect(d.check({ ...who, tool: "search", args: { limit: 9, query: "y" }, time: t }).signals.unseenArgShape).toBe(0);
-    expect(d.check({ ...who, tool: "search", args: { query: 5, limit: 5 }, time: t + 1 }).signals.unseenArgShape).toBe(1);
-    expect(d.check({ ...who, tool: "search", args: { query: "x", limit: 5, all: true }, time: t + 2 }).signals.unseenArgShape).toBe(1);
+    expect(d.check({ ...who, tool: "search", args: { query: 5, limit: 5 }, time: t + 1 }).signals.unseenArgShape).toBe(
+      1,
+    );
+    expect(
+      d.check({ ...who, tool: "search", args: { query: "x", limit: 5, all: true }, time: t + 2 }).signals
+        .unseenArgShape,
+    ).toBe(1);
     expect(d.check({ ...who, tool: "search", args: { query: "x" }, time: t + 3 }).signals.unseenArgShape).toBe(1);
   });
   it("does not fire for an unseen tool (that is the unseen-tool signal's job)", () => {
@@ -40,7 +45,11 @@ describe("unseen argument value", () => {
   it("fires for a never-seen recipient of a repeating key, names the key, and never for free text", () => {
     const d = detector(SMALL);
     const rcpt = ["bob@corp.example", "carol@corp.example"];
-    const { last } = establish(d, { ...who, tools: ["send"], args: (_t, i) => ({ to: rcpt[i % 2], body: `free text ${i} ${Math.sin(i)}` }) });
+    const { last } = establish(d, {
+      ...who,
+      tools: ["send"],
+      args: (_t, i) => ({ to: rcpt[i % 2], body: `free text ${i} ${Math.sin(i)}` }),
+    });
     let t = last + MIN;
     const same = d.check({ ...who, tool: "send", args: { to: "BOB@corp.example ", body: "never seen body" }, time: t });
     expect(same.signals.unseenArgValue).toBe(0); // case and surrounding space are normalised; body is free text
@@ -66,32 +75,54 @@ describe("unseen argument value", () => {
     const stranger = d.check({ ...who, tool: "send", args: { to: "drop@evil.example" }, time: (t += MIN) });
     expect(stranger.signals.unseenArgValue).toBe(1);
     expect(stranger.risk).toBeCloseTo(0.625, 12);
-    expect(reason(stranger, "UNSEEN_ARG_VALUE")?.message).toMatch(/first contact: nobody in the tenant has used this address/);
+    expect(reason(stranger, "UNSEEN_ARG_VALUE")?.message).toMatch(
+      /first contact: nobody in the tenant has used this address/,
+    );
     // a plain value (no domain) is never a first contact
     const plainKey = detector(SMALL);
-    const { last: l2 } = establish(plainKey, { ...who, tools: ["pay"], args: (_t, i) => ({ account: `ACCT-${i % 2}` }) });
-    expect(plainKey.check({ ...who, tool: "pay", args: { account: "ACCT-EXT-9" }, time: l2 + MIN }).signals.unseenArgValue).toBeCloseTo(0.88, 12);
+    const { last: l2 } = establish(plainKey, {
+      ...who,
+      tools: ["pay"],
+      args: (_t, i) => ({ account: `ACCT-${i % 2}` }),
+    });
+    expect(
+      plainKey.check({ ...who, tool: "pay", args: { account: "ACCT-EXT-9" }, time: l2 + MIN }).signals.unseenArgValue,
+    ).toBeCloseTo(0.88, 12);
   });
 
   it("judges URL hosts: https://WWW.X.com/a is the same destination as x.com/b", () => {
     const d = detector(SMALL);
     const paths = ["a", "b/c", "d?e=1", "f#g"];
-    const { last } = establish(d, { ...who, tools: ["fetch"], args: (_t, i) => ({ url: `https://WWW.X.com/${paths[i % 4]}` }) });
+    const { last } = establish(d, {
+      ...who,
+      tools: ["fetch"],
+      args: (_t, i) => ({ url: `https://WWW.X.com/${paths[i % 4]}` }),
+    });
     let t = last + MIN;
     expect(d.check({ ...who, tool: "fetch", args: { url: "x.com/b" }, time: t }).signals.unseenArgValue).toBe(0);
-    expect(d.check({ ...who, tool: "fetch", args: { url: "http://user@x.com:443/zzz" }, time: (t += MIN) }).signals.unseenArgValue).toBe(0);
+    expect(
+      d.check({ ...who, tool: "fetch", args: { url: "http://user@x.com:443/zzz" }, time: (t += MIN) }).signals
+        .unseenArgValue,
+    ).toBe(0);
     const other = d.check({ ...who, tool: "fetch", args: { url: "https://x.com.evil.example/a" }, time: (t += MIN) });
     expect(other.signals.unseenArgValue).toBe(1);
     expect(reason(other, "UNSEEN_ARG_VALUE")?.key).toBe("url");
   });
 
-  it("judges array elements: recipients: [\"a@b.com\"]", () => {
+  it('judges array elements: recipients: ["a@b.com"]', () => {
     const d = detector(SMALL);
     const lists = [["a@b.com"], ["a@b.com", "c@d.com"], ["c@d.com"]];
     const { last } = establish(d, { ...who, tools: ["send"], args: (_t, i) => ({ recipients: lists[i % 3] }) });
     let t = last + MIN;
-    expect(d.check({ ...who, tool: "send", args: { recipients: ["c@d.com", "a@b.com"] }, time: t }).signals.unseenArgValue).toBe(0);
-    const dec = d.check({ ...who, tool: "send", args: { recipients: ["a@b.com", "x@evil.example"] }, time: (t += MIN) });
+    expect(
+      d.check({ ...who, tool: "send", args: { recipients: ["c@d.com", "a@b.com"] }, time: t }).signals.unseenArgValue,
+    ).toBe(0);
+    const dec = d.check({
+      ...who,
+      tool: "send",
+      args: { recipients: ["a@b.com", "x@evil.example"] },
+      time: (t += MIN),
+    });
     expect(dec.signals.unseenArgValue).toBe(1);
     expect(reason(dec, "UNSEEN_ARG_VALUE")?.key).toBe("recipients");
   });
@@ -115,7 +146,8 @@ describe("burst", () => {
     for (let n = 1; n <= 30; n++) {
       const dec = d.check({ ...who, tool: "ping", time: MONDAY_10 + n * SEC });
       scores.push(dec.signals.burst);
-      if (n <= 21) { // the 20-entry ring plus this call: exact
+      if (n <= 21) {
+        // the 20-entry ring plus this call: exact
         expect(dec.windowCount).toBe(n);
         const r = reason(dec, "BURST");
         if (r) {
@@ -208,7 +240,10 @@ describe("off-hours (fixed UTC window)", () => {
   const at = (h: number) => Date.UTC(2024, 0, 8, h, 30);
   const offAt = (cfg: { offHoursStart: number; offHoursEnd: number }) => {
     const d = detector({ ...SMALL, ...cfg });
-    return Array.from({ length: 24 }, (_, h) => d.check({ ...who, principal: `p${h}`, tool: "t", time: at(h) }).signals.offHours > 0);
+    return Array.from(
+      { length: 24 },
+      (_, h) => d.check({ ...who, principal: `p${h}`, tool: "t", time: at(h) }).signals.offHours > 0,
+    );
   };
   it("wraps past midnight: 22..6 is 22h-05h", () => {
     const off = offAt({ offHoursStart: 22, offHoursEnd: 6 });
@@ -333,7 +368,9 @@ describe("runs of unusual steps", () => {
     const d = detector(SMALL);
     const { last } = establish(d, { ...who, tools: ["search", "page", "page", "page", "open"], calls: 100 });
     let t = last + MIN; // ends on open
-    const paging = ["search", "page", "page", "page", "page", "page", "page"].map((tool) => step(d, tool, (t += 10_000)));
+    const paging = ["search", "page", "page", "page", "page", "page", "page"].map((tool) =>
+      step(d, tool, (t += 10_000)),
+    );
     expect(paging.every((x) => x.signals.unseenTransition === 0)).toBe(true); // more pages than usual: still usual
     expect(step(d, "open", (t += 10_000)).signals.unseenTransition).toBe(0);
     // open -> open never seen: scored alone the first time; learned then, but rare, so each repeat is an
@@ -355,7 +392,9 @@ describe("runs of unusual steps", () => {
 
   // vetted sessions with tools the routine does not have (learn(): no warning for the new tool)
   const teach = (d: ReturnType<typeof detector>, tools: string[], start: number) =>
-    tools.forEach((tool, i) => d.learn({ ...who, tool, time: start + i * MIN }));
+    tools.forEach((tool, i) => {
+      d.learn({ ...who, tool, time: start + i * MIN });
+    });
 
   it("a step into a tool reached only when starting over counts, though its lift is near 1", () => {
     const d = detector(SMALL);
@@ -453,6 +492,8 @@ describe("explanations", () => {
     expect(reason(dec, "BURST")?.message).toBe("20 calls in 60 s, threshold 20");
     const { last } = establish(d, { ...who, principal: "bob", tools: ["read", "send"] });
     const unseen = d.check({ ...who, principal: "bob", tool: "wipe", time: last + MIN });
-    expect(reason(unseen, "UNSEEN_TOOL")?.message).toBe("tool never used by this principal (2 tools known over 40 calls)");
+    expect(reason(unseen, "UNSEEN_TOOL")?.message).toBe(
+      "tool never used by this principal (2 tools known over 40 calls)",
+    );
   });
 });

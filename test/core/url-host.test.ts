@@ -55,9 +55,20 @@ describe("URL hosts follow the WHATWG URL standard", () => {
   it("the finding: a backslash ends the authority, so the known host after it is not the destination", () => {
     expect(new URL("https://evil.example\\@wiki.corp.example/u").hostname).toBe("evil.example");
     const d = detector({ budgetBytes: 1 << 20 });
-    const r = establish(d, { tenant: "acme", principal: "alice", tools: ["fetch"], calls: 40,
-      args: (_t, i) => ({ url: `https://wiki.corp.example/page/${i % 3}` }) });
-    const dec = d.check({ tenant: "acme", principal: "alice", tool: "fetch", args: { url: "https://evil.example\\@wiki.corp.example/u" }, time: r.last + 3 * MIN });
+    const r = establish(d, {
+      tenant: "acme",
+      principal: "alice",
+      tools: ["fetch"],
+      calls: 40,
+      args: (_t, i) => ({ url: `https://wiki.corp.example/page/${i % 3}` }),
+    });
+    const dec = d.check({
+      tenant: "acme",
+      principal: "alice",
+      tool: "fetch",
+      args: { url: "https://evil.example\\@wiki.corp.example/u" },
+      time: r.last + 3 * MIN,
+    });
     expect(codes(dec)).toContain("UNSEEN_ARG_VALUE");
     expect(reason(dec, "UNSEEN_ARG_VALUE")!.score).toBe(1); // a domain nobody in the tenant used
     expect(dec.learned).toBe(false);
@@ -73,22 +84,50 @@ describe("URL hosts follow the WHATWG URL standard", () => {
     const letter = fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
     const tail = fc.constantFrom(..."abcxyzABCXYZ0189-", "%41", "%2e", "%2E", "%7A");
     const label = fc.tuple(letter, fc.array(tail, { maxLength: 6 })).map(([a, b]) => a + b.join(""));
-    const host = fc.tuple(fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom("", ".", "..")).map(([ls, dot]) => ls.join(".") + dot);
+    const host = fc
+      .tuple(fc.array(label, { minLength: 1, maxLength: 4 }), fc.constantFrom("", ".", ".."))
+      .map(([ls, dot]) => ls.join(".") + dot);
     const scheme = fc.constantFrom("http", "https", "HTTPS", "Ws", "wss", "ftp");
     const slashes = fc.constantFrom("//", "/", "", "\\\\", "/\\", "///", "\\/\\");
-    const userinfo = fc.oneof(fc.constant(""), fc.array(fc.oneof(fc.constantFrom(..."abc:.", "@", "\\", "%40"), label), { maxLength: 5 }).map((xs) => xs.join("") + "@"));
+    const userinfo = fc.oneof(
+      fc.constant(""),
+      fc
+        .array(fc.oneof(fc.constantFrom(..."abc:.", "@", "\\", "%40"), label), { maxLength: 5 })
+        .map((xs) => `${xs.join("")}@`),
+    );
     const port = fc.constantFrom("", ":", ":80", ":8443");
-    const rest = fc.array(fc.constantFrom("/", "\\", "?", "#", "@", "a", ".", "x.example", " "), { maxLength: 6 }).map((xs) => xs.join(""));
+    const rest = fc
+      .array(fc.constantFrom("/", "\\", "?", "#", "@", "a", ".", "x.example", " "), { maxLength: 6 })
+      .map((xs) => xs.join(""));
     const noise = fc.constantFrom("", " ", "\t", "\n", "\u0001", "\r\n");
-    const url = fc.tuple(noise, scheme, slashes, userinfo, host, port, rest, noise, fc.nat(40), fc.constantFrom("\t", "\n", "\r"))
+    const url = fc
+      .tuple(noise, scheme, slashes, userinfo, host, port, rest, noise, fc.nat(40), fc.constantFrom("\t", "\n", "\r"))
       .map(([a, s, sl, u, h, p, r, b, at, ws]) => {
         const x = `${a}${s}:${sl}${u}${h}${p}${r}${b}`;
         const i = Math.min(at, x.length);
         return x.slice(0, i) + ws + x.slice(i); // a tab or newline anywhere: WHATWG removes them
       })
-      .filter((x) => { try { return /^[a-z0-9.-]+$/.test(expectedHost(x)) && !/(^|\.)(\d+|0x[0-9a-f]*)$/.test(expectedHost(x)) && expectedHost(x).split(".").every((l) => !l.startsWith("xn--")); } catch { return false; } });
+      .filter((x) => {
+        try {
+          return (
+            /^[a-z0-9.-]+$/.test(expectedHost(x)) &&
+            !/(^|\.)(\d+|0x[0-9a-f]*)$/.test(expectedHost(x)) &&
+            expectedHost(x)
+              .split(".")
+              .every((l) => !l.startsWith("xn--"))
+          );
+        } catch {
+          return false;
+        }
+      });
     let kept = 0;
-    fc.assert(fc.property(url, (x) => (kept++, true) && learnedState(x) === learnedState(`https://${expectedHost(x)}/`)), { numRuns: 300 });
+    fc.assert(
+      fc.property(url, (x) => {
+        kept++;
+        return learnedState(x) === learnedState(`https://${expectedHost(x)}/`);
+      }),
+      { numRuns: 300 },
+    );
     expect(kept).toBe(300);
   });
 });

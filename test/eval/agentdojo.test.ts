@@ -10,11 +10,28 @@ import { formatAgentDojo } from "../../eval/agentdojo/format.js";
 import { foldCutoffs } from "../../eval/agentdojo/evaluate.js";
 import { DetectorScorer } from "../../eval/scorer.js";
 
-const call = (name: string, args: Record<string, unknown> = {}) => ({ role: "assistant", content: null, tool_calls: [{ id: "x", type: "function", function: { name, arguments: args } }] });
+const call = (name: string, args: Record<string, unknown> = {}) => ({
+  role: "assistant",
+  content: null,
+  tool_calls: [{ id: "x", type: "function", function: { name, arguments: args } }],
+});
 
-function run(suite: string, task: string, injection: string | null, security: boolean, calls: ReturnType<typeof call>[]) {
+function run(
+  suite: string,
+  task: string,
+  injection: string | null,
+  security: boolean,
+  calls: ReturnType<typeof call>[],
+) {
   return JSON.stringify({
-    metadata: { suite_name: suite, user_task_id: task, injection_task_id: injection, security, success: true, model: "m" },
+    metadata: {
+      suite_name: suite,
+      user_task_id: task,
+      injection_task_id: injection,
+      security,
+      success: true,
+      model: "m",
+    },
     messages: [{ role: "user", content: "do it" }, ...calls, { role: "tool", content: "ok" }],
   });
 }
@@ -25,18 +42,35 @@ beforeAll(() => {
   for (let p = 0; p < 4; p++) {
     const lines = [JSON.stringify({ metadata: { benchmark: "agent-dojo", name: `pipe${p}` } })];
     for (let t = 0; t < 3; t++) {
-      const benign = [call("get_balance"), call("get_history", { n: 5 }), call("send_money", { recipient: `FRIEND${t}`, amount: 10 + p })];
+      const benign = [
+        call("get_balance"),
+        call("get_history", { n: 5 }),
+        call("send_money", { recipient: `FRIEND${t}`, amount: 10 + p }),
+      ];
       lines.push(run("banking", `user_task_${t}`, null, true, benign));
       // the attacked twin pays the attacker (injection_task_3's goal), in half the pipelines successfully
-      lines.push(run("banking", `user_task_${t}`, "injection_task_3", p % 2 === 0, [...benign.slice(0, 2), call("send_money", { recipient: "US133000000121212121212", amount: 99 })]));
+      lines.push(
+        run("banking", `user_task_${t}`, "injection_task_3", p % 2 === 0, [
+          ...benign.slice(0, 2),
+          call("send_money", { recipient: "US133000000121212121212", amount: 99 }),
+        ]),
+      );
     }
     for (let t = 0; t < 2; t++) {
-      const benign = [call("read_channel", { channel: "general" }), call("post", { channel: "general", text: `hello ${p}` })];
+      const benign = [
+        call("read_channel", { channel: "general" }),
+        call("post", { channel: "general", text: `hello ${p}` }),
+      ];
       lines.push(run("slack", `user_task_${t}`, null, false, benign));
-      lines.push(run("slack", `user_task_${t}`, "injection_task_3", p === 1, [...benign, call("get_webpage", { url: "https://www.true-informations.com/x" })]));
+      lines.push(
+        run("slack", `user_task_${t}`, "injection_task_3", p === 1, [
+          ...benign,
+          call("get_webpage", { url: "https://www.true-informations.com/x" }),
+        ]),
+      );
     }
     if (p === 3) lines.push("{not json");
-    writeFileSync(join(dir, `agentdojo-pipe${p}.jsonl`), lines.join("\n") + "\n");
+    writeFileSync(join(dir, `agentdojo-pipe${p}.jsonl`), `${lines.join("\n")}\n`);
   }
   writeFileSync(join(dir, "other.jsonl"), "ignored\n");
 });
@@ -47,7 +81,9 @@ describe("AgentDojo loader", () => {
     const d = loadDir(dir);
     expect(d.files).toHaveLength(4);
     expect(d.runs).toHaveLength(4 * 10);
-    expect(d.skipped).toEqual([{ file: join(dir, "agentdojo-pipe3.jsonl"), line: 12, why: expect.stringContaining("invalid JSON") }]);
+    expect(d.skipped).toEqual([
+      { file: join(dir, "agentdojo-pipe3.jsonl"), line: 12, why: expect.stringContaining("invalid JSON") },
+    ]);
     const att = d.runs.find((r) => r.attacked && r.suite === "banking")!;
     expect(att.attempted).toBe(true);
     expect(att.firstMalicious).toBe(2);
@@ -58,7 +94,11 @@ describe("AgentDojo loader", () => {
   it("refuses a folder without exports, naming it", () => {
     expect(() => loadDir(join(dir, "missing"))).toThrow(/cannot read AgentDojo directory/);
     const empty = mkdtempSync(join(tmpdir(), "tw-empty-"));
-    try { expect(() => loadDir(empty)).toThrow(/no agentdojo-\*\.jsonl/); } finally { rmSync(empty, { recursive: true }); }
+    try {
+      expect(() => loadDir(empty)).toThrow(/no agentdojo-\*\.jsonl/);
+    } finally {
+      rmSync(empty, { recursive: true });
+    }
   });
 });
 
@@ -86,7 +126,15 @@ describe("leave-one-pipeline-out protocol", () => {
 
   it("reports both labels, per suite, with intervals, and the prior-art row", () => {
     const rep = evaluateAgentDojo(dir, { reps: 50 });
-    expect(rep.counts).toMatchObject({ runs: 40, benign: 20, attacked: 20, succeeded: 8, attempted: 20, pipelines: 4, entities: 5 });
+    expect(rep.counts).toMatchObject({
+      runs: 40,
+      benign: 20,
+      attacked: 20,
+      succeeded: 8,
+      attempted: 20,
+      pipelines: 4,
+      entities: 5,
+    });
     const names = rep.rows.map((r) => r.name);
     expect(names).toContain("prior art (prior-art/detector.ts)");
     expect(names).toContain("unseenArgValue alone");
@@ -108,8 +156,9 @@ describe("leave-one-pipeline-out protocol", () => {
     expect(formatAgentDojo(loose)).toContain("recall at 20%");
     expect(formatAgentDojo(strict)).toContain("recall at 5%");
     // with benign scores spread out, the budget moves each fold's cut-off: 20 benign runs per fold
-    const synthetic = ["A", "B"].flatMap((fold) => Array.from({ length: 20 }, (_, i) =>
-      ({ fold, score: i / 20, run: { attacked: false } }) as unknown as ScoredRun));
+    const synthetic = ["A", "B"].flatMap((fold) =>
+      Array.from({ length: 20 }, (_, i) => ({ fold, score: i / 20, run: { attacked: false } }) as unknown as ScoredRun),
+    );
     expect(foldCutoffs(synthetic, 0.05)).toEqual({ A: 0.9, B: 0.9 }); // 1 of the other fold's 20 above
     expect(foldCutoffs(synthetic, 0.2)).toEqual({ A: 0.75, B: 0.75 }); // 4 above
   });

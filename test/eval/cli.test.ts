@@ -14,7 +14,9 @@ describe("npm run eval options", () => {
     expect(d.seedStart).toBeGreaterThan(60);
     const o = parseArgs(["--scenarios", "--seed-start", "2000", "--seeds", "20"], "/repo", {});
     expect([o.seedStart, o.seeds]).toEqual([2000, 20]);
-    expect(() => parseArgs(["--seed-start", "x"], "/repo", {})).toThrow(/--seed-start must be a positive integer, got x/);
+    expect(() => parseArgs(["--seed-start", "x"], "/repo", {})).toThrow(
+      /--seed-start must be a positive integer, got x/,
+    );
   });
 
   it("finds AgentDojo data through --agentdojo, TOOLWATCH_AGENTDOJO, or next to the repository", () => {
@@ -36,7 +38,9 @@ describe("npm run eval options", () => {
     expect(AGENTDOJO_HELP).toMatch(/TOOLWATCH_AGENTDOJO/);
     // asked for explicitly, missing data is an error that says the same
     const asked = parseArgs(["--agentdojo", empty], "/repo", {});
-    expect(() => runEval({ ...asked, scenarios: false }, () => {})).toThrow(/no AgentDojo data at .*TOOLWATCH_AGENTDOJO/s);
+    expect(() => runEval({ ...asked, scenarios: false }, () => {})).toThrow(
+      /no AgentDojo data at .*TOOLWATCH_AGENTDOJO/s,
+    );
   }, 120_000);
 });
 
@@ -57,7 +61,13 @@ describe("scenario figures over seeds", () => {
   }, 120_000);
 
   it("the alert-budget cut-off flags at most the budget, and is the lowest that does", () => {
-    const benign: [number, number][] = [[0, 9000], [0.3, 900], [0.45, 60], [0.55, 30], [0.7, 10]];
+    const benign: [number, number][] = [
+      [0, 9000],
+      [0.3, 900],
+      [0.45, 60],
+      [0.55, 30],
+      [0.7, 10],
+    ];
     // 10 000 calls, budget 5 per 1 000 = 50: 0.7 (10) and 0.55 (30) fit, 0.45 (60 more) does not
     expect(budgetCutoff(benign, 5)).toBe(0.45);
     expect(budgetCutoff(benign, 0.5)).toBe(0.7); // 5 allowed: even the 10 at 0.7 are too many

@@ -35,7 +35,10 @@ describe("ranking metrics", () => {
 
   it("bootstrap intervals are seeded and contain the point estimate for a clear signal", () => {
     const xs: Scored[] = [];
-    for (let g = 0; g < 30; g++) { xs.push(s(0.6 + g / 100, true, `g${g}`)); xs.push(s(0.2 + g / 100, false, `g${g}`)); }
+    for (let g = 0; g < 30; g++) {
+      xs.push(s(0.6 + g / 100, true, `g${g}`));
+      xs.push(s(0.2 + g / 100, false, `g${g}`));
+    }
     const a = bootstrap(xs, rocAuc, 200, 7);
     const b = bootstrap(xs, rocAuc, 200, 7);
     expect(a).toEqual(b);

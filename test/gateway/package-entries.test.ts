@@ -12,7 +12,9 @@ describe("package entry points", () => {
     const { createDetector } = await import("toolwatch");
     const { guardMcpServer, BLOCKED_ERROR_CODE } = await import("toolwatch/mcp");
     const server = new McpServer({ name: "s", version: "1" });
-    server.registerTool("echo", { inputSchema: { x: z.string() } }, async ({ x }) => ({ content: [{ type: "text", text: x }] }));
+    server.registerTool("echo", { inputSchema: { x: z.string() } }, async ({ x }) => ({
+      content: [{ type: "text", text: x }],
+    }));
     guardMcpServer(server, createDetector({ anonymous: "refuse" }));
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(b);

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { SignJWT } from "jose";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -17,15 +16,33 @@ import { PLUGIN, callJson, connect, postInvoke, preInvoke } from "./helpers.js";
 
 const DEPTH = 50_000;
 /** The JSON text of `{"a":{"a":…1…}}`, DEPTH levels: JSON.stringify itself overflows on it. */
-const deepJson = (depth = DEPTH): string => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+const deepJson = (depth = DEPTH): string => `${'{"a":'.repeat(depth)}1${"}".repeat(depth)}`;
 const deepObject = (depth = DEPTH): Record<string, unknown> => JSON.parse(deepJson(depth));
 
 // [name, args (as JSON text, so the deep one can be sent at all), refusal code, HTTP status for a block]
 const INPUTS: Array<[string, () => string, string, number, RegExp]> = [
-  ["129 top-level keys", () => JSON.stringify(Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, i]))), "ARGS_TOO_LARGE", 413, /more than 128 entries/],
+  [
+    "129 top-level keys",
+    () => JSON.stringify(Object.fromEntries(Array.from({ length: 129 }, (_, i) => [`k${i}`, i]))),
+    "ARGS_TOO_LARGE",
+    413,
+    /more than 128 entries/,
+  ],
   ["a 257-byte key", () => JSON.stringify({ ["k".repeat(257)]: 1 }), "TOO_LONG", 403, /longer than 256 bytes/],
-  ["a lone surrogate in a key", () => JSON.stringify({ ["name\uD800"]: "x" }), "INVALID_STRING", 403, /lone UTF-16 surrogate/],
-  ["over 64 KiB of arguments", () => JSON.stringify(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, "v".repeat(1000)]))), "ARGS_TOO_LARGE", 413, /64 KiB/],
+  [
+    "a lone surrogate in a key",
+    () => JSON.stringify({ "name\uD800": "x" }),
+    "INVALID_STRING",
+    403,
+    /lone UTF-16 surrogate/,
+  ],
+  [
+    "over 64 KiB of arguments",
+    () => JSON.stringify(Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, "v".repeat(1000)]))),
+    "ARGS_TOO_LARGE",
+    413,
+    /64 KiB/,
+  ],
   [`${DEPTH} levels of nesting`, () => deepJson(), "ARGS_TOO_DEEP", 403, /nest deeper than 1000 levels/],
 ];
 
@@ -37,7 +54,16 @@ async function rawSession(url: string, headers: Record<string, string> = {}) {
     client,
     async call(name: string, argumentsJson: string): Promise<any> {
       const body = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":${JSON.stringify(name)},"arguments":${argumentsJson}}}`;
-      const r = await fetch(url, { method: "POST", headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream", "mcp-session-id": transport.sessionId! }, body });
+      const r = await fetch(url, {
+        method: "POST",
+        headers: {
+          ...headers,
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          "mcp-session-id": transport.sessionId!,
+        },
+        body,
+      });
       return r.json();
     },
   };
@@ -52,11 +78,14 @@ function hookJson(tool: string, argsJson: string, requestId: string): string {
 const hookAnswer = (rpc: any) => JSON.parse(rpc.result.content[0].text);
 
 describe("plugin server over HTTP", () => {
-  const servers: Record<"closed" | "open", { server: RunningServer; session: Awaited<ReturnType<typeof rawSession>> }> = {} as never;
+  const servers: Record<"closed" | "open", { server: RunningServer; session: Awaited<ReturnType<typeof rawSession>> }> =
+    {} as never;
   beforeAll(async () => {
     for (const policy of ["closed", "open"] as const) {
       // failurePolicy left at its default for "closed": the default must block
-      const detector = createDetector(policy === "open" ? { action: "block", failurePolicy: "open" } : { action: "block" });
+      const detector = createDetector(
+        policy === "open" ? { action: "block", failurePolicy: "open" } : { action: "block" },
+      );
       const plugin = new ContextForgePlugin({ detector, maxPayloadBytes: 512 * 1024 });
       const server = await servePluginHttp(plugin, { host: "127.0.0.1", port: 0, maxBodyBytes: 2 << 20 });
       servers[policy] = { server, session: await rawSession(server.url) };
@@ -69,10 +98,21 @@ describe("plugin server over HTTP", () => {
     }
   });
 
-  const cases = [...INPUTS, ["an invoke_hook body over maxPayloadBytes", () => JSON.stringify({ blob: "b".repeat(600_000) }), "PAYLOAD_TOO_LARGE", 413, /over the 524288-byte limit/] as const];
+  const cases = [
+    ...INPUTS,
+    [
+      "an invoke_hook body over maxPayloadBytes",
+      () => JSON.stringify({ blob: "b".repeat(600_000) }),
+      "PAYLOAD_TOO_LARGE",
+      413,
+      /over the 524288-byte limit/,
+    ] as const,
+  ];
   for (const [name, args, code, status, msg] of cases) {
     it(`${name}: closed blocks with a violation naming the problem`, async () => {
-      const r = hookAnswer(await servers.closed.session.call("invoke_hook", hookJson("store_note", args(), "rq-closed")));
+      const r = hookAnswer(
+        await servers.closed.session.call("invoke_hook", hookJson("store_note", args(), "rq-closed")),
+      );
       expect(r.error).toBeUndefined();
       expect(r.result.continue_processing).toBe(false);
       const v = r.result.violation;
@@ -80,7 +120,10 @@ describe("plugin server over HTTP", () => {
       expect(v.description).toMatch(msg);
       expect(v.description).toContain(`(${code})`);
       expect(v.description).toContain('"store_note"');
-      expect(v.details.toolwatch).toEqual({ action: "block", reasons: [{ code, message: expect.stringMatching(msg) }] });
+      expect(v.details.toolwatch).toEqual({
+        action: "block",
+        reasons: [{ code, message: expect.stringMatching(msg) }],
+      });
       expect(r.context.global_context.request_id).toBe("rq-closed");
     });
 
@@ -89,19 +132,32 @@ describe("plugin server over HTTP", () => {
       expect(r.error).toBeUndefined();
       expect(r.result.continue_processing).toBe(true);
       expect(r.result.violation ?? null).toBeNull();
-      expect(r.result.metadata.toolwatch).toEqual({ action: "allow", refused: { code, message: expect.stringMatching(msg) } });
+      expect(r.result.metadata.toolwatch).toEqual({
+        action: "allow",
+        refused: { code, message: expect.stringMatching(msg) },
+      });
       expect(r.context.global_context.request_id).toBe("rq-open");
       // the post hook answers too, without recording an outcome for a call that was never scored
-      const post = await callJson(servers.open.session.client, "invoke_hook", postInvoke(preInvoke({ tool: "store_note" }), r.context));
+      const post = await callJson(
+        servers.open.session.client,
+        "invoke_hook",
+        postInvoke(preInvoke({ tool: "store_note" }), r.context),
+      );
       expect(post.result.continue_processing).toBe(true);
       expect(post.result.metadata.toolwatch).toMatchObject({ tracked: false, refused: code });
     });
   }
 
   it("a missing tool name and non-object args are the call's input too", async () => {
-    const noName = await callJson(servers.closed.session.client, "invoke_hook", { ...preInvoke({ tool: "x" }), payload: { args: {} } });
+    const noName = await callJson(servers.closed.session.client, "invoke_hook", {
+      ...preInvoke({ tool: "x" }),
+      payload: { args: {} },
+    });
     expect(noName.result.violation.details.toolwatch.reasons[0].code).toBe("INVALID_TOOL");
-    const open = await callJson(servers.open.session.client, "invoke_hook", { ...preInvoke({ tool: "x" }), payload: { name: "x", args: "a=b" } });
+    const open = await callJson(servers.open.session.client, "invoke_hook", {
+      ...preInvoke({ tool: "x" }),
+      payload: { name: "x", args: "a=b" },
+    });
     expect(open.result.continue_processing).toBe(true);
     expect(open.result.metadata.toolwatch.refused.code).toBe("INVALID_ARGS");
   });
@@ -127,7 +183,9 @@ describe("SDK middleware", () => {
   async function guarded(failurePolicy?: "open") {
     const ran: string[] = [];
     const server = new Server({ name: "notes", version: "1.0.0" }, { capabilities: { tools: {} } });
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: [{ name: "store_note", inputSchema: { type: "object" as const } }] }));
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: [{ name: "store_note", inputSchema: { type: "object" as const } }],
+    }));
     server.setRequestHandler(CallToolRequestSchema, async (req) => {
       ran.push(req.params.name);
       return { content: [{ type: "text", text: "stored" }] };
@@ -143,17 +201,26 @@ describe("SDK middleware", () => {
     it(`${name}: closed throws a BLOCKED McpError, open runs the tool`, async () => {
       // the in-memory transport passes objects: no JSON text on the way
       const closed = await guarded();
-      const err = await closed.client.callTool({ name: "store_note", arguments: code === "ARGS_TOO_DEEP" ? deepObject() : JSON.parse(args()) }).catch((e) => e);
+      const err = await closed.client
+        .callTool({ name: "store_note", arguments: code === "ARGS_TOO_DEEP" ? deepObject() : JSON.parse(args()) })
+        .catch((e) => e);
       expect(err).toBeInstanceOf(McpError);
       expect(err.code).toBe(BLOCKED_ERROR_CODE);
       expect(err.message).toMatch(msg);
       expect(err.message).toContain(`(${code})`);
-      expect(err.data).toMatchObject({ code: "BLOCKED", http_status: status, toolwatch: { action: "block", reasons: [{ code }] } });
+      expect(err.data).toMatchObject({
+        code: "BLOCKED",
+        http_status: status,
+        toolwatch: { action: "block", reasons: [{ code }] },
+      });
       expect(closed.ran).toEqual([]);
       await closed.client.close();
 
       const open = await guarded("open");
-      const r = await open.client.callTool({ name: "store_note", arguments: code === "ARGS_TOO_DEEP" ? deepObject() : JSON.parse(args()) });
+      const r = await open.client.callTool({
+        name: "store_note",
+        arguments: code === "ARGS_TOO_DEEP" ? deepObject() : JSON.parse(args()),
+      });
       expect((r.content as any)[0].text).toBe("stored");
       expect(open.ran).toEqual(["store_note"]);
       expect(open.detector.stats().entities).toBe(0); // refused: never scored, nothing recorded
@@ -164,7 +231,10 @@ describe("SDK middleware", () => {
   it("anonymous refusal stays a block under the open policy", async () => {
     const server = new Server({ name: "notes", version: "1.0.0" }, { capabilities: { tools: {} } });
     let ran = false;
-    server.setRequestHandler(CallToolRequestSchema, async () => ((ran = true), { content: [] }));
+    server.setRequestHandler(CallToolRequestSchema, async () => {
+      ran = true;
+      return { content: [] };
+    });
     guardMcpServer(server, createDetector({ failurePolicy: "open", anonymous: "refuse" }));
     const [a, b] = InMemoryTransport.createLinkedPair();
     await server.connect(b);
@@ -185,11 +255,18 @@ describe("proxy", () => {
   beforeAll(async () => {
     for (const policy of ["closed", "open"] as const) {
       proxies[policy] = await startProxy({
-        upstream: `"${process.execPath}" "${DEMO}"`, stderr: "ignore", auth: { jwtSecret: SECRET }, metricsToken: METRICS, maxBodyBytes: 2 << 20,
+        upstream: `"${process.execPath}" "${DEMO}"`,
+        stderr: "ignore",
+        auth: { jwtSecret: SECRET },
+        metricsToken: METRICS,
+        maxBodyBytes: 2 << 20,
         detector: createDetector(policy === "open" ? { action: "block", failurePolicy: "open" } : { action: "block" }),
       });
     }
-    const jwt = await new SignJWT({ email: "alice@acme.example", tenant: "acme" }).setProtectedHeader({ alg: "HS256" }).setExpirationTime("10m").sign(new TextEncoder().encode(SECRET));
+    const jwt = await new SignJWT({ email: "alice@acme.example", tenant: "acme" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("10m")
+      .sign(new TextEncoder().encode(SECRET));
     auth = { authorization: `Bearer ${jwt}` };
   });
   afterAll(async () => {
@@ -206,7 +283,11 @@ describe("proxy", () => {
       expect(c.error.code).toBe(BLOCKED_ERROR_CODE);
       expect(c.error.message).toMatch(msg);
       expect(c.error.message).toContain(`(${code})`);
-      expect(c.error.data).toMatchObject({ code: "BLOCKED", http_status: status, toolwatch: { action: "block", reasons: [{ code }] } });
+      expect(c.error.data).toMatchObject({
+        code: "BLOCKED",
+        http_status: status,
+        toolwatch: { action: "block", reasons: [{ code }] },
+      });
       await closed.client.close();
 
       const open = await rawSession(proxies.open.url, auth);
@@ -223,7 +304,9 @@ describe("proxy", () => {
   }
 
   it("counts refusals in its metrics", async () => {
-    const text = await (await fetch(proxies.closed.url.replace(/\/mcp$/, "/metrics"), { headers: { authorization: `Bearer ${METRICS}` } })).text();
+    const text = await (
+      await fetch(proxies.closed.url.replace(/\/mcp$/, "/metrics"), { headers: { authorization: `Bearer ${METRICS}` } })
+    ).text();
     expect(text).toMatch(/toolwatch_refused_inputs_total\{action="block",code="TOO_LONG"\} 1/);
   });
 });

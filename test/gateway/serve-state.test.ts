@@ -12,7 +12,8 @@ const ADMIN = "admin-token-for-state-test-0123";
 
 async function start(stateDir: string): Promise<{ child: ChildProcess; url: string; banner: string }> {
   const child = spawn(process.execPath, [BIN, "serve", "--port", "0", "--log-level", "warn"], {
-    env: { ...process.env, TOOLWATCH_STATE_DIR: stateDir, TOOLWATCH_ADMIN_TOKEN: ADMIN }, stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TOOLWATCH_STATE_DIR: stateDir, TOOLWATCH_ADMIN_TOKEN: ADMIN },
+    stdio: ["ignore", "pipe", "pipe"],
   });
   return new Promise((resolve, reject) => {
     let out = "";
@@ -25,7 +26,11 @@ async function start(stateDir: string): Promise<{ child: ChildProcess; url: stri
   });
 }
 
-const stop = (c: ChildProcess) => new Promise<void>((r) => { c.once("exit", () => r()); c.kill("SIGTERM"); });
+const stop = (c: ChildProcess) =>
+  new Promise<void>((r) => {
+    c.once("exit", () => r());
+    c.kill("SIGTERM");
+  });
 
 describe("serve with TOOLWATCH_STATE_DIR", () => {
   it("snapshots, lists, reverts, and restores on restart", async () => {
@@ -34,10 +39,19 @@ describe("serve with TOOLWATCH_STATE_DIR", () => {
     expect(a.banner).toContain(`snapshots in ${dir}`);
     const base = a.url.replace(/\/mcp$/, "");
     const admin = (method: string, path: string, body?: unknown) =>
-      fetch(`${base}/admin/${path}`, { method, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      fetch(`${base}/admin/${path}`, {
+        method,
+        headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     try {
       const client = await httpClient(a.url);
-      for (let i = 0; i < 5; i++) await callJson(client, "invoke_hook", preInvoke({ tool: "read_file", args: { path: "/a" }, user: "alice", tenant: "acme" }));
+      for (let i = 0; i < 5; i++)
+        await callJson(
+          client,
+          "invoke_hook",
+          preInvoke({ tool: "read_file", args: { path: "/a" }, user: "alice", tenant: "acme" }),
+        );
       await client.close();
       const s1 = await admin("POST", "snapshot", {});
       expect(s1.status).toBe(200);
@@ -61,7 +75,9 @@ describe("serve with TOOLWATCH_STATE_DIR", () => {
     const b = await start(dir);
     try {
       expect(b.banner).toMatch(/restored #\d+/);
-      const stats = await (await fetch(`${b.url.replace(/\/mcp$/, "")}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN}` } })).json();
+      const stats = await (
+        await fetch(`${b.url.replace(/\/mcp$/, "")}/admin/stats`, { headers: { authorization: `Bearer ${ADMIN}` } })
+      ).json();
       expect(stats.entities).toBe(1);
     } finally {
       await stop(b.child);

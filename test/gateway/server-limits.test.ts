@@ -33,7 +33,12 @@ async function serve(o: Partial<Parameters<typeof servePluginHttp>[1]>): Promise
   return s;
 }
 
-const INIT = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } };
+const INIT = {
+  jsonrpc: "2.0",
+  id: 1,
+  method: "initialize",
+  params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } },
+};
 const mcpHeaders = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 /** initialize + initialized with plain fetch (no GET stream): the session id. */
@@ -42,13 +47,21 @@ async function openSession(url: string, headers: Record<string, string> = {}): P
   expect(r.status).toBe(200);
   await r.text();
   const sid = r.headers.get("mcp-session-id")!;
-  const n = await fetch(url, { method: "POST", headers: { ...mcpHeaders, ...headers, "mcp-session-id": sid }, body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }) });
+  const n = await fetch(url, {
+    method: "POST",
+    headers: { ...mcpHeaders, ...headers, "mcp-session-id": sid },
+    body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+  });
   expect(n.status).toBe(202);
   return sid;
 }
 
 function listTools(url: string, sid: string, headers: Record<string, string> = {}): Promise<Response> {
-  return fetch(url, { method: "POST", headers: { ...mcpHeaders, ...headers, "mcp-session-id": sid }, body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }) });
+  return fetch(url, {
+    method: "POST",
+    headers: { ...mcpHeaders, ...headers, "mcp-session-id": sid },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+  });
 }
 
 /** A raw TCP connection; `closed` settles when the server ends it, with whatever it sent. */
@@ -64,11 +77,18 @@ function rawSocket(port: number): Promise<{ socket: Socket; received: () => stri
   });
 }
 
-const settledWithin = <T>(p: Promise<T>, ms: number): Promise<T | "pending"> => Promise.race([p, sleep(ms).then(() => "pending" as const)]);
+const settledWithin = <T>(p: Promise<T>, ms: number): Promise<T | "pending"> =>
+  Promise.race([p, sleep(ms).then(() => "pending" as const)]);
 
 describe("limits: validation and defaults", () => {
   it("has defaults shorter than Node's and refuses bad values", async () => {
-    expect(DEFAULT_LIMITS).toEqual({ maxConnections: 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, sessionIdleMs: 900_000 });
+    expect(DEFAULT_LIMITS).toEqual({
+      maxConnections: 1024,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      sessionIdleMs: 900_000,
+    });
     const s = await serve({});
     expect(s.http.maxConnections).toBe(1024);
     expect(s.http.headersTimeout).toBe(10_000);
@@ -82,20 +102,44 @@ describe("limits: validation and defaults", () => {
   it("reads server: and proxy: sections and the TOOLWATCH_* variables, in seconds", () => {
     const dir = mkdtempSync(join(tmpdir(), "tw-limits-"));
     const file = join(dir, "c.yaml");
-    writeFileSync(file, [
-      "server:", "  max_connections: 64", "  headers_timeout_seconds: 2", "  request_timeout_seconds: 4.5", "  keep_alive_timeout_seconds: 1", "  session_idle_seconds: 60", "  max_sessions: 10",
-      "proxy:", "  max_connections: 32", "  session_idle_seconds: 0", "  max_sessions: 5",
-    ].join("\n"));
+    writeFileSync(
+      file,
+      [
+        "server:",
+        "  max_connections: 64",
+        "  headers_timeout_seconds: 2",
+        "  request_timeout_seconds: 4.5",
+        "  keep_alive_timeout_seconds: 1",
+        "  session_idle_seconds: 60",
+        "  max_sessions: 10",
+        "proxy:",
+        "  max_connections: 32",
+        "  session_idle_seconds: 0",
+        "  max_sessions: 5",
+      ].join("\n"),
+    );
     const c = loadConfig(file, {});
-    expect(limitsOf(c.server)).toEqual({ maxConnections: 64, headersTimeoutMs: 2000, requestTimeoutMs: 4500, keepAliveTimeoutMs: 1000, sessionIdleMs: 60_000 });
+    expect(limitsOf(c.server)).toEqual({
+      maxConnections: 64,
+      headersTimeoutMs: 2000,
+      requestTimeoutMs: 4500,
+      keepAliveTimeoutMs: 1000,
+      sessionIdleMs: 60_000,
+    });
     expect(c.server.maxSessions).toBe(10);
     expect(limitsOf(c.proxy)).toMatchObject({ maxConnections: 32, sessionIdleMs: 0, headersTimeoutMs: undefined });
     expect(c.proxy.maxSessions).toBe(5);
-    const e = loadConfig(file, { TOOLWATCH_MAX_CONNECTIONS: "8", TOOLWATCH_SESSION_IDLE_SECONDS: "30", TOOLWATCH_MAX_SESSIONS: "3" });
+    const e = loadConfig(file, {
+      TOOLWATCH_MAX_CONNECTIONS: "8",
+      TOOLWATCH_SESSION_IDLE_SECONDS: "30",
+      TOOLWATCH_MAX_SESSIONS: "3",
+    });
     expect([e.server.maxConnections, e.server.sessionIdleSeconds, e.server.maxSessions]).toEqual([8, 30, 3]);
     expect([e.proxy.maxConnections, e.proxy.sessionIdleSeconds, e.proxy.maxSessions]).toEqual([8, 30, 3]);
     expect(() => loadConfig(undefined, { TOOLWATCH_MAX_CONNECTIONS: "0" })).toThrow(/server\.maxConnections/);
-    expect(() => loadConfig(undefined, { TOOLWATCH_HEADERS_TIMEOUT_SECONDS: "soon" })).toThrow(/server\.headersTimeoutSeconds/);
+    expect(() => loadConfig(undefined, { TOOLWATCH_HEADERS_TIMEOUT_SECONDS: "soon" })).toThrow(
+      /server\.headersTimeoutSeconds/,
+    );
   });
 });
 
@@ -127,15 +171,23 @@ describe("limits: connections", () => {
   it("closes a request whose body does not arrive within requestTimeout, but not a long answer", async () => {
     const s = await serve({ headersTimeoutMs: 200, requestTimeoutMs: 400 });
     const slow = await rawSocket(s.port);
-    slow.socket.write("POST /mcp HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"jsonrpc\"");
+    slow.socket.write(
+      'POST /mcp HTTP/1.1\r\nHost: localhost\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{"jsonrpc"',
+    );
     expect(await settledWithin(slow.closed, 3000)).not.toBe("pending");
     // a GET stream is an answer in progress, not a request still arriving: it outlives requestTimeout
     const sid = await openSession(s.url);
     const ctl = new AbortController();
-    const sse = await fetch(s.url, { headers: { accept: "text/event-stream", "mcp-session-id": sid }, signal: ctl.signal });
+    const sse = await fetch(s.url, {
+      headers: { accept: "text/event-stream", "mcp-session-id": sid },
+      signal: ctl.signal,
+    });
     expect(sse.status).toBe(200);
     const reader = sse.body!.getReader();
-    const ended = reader.read().then((r) => (r.done ? "ended" : "data"), () => "error");
+    const ended = reader.read().then(
+      (r) => (r.done ? "ended" : "data"),
+      () => "error",
+    );
     expect(await settledWithin(ended, 1500)).toBe("pending");
     ctl.abort();
   });
@@ -175,7 +227,10 @@ describe("limits: idle MCP sessions", () => {
     const c = await httpClient(t.url);
     for (let i = 0; i < 3; i++) {
       await sleep(100);
-      expect((await callJson(c, "invoke_hook", preInvoke({ tool: "read_file", user: "u", tenant: "t" }))).result.continue_processing).toBe(true);
+      expect(
+        (await callJson(c, "invoke_hook", preInvoke({ tool: "read_file", user: "u", tenant: "t" }))).result
+          .continue_processing,
+      ).toBe(true);
     }
     await c.close();
   });
@@ -189,9 +244,20 @@ describe("limits: idle MCP sessions", () => {
     afterAll(() => upstream?.close());
 
     it("closes an idle session (404) with its upstream connection, and caps connections", async () => {
-      const p = await startProxy({ upstream: upstream.url, detector: createDetector({ action: "warn" }), auth: { anonymous: true }, sessionIdleMs: 300, maxConnections: 3, headersTimeoutMs: 1000, requestTimeoutMs: 2000, keepAliveTimeoutMs: 1000 });
+      const p = await startProxy({
+        upstream: upstream.url,
+        detector: createDetector({ action: "warn" }),
+        auth: { anonymous: true },
+        sessionIdleMs: 300,
+        maxConnections: 3,
+        headersTimeoutMs: 1000,
+        requestTimeoutMs: 2000,
+        keepAliveTimeoutMs: 1000,
+      });
       running.push(p);
-      expect([p.http.maxConnections, p.http.headersTimeout, p.http.requestTimeout, p.http.keepAliveTimeout]).toEqual([3, 1000, 2000, 1000]);
+      expect([p.http.maxConnections, p.http.headersTimeout, p.http.requestTimeout, p.http.keepAliveTimeout]).toEqual([
+        3, 1000, 2000, 1000,
+      ]);
       const sid = await openSession(p.url);
       expect((await listTools(p.url, sid)).status).toBe(200);
       await sleep(900);
@@ -199,7 +265,13 @@ describe("limits: idle MCP sessions", () => {
     });
 
     it("an idle session with a spawned stdio upstream is closed too", async () => {
-      const p = await startProxy({ upstream: `"${process.execPath}" "${DEMO}"`, stderr: "ignore", detector: createDetector({ action: "warn" }), auth: { anonymous: true }, sessionIdleMs: 300 });
+      const p = await startProxy({
+        upstream: `"${process.execPath}" "${DEMO}"`,
+        stderr: "ignore",
+        detector: createDetector({ action: "warn" }),
+        auth: { anonymous: true },
+        sessionIdleMs: 300,
+      });
       running.push(p);
       const sid = await openSession(p.url);
       expect((await listTools(p.url, sid)).status).toBe(200);
@@ -217,8 +289,14 @@ describe("the SDK transport's per-request streams are released", () => {
   beforeAll(async () => {
     const p = plugin();
     endpoint = new McpEndpoint({
-      maxBodyBytes: 1 << 20, maxSessions: 10, logger: silentLogger(), jsonResponse: true,
-      connect: (t) => (transports.push(t), createPluginMcpServer(p).connect(t)),
+      maxBodyBytes: 1 << 20,
+      maxSessions: 10,
+      logger: silentLogger(),
+      jsonResponse: true,
+      connect: (t) => {
+        transports.push(t);
+        return createPluginMcpServer(p).connect(t);
+      },
     });
     http = createServer((req, res) => void endpoint.handle(req, res));
     await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
@@ -231,9 +309,18 @@ describe("the SDK transport's per-request streams are released", () => {
 
   it("after sequential and concurrent calls on one session nothing per request is left", async () => {
     const c = await httpClient(url);
-    for (let i = 0; i < 20; i++) await callJson(c, "invoke_hook", preInvoke({ tool: "read_file", user: `u${i % 3}`, tenant: "t", requestId: `r${i}` }));
+    for (let i = 0; i < 20; i++)
+      await callJson(
+        c,
+        "invoke_hook",
+        preInvoke({ tool: "read_file", user: `u${i % 3}`, tenant: "t", requestId: `r${i}` }),
+      );
     // concurrent POSTs: each waits for its own answer while the others are released
-    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => callJson(c, "invoke_hook", preInvoke({ tool: "list_files", user: `u${i}`, tenant: "t", requestId: `c${i}` }))));
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        callJson(c, "invoke_hook", preInvoke({ tool: "list_files", user: `u${i}`, tenant: "t", requestId: `c${i}` })),
+      ),
+    );
     expect(answers.every((a) => a.result.continue_processing === true)).toBe(true);
     const inner = (transports[0] as any)._webStandardTransport;
     // the SDK client's GET stream, if it opened one, is the only stream left

@@ -14,7 +14,12 @@ const BIN = join(__dirname, "..", "..", "bin", "toolwatch.mjs");
 const WARNING = /toolwatch stdio plugin servers are running on this host/;
 
 async function start(tmp: string): Promise<{ client: Client; stderr: () => string }> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, "serve", "--stdio"], env: { ...process.env, TMPDIR: tmp } as Record<string, string>, stderr: "pipe" });
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [BIN, "serve", "--stdio"],
+    env: { ...process.env, TMPDIR: tmp } as Record<string, string>,
+    stderr: "pipe",
+  });
   let err = "";
   transport.stderr!.on("data", (b) => (err += b));
   const client = await connect(transport);
@@ -47,7 +52,10 @@ describe("stdio plugin servers side by side", () => {
     const b = await start(tmp);
     clients.push(b.client);
     expect(await until(() => WARNING.test(b.stderr()))).toBe(true);
-    const line = b.stderr().split("\n").find((l) => WARNING.test(l))!;
+    const line = b
+      .stderr()
+      .split("\n")
+      .find((l) => WARNING.test(l))!;
     const log = JSON.parse(line);
     expect(log.level).toBe(40); // warn
     expect(log.servers).toBe(2);

@@ -40,18 +40,36 @@ export interface ResultEnvelope {
 
 export interface ErrorEnvelope {
   plugin_name: string;
-  error: { message: string; plugin_name: string; code: string; details: Record<string, unknown>; mcp_error_code: number };
+  error: {
+    message: string;
+    plugin_name: string;
+    code: string;
+    details: Record<string, unknown>;
+    mcp_error_code: number;
+  };
 }
 
 export type Envelope = ResultEnvelope | ErrorEnvelope;
 
 /** A request the server refuses: turned into an error envelope, never a crash. */
 export class HookError extends Error {
-  constructor(readonly code: string, message: string, readonly details: Record<string, unknown> = {}) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
 
-export function errorEnvelope(pluginName: string, code: string, message: string, details: Record<string, unknown> = {}): ErrorEnvelope {
-  return { plugin_name: pluginName, error: { message, plugin_name: pluginName, code, details, mcp_error_code: INVALID_PARAMS } };
+export function errorEnvelope(
+  pluginName: string,
+  code: string,
+  message: string,
+  details: Record<string, unknown> = {},
+): ErrorEnvelope {
+  return {
+    plugin_name: pluginName,
+    error: { message, plugin_name: pluginName, code, details, mcp_error_code: INVALID_PARAMS },
+  };
 }

@@ -56,7 +56,13 @@ export function createPluginMcpServer(plugin: ContextForgePlugin): Server {
         return text(await plugin.invokeHook(args));
       default:
         plugin.metrics.error("UNKNOWN_TOOL");
-        return text(errorEnvelope(plugin.name, "UNKNOWN_TOOL", `unknown tool "${name}"; this server offers ${TOOLS.map((t) => t.name).join(", ")}`));
+        return text(
+          errorEnvelope(
+            plugin.name,
+            "UNKNOWN_TOOL",
+            `unknown tool "${name}"; this server offers ${TOOLS.map((t) => t.name).join(", ")}`,
+          ),
+        );
     }
   };
   return server;

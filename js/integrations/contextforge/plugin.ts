@@ -9,7 +9,16 @@ import { describeBlock, BLOCKED_ERROR_CODE } from "../../blocked-call.js";
 import { describeRefusal, isRefusedInput, isToolwatchError, nestingError } from "../../refused-input.js";
 import type { DetectorLike } from "../../guard.js";
 import { Metrics } from "../../http/prometheus.js";
-import { HOOKS, HookError, errorEnvelope, type Envelope, type HookType, type PluginContext, type PluginResult, type Violation } from "./envelope.js";
+import {
+  HOOKS,
+  HookError,
+  errorEnvelope,
+  type Envelope,
+  type HookType,
+  type PluginContext,
+  type PluginResult,
+  type Violation,
+} from "./envelope.js";
 
 export const DEFAULT_PLUGIN_NAME = "ToolCallAnomalyDetection";
 /** Consecutive calls without arguments after which the log says arguments may be withheld. */
@@ -78,7 +87,8 @@ export class ContextForgePlugin {
     return {
       name: this.name,
       kind: SERVER_KIND,
-      description: "toolwatch: behavioural anomaly detection for tool calls (learns each tenant/principal baseline; allow, warn or block)",
+      description:
+        "toolwatch: behavioural anomaly detection for tool calls (learns each tenant/principal baseline; allow, warn or block)",
       author: "toolwatch",
       version: "0.1.0",
       hooks: [...HOOKS],
@@ -98,9 +108,12 @@ export class ContextForgePlugin {
     try {
       return await this.dispatch(args);
     } catch (err) {
-      const e = err instanceof HookError ? err
-        : isToolwatchError(err) ? new HookError(err.code, err.message)
-        : new HookError("INTERNAL_ERROR", `toolwatch failed: ${err instanceof Error ? err.message : String(err)}`);
+      const e =
+        err instanceof HookError
+          ? err
+          : isToolwatchError(err)
+            ? new HookError(err.code, err.message)
+            : new HookError("INTERNAL_ERROR", `toolwatch failed: ${err instanceof Error ? err.message : String(err)}`);
       this.metrics.error(e.code);
       this.logger.warn({ code: e.code, err: e.message }, "invoke_hook refused");
       return errorEnvelope(this.name, e.code, e.message, e.details);
@@ -117,27 +130,45 @@ export class ContextForgePlugin {
       try {
         size = JSON.stringify(a).length;
       } catch (err) {
-        throw new HookError("INVALID_REQUEST", `invoke_hook arguments cannot be measured (${err instanceof Error ? err.message : String(err)})`);
+        throw new HookError(
+          "INVALID_REQUEST",
+          `invoke_hook arguments cannot be measured (${err instanceof Error ? err.message : String(err)})`,
+        );
       }
       if (size > this.maxPayloadBytes) {
-        refused = { code: "PAYLOAD_TOO_LARGE", message: `invoke_hook arguments are ${size} bytes, over the ${this.maxPayloadBytes}-byte limit` };
+        refused = {
+          code: "PAYLOAD_TOO_LARGE",
+          message: `invoke_hook arguments are ${size} bytes, over the ${this.maxPayloadBytes}-byte limit`,
+        };
       }
     }
-    const missing = ["hook_type", "plugin_name", "payload", "context"].filter((k) => a[k] === undefined || a[k] === null);
-    if (missing.length) throw new HookError("MISSING_FIELD", `invoke_hook is missing ${missing.map((m) => `"${m}"`).join(", ")}`, { missing });
+    const missing = ["hook_type", "plugin_name", "payload", "context"].filter(
+      (k) => a[k] === undefined || a[k] === null,
+    );
+    if (missing.length)
+      throw new HookError("MISSING_FIELD", `invoke_hook is missing ${missing.map((m) => `"${m}"`).join(", ")}`, {
+        missing,
+      });
     if (!this.matches(a.plugin_name)) {
-      throw new HookError("UNKNOWN_PLUGIN", `no plugin named ${JSON.stringify(a.plugin_name)} here (this server runs "${this.name}")`);
+      throw new HookError(
+        "UNKNOWN_PLUGIN",
+        `no plugin named ${JSON.stringify(a.plugin_name)} here (this server runs "${this.name}")`,
+      );
     }
     const hook = a.hook_type;
     if (typeof hook !== "string" || !(HOOKS as readonly string[]).includes(hook)) {
-      throw new HookError("UNKNOWN_HOOK", `unknown hook_type ${JSON.stringify(hook)}; this plugin serves ${HOOKS.join(", ")}`);
+      throw new HookError(
+        "UNKNOWN_HOOK",
+        `unknown hook_type ${JSON.stringify(hook)}; this plugin serves ${HOOKS.join(", ")}`,
+      );
     }
     const payload = obj(a.payload);
     if (!payload) throw new HookError("INVALID_PAYLOAD", `payload must be an object, got ${typeName(a.payload)}`);
     const ctx = obj(a.context);
     if (!ctx) throw new HookError("INVALID_CONTEXT", `context must be an object, got ${typeName(a.context)}`);
     for (const k of ["state", "metadata", "global_context"] as const) {
-      if (ctx[k] !== undefined && ctx[k] !== null && !obj(ctx[k])) throw new HookError("INVALID_CONTEXT", `context.${k} must be an object, got ${typeName(ctx[k])}`);
+      if (ctx[k] !== undefined && ctx[k] !== null && !obj(ctx[k]))
+        throw new HookError("INVALID_CONTEXT", `context.${k} must be an object, got ${typeName(ctx[k])}`);
     }
     // Absent and null alike; everything the gateway sent is echoed back.
     const context: PluginContext = {
@@ -149,20 +180,39 @@ export class ContextForgePlugin {
     if ((hook as HookType) === "tool_pre_invoke") return this.pre(payload, context, refused);
     if (refused) return this.postUnrecorded(payload, context, refused);
     if (typeof payload.name !== "string" || payload.name.length === 0) {
-      throw new HookError("INVALID_PAYLOAD", `payload.name must be a non-empty string (the tool name), got ${payload.name === undefined ? "nothing" : typeName(payload.name)}`);
+      throw new HookError(
+        "INVALID_PAYLOAD",
+        `payload.name must be a non-empty string (the tool name), got ${payload.name === undefined ? "nothing" : typeName(payload.name)}`,
+      );
     }
     return this.post(payload, context);
   }
 
-  private async pre(payload: Record<string, unknown>, context: PluginContext, refused?: { code: string; message: string }): Promise<Envelope> {
+  private async pre(
+    payload: Record<string, unknown>,
+    context: PluginContext,
+    refused?: { code: string; message: string },
+  ): Promise<Envelope> {
     const tool = payload.name;
     const args = payload.args ?? {};
     // The tool name and arguments are the call's input: refusing them is a decision, not an error.
     if (refused) return this.refuseInput(tool, refused, context);
     if (typeof tool !== "string" || tool.length === 0) {
-      return this.refuseInput(tool, { code: "INVALID_TOOL", message: `payload.name must be a non-empty string (the tool name), got ${tool === undefined ? "nothing" : tool === "" ? "an empty string" : typeName(tool)}` }, context);
+      return this.refuseInput(
+        tool,
+        {
+          code: "INVALID_TOOL",
+          message: `payload.name must be a non-empty string (the tool name), got ${tool === undefined ? "nothing" : tool === "" ? "an empty string" : typeName(tool)}`,
+        },
+        context,
+      );
     }
-    if (!obj(args)) return this.refuseInput(tool, { code: "INVALID_ARGS", message: `payload.args must be an object, got ${typeName(args)}` }, context);
+    if (!obj(args))
+      return this.refuseInput(
+        tool,
+        { code: "INVALID_ARGS", message: `payload.args must be an object, got ${typeName(args)}` },
+        context,
+      );
     this.noteArgs(args as Record<string, unknown>);
     const time = this.clock();
     let d: Decision;
@@ -171,17 +221,30 @@ export class ContextForgePlugin {
       const identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
       d = await this.detector.check({ tool, args: args as Record<string, unknown>, identity, time });
     } catch (err) {
-      if (isToolwatchError(err)) return isRefusedInput(err) ? this.refuseInput(tool, err, context) : this.refuseAnonymous(tool, context);
+      if (isToolwatchError(err))
+        return isRefusedInput(err) ? this.refuseInput(tool, err, context) : this.refuseAnonymous(tool, context);
       throw err;
     }
     this.metrics.decision(d, (performance.now() - t0) / 1000);
     const metadata = decisionMetadata(d);
-    context.state[METADATA_KEY] = { action: d.action, risk_score: metadata.toolwatch.risk_score, time, reasons: metadata.toolwatch.reasons.filter((r) => r.counted).map((r) => r.code) };
-    const log = { tool, action: d.action, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code), request_id: context.global_context.request_id };
+    context.state[METADATA_KEY] = {
+      action: d.action,
+      risk_score: metadata.toolwatch.risk_score,
+      time,
+      reasons: metadata.toolwatch.reasons.filter((r) => r.counted).map((r) => r.code),
+    };
+    const log = {
+      tool,
+      action: d.action,
+      risk: metadata.toolwatch.risk_score,
+      reasons: metadata.toolwatch.reasons.map((r) => r.code),
+      request_id: context.global_context.request_id,
+    };
     const result: PluginResult = { continue_processing: true, metadata, retry_delay_ms: 0 };
     if (d.action === "block") {
       const b = describeBlock(d, this.detector.config);
-      const retryHeaders = b.retryAfterMs !== undefined ? { "Retry-After": String(Math.ceil(b.retryAfterMs / 1000)) } : undefined;
+      const retryHeaders =
+        b.retryAfterMs !== undefined ? { "Retry-After": String(Math.ceil(b.retryAfterMs / 1000)) } : undefined;
       result.continue_processing = false;
       result.violation = {
         reason: b.reason,
@@ -211,15 +274,41 @@ export class ContextForgePlugin {
     this.metrics.refused(r.code, r.action);
     // post-invoke reads this: a refused call was never scored, so its outcome is not recorded
     context.state[METADATA_KEY] = { action: r.action, refused: r.code, time: this.clock() };
-    this.logger.warn({ tool: typeof tool === "string" ? tool.slice(0, 80) : undefined, code: r.code, err: r.message, action: r.action, request_id: context.global_context.request_id },
-      r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
-    if (r.action === "allow") return { plugin_name: this.name, context, result: { continue_processing: true, metadata: r.metadata, retry_delay_ms: 0 } };
-    return this.stopped(context, { reason: r.reason, description: r.description, code: "BLOCKED", details: r.metadata, mcp_error_code: BLOCKED_ERROR_CODE, http_status_code: r.httpStatus });
+    this.logger.warn(
+      {
+        tool: typeof tool === "string" ? tool.slice(0, 80) : undefined,
+        code: r.code,
+        err: r.message,
+        action: r.action,
+        request_id: context.global_context.request_id,
+      },
+      r.action === "block"
+        ? "tool call input refused: blocked (failure policy closed)"
+        : "tool call input refused: allowed unchecked (failure policy open)",
+    );
+    if (r.action === "allow")
+      return {
+        plugin_name: this.name,
+        context,
+        result: { continue_processing: true, metadata: r.metadata, retry_delay_ms: 0 },
+      };
+    return this.stopped(context, {
+      reason: r.reason,
+      description: r.description,
+      code: "BLOCKED",
+      details: r.metadata,
+      mcp_error_code: BLOCKED_ERROR_CODE,
+      http_status_code: r.httpStatus,
+    });
   }
 
   /** A pre-invoke answer that stops the call with `violation` (no metadata: the details carry it). */
   private stopped(context: PluginContext, violation: Violation): Envelope {
-    return { plugin_name: this.name, context, result: { continue_processing: false, metadata: {}, retry_delay_ms: 0, violation } };
+    return {
+      plugin_name: this.name,
+      context,
+      result: { continue_processing: false, metadata: {}, retry_delay_ms: 0, violation },
+    };
   }
 
   /**
@@ -233,9 +322,11 @@ export class ContextForgePlugin {
     }
     if (++this.emptyArgsRun < EMPTY_ARGS_WARN_AFTER || this.warnedEmptyArgs) return;
     this.warnedEmptyArgs = true;
-    this.logger.warn({ calls: this.emptyArgsRun },
+    this.logger.warn(
+      { calls: this.emptyArgsRun },
       `the last ${this.emptyArgsRun} tool calls all arrived with empty arguments: if your tools take arguments, the gateway is not passing them to external plugins ` +
-      "(ContextForge's payload policies do this), so argument shapes and values are not judged; see docs/GATEWAY.md for the in-process plugin");
+        "(ContextForge's payload policies do this), so argument shapes and values are not judged; see docs/GATEWAY.md for the in-process plugin",
+    );
   }
 
   private refuseAnonymous(tool: string, context: PluginContext): Envelope {
@@ -257,7 +348,7 @@ export class ContextForgePlugin {
     const pre = obj(context.state[METADATA_KEY]) ?? {};
     // The pre hook refused this call's input (and the policy let it run): it was never scored.
     if (pre.refused !== undefined) return this.postUnrecorded(payload, context);
-    let identity;
+    let identity: ReturnType<typeof fromContextForge>;
     try {
       identity = fromContextForge(context.global_context, { tenantFrom: this.tenantFrom });
     } catch (err) {
@@ -271,17 +362,42 @@ export class ContextForgePlugin {
       // A refused anonymous call never reached the tool; nothing to record.
       if (!(isToolwatchError(err) && err.code === "ANONYMOUS_REFUSED")) throw err;
     }
-    const metadata = { [METADATA_KEY]: { tool, action: pre.action, risk_score: pre.risk_score, reasons: pre.reasons, outcome: isError ? "error" : "ok", tracked } };
+    const metadata = {
+      [METADATA_KEY]: {
+        tool,
+        action: pre.action,
+        risk_score: pre.risk_score,
+        reasons: pre.reasons,
+        outcome: isError ? "error" : "ok",
+        tracked,
+      },
+    };
     return { plugin_name: this.name, result: { continue_processing: true, metadata, retry_delay_ms: 0 }, context };
   }
 
   /** Post-invoke for a call whose outcome is not recorded: nothing to decide, the tool already ran. */
-  private postUnrecorded(payload: Record<string, unknown>, context: PluginContext, refused?: { code: string; message: string }): Envelope {
+  private postUnrecorded(
+    payload: Record<string, unknown>,
+    context: PluginContext,
+    refused?: { code: string; message: string },
+  ): Envelope {
     const pre = obj(context.state[METADATA_KEY]) ?? {};
-    if (refused) this.logger.warn({ code: refused.code, err: refused.message, request_id: context.global_context.request_id }, "tool_post_invoke input refused: outcome not recorded");
+    if (refused)
+      this.logger.warn(
+        { code: refused.code, err: refused.message, request_id: context.global_context.request_id },
+        "tool_post_invoke input refused: outcome not recorded",
+      );
     const tool = typeof payload.name === "string" ? payload.name : undefined;
     const isError = obj(payload.result)?.isError === true;
-    const metadata = { [METADATA_KEY]: { tool, action: pre.action, refused: refused ? { code: refused.code, message: refused.message } : pre.refused, outcome: isError ? "error" : "ok", tracked: false } };
+    const metadata = {
+      [METADATA_KEY]: {
+        tool,
+        action: pre.action,
+        refused: refused ? { code: refused.code, message: refused.message } : pre.refused,
+        outcome: isError ? "error" : "ok",
+        tracked: false,
+      },
+    };
     return { plugin_name: this.name, result: { continue_processing: true, metadata, retry_delay_ms: 0 }, context };
   }
 }

@@ -28,7 +28,6 @@ export function registryDir(): string {
   return join(tmpdir(), `toolwatch-stdio-${userTag()}`);
 }
 
-
 /** Other live registered pids; entries of dead processes are removed. */
 function livePeers(dir: string): number[] {
   let names: string[];
@@ -64,7 +63,9 @@ export function watchStdioPeers(pluginName: string, log: Logger, dir = registryD
   let registered = false;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify({ pid: process.pid, plugin: pluginName, started: new Date().toISOString() }), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ pid: process.pid, plugin: pluginName, started: new Date().toISOString() }), {
+      mode: 0o600,
+    });
     registered = true;
   } catch (err) {
     log.debug({ err: (err as Error).message, dir }, "stdio server registry unavailable");

@@ -1,7 +1,15 @@
 // Puts toolwatch in front of every tools/call of an @modelcontextprotocol/sdk server. It wraps the
 // server's tools/call handler (now, or when one is registered later): check before, after on the result.
 import { ElicitResultSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
-import { Asker, AskTimeout, canElicitForm, resolveAsk, type AskAnswer, type AskChannel, type AskInput } from "../../ask.js";
+import {
+  Asker,
+  AskTimeout,
+  canElicitForm,
+  resolveAsk,
+  type AskAnswer,
+  type AskChannel,
+  type AskInput,
+} from "../../ask.js";
 import { ToolwatchError } from "../../core/errors.js";
 import type { Decision } from "../../detector.js";
 import { fromMcpExtra, type HeaderNames, type Identity } from "../../identity.js";
@@ -20,8 +28,11 @@ interface ProtocolInternals {
   getClientCapabilities?: () => { elicitation?: Record<string, unknown> } | undefined;
 }
 
-type SendRequest = (request: { method: string; params?: unknown }, schema: unknown, options?: { timeout?: number }) => Promise<unknown>;
-
+type SendRequest = (
+  request: { method: string; params?: unknown },
+  schema: unknown,
+  options?: { timeout?: number },
+) => Promise<unknown>;
 
 export interface GuardOptions {
   /** Identity from the request's `extra` (authInfo, requestInfo); default: authInfo, then trusted headers. */
@@ -52,9 +63,16 @@ const GUARDED = Symbol.for("toolwatch.guarded");
 
 function protocolOf(server: unknown): ProtocolInternals {
   const s = server as { server?: unknown };
-  const p = (s && typeof s === "object" && s.server && typeof (s.server as ProtocolInternals).setRequestHandler === "function" ? s.server : server) as ProtocolInternals;
+  const p = (
+    s && typeof s === "object" && s.server && typeof (s.server as ProtocolInternals).setRequestHandler === "function"
+      ? s.server
+      : server
+  ) as ProtocolInternals;
   if (!p || typeof p.setRequestHandler !== "function" || !(p._requestHandlers instanceof Map)) {
-    throw new ToolwatchError("INVALID_SERVER", "guardMcpServer needs an @modelcontextprotocol/sdk McpServer or Server (1.x)");
+    throw new ToolwatchError(
+      "INVALID_SERVER",
+      "guardMcpServer needs an @modelcontextprotocol/sdk McpServer or Server (1.x)",
+    );
   }
   return p;
 }
@@ -69,16 +87,27 @@ const obj = (v: unknown): Record<string, unknown> | undefined =>
  *   guardMcpServer(server, createDetector({ action: "block" }));
  *   server.registerTool("read_file", ...);
  */
-export function guardMcpServer(server: unknown, detector: DetectorLike | Parameters<typeof toDetectorLike>[0], options: GuardOptions = {}): GuardHandle {
+export function guardMcpServer(
+  server: unknown,
+  detector: DetectorLike | Parameters<typeof toDetectorLike>[0],
+  options: GuardOptions = {},
+): GuardHandle {
   const p = protocolOf(server);
   const d = toDetectorLike(detector);
   const log = options.logger ?? silentLogger();
   const clock = options.clock ?? Date.now;
   const names = options.identityHeaders ?? d.config.identityHeaders ?? {};
 
-  const asker = options.ask !== undefined
-    ? new Asker({ detector: d, settings: resolveAsk(options.ask), logger: log, clock, onAnswer: (a, c) => options.onAnswer?.(a, { tool: c.tool, identity: c.identity }) })
-    : undefined;
+  const asker =
+    options.ask !== undefined
+      ? new Asker({
+          detector: d,
+          settings: resolveAsk(options.ask),
+          logger: log,
+          clock,
+          onAnswer: (a, c) => options.onAnswer?.(a, { tool: c.tool, identity: c.identity }),
+        })
+      : undefined;
   // The question goes out on the request's own stream (extra.sendRequest), which the SDK client answers.
   const channelOf = (extra: unknown): AskChannel => {
     const send = obj(extra)?.sendRequest as SendRequest | undefined;
@@ -96,7 +125,9 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
   };
 
   const identityOf = (extra: unknown, tool: string, args: Record<string, unknown>): Partial<Identity> =>
-    options.identity ? options.identity(extra, { name: tool, arguments: args }) : fromMcpExtra(extra, names, options.trustHeaders === true);
+    options.identity
+      ? options.identity(extra, { name: tool, arguments: args })
+      : fromMcpExtra(extra, names, options.trustHeaders === true);
 
   const wrap = (orig: RawHandler): RawHandler => {
     if ((orig as unknown as Record<symbol, unknown>)[GUARDED]) return orig;
@@ -116,12 +147,24 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
         if (!isToolwatchError(err)) throw err;
         if (!isRefusedInput(err)) {
           log.warn({ tool, code: err.code }, "tool call refused");
-          throw new McpError(BLOCKED_ERROR_CODE, `toolwatch refused "${tool}": ${err.message}`, { toolwatch: { action: "block", code: err.code } });
+          throw new McpError(BLOCKED_ERROR_CODE, `toolwatch refused "${tool}": ${err.message}`, {
+            toolwatch: { action: "block", code: err.code },
+          });
         }
         // Input the detector refused: the failure policy decides, as in the plugin server and the proxy.
         const r = describeRefusal(tool, err, d.config);
-        log.warn({ tool: tool.slice(0, 80), code: r.code, err: r.message, action: r.action }, r.action === "block" ? "tool call input refused: blocked (failure policy closed)" : "tool call input refused: allowed unchecked (failure policy open)");
-        if (r.action === "block") throw new McpError(BLOCKED_ERROR_CODE, r.description, { ...r.metadata, code: "BLOCKED", http_status: r.httpStatus });
+        log.warn(
+          { tool: tool.slice(0, 80), code: r.code, err: r.message, action: r.action },
+          r.action === "block"
+            ? "tool call input refused: blocked (failure policy closed)"
+            : "tool call input refused: allowed unchecked (failure policy open)",
+        );
+        if (r.action === "block")
+          throw new McpError(BLOCKED_ERROR_CODE, r.description, {
+            ...r.metadata,
+            code: "BLOCKED",
+            http_status: r.httpStatus,
+          });
         // never scored, so its outcome is not recorded either
         return orig(request, extra);
       }
@@ -129,16 +172,29 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
       const metadata = decisionMetadata(decision);
       if (decision.action === "block") {
         const b = describeBlock(decision, d.config);
-        log.warn({ tool, risk: metadata.toolwatch.risk_score, reasons: b.reasons.map((r) => r.code) }, "tool call blocked");
+        log.warn(
+          { tool, risk: metadata.toolwatch.risk_score, reasons: b.reasons.map((r) => r.code) },
+          "tool call blocked",
+        );
         throw new McpError(BLOCKED_ERROR_CODE, b.description, {
-          ...metadata, code: b.code, http_status: b.httpStatus,
+          ...metadata,
+          code: b.code,
+          http_status: b.httpStatus,
           ...(b.retryAfterMs !== undefined ? { retry_after_ms: b.retryAfterMs } : {}),
         });
       }
       if (asker?.applies(decision)) {
-        const settled = await asker.settle(decision, { tool, args: args as Record<string, unknown>, identity }, channelOf(extra));
+        const settled = await asker.settle(
+          decision,
+          { tool, args: args as Record<string, unknown>, identity },
+          channelOf(extra),
+        );
         if (!settled.run) throw new McpError(settled.refusal!.code, settled.refusal!.message, settled.refusal!.data);
-      } else if (decision.action === "warn") log.warn({ tool, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) }, "tool call warned");
+      } else if (decision.action === "warn")
+        log.warn(
+          { tool, risk: metadata.toolwatch.risk_score, reasons: metadata.toolwatch.reasons.map((r) => r.code) },
+          "tool call warned",
+        );
       let isError = true;
       try {
         const result = await orig(request, extra);
@@ -159,9 +215,9 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
   const original = p._requestHandlers.get("tools/call");
   if (original) p._requestHandlers.set("tools/call", wrap(original));
   // McpServer installs its tools/call handler with the first registered tool: wrap it then.
-  const ownSet = Object.prototype.hasOwnProperty.call(p, "setRequestHandler") ? p.setRequestHandler : undefined;
+  const ownSet = Object.hasOwn(p, "setRequestHandler") ? p.setRequestHandler : undefined;
   const protoSet = p.setRequestHandler;
-  p.setRequestHandler = function (schema: unknown, handler: unknown) {
+  p.setRequestHandler = (schema: unknown, handler: unknown) => {
     protoSet.call(p, schema, handler);
     const h = p._requestHandlers.get("tools/call");
     if (h) p._requestHandlers.set("tools/call", wrap(h));
@@ -171,7 +227,8 @@ export function guardMcpServer(server: unknown, detector: DetectorLike | Paramet
       if (ownSet) p.setRequestHandler = ownSet;
       else delete (p as Partial<ProtocolInternals>).setRequestHandler;
       const h = p._requestHandlers.get("tools/call");
-      if (h && original && (h as unknown as Record<symbol, unknown>)[GUARDED]) p._requestHandlers.set("tools/call", original);
+      if (h && original && (h as unknown as Record<symbol, unknown>)[GUARDED])
+        p._requestHandlers.set("tools/call", original);
     },
   };
 }

@@ -7,7 +7,13 @@ export * from "../../index.js";
 export { loadModule, wasmPath } from "./wasm.js";
 export { FileStore, type FileStoreOptions, type StoredSnapshot } from "../../state/file-store.js";
 export type { Guard } from "../../guard.js";
-export { createGuard, type GuardOptions, type StateOptions, type RedisStateOptions, type GuardLogger } from "./create-guard.js";
+export {
+  createGuard,
+  type GuardOptions,
+  type StateOptions,
+  type RedisStateOptions,
+  type GuardLogger,
+} from "./create-guard.js";
 
 /** Creates a detector with the bundled core. `config` is validated (throws ToolwatchError). */
 export function createDetector(config?: ConfigInput, options?: DetectorOptions & { wasmPath?: string }): Detector {

@@ -18,7 +18,9 @@ export interface CallState {
   tenant: Versioned;
 }
 
-export type CommitResult = { ok: true; entityVersion: number; tenantVersion: number } | { ok: false; fresh: CallState; lease: "none" | "mine" | "other" };
+export type CommitResult =
+  | { ok: true; entityVersion: number; tenantVersion: number }
+  | { ok: false; fresh: CallState; lease: "none" | "mine" | "other" };
 
 /** Redis could not be reached or did not answer in time. */
 export class StateUnavailableError extends Error {
@@ -53,12 +55,24 @@ export class NotReplicatedError extends StateUnavailableError {
 type ScriptReply = (string | number | Buffer)[];
 type ScriptClient = (Redis | Cluster) & {
   twLoadBuffer(e: string, t: string): Promise<ScriptReply>;
-  twCommitBuffer(e: string, t: string, lease: string, mode: string, ev: string, tv: string, eb: Uint8Array | string, tb: Uint8Array | string,
-    ttl: string, writer: string, claim: string): Promise<ScriptReply>;
+  twCommitBuffer(
+    e: string,
+    t: string,
+    lease: string,
+    mode: string,
+    ev: string,
+    tv: string,
+    eb: Uint8Array | string,
+    tb: Uint8Array | string,
+    ttl: string,
+    writer: string,
+    claim: string,
+  ): Promise<ScriptReply>;
 };
 
 const num = (x: string | number | Buffer): number => (typeof x === "number" ? x : Number(x.toString()));
-const bytes = (x: string | number | Buffer): Uint8Array => (Buffer.isBuffer(x) ? new Uint8Array(x.buffer, x.byteOffset, x.length) : new Uint8Array(0));
+const bytes = (x: string | number | Buffer): Uint8Array =>
+  Buffer.isBuffer(x) ? new Uint8Array(x.buffer, x.byteOffset, x.length) : new Uint8Array(0);
 
 export class RedisState {
   readonly client: ScriptClient;
@@ -78,7 +92,10 @@ export class RedisState {
     });
     // A CommonJS module: its classes are named exports under Node, but only properties of the default
     // export in a bundle split into chunks (the CLI's); ioredis puts them on both.
-    const { Redis, Cluster } = (io.Redis ? io : io.default) as unknown as { Redis: typeof io.Redis; Cluster: typeof io.Cluster };
+    const { Redis, Cluster } = (io.Redis ? io : io.default) as unknown as {
+      Redis: typeof io.Redis;
+      Cluster: typeof io.Cluster;
+    };
     return new RedisState(Redis, Cluster, opts);
   }
 
@@ -98,25 +115,33 @@ export class RedisState {
     if (opts.cluster) {
       const seeds = opts.cluster.map((u) => new URL(u));
       const auth = seeds.find((u) => u.username || u.password);
-      this.client = new ClusterClass(seeds.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })), {
-        lazyConnect: true,
-        enableOfflineQueue: false,
-        scaleReads: "master",
-        // a call must not wait out a failover: a dead master's slots fail fast (the failure policy
-        // decides) and the slot map is re-read until a replica has taken over
-        maxRedirections: 5,
-        retryDelayOnFailover: 50,
-        retryDelayOnClusterDown: 50,
-        retryDelayOnTryAgain: 50,
-        slotsRefreshTimeout: commandTimeout,
-        slotsRefreshInterval: 1000,
-        clusterRetryStrategy: (times) => Math.min(base * times, 2000),
-        redisOptions: {
-          ...common,
-          ...(auth ? { username: decodeURIComponent(auth.username) || undefined, password: decodeURIComponent(auth.password) || undefined } : {}),
-          ...(seeds[0]!.protocol === "rediss:" ? { tls: {} } : {}),
+      this.client = new ClusterClass(
+        seeds.map((u) => ({ host: u.hostname, port: Number(u.port || 6379) })),
+        {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          scaleReads: "master",
+          // a call must not wait out a failover: a dead master's slots fail fast (the failure policy
+          // decides) and the slot map is re-read until a replica has taken over
+          maxRedirections: 5,
+          retryDelayOnFailover: 50,
+          retryDelayOnClusterDown: 50,
+          retryDelayOnTryAgain: 50,
+          slotsRefreshTimeout: commandTimeout,
+          slotsRefreshInterval: 1000,
+          clusterRetryStrategy: (times) => Math.min(base * times, 2000),
+          redisOptions: {
+            ...common,
+            ...(auth
+              ? {
+                  username: decodeURIComponent(auth.username) || undefined,
+                  password: decodeURIComponent(auth.password) || undefined,
+                }
+              : {}),
+            ...(seeds[0]!.protocol === "rediss:" ? { tls: {} } : {}),
+          },
         },
-      }) as ScriptClient;
+      ) as ScriptClient;
     } else {
       this.client = new RedisClass(opts.url, {
         lazyConnect: true,
@@ -157,9 +182,12 @@ export class RedisState {
       if (!this.deadlineMs) return await f();
       // the cluster client retries a dead master's slots (reconnects, slot map refreshes) past any one
       // command's timeout: the call itself is bounded here
-      return await Promise.race([f(), new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no reply within ${this.deadlineMs} ms`)), this.deadlineMs);
-      })]);
+      return await Promise.race([
+        f(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no reply within ${this.deadlineMs} ms`)), this.deadlineMs);
+        }),
+      ]);
     } catch (err) {
       const e = err instanceof Error ? err : new Error(String(err));
       throw new StateUnavailableError(`Redis ${what} failed: ${e.message}`, { cause: e });
@@ -171,7 +199,10 @@ export class RedisState {
   /** Both records of a call, read atomically: one round trip. */
   async load(k: RecordKeys): Promise<CallState> {
     const r = await this.run("read", () => this.client.twLoadBuffer(k.entity, k.tenant));
-    return { entity: { version: num(r[0]!), bytes: bytes(r[1]!) }, tenant: { version: num(r[2]!), bytes: bytes(r[3]!) } };
+    return {
+      entity: { version: num(r[0]!), bytes: bytes(r[1]!) },
+      tenant: { version: num(r[2]!), bytes: bytes(r[3]!) },
+    };
   }
 
   /**
@@ -179,11 +210,27 @@ export class RedisState {
    * compared or written) and no other writer holds the tenant's lease. An empty array = bytes
    * unchanged. One round trip; a refusal returns the current state.
    */
-  async commit(k: RecordKeys, expected: CallState, entity: Uint8Array, tenant: Uint8Array, w: { ttlSeconds: number; writer: string; claim: boolean; only?: "entity" | "tenant" }): Promise<CommitResult> {
+  async commit(
+    k: RecordKeys,
+    expected: CallState,
+    entity: Uint8Array,
+    tenant: Uint8Array,
+    w: { ttlSeconds: number; writer: string; claim: boolean; only?: "entity" | "tenant" },
+  ): Promise<CommitResult> {
     const mode = w.only === "entity" ? "a" : w.only === "tenant" ? "t" : "c";
-    const args = [k.entity, k.tenant, k.lease, mode, String(expected.entity.version), String(expected.tenant.version),
-      Buffer.from(entity.buffer, entity.byteOffset, entity.length), Buffer.from(tenant.buffer, tenant.byteOffset, tenant.length),
-      String(w.ttlSeconds), w.writer, w.claim ? "1" : "0"] as const;
+    const args = [
+      k.entity,
+      k.tenant,
+      k.lease,
+      mode,
+      String(expected.entity.version),
+      String(expected.tenant.version),
+      Buffer.from(entity.buffer, entity.byteOffset, entity.length),
+      Buffer.from(tenant.buffer, tenant.byteOffset, tenant.length),
+      String(w.ttlSeconds),
+      w.writer,
+      w.claim ? "1" : "0",
+    ] as const;
     let r: ScriptReply;
     if (this.waitReplicas === 0) {
       r = await this.run("write", () => this.client.twCommitBuffer(...args));
@@ -191,7 +238,11 @@ export class RedisState {
       // script and WAIT in one pipeline: one round trip, on the connection to the slot's master, so
       // WAIT covers this write (it waits for everything written on that connection so far)
       const [reply, acked] = await this.run("write", async () => {
-        const p = this.client.pipeline() as unknown as { twCommitBuffer(...a: typeof args): unknown; wait(n: number, ms: number): unknown; exec(): Promise<[Error | null, unknown][] | null> };
+        const p = this.client.pipeline() as unknown as {
+          twCommitBuffer(...a: typeof args): unknown;
+          wait(n: number, ms: number): unknown;
+          exec(): Promise<[Error | null, unknown][] | null>;
+        };
         p.twCommitBuffer(...args);
         p.wait(this.waitReplicas, this.waitTimeoutMs);
         const out = await p.exec();
@@ -199,18 +250,28 @@ export class RedisState {
         if (!out || bad) {
           // a pipeline is not redirected like a single command: re-read the slot map (a failover moved
           // the slot), and this call gets the failure policy
-          if (bad && /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(bad[0]!.message) && "refreshSlotsCache" in this.client) this.client.refreshSlotsCache();
+          if (bad && /^(MOVED|ASK|CLUSTERDOWN|TRYAGAIN)\b/.test(bad[0]!.message) && "refreshSlotsCache" in this.client)
+            this.client.refreshSlotsCache();
           throw bad?.[0] ?? new Error("pipeline not executed");
         }
         return [out[0]![1] as ScriptReply, Number(out[1]![1])];
       });
       r = reply;
       if (num(r[0]!) === 1 && acked < this.waitReplicas) {
-        throw new NotReplicatedError(`Redis write reached ${acked} of ${this.waitReplicas} replicas within ${this.waitTimeoutMs} ms (waitReplicas)`);
+        throw new NotReplicatedError(
+          `Redis write reached ${acked} of ${this.waitReplicas} replicas within ${this.waitTimeoutMs} ms (waitReplicas)`,
+        );
       }
     }
     if (num(r[0]!) === 1) return { ok: true, entityVersion: num(r[1]!), tenantVersion: num(r[2]!) };
-    return { ok: false, fresh: { entity: { version: num(r[1]!), bytes: bytes(r[2]!) }, tenant: { version: num(r[3]!), bytes: bytes(r[4]!) } }, lease: (["none", "mine", "other"] as const)[num(r[5]!)] ?? "none" };
+    return {
+      ok: false,
+      fresh: {
+        entity: { version: num(r[1]!), bytes: bytes(r[2]!) },
+        tenant: { version: num(r[3]!), bytes: bytes(r[4]!) },
+      },
+      lease: (["none", "mine", "other"] as const)[num(r[5]!)] ?? "none",
+    };
   }
 
   async close(): Promise<void> {

@@ -81,25 +81,32 @@ function oneOf<T extends string>(v: unknown, name: string, allowed: readonly T[]
 
 /** Throws ToolwatchError INVALID_CONFIG naming the first bad option. */
 export function resolveOptions(o: RedisStateOptions, configPolicy: "open" | "closed" | undefined): ResolvedOptions {
-  if (typeof o !== "object" || o === null) throw bad("must be an object with a url (one Redis) or cluster (a Redis Cluster's seed nodes)");
+  if (typeof o !== "object" || o === null)
+    throw bad("must be an object with a url (one Redis) or cluster (a Redis Cluster's seed nodes)");
   const isUrl = (u: unknown) => typeof u === "string" && /^rediss?:\/\//.test(u);
-  if (o.url !== undefined && o.cluster !== undefined) throw bad("url and cluster: give one (url for one Redis, cluster for a Redis Cluster's seed nodes), not both");
+  if (o.url !== undefined && o.cluster !== undefined)
+    throw bad("url and cluster: give one (url for one Redis, cluster for a Redis Cluster's seed nodes), not both");
   if (o.cluster !== undefined) {
-    if (!Array.isArray(o.cluster) || o.cluster.length === 0) throw bad("cluster must be a non-empty list of redis:// or rediss:// node URLs");
+    if (!Array.isArray(o.cluster) || o.cluster.length === 0)
+      throw bad("cluster must be a non-empty list of redis:// or rediss:// node URLs");
     const i = o.cluster.findIndex((u) => !isUrl(u));
     if (i >= 0) throw bad(`cluster[${i}] must be a redis:// or rediss:// URL`);
-    if (new Set(o.cluster.map((u) => u.slice(0, u.indexOf(":")))).size > 1) throw bad("cluster: mixes redis:// and rediss:// nodes");
+    if (new Set(o.cluster.map((u) => u.slice(0, u.indexOf(":")))).size > 1)
+      throw bad("cluster: mixes redis:// and rediss:// nodes");
   } else if (!isUrl(o.url)) throw bad("url must be a redis:// or rediss:// URL (or give cluster: a list of node URLs)");
   if (o.prefix !== undefined && typeof o.prefix !== "string") throw bad("prefix must be a string");
   const commandTimeoutMs = int(o.commandTimeoutMs, "commandTimeoutMs", 1, 1000);
   const waitTimeoutMs = int(o.waitTimeoutMs, "waitTimeoutMs", 1, Math.min(200, Math.max(1, commandTimeoutMs - 1)));
   // the WAIT reply must arrive before the command timeout gives up on it
-  if (waitTimeoutMs >= commandTimeoutMs) throw bad(`waitTimeoutMs (${waitTimeoutMs}) must be below commandTimeoutMs (${commandTimeoutMs})`);
+  if (waitTimeoutMs >= commandTimeoutMs)
+    throw bad(`waitTimeoutMs (${waitTimeoutMs}) must be below commandTimeoutMs (${commandTimeoutMs})`);
   const url = o.cluster ? o.cluster[0]! : o.url!;
   return {
     url,
     cluster: o.cluster ? [...o.cluster] : null,
-    safeUrl: o.cluster ? `cluster ${safeUrl(url)}${o.cluster.length > 1 ? ` (+${o.cluster.length - 1} seed nodes)` : ""}` : safeUrl(url),
+    safeUrl: o.cluster
+      ? `cluster ${safeUrl(url)}${o.cluster.length > 1 ? ` (+${o.cluster.length - 1} seed nodes)` : ""}`
+      : safeUrl(url),
     waitReplicas: int(o.waitReplicas, "waitReplicas", 0, 0),
     waitTimeoutMs,
     prefix: o.prefix ?? "toolwatch:",

@@ -77,16 +77,29 @@ export class RedisGuard implements Guard {
     this.cache = new RecordCache(this.o.cacheEntries);
     this.port = new RecordPort(detector);
     if (this.o.batched) {
-      if (!delta) throw new ToolwatchError("INVALID_CONFIG", "state.redis.tenantSync batched needs a second scratch detector");
-      this.batch = new TenantBatch(delta, () => this.store, this.o.prefix, this.o.tenantFlushMs, this.o.ttlSeconds, this.writer,
-        (tk, v) => this.cache.set(tk, v));
+      if (!delta)
+        throw new ToolwatchError("INVALID_CONFIG", "state.redis.tenantSync batched needs a second scratch detector");
+      this.batch = new TenantBatch(
+        delta,
+        () => this.store,
+        this.o.prefix,
+        this.o.tenantFlushMs,
+        this.o.ttlSeconds,
+        this.writer,
+        (tk, v) => this.cache.set(tk, v),
+      );
     }
   }
 
   /** Connects (or, if Redis is not there, logs the outage and keeps trying in the background). */
   async start(): Promise<void> {
-    this.store = await RedisState.create({ url: this.o.url, cluster: this.o.cluster, commandTimeoutMs: this.o.commandTimeoutMs,
-      waitReplicas: this.o.waitReplicas, waitTimeoutMs: this.o.waitTimeoutMs });
+    this.store = await RedisState.create({
+      url: this.o.url,
+      cluster: this.o.cluster,
+      commandTimeoutMs: this.o.commandTimeoutMs,
+      waitReplicas: this.o.waitReplicas,
+      waitTimeoutMs: this.o.waitTimeoutMs,
+    });
     if (!(await this.store.connect())) {
       this.outage.down(new StateUnavailableError(`cannot connect to ${this.o.safeUrl}`));
     }
@@ -137,7 +150,14 @@ export class RedisGuard implements Guard {
 
   private policy(call: CallInput, id: Identity, code: string, message: string): RedisDecision {
     this.counters.policyDecisions++;
-    return policyDecision(call, id, this.o.closed, this.detector.raw.config_value(SETTINGS.minCalls.slot), code, message);
+    return policyDecision(
+      call,
+      id,
+      this.o.closed,
+      this.detector.raw.config_value(SETTINGS.minCalls.slot),
+      code,
+      message,
+    );
   }
 
   private unavailable(err: unknown, call: CallInput, id: Identity): RedisDecision {
@@ -195,12 +215,24 @@ export class RedisGuard implements Guard {
     return { entity, tenant };
   }
 
-  private async write(keys: RecordKeys, from: CallState, rec: { entity: Uint8Array; tenant: Uint8Array }, entityOnly: boolean, attempt: number) {
+  private async write(
+    keys: RecordKeys,
+    from: CallState,
+    rec: { entity: Uint8Array; tenant: Uint8Array },
+    entityOnly: boolean,
+    attempt: number,
+  ) {
     this.counters.roundTrips++;
     // unchanged bytes are not resent: the script then only moves the version
     const eb = from.entity.bytes.length > 0 && sameBytes(rec.entity, from.entity.bytes) ? EMPTY : rec.entity;
-    const tb = entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
-    const r = await this.store.commit(keys, from, eb, tb, { ttlSeconds: this.o.ttlSeconds, writer: this.writer, claim: attempt >= CLAIM_AFTER, only: entityOnly ? "entity" : undefined });
+    const tb =
+      entityOnly || (from.tenant.bytes.length > 0 && sameBytes(rec.tenant, from.tenant.bytes)) ? EMPTY : rec.tenant;
+    const r = await this.store.commit(keys, from, eb, tb, {
+      ttlSeconds: this.o.ttlSeconds,
+      writer: this.writer,
+      claim: attempt >= CLAIM_AFTER,
+      only: entityOnly ? "entity" : undefined,
+    });
     if (r.ok) {
       this.cache.set(keys.entity, { version: r.entityVersion, bytes: rec.entity });
       if (!entityOnly) this.cache.set(keys.tenant, { version: r.tenantVersion, bytes: rec.tenant });
@@ -239,15 +271,26 @@ export class RedisGuard implements Guard {
   }
 
   /** Runs `step` on the call's shared state until its write lands (or the policy decides). */
-  private async transact<T>(call: CallInput | AfterCall, id: Identity, entityOnly: boolean,
-    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
+  private async transact<T>(
+    call: CallInput | AfterCall,
+    id: Identity,
+    entityOnly: boolean,
+    step: (s: CallState) => { value: T; skip?: boolean },
+  ): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
     const keys = recordKeys(this.o.prefix, id);
     // batched: only the principal's record is written per call, so only its calls need to queue
-    return this.serial(this.batch ? keys.entity : keys.tenant, () => this.attempts(call, id, keys, entityOnly || this.batch !== null, step));
+    return this.serial(this.batch ? keys.entity : keys.tenant, () =>
+      this.attempts(call, id, keys, entityOnly || this.batch !== null, step),
+    );
   }
 
-  private async attempts<T>(call: CallInput | AfterCall, id: Identity, keys: RecordKeys, entityOnly: boolean,
-    step: (s: CallState) => { value: T; skip?: boolean }): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
+  private async attempts<T>(
+    call: CallInput | AfterCall,
+    id: Identity,
+    keys: RecordKeys,
+    entityOnly: boolean,
+    step: (s: CallState) => { value: T; skip?: boolean },
+  ): Promise<{ value: T; info?: StateInfo; from?: CallState } | { failed: RedisDecision }> {
     let s: CallState;
     try {
       s = await this.begin(keys);
@@ -273,20 +316,35 @@ export class RedisGuard implements Guard {
         throw err;
       }
       if (skip) return { value };
-      let r;
+      let r: Awaited<ReturnType<typeof this.write>>;
       try {
         r = await this.write(keys, s, rec, entityOnly, attempt);
       } catch (err) {
         return { failed: this.unavailable(err, call as CallInput, id) };
       }
       this.outage.up();
-      if (r.ok) return { value, from: s, info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion } };
+      if (r.ok)
+        return {
+          value,
+          from: s,
+          info: { attempts: attempt, entityVersion: r.entityVersion, tenantVersion: r.tenantVersion },
+        };
       s = r.fresh;
       // waiting for another writer's lease is not a lost race: it is bounded by time, not by maxAttempts
       if (r.lease !== "other") conflicts++;
       if (conflicts >= this.o.maxAttempts || Date.now() - started > LEASE_WAIT_MS) {
-        this.log.warn({ redis: this.o.safeUrl, attempts: attempt, conflicts }, "toolwatch: write conflicts did not settle; failure policy decided");
-        return { failed: this.policy(call as CallInput, id, "STATE_CONTENTION", `${conflicts} conflicting writes in ${attempt} attempts`) };
+        this.log.warn(
+          { redis: this.o.safeUrl, attempts: attempt, conflicts },
+          "toolwatch: write conflicts did not settle; failure policy decided",
+        );
+        return {
+          failed: this.policy(
+            call as CallInput,
+            id,
+            "STATE_CONTENTION",
+            `${conflicts} conflicting writes in ${attempt} attempts`,
+          ),
+        };
       }
       await this.backoff(r.lease);
     }
@@ -309,7 +367,11 @@ export class RedisGuard implements Guard {
     const id = this.identity(call);
     const time = call.time ?? Date.now();
     const r = await this.transact(call, id, false, () => ({ value: this.detector.learn({ ...call, time }) }));
-    if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `learn: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
+    if ("failed" in r)
+      throw new ToolwatchError(
+        r.failed.error!.code,
+        `learn: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`,
+      );
     if (r.from) this.addDelta(id, r.from, call, time);
   }
 
@@ -318,7 +380,11 @@ export class RedisGuard implements Guard {
     const id = this.identity(call);
     const time = call.time ?? Date.now();
     const r = await this.transact(call, id, false, () => ({ value: this.detector.confirm({ ...call, time }, yes) }));
-    if ("failed" in r) throw new ToolwatchError(r.failed.error!.code, `confirm: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`);
+    if ("failed" in r)
+      throw new ToolwatchError(
+        r.failed.error!.code,
+        `confirm: ${r.failed.error!.message.replace(/; failure policy.*$/, "")}`,
+      );
   }
 
   /** batched: the call's lesson for its tenant, to be flushed. The decision is already written either way. */
@@ -327,7 +393,10 @@ export class RedisGuard implements Guard {
     try {
       this.batch.add(id, recordKeys(this.o.prefix, id).tenant, from.entity.bytes, call, time);
     } catch (err) {
-      this.log.error({ redis: this.o.safeUrl, err: err instanceof Error ? err.message : String(err) }, "toolwatch: a tenant lesson could not be recorded");
+      this.log.error(
+        { redis: this.o.safeUrl, err: err instanceof Error ? err.message : String(err) },
+        "toolwatch: a tenant lesson could not be recorded",
+      );
     }
   }
 

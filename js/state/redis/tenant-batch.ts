@@ -103,7 +103,12 @@ export class TenantBatch {
       } finally {
         this.port.drop(p.id, "tenant");
       }
-      const r = await this.store().commit(keys, s, new Uint8Array(0), merged, { ttlSeconds: this.ttl, writer: this.writer, claim: false, only: "tenant" });
+      const r = await this.store().commit(keys, s, new Uint8Array(0), merged, {
+        ttlSeconds: this.ttl,
+        writer: this.writer,
+        claim: false,
+        only: "tenant",
+      });
       if (r.ok) {
         this.remember(tenantKey, { version: r.tenantVersion, bytes: merged });
         this.noteFetched(tenantKey);
