@@ -28,7 +28,7 @@ import { instantiateCore } from "./core/module.js";
 import { Encoder } from "./core/encode.js";
 import { ToolwatchError, coreError } from "./core/errors.js";
 import { parseConfig } from "./config/parse.js";
-import { toCoreBlock, settingOfSlot } from "./config/slots.js";
+import { toCoreBlock, settingOfSlot } from "./config/core-block.js";
 import { HOST_DEFAULTS, type Config, type ConfigInput } from "./config/schema.js";
 import { explain } from "./explain.js";
 import { offsetMinutes, validateTimeZone } from "./timezone.js";

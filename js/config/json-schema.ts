@@ -4,7 +4,7 @@ import { configSchema } from "./schema.js";
 import { PRIOR_ART_KEYS } from "./parse.js";
 import { settingDefault } from "./reference.js";
 import { CORE_DEFAULTS } from "./defaults.generated.js";
-import { MODE_SLOT, WEIGHT_SLOT } from "./slots.js";
+import { MODE_SLOT, WEIGHT_SLOT } from "./core-block.js";
 import { SIGNALS } from "../core/abi.js";
 
 type Json = Record<string, unknown>;

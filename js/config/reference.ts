@@ -2,7 +2,7 @@
 // cannot drift (test/docs.test.ts compares them with the documents; npm run docs writes them).
 import { z } from "zod";
 import { configSchema, signalsSchema, HOST_DEFAULTS } from "./schema.js";
-import { SLOT_OF, WEIGHT_SLOT, MODE_SLOT, fromCoreValue } from "./slots.js";
+import { SLOT_OF, WEIGHT_SLOT, MODE_SLOT, fromCoreValue } from "./core-block.js";
 import { CORE_DEFAULTS } from "./defaults.generated.js";
 import { SIGNALS } from "../core/abi.js";
 

@@ -2,7 +2,7 @@
 // and capacity. The file store records them per file, so a refusal can name the setting that changed.
 import { closeSync, openSync, readSync } from "node:fs";
 import type { Detector } from "../detector.js";
-import { SLOT_OF } from "../config/slots.js";
+import { SLOT_OF } from "../config/core-block.js";
 import { STAT } from "../core/abi.js";
 
 /** Settings that change the record layout: records written under others cannot be read or converted. */
