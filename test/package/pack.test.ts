@@ -11,8 +11,20 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 
 const root = join(import.meta.dirname, "..", "..");
-const quiet = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_SEND_METRICS: "false", npm_config_audit: "false", npm_config_fund: "false" };
-const CALL = { tool: "read_file", args: { path: "/srv/a" }, principal: "alice", tenant: "acme", time: Date.UTC(2026, 0, 5, 9) };
+const quiet = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  WRANGLER_SEND_METRICS: "false",
+  npm_config_audit: "false",
+  npm_config_fund: "false",
+};
+const CALL = {
+  tool: "read_file",
+  args: { path: "/srv/a" },
+  principal: "alice",
+  tenant: "acme",
+  time: Date.UTC(2026, 0, 5, 9),
+};
 const PEERS = ["@modelcontextprotocol/sdk", "ioredis", "jose", "pino"];
 let dir = "";
 let app = "";
@@ -31,7 +43,11 @@ function scratch(name: string, packages: string[]): string {
   const d = join(dir, name);
   mkdirSync(d);
   writeFileSync(join(d, "package.json"), JSON.stringify({ name: "scratch", private: true }));
-  execFileSync("npm", ["install", "--prefer-offline", "--no-package-lock", ...packages], { cwd: d, env: quiet, stdio: "pipe" });
+  execFileSync("npm", ["install", "--prefer-offline", "--no-package-lock", ...packages], {
+    cwd: d,
+    env: quiet,
+    stdio: "pipe",
+  });
   return d;
 }
 
@@ -40,7 +56,15 @@ afterAll(() => {
 });
 
 // strict, and checking the package's own declarations too (skipLibCheck off)
-const STRICT_TS = { strict: true, skipLibCheck: false, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022", types: ["node"] };
+const STRICT_TS = {
+  strict: true,
+  skipLibCheck: false,
+  noEmit: true,
+  module: "nodenext",
+  moduleResolution: "nodenext",
+  target: "es2022",
+  types: ["node"],
+};
 /** tsc's complaints in `cwd` ("" when it type-checks). */
 function tsc(cwd: string): string {
   try {
@@ -54,9 +78,13 @@ const node = (args: string[], cwd = app) => JSON.parse(execFileSync("node", args
 
 describe("the packed package", () => {
   it("decides from an ES module", () => {
-    const out = node(["--input-type=module", "-e", `import { createDetector } from "toolwatch";
+    const out = node([
+      "--input-type=module",
+      "-e",
+      `import { createDetector } from "toolwatch";
       const d = createDetector({ minCalls: 3 });
-      console.log(JSON.stringify(d.check(${JSON.stringify(CALL)})));`]);
+      console.log(JSON.stringify(d.check(${JSON.stringify(CALL)})));`,
+    ]);
     expect(out.action).toBe("allow");
     expect(out.learning.baseline).toBe("cold");
   });
@@ -66,8 +94,30 @@ describe("the packed package", () => {
     expect(installed.sort()).toEqual(["toolwatch", "zod"]);
   });
 
+  it("ships what its README and docs link to: every relative link resolves inside the installed package", () => {
+    const pkg = join(app, "node_modules", "toolwatch");
+    const pages = ["README.md", ...readdirSync(join(pkg, "docs")).map((f) => join("docs", f))].filter((f) =>
+      f.endsWith(".md"),
+    );
+    const broken: string[] = [];
+    for (const page of pages) {
+      const text = readFileSync(join(pkg, page), "utf8");
+      for (const m of text.matchAll(/\]\(([^)#\s:]+)(#[^)]*)?\)/g))
+        if (!existsSync(join(pkg, page, "..", m[1]!))) broken.push(`${page}: ${m[1]}`);
+    }
+    expect(pages.length).toBeGreaterThan(5);
+    expect(broken).toEqual([]);
+  });
+
   it("finds its .wasm when imported from `node -e`, which defines a global __dirname", () => {
-    const out = execFileSync("node", ["-e", `import("toolwatch").then((m) => console.log(m.createDetector({}).check(${JSON.stringify(CALL)}).action))`], { cwd: app, encoding: "utf8" });
+    const out = execFileSync(
+      "node",
+      [
+        "-e",
+        `import("toolwatch").then((m) => console.log(m.createDetector({}).check(${JSON.stringify(CALL)}).action))`,
+      ],
+      { cwd: app, encoding: "utf8" },
+    );
     expect(out.trim()).toBe("allow");
   });
 
@@ -77,67 +127,119 @@ describe("the packed package", () => {
     ["proxy", "@modelcontextprotocol/sdk, jose, pino"],
   ])("toolwatch/%s without its optional peers names them, from import and require", (name, peers) => {
     const want = `toolwatch/${name} needs ${peers}: npm install ${peers.replaceAll(", ", " ")}`;
-    const esm = node(["--input-type=module", "-e", `import("toolwatch/${name}").then(() => console.log("null"), (e) => console.log(JSON.stringify(e.message)))`]);
-    const cjs = node(["--input-type=commonjs", "-e", `try { require("toolwatch/${name}"); console.log("null"); } catch (e) { console.log(JSON.stringify(e.message)); }`]);
+    const esm = node([
+      "--input-type=module",
+      "-e",
+      `import("toolwatch/${name}").then(() => console.log("null"), (e) => console.log(JSON.stringify(e.message)))`,
+    ]);
+    const cjs = node([
+      "--input-type=commonjs",
+      "-e",
+      `try { require("toolwatch/${name}"); console.log("null"); } catch (e) { console.log(JSON.stringify(e.message)); }`,
+    ]);
     expect([esm, cjs]).toEqual([want, want]);
   });
 
   it("Redis state without ioredis names the missing package", () => {
-    const out = node(["--input-type=module", "-e", `import { createGuard } from "toolwatch";
-      createGuard({}, { state: { redis: { url: "redis://127.0.0.1:1" } } }).then(() => console.log("null"), (e) => console.log(JSON.stringify(e.message)));`]);
+    const out = node([
+      "--input-type=module",
+      "-e",
+      `import { createGuard } from "toolwatch";
+      createGuard({}, { state: { redis: { url: "redis://127.0.0.1:1" } } }).then(() => console.log("null"), (e) => console.log(JSON.stringify(e.message)));`,
+    ]);
     expect(out).toBe("toolwatch's Redis state needs ioredis: npm install ioredis");
   });
 
   it("type-checks createDetector under strict TypeScript without the optional peers", () => {
-    writeFileSync(join(app, "use.mts"), `import { createDetector, type Decision } from "toolwatch";
-      const d: Decision = createDetector({ minCalls: 3 }).check(${JSON.stringify(CALL)});\n`);
-    writeFileSync(join(app, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...STRICT_TS, typeRoots: [join(root, "node_modules", "@types")] }, files: ["use.mts"] }));
+    writeFileSync(
+      join(app, "use.mts"),
+      `import { createDetector, type Decision } from "toolwatch";
+      const d: Decision = createDetector({ minCalls: 3 }).check(${JSON.stringify(CALL)});\n`,
+    );
+    writeFileSync(
+      join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { ...STRICT_TS, typeRoots: [join(root, "node_modules", "@types")] },
+        files: ["use.mts"],
+      }),
+    );
     expect(tsc(app)).toBe("");
   });
 
   it("runs the command line without the optional peers (its dependencies are bundled)", () => {
-    const out = execFileSync(join(app, "node_modules", ".bin", "toolwatch"), ["demo"], { cwd: app, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const out = execFileSync(join(app, "node_modules", ".bin", "toolwatch"), ["demo"], {
+      cwd: app,
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(out).toMatch(/BLOCK/);
     expect(out).toMatch(/never reached the server/);
   }, 120_000);
 
   it("decides from CommonJS", () => {
-    const out = node(["--input-type=commonjs", "-e", `const { createDetector } = require("toolwatch");
-      console.log(JSON.stringify(createDetector().check(${JSON.stringify(CALL)})));`]);
+    const out = node([
+      "--input-type=commonjs",
+      "-e",
+      `const { createDetector } = require("toolwatch");
+      console.log(JSON.stringify(createDetector().check(${JSON.stringify(CALL)})));`,
+    ]);
     expect(out.action).toBe("allow");
   });
 
   it("exposes the core as toolwatch/core.wasm for non-JS hosts", () => {
-    const out = node(["--input-type=commonjs", "-e", `const fs = require("fs");
+    const out = node([
+      "--input-type=commonjs",
+      "-e",
+      `const fs = require("fs");
       const m = new WebAssembly.Module(fs.readFileSync(require.resolve("toolwatch/core.wasm")));
-      console.log(JSON.stringify({ imports: WebAssembly.Module.imports(m).length, exports: WebAssembly.Module.exports(m).map((e) => e.name) }));`]);
+      console.log(JSON.stringify({ imports: WebAssembly.Module.imports(m).length, exports: WebAssembly.Module.exports(m).map((e) => e.name) }));`,
+    ]);
     expect(out.imports).toBe(0);
     expect(out.exports).toEqual(expect.arrayContaining(["check", "init", "state_hash", "io_ptr", "memory"]));
   });
 
   it("resolves the browser build under the browser condition, which takes a compiled module", () => {
-    const out = node(["--conditions=browser", "--input-type=module", "-e", `import * as tw from "toolwatch";
+    const out = node([
+      "--conditions=browser",
+      "--input-type=module",
+      "-e",
+      `import * as tw from "toolwatch";
       import { readFileSync } from "node:fs"; import { createRequire } from "node:module";
       const bytes = readFileSync(createRequire(import.meta.url).resolve("toolwatch/core.wasm"));
       const d = tw.createDetectorFromModule(await WebAssembly.compile(bytes));
-      console.log(JSON.stringify({ createDetector: typeof tw.createDetector, action: d.check(${JSON.stringify(CALL)}).action }));`]);
+      console.log(JSON.stringify({ createDetector: typeof tw.createDetector, action: d.check(${JSON.stringify(CALL)}).action }));`,
+    ]);
     expect(out).toEqual({ createDetector: "undefined", action: "allow" });
   });
 
   it("runs in a Worker bundled by wrangler from the package's workerd entry", async () => {
     const w = join(app, "worker");
     mkdirSync(join(w, "src"), { recursive: true });
-    writeFileSync(join(w, "src", "index.js"), `import { createDetector } from "toolwatch";
+    writeFileSync(
+      join(w, "src", "index.js"),
+      `import { createDetector } from "toolwatch";
 const detector = createDetector({ minCalls: 3 });
 export default { async fetch(request) { return Response.json(detector.check(await request.json())); } };
-`);
-    writeFileSync(join(w, "wrangler.json"), JSON.stringify({ name: "scratch-worker", main: "src/index.js", compatibility_date: "2025-09-01" }));
-    execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", "out"], { cwd: w, env: quiet, stdio: "pipe" });
+`,
+    );
+    writeFileSync(
+      join(w, "wrangler.json"),
+      JSON.stringify({ name: "scratch-worker", main: "src/index.js", compatibility_date: "2025-09-01" }),
+    );
+    execFileSync(join(root, "node_modules", ".bin", "wrangler"), ["deploy", "--dry-run", "--outdir", "out"], {
+      cwd: w,
+      env: quiet,
+      stdio: "pipe",
+    });
     const files = readdirSync(join(w, "out"));
     expect(files.some((f) => f.endsWith(".wasm"))).toBe(true); // the core as a module, not bytes compiled at run time
     const mf = new Miniflare({
-      modules: true, scriptPath: join(w, "out", "index.js"), modulesRoot: join(w, "out"), cf: false,
-      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }], compatibilityDate: "2025-09-01",
+      modules: true,
+      scriptPath: join(w, "out", "index.js"),
+      modulesRoot: join(w, "out"),
+      cf: false,
+      modulesRules: [{ type: "CompiledWasm", include: ["**/*.wasm"] }],
+      compatibilityDate: "2025-09-01",
     });
     try {
       const r = await mf.dispatchFetch("http://scratch.example/", { method: "POST", body: JSON.stringify(CALL) });
@@ -156,16 +258,35 @@ describe("the packed package with its optional peers", () => {
   }, 240_000);
 
   it("loads every subpath export from require() and import, with the same exports", () => {
-    const subpaths = Object.keys(JSON.parse(readFileSync(join(full, "node_modules", "toolwatch", "package.json"), "utf8")).exports as Record<string, unknown>);
+    const subpaths = Object.keys(
+      JSON.parse(readFileSync(join(full, "node_modules", "toolwatch", "package.json"), "utf8")).exports as Record<
+        string,
+        unknown
+      >,
+    );
     expect(subpaths).toEqual(expect.arrayContaining([".", "./mcp", "./contextforge", "./proxy", "./core.wasm"]));
     const names = subpaths.map((p) => (p === "." ? "toolwatch" : `toolwatch/${p.slice(2)}`));
     const isJs = (n: string) => !/\.(wasm|json)$/.test(n);
-    const cjs = node(["--input-type=commonjs", "-e", `const out = {};
+    const cjs = node(
+      [
+        "--input-type=commonjs",
+        "-e",
+        `const out = {};
       for (const n of ${JSON.stringify(names)}) out[n] = /\\.wasm$/.test(n) ? require("fs").statSync(require.resolve(n)).size > 0 : Object.keys(require(n)).sort();
-      console.log(JSON.stringify(out));`], full);
-    const esm = node(["--input-type=module", "-e", `const out = {};
+      console.log(JSON.stringify(out));`,
+      ],
+      full,
+    );
+    const esm = node(
+      [
+        "--input-type=module",
+        "-e",
+        `const out = {};
       for (const n of ${JSON.stringify(names.filter(isJs))}) out[n] = Object.keys(await import(n)).filter((k) => k !== "default" && k !== "module.exports").sort();
-      console.log(JSON.stringify(out));`], full);
+      console.log(JSON.stringify(out));`,
+      ],
+      full,
+    );
     for (const n of names.filter(isJs)) {
       expect(cjs[n].length, n).toBeGreaterThan(0);
       expect(esm[n], n).toEqual(cjs[n]);
@@ -175,7 +296,11 @@ describe("the packed package with its optional peers", () => {
   });
 
   it("guards an MCP server from CommonJS", () => {
-    const out = node(["--input-type=commonjs", "-e", `const { McpServer } = require("@modelcontextprotocol/sdk/server/mcp.js");
+    const out = node(
+      [
+        "--input-type=commonjs",
+        "-e",
+        `const { McpServer } = require("@modelcontextprotocol/sdk/server/mcp.js");
       const { Client } = require("@modelcontextprotocol/sdk/client/index.js");
       const { InMemoryTransport } = require("@modelcontextprotocol/sdk/inMemory.js");
       const { createDetector } = require("toolwatch");
@@ -191,21 +316,36 @@ describe("the packed package with its optional peers", () => {
         const r = await client.callTool({ name: "read_file", arguments: {} });
         console.log(JSON.stringify({ text: r.content[0].text, decisions }));
         await client.close();
-      })();`], full);
+      })();`,
+      ],
+      full,
+    );
     expect(out).toEqual({ text: "ran", decisions: ["allow"] });
   });
 
   it("type-checks every entry under strict TypeScript, from an ES module and from CommonJS", () => {
     const uses = `createDetector({ minCalls: 3 }).check(${JSON.stringify(CALL)}).action satisfies "allow" | "warn" | "block";
       guardMcpServer satisfies Function; ContextForgePlugin satisfies Function; startProxy satisfies Function;`;
-    writeFileSync(join(full, "esm.mts"), `import { createDetector } from "toolwatch";
+    writeFileSync(
+      join(full, "esm.mts"),
+      `import { createDetector } from "toolwatch";
       import { guardMcpServer } from "toolwatch/mcp"; import { ContextForgePlugin } from "toolwatch/contextforge"; import { startProxy } from "toolwatch/proxy";
-      ${uses}\n`);
-    writeFileSync(join(full, "cjs.cts"), `import tw = require("toolwatch"); const { createDetector } = tw;
+      ${uses}\n`,
+    );
+    writeFileSync(
+      join(full, "cjs.cts"),
+      `import tw = require("toolwatch"); const { createDetector } = tw;
       import mcp = require("toolwatch/mcp"); import cf = require("toolwatch/contextforge"); import proxy = require("toolwatch/proxy");
       const { guardMcpServer } = mcp, { ContextForgePlugin } = cf, { startProxy } = proxy;
-      ${uses}\n`);
-    writeFileSync(join(full, "tsconfig.json"), JSON.stringify({ compilerOptions: { ...STRICT_TS, typeRoots: [join(root, "node_modules", "@types")] }, files: ["esm.mts", "cjs.cts"] }));
+      ${uses}\n`,
+    );
+    writeFileSync(
+      join(full, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { ...STRICT_TS, typeRoots: [join(root, "node_modules", "@types")] },
+        files: ["esm.mts", "cjs.cts"],
+      }),
+    );
     expect(tsc(full)).toBe("");
   });
 });
