@@ -1,6 +1,6 @@
-// npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json]
+// npm run eval -- [--agentdojo [dir]] [--scenarios] [--org] [--config file] [--html out.html] [--json out.json]
 //                 [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]
-// With neither --agentdojo nor --scenarios, runs both, or the scenarios alone when no AgentDojo data is
+// With none of --agentdojo, --scenarios and --org, runs all three, or the scenarios alone when no AgentDojo data is
 // found (it is not in the repository: see AGENTDOJO_HELP). Prints Markdown tables.
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
@@ -12,6 +12,7 @@ import { evaluateAgentDojo, type AgentDojoReport } from "./agentdojo/run.js";
 import { formatAgentDojo } from "./agentdojo/format.js";
 import { evaluateScenarios, type ScenariosReport } from "./scenarios/run.js";
 import { formatScenarios } from "./scenarios/format.js";
+import { evaluateOrg, formatOrg, type OrgReport } from "./org/run.js";
 import { reportData } from "./report-data.js";
 import { createDetector } from "../js/runtime/node/index.js";
 import { SETTINGS } from "../js/core/abi.js";
@@ -42,6 +43,8 @@ export interface CliOptions {
   /** AgentDojo was asked for explicitly (--agentdojo): missing data is an error, not a skip */
   agentdojoAsked: boolean;
   scenarios: boolean;
+  /** the simulated organisation at an alert budget (eval/org) */
+  org: boolean;
   config?: string;
   html?: string;
   json?: string;
@@ -64,6 +67,7 @@ export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessE
     agentdojo: null,
     agentdojoAsked: false,
     scenarios: false,
+    org: false,
     seeds: 100,
     seedStart: 1001,
     memoryVariant: false,
@@ -93,6 +97,10 @@ export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessE
       case "--scenarios":
         any = true;
         o.scenarios = true;
+        break;
+      case "--org":
+        any = true;
+        o.org = true;
         break;
       case "--config":
         o.config = value(i, a);
@@ -139,7 +147,7 @@ export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessE
       case "--help":
       case "-h":
         throw new Error(
-          `usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]\n${AGENTDOJO_HELP}`,
+          `usage: npm run eval -- [--agentdojo [dir]] [--scenarios] [--org] [--config file] [--html out.html] [--json out.json] [--md out.md] [--png shot.png] [--seeds N] [--seed-start N] [--memory-variant] [--reps N] [--fpr F] [--quick]\n${AGENTDOJO_HELP}`,
         );
       default:
         throw new Error(`unknown option ${a}`);
@@ -148,6 +156,7 @@ export function parseArgs(argv: string[], repoRoot: string, env: NodeJS.ProcessE
   if (!any) {
     o.agentdojo = defaultAgentDojoDir(repoRoot, env);
     o.scenarios = true;
+    o.org = true;
   }
   if (o.png && !o.html) throw new Error("--png needs --html (the screenshot is of the HTML report)");
   if (o.quick) {
@@ -194,6 +203,7 @@ function write(path: string, text: string): void {
 export interface EvalOutput {
   agentdojo: AgentDojoReport | null;
   scenarios: ScenariosReport[] | null;
+  org: OrgReport | null;
   markdown: string;
 }
 
@@ -202,6 +212,7 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
   const md: string[] = [];
   let ad: AgentDojoReport | null = null;
   let sc: ScenariosReport[] | null = null;
+  let org: OrgReport | null = null;
   if (o.agentdojo && !existsSync(o.agentdojo)) {
     if (o.agentdojoAsked) throw new Error(`no AgentDojo data at ${o.agentdojo}. ${AGENTDOJO_HELP}`);
     log(`AgentDojo skipped: no data at ${o.agentdojo}. ${AGENTDOJO_HELP}`);
@@ -229,10 +240,17 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
     log(`scenarios: ${Date.now() - t} ms`);
     md.push("## Timed scenarios", "", formatScenarios(sc), "");
   }
+  if (o.org) {
+    log(`Organisation: ${o.seeds} seeds from ${o.seedStart}`);
+    const t = Date.now();
+    org = evaluateOrg({ seeds: o.seeds, seedStart: o.seedStart, config });
+    log(`organisation: ${Date.now() - t} ms`);
+    md.push("## Simulated organisation at an alert budget", "", formatOrg(org), "");
+  }
   const markdown = md.join("\n");
   if (o.md) write(o.md, markdown);
   if (o.json)
-    write(o.json, JSON.stringify({ agentdojo: ad && { ...ad, examples: undefined }, scenarios: sc }, null, 1));
+    write(o.json, JSON.stringify({ agentdojo: ad && { ...ad, examples: undefined }, scenarios: sc, org }, null, 1));
   if (o.html) {
     const d = createDetector(config);
     const warn = d.raw.config_value(SETTINGS.warnThreshold.slot);
@@ -240,7 +258,7 @@ export function runEval(o: CliOptions, log: (s: string) => void = (s) => process
     write(o.html, renderHtmlReport(reportData(ad, sc, warn, block)));
     log(`wrote ${o.html}`);
   }
-  return { agentdojo: ad, scenarios: sc, markdown };
+  return { agentdojo: ad, scenarios: sc, org, markdown };
 }
 
 export async function main(argv: string[], repoRoot: string): Promise<number> {
