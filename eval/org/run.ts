@@ -15,6 +15,8 @@ export interface OrgSeedResult {
   calls: number;
   /** benign risks in the evaluated weeks as [risk, count], ascending */
   benignRisks: [number, number][];
+  /** risks of attack calls as [risk, count], ascending */
+  attackRisks: [number, number][];
   established: { calls: number; warned: number };
   newcomers: { calls: number; warned: number };
   /** per episode: its kind, highest risk, and whether the scorer warned or blocked one of its calls */
@@ -47,12 +49,14 @@ export function runOrgSeed(seed: number, scorer: "toolwatch" | "prior art", o: O
     seed,
     calls: w.calls.length,
     benignRisks: [],
+    attackRisks: [],
     established: { calls: 0, warned: 0 },
     newcomers: { calls: 0, warned: 0 },
     episodes: [],
     warnedByEvent: {},
   };
   const peak = new Map<number, { peak: number; warned: boolean }>();
+  const attackRisks = new Map<number, number>();
   for (const c of w.calls) {
     const d = s.check({
       tenant: c.tenant,
@@ -68,6 +72,7 @@ export function runOrgSeed(seed: number, scorer: "toolwatch" | "prior art", o: O
       e.peak = Math.max(e.peak, d.risk);
       e.warned ||= warned;
       peak.set(c.episode, e);
+      attackRisks.set(d.risk, (attackRisks.get(d.risk) ?? 0) + 1);
       continue;
     }
     if (c.time < w.evalStart) continue;
@@ -81,6 +86,7 @@ export function runOrgSeed(seed: number, scorer: "toolwatch" | "prior art", o: O
     }
   }
   res.benignRisks = [...risks].sort((a, b) => a[0] - b[0]);
+  res.attackRisks = [...attackRisks].sort((a, b) => a[0] - b[0]);
   for (const e of w.episodes) {
     const p = peak.get(e.id) ?? { peak: 0, warned: false };
     res.episodes.push({ kind: e.kind, peak: p.peak, warned: p.warned });
@@ -117,10 +123,26 @@ export function evaluateOrg(o: OrgRunOptions = {}): OrgReport {
 
 // ---- figures
 
-function merge(rs: readonly OrgSeedResult[]): [number, number][] {
+function merge(rs: readonly OrgSeedResult[], which: "benignRisks" | "attackRisks" = "benignRisks"): [number, number][] {
   const m = new Map<number, number>();
-  for (const r of rs) for (const [k, n] of r.benignRisks) m.set(k, (m.get(k) ?? 0) + n);
+  for (const r of rs) for (const [k, n] of r[which]) m.set(k, (m.get(k) ?? 0) + n);
   return [...m].sort((a, b) => a[0] - b[0]);
+}
+
+/** Call-level ROC-AUC from two ascending risk histograms: P(attack > benign) + P(tie) / 2. */
+export function aucOfCounts(attack: readonly [number, number][], benign: readonly [number, number][]): number {
+  const P = attack.reduce((a, [, n]) => a + n, 0);
+  const N = benign.reduce((a, [, n]) => a + n, 0);
+  if (!P || !N) return Number.NaN;
+  let below = 0; // benign calls scoring under the current attack risk
+  let j = 0;
+  let sum = 0;
+  for (const [r, n] of attack) {
+    while (j < benign.length && benign[j]![0] < r) below += benign[j++]![1];
+    const tie = j < benign.length && benign[j]![0] === r ? benign[j]![1] : 0;
+    sum += n * (below + tie / 2);
+  }
+  return sum / (P * N);
 }
 
 export interface KindFigure {
@@ -135,6 +157,8 @@ export interface KindFigure {
 export interface ScorerFigures {
   scorer: string;
   cutoff: number;
+  /** call-level ROC-AUC, attack calls against benign calls of the evaluated weeks */
+  auc: number;
   /** benign calls per 1 000 over the cut-off (at most the budget; ties may keep it lower) */
   flagged: number;
   kinds: Record<OrgAttack, KindFigure>;
@@ -192,6 +216,7 @@ export function figures(rep: OrgScorerReport, budget: number): ScorerFigures {
   return {
     scorer: rep.scorer,
     cutoff,
+    auc: aucOfCounts(merge(rep.seeds, "attackRisks"), all),
     flagged: total ? (1000 * over) / total : Number.NaN,
     kinds,
     established: { mean: rate(rep.seeds, "established"), worst: Math.max(...bs.map((b) => rate(b, "established"))) },
@@ -229,12 +254,14 @@ export function formatOrg(rep: OrgReport): string {
   }
   out.push("");
   out.push(
-    `| scorer | budget cut-off | flagged per 1 000 | warned per 1 000, established${blocked ? " (mean / worst)" : ""} | warned per 1 000, first ${NEW_DAYS} days${blocked ? " (mean / worst)" : ""} |`,
+    `| scorer | call-level ROC-AUC | budget cut-off | flagged per 1 000 | warned per 1 000, established${blocked ? " (mean / worst)" : ""} | warned per 1 000, first ${NEW_DAYS} days${blocked ? " (mean / worst)" : ""} |`,
   );
-  out.push("|---|---|---|---|---|");
+  out.push("|---|---|---|---|---|---|");
   for (const x of figs) {
     const two = (g: { mean: number; worst: number }) => (blocked ? `${f(g.mean, 2)} / ${f(g.worst, 2)}` : f(g.mean, 2));
-    out.push(`| ${x.scorer} | ${f(x.cutoff, 3)} | ${f(x.flagged, 2)} | ${two(x.established)} | ${two(x.newcomers)} |`);
+    out.push(
+      `| ${x.scorer} | ${f(x.auc, 3)} | ${f(x.cutoff, 3)} | ${f(x.flagged, 2)} | ${two(x.established)} | ${two(x.newcomers)} |`,
+    );
   }
   out.push("");
   out.push("Warned benign calls by what they belonged to (all seeds):", "");

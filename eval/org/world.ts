@@ -69,6 +69,8 @@ export interface OrgTenant {
   partnerDomains: string[];
   people: OrgPerson[];
   customers: string[];
+  /** how many customers the tenant has on each day (the list grows by a few a day) */
+  customersBy: number[];
   vendors: string[];
   internal: string[];
 }
@@ -156,6 +158,7 @@ function makeTenant(r: Rand, i: number, o: Required<OrgOptions>, tzs: number[]):
       .map((p) => `${p}.com`),
     people: [],
     customers: [],
+    customersBy: [],
     vendors: [],
     internal: [],
   };
@@ -172,6 +175,10 @@ function makeTenant(r: Rand, i: number, o: Required<OrgOptions>, tzs: number[]):
   for (let k = 0; k < r.int(2, 4); k++)
     t.internal.push(`ACC-${name.toUpperCase()}-${r.pick(["OPS", "PAY", "TAX", "RES"])}-${k}`);
   for (let k = 0; k < 30; k++) t.customers.push(`${r.pick(FIRST)}${r.int(1, 999)}@${r.pick(FREEMAIL)}`);
+  for (let d = 0; d < DAYS; d++) {
+    for (let k = r.int(0, 3); k > 0; k--) t.customers.push(`${r.pick(FIRST)}${r.int(1, 999)}@${r.pick(FREEMAIL)}`);
+    t.customersBy.push(t.customers.length);
+  }
   let n = 0;
   for (const role of ROLES) {
     for (let k = r.int(o.perRole[0], o.perRole[1]); k > 0; k--)
@@ -267,9 +274,11 @@ function argValue(
       return r.pick(p.partners);
     case "contact":
       return r.next() < 0.7 ? r.pick(p.colleagues) : r.pick(p.partners);
-    case "customer":
-      // the tenant's customers: a growing list (support hears from new people every day)
-      return r.next() < 0.15 ? t.customers[t.customers.length - 1 - r.int(0, 4)] : r.pick(t.customers);
+    case "customer": {
+      // the tenant's customers so far: new ones write in every day, older ones come back
+      const n = t.customersBy[Math.min(Math.max(day, 0), DAYS - 1)]!;
+      return t.customers[r.next() < 0.2 ? n - 1 - r.int(0, 3) : r.int(0, n - 1)];
+    }
     case "candidate":
       return `${r.pick(FIRST)}.${r.pick(FIRST)}${r.int(1, 99)}@${r.pick(FREEMAIL)}`;
     case "vendor_account":
@@ -683,9 +692,6 @@ export function generateOrg(seed: number, opts: OrgOptions = {}): OrgWorld {
       const d = workday(r, t, EVAL_DAY, DAYS - 8);
       t.people.push(makePerson(r, t, r.pick(ROLES), `joiner${k}`, d));
     }
-    // the customer list grows by a few every working day
-    for (let d = 0; d < DAYS; d++)
-      for (let k = r.int(0, 3); k > 0; k--) t.customers.push(`${r.pick(FIRST)}${r.int(1, 999)}@${r.pick(FREEMAIL)}`);
     events(b, t);
     for (const p of t.people) ordinaryDays(b, p, t, 0, DAYS);
   }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { DAY, DAYS, EVAL_DAY, HOUR, ORG_ATTACKS, START, generateOrg } from "../../eval/org/world.js";
 import { ROLES } from "../../eval/org/roles.js";
-import { evaluateOrg, formatOrg } from "../../eval/org/run.js";
+import { aucOfCounts, evaluateOrg, formatOrg } from "../../eval/org/run.js";
+import { rng, rocAuc } from "../../eval/metrics.js";
 import { parseArgs } from "../../eval/cli.js";
 
 const digest = (x: unknown) => createHash("sha256").update(JSON.stringify(x)).digest("hex");
@@ -65,6 +66,26 @@ describe("simulated organisation", () => {
       expect(s.seeds[0]!.newcomers.calls).toBeGreaterThan(0);
     }
   }, 60_000);
+
+  it("computes the call-level ROC-AUC from risk histograms as rocAuc does from the calls", () => {
+    const rand = rng(5);
+    const levels = [0, 0.1, 0.3, 0.45, 0.55, 0.6, 0.9];
+    const hist = (bias: number) => {
+      const m = new Map<number, number>();
+      for (let i = 0; i < 300; i++) {
+        const r = levels[Math.min(levels.length - 1, Math.floor(rand() * levels.length * bias))]!;
+        m.set(r, (m.get(r) ?? 0) + 1);
+      }
+      return [...m].sort((a, b) => a[0] - b[0]);
+    };
+    const pos = hist(1.4);
+    const neg = hist(0.7);
+    const calls = [
+      ...pos.flatMap(([score, n]) => Array.from({ length: n }, () => ({ score, positive: true, group: "" }))),
+      ...neg.flatMap(([score, n]) => Array.from({ length: n }, () => ({ score, positive: false, group: "" }))),
+    ];
+    expect(aucOfCounts(pos, neg)).toBeCloseTo(rocAuc(calls), 12);
+  });
 
   it("is asked for with --org and part of the default run", () => {
     expect(parseArgs(["--org", "--seeds", "2"], "/repo", {}).org).toBe(true);
