@@ -23,6 +23,8 @@ export interface OrgSeedResult {
   episodes: { kind: OrgAttack; peak: number; warned: boolean }[];
   /** warned benign calls by the event they belong to ("" = ordinary work) */
   warnedByEvent: Record<string, number>;
+  /** the scorer's reasons on warned benign calls */
+  warnedReasons: Record<string, number>;
 }
 
 export interface OrgScorerReport {
@@ -54,6 +56,7 @@ export function runOrgSeed(seed: number, scorer: "toolwatch" | "prior art", o: O
     newcomers: { calls: 0, warned: 0 },
     episodes: [],
     warnedByEvent: {},
+    warnedReasons: {},
   };
   const peak = new Map<number, { peak: number; warned: boolean }>();
   const attackRisks = new Map<number, number>();
@@ -83,6 +86,7 @@ export function runOrgSeed(seed: number, scorer: "toolwatch" | "prior art", o: O
     if (warned) {
       g.warned++;
       res.warnedByEvent[c.event] = (res.warnedByEvent[c.event] ?? 0) + 1;
+      for (const why of d.reasons) res.warnedReasons[why] = (res.warnedReasons[why] ?? 0) + 1;
     }
   }
   res.benignRisks = [...risks].sort((a, b) => a[0] - b[0]);
@@ -166,6 +170,7 @@ export interface ScorerFigures {
   established: { mean: number; worst: number };
   newcomers: { mean: number; worst: number };
   warnedByEvent: Record<string, number>;
+  warnedReasons: Record<string, number>;
 }
 
 function blocks<T>(xs: readonly T[]): T[][] {
@@ -211,8 +216,11 @@ export function figures(rep: OrgScorerReport, budget: number): ScorerFigures {
     };
   }
   const warnedByEvent: Record<string, number> = {};
-  for (const r of rep.seeds)
+  const warnedReasons: Record<string, number> = {};
+  for (const r of rep.seeds) {
     for (const [e, n] of Object.entries(r.warnedByEvent)) warnedByEvent[e] = (warnedByEvent[e] ?? 0) + n;
+    for (const [e, n] of Object.entries(r.warnedReasons)) warnedReasons[e] = (warnedReasons[e] ?? 0) + n;
+  }
   return {
     scorer: rep.scorer,
     cutoff,
@@ -222,6 +230,7 @@ export function figures(rep: OrgScorerReport, budget: number): ScorerFigures {
     established: { mean: rate(rep.seeds, "established"), worst: Math.max(...bs.map((b) => rate(b, "established"))) },
     newcomers: { mean: rate(rep.seeds, "newcomers"), worst: Math.max(...bs.map((b) => rate(b, "newcomers"))) },
     warnedByEvent,
+    warnedReasons,
   };
 }
 
@@ -269,5 +278,13 @@ export function formatOrg(rep: OrgReport): string {
   out.push(`| scorer | ${events.map((e) => e || "ordinary work").join(" | ")} |`);
   out.push(`|---|${events.map(() => "---|").join("")}`);
   for (const x of figs) out.push(`| ${x.scorer} | ${events.map((e) => x.warnedByEvent[e] ?? 0).join(" | ")} |`);
+  out.push("", "Reasons given on warned benign calls (all seeds; a call may give several):", "");
+  for (const x of figs) {
+    const top = Object.entries(x.warnedReasons)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 8)
+      .map(([k, n]) => `${k} ${n}`);
+    out.push(`- ${x.scorer}: ${top.join(", ") || "none"}`);
+  }
   return out.join("\n");
 }
