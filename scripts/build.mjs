@@ -1,7 +1,7 @@
 // npm run build: the core (release + debug), the generated defaults, and the host bundles.
 import { execFileSync } from "node:child_process";
 import { build } from "esbuild";
-import { readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit" });
 const only = process.argv[2];
@@ -83,7 +83,8 @@ const cliBanner = `import { createRequire as __twRequire } from "node:module"; i
 const require = __twRequire(import.meta.url); const __filename = __twPath(import.meta.url); const __dirname = __twDir(__filename);`;
 // With it, the demo's MCP server (which `toolwatch demo` starts), sharing chunks with it; minified, as it
 // carries those dependencies. The chunks are rebuilt from scratch, so that old ones are not packed.
-for (const f of readdirSync("dist/esm").filter((f) => f.startsWith("cli-"))) rmSync(`dist/esm/${f}`);
+if (existsSync("dist/esm"))
+  for (const f of readdirSync("dist/esm").filter((f) => f.startsWith("cli-"))) rmSync(`dist/esm/${f}`);
 await build({
   ...common,
   ...esm,
