@@ -145,6 +145,36 @@ describe("Redis guard", () => {
     }
   });
 
+  test("a confirmation is written to Redis like a learned call: every replica and one local detector agree", async () => {
+    const [a, b] = [await guard("ask:"), await guard("ask:")];
+    const local = createDetector(CONFIG);
+    const who = { tenant: "acme", principal: "alice" };
+    const mail = (to: string, i: number) => ({ ...who, tool: "send_email", args: { to }, time: T0 + i * 60_000 });
+    const routine = ["bob@acme.example", "carol@acme.example", "bob@acme.example", "dave@acme.example"];
+    for (let i = 0; i < 12; i++) {
+      const c = mail(routine[i % routine.length]!, i);
+      expect((await a.check(c)).action).toBe(local.check(c).action);
+    }
+    const yes = mail("erin@partner.example", 20);
+    const no = mail("x@evil.example", 21);
+    for (const c of [yes, no]) {
+      const [r, l] = [await a.check(c), local.check(c)];
+      expect(r.action).toBe("warn");
+      expect(r.action).toBe(l.action);
+    }
+    await a.confirm(yes, true);
+    local.confirm(yes, true);
+    await a.confirm(no, false);
+    local.confirm(no, false);
+    // through the other replica: the confirmed contact is the principal's own now, the refused one is not
+    const again = [mail("erin@partner.example", 30), mail("x@evil.example", 31)];
+    const viaB = [await b.check(again[0]!), await b.check(again[1]!)];
+    const viaLocal = again.map((c) => local.check(c));
+    expect(viaB.map((d) => d.action)).toEqual(viaLocal.map((d) => d.action));
+    expect(viaB[0]!.reasons.map((r) => r.code)).not.toContain("UNSEEN_ARG_VALUE");
+    expect(viaB[1]!.reasons.map((r) => r.code)).toContain("UNSEEN_ARG_VALUE");
+  });
+
   test("without state options the guard is the local detector", async () => {
     const g = await createGuard(CONFIG);
     expect(g.mode).toBe("local");
