@@ -8,8 +8,15 @@ import type { BenchCall } from "./streams.js";
 
 export type SubjectName = "raw" | "public" | "priorArt" | "floor";
 
+/** Bytes of one record at the default caps, as this core reports it (the record grows with the core). */
+let defaultRecordBytes = 0;
+function recordSize(): number {
+  if (!defaultRecordBytes) defaultRecordBytes = createDetector({ budgetBytes: 1 << 20 }).stats().recordBytes;
+  return defaultRecordBytes;
+}
+
 /** Budget that holds `entities` principals plus their tenants with room to spare (records are fixed-size). */
-export function budgetFor(entities: number, tenants: number, recordBytes = 1016): number {
+export function budgetFor(entities: number, tenants: number, recordBytes = recordSize()): number {
   const records = entities + tenants + 64;
   let idx = 1;
   while (idx < records * 1.5 + 1) idx *= 2;
