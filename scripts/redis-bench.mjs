@@ -2,7 +2,7 @@
 //   node scripts/redis-bench.mjs           per-call cost on one Redis (test/redis/bench.ts; BENCH_CALLS=n)
 //   node scripts/redis-bench.mjs --hot     one tenant's ceiling on a 3+3 Redis Cluster, strict and batched
 //   node scripts/redis-bench.mjs --scale   many tenants on 1, 3 and 6 masters; bytes and round trips per call
-//   (--hot/--scale take --calls=N --replicas=K --concurrency=C; test/redis/cluster-bench.ts)
+//   (--hot/--scale take --calls=N --replicas=K --concurrency=C, --hot also --affinity; test/redis/cluster-bench.ts)
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";

@@ -2,6 +2,7 @@
 // are the test worker (test/redis/worker.ts), started together; figures are calls/s over the wall time of
 // the slowest replica. Decisions are checked against one local detector in every run.
 //   --hot:   one tenant, many principals, strict and batched, on a 3+3 cluster: that tenant's ceiling
+//            (calls dealt to replicas at random, or by principal with --affinity)
 //   --scale: many tenants on 1, 3 and 6 masters; bytes per principal in Redis, round trips and bytes per call
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,6 +33,12 @@ interface Run {
   stats: Record<string, number>[];
 }
 
+function principalHash(p: string): number {
+  let h = 2166136261;
+  for (let k = 0; k < p.length; k++) h = Math.imul(h ^ p.charCodeAt(k), 16777619) >>> 0;
+  return h;
+}
+
 async function run(
   dir: string,
   c: TestCluster,
@@ -42,11 +49,13 @@ async function run(
   name: string,
 ): Promise<Run> {
   const shares: { i: number; call: StreamCall }[][] = Array.from({ length: replicas }, () => []);
-  // calls dealt out at random: every principal is served by every replica (the worst case for caches)
+  // calls dealt out at random: every principal is served by every replica (the worst case for caches);
+  // with --affinity, by principal, as a load balancer with session affinity would
+  const affinity = process.argv.includes("--affinity");
   let x = 99;
   calls.forEach((call, i) => {
     x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    shares[x % replicas]!.push({ i, call });
+    shares[(affinity ? principalHash(call.principal) : x) % replicas]!.push({ i, call });
   });
   const startAt = Date.now() + 1500 + 300 * replicas;
   const outs = await Promise.all(
@@ -108,7 +117,7 @@ async function hot(dir: string): Promise<void> {
     // one tenant, 168 principals
     const calls = manyTenantStream(n, 8).map((x) => ({ ...x, tenant: "hot" }));
     console.log(
-      `hot tenant: ${n} calls of one tenant (168 principals), ${replicas} replica processes × ${conc} calls in flight, 3 masters + 3 replicas on 127.0.0.1`,
+      `hot tenant: ${n} calls of one tenant (168 principals), ${replicas} replica processes × ${conc} calls in flight${process.argv.includes("--affinity") ? " (dealt by principal)" : ""}, 3 masters + 3 replicas on 127.0.0.1`,
     );
     console.log(
       "| mode | calls/s for the tenant | round trips/call | conflicts/call | failure-policy calls | decisions vs one detector |",
