@@ -177,6 +177,8 @@ await build({
   plugins: [coreImport],
 });
 await build({ ...neutral, entryPoints: { index: "js/index.ts" }, format: "esm", outdir: "dist/browser" });
+// declarations from scratch: a .d.ts left by a moved or removed source file would otherwise be packed
+rmSync("dist/types", { recursive: true, force: true });
 run("npx", ["tsc", "-p", "tsconfig.json"]);
 // For editors, the schema of a whole config file (detector settings and the server:/proxy:/state: sections);
 // the Python package gets the detector settings alone, from which it validates settings with the Node
