@@ -233,21 +233,33 @@ export function check(t: f64, tz: i32): i32 {
   return action;
 }
 
-// Operator feedback, "this call was fine": learns the call in IO into the entity and its tenant now,
-// whatever it would score. Returns 0 or a negative error code.
-export function learn(t: f64, tz: i32): i32 {
+// Feedback on the call in IO (learn, confirm): checks the time, reads the call and finds (or makes) its
+// entity and tenant records. Returns 0 or a negative error code.
+function locateFeedback(t: f64, tz: i32): i32 {
   if (!ready) return ERR_NOT_INITIALISED;
   let err = checkTime(t, tz);
   if (err < 0) return err;
   err = parseRecord(true);
   if (err < 0) return err;
   locate(t, tz, true);
-  // feedback on an earlier call (older than the entity's latest, or the latest itself: same time, same
-  // tool): the tool that preceded it is not known any more, so its order is not learned and the next
-  // call still follows the latest one
+  return 0;
+}
+
+// The step a feedback call teaches. Feedback on an earlier call (older than the entity's latest, or the
+// latest itself: same time, same tool) teaches none: the tool that preceded it is not known any more,
+// and the next call still follows the latest one.
+function feedbackTransition(t: f64): u32 {
   const latest = load<f64>(entity + R_LAST);
   const past = t < latest || (t == latest && load<u32>(entity + R_PREV) == toolFp);
-  const tfp = past ? 0 : transitionFp();
+  return past ? 0 : transitionFp();
+}
+
+// Operator feedback, "this call was fine": learns the call in IO into the entity and its tenant now,
+// whatever it would score. Returns 0 or a negative error code.
+export function learn(t: f64, tz: i32): i32 {
+  const err = locateFeedback(t, tz);
+  if (err < 0) return err;
+  const tfp = feedbackTransition(t);
   learnInto(tenant, false, tfp);
   learnInto(entity, true, tfp);
   bumpHeader(H_LEARNED);
@@ -261,21 +273,14 @@ export function learn(t: f64, tz: i32): i32 {
 // yes = 0: nothing is learned, and the hours in which the call's new tool and values were
 // warned stop counting toward a habit. Returns 0 or a negative error code.
 export function confirm(t: f64, tz: i32, yes: i32): i32 {
-  if (!ready) return ERR_NOT_INITIALISED;
-  let err = checkTime(t, tz);
+  const err = locateFeedback(t, tz);
   if (err < 0) return err;
-  err = parseRecord(true);
-  if (err < 0) return err;
-  locate(t, tz, true);
   if (yes == 0) {
     forgetRecurrence(entity);
     return 0;
   }
-  // as in learn(): an answer about an earlier call does not learn its order of tools
-  const latest = load<f64>(entity + R_LAST);
-  const past = t < latest || (t == latest && load<u32>(entity + R_PREV) == toolFp);
   if (mode != MODE_COLD) notePeer(entity, tenant);
-  learnInto(entity, true, past ? 0 : transitionFp());
+  learnInto(entity, true, feedbackTransition(t));
   bumpHeader(H_LEARNED);
   return 0;
 }
