@@ -6,12 +6,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Cluster } from "ioredis";
-import { createDetector } from "../../js/runtime/node/index.js";
 import { createGuard } from "../../js/runtime/node/index.js";
 import { loadConfig } from "../../js/cli/config-file.js";
-import { recordKeys } from "../../js/state/redis/keys.js";
-import { RecordPort } from "../../js/state/redis/records.js";
 import type { StreamCall } from "./stream.js";
+import { expectGapFreeVersions, expectLikeOneDetector } from "./committed-order.js";
 import { runWorker, workerBundle, removeWorkerBundle, type WorkerRow } from "./harness.js";
 import {
   startCluster,
@@ -82,57 +80,11 @@ describe("three replicas on a Redis Cluster (3 masters + 3 replicas)", () => {
   test("every call was scored on shared state; each tenant's versions are one gap-free sequence", () => {
     expect(rows).toHaveLength(CALLS);
     expect(rows.filter((r) => r.error !== null)).toEqual([]);
-    for (const tenant of tenants) {
-      const v = rows
-        .filter((r) => r.tenant === tenant)
-        .map((r) => r.tv!)
-        .sort((a, b) => a - b);
-      expect(v.length).toBe(stream.filter((c) => c.tenant === tenant).length);
-      for (let k = 1; k < v.length; k++) expect(v[k]! - v[k - 1]!).toBe(1);
-    }
+    expectGapFreeVersions(rows, stream);
   });
 
-  test("decisions equal one process replaying the calls in committed order; records byte-identical", async () => {
-    const ref = createDetector(CONFIG);
-    const ordered = [...rows].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : a.tv! - b.tv!));
-    let mismatches = 0;
-    const actions: Record<string, number> = {};
-    for (const row of ordered) {
-      const d = ref.check(stream[row.i]!);
-      actions[d.action] = (actions[d.action] ?? 0) + 1;
-      const want = {
-        action: d.action,
-        risk: d.risk,
-        reasons: d.reasons.map((x) => [x.code, x.score]),
-        learned: d.learned,
-        windowCount: d.windowCount,
-        baseline: d.learning.baseline,
-      };
-      const got = {
-        action: row.action,
-        risk: row.risk,
-        reasons: row.reasons,
-        learned: row.learned,
-        windowCount: row.windowCount,
-        baseline: row.baseline,
-      };
-      if (mismatches < 3) expect(got).toEqual(want);
-      if (JSON.stringify(got) !== JSON.stringify(want)) mismatches++;
-    }
-    expect(mismatches).toBe(0);
-    expect(actions.warn ?? 0).toBeGreaterThan(0);
-    expect(actions.block ?? 0).toBeGreaterThan(0);
-    const port = new RecordPort(ref);
-    const ids = new Map(
-      stream.map((c) => [`${c.tenant}\u0000${c.principal}`, { tenant: c.tenant, principal: c.principal }]),
-    );
-    for (const id of ids.values()) {
-      const k = recordKeys("toolwatch:", id);
-      const [e, t] = await Promise.all([client.hgetBuffer(k.entity, "b"), client.hgetBuffer(k.tenant, "b")]);
-      expect(Buffer.compare(e!, Buffer.from(port.export(id, "entity")))).toBe(0);
-      expect(Buffer.compare(t!, Buffer.from(port.export(id, "tenant")))).toBe(0);
-    }
-  });
+  test("decisions equal one process replaying the calls in committed order; records byte-identical", () =>
+    expectLikeOneDetector(rows, stream, CONFIG, client));
 });
 
 describe("state.redis.cluster: checked once, with a clear error", () => {
