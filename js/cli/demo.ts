@@ -100,15 +100,16 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
   let last: Decision | undefined;
   const lastDecision = (): Decision | undefined => last;
   const detector = createDetector(config);
-  const proxy = await startProxy({
+  // both proxies of the demo (the plain one, and the one that asks) serve the same baseline and clock
+  const proxyOptions = {
     upstream: `"${process.execPath}" "${demoServerPath()}"`,
-    stderr: "ignore",
+    stderr: "ignore" as const,
     detector,
     auth: { jwtSecret: secret },
     logger: createLogger(flags.string("log-level") ?? "silent"),
     clock: () => now,
-    onDecision: (d) => (last = d),
-  });
+  };
+  const proxy = await startProxy({ ...proxyOptions, onDecision: (d) => (last = d) });
   const token = await new SignJWT({ email: "alice@acme.example", tenant: "acme" })
     .setProtectedHeader({ alg: "HS256" })
     .setExpirationTime("1h")
@@ -199,15 +200,7 @@ export async function runDemo(flags: Flags, out: NodeJS.WritableStream = process
   // Or ask instead of warning: the same baseline behind a proxy with `ask`, and a client that shows the
   // question and answers it, once yes and once no.
   async function askScene(): Promise<void> {
-    const ask = await startProxy({
-      upstream: `"${process.execPath}" "${demoServerPath()}"`,
-      stderr: "ignore",
-      detector,
-      auth: { jwtSecret: secret },
-      logger: createLogger(flags.string("log-level") ?? "silent"),
-      clock: () => now,
-      ask: { fallback: "block" },
-    });
+    const ask = await startProxy({ ...proxyOptions, ask: { fallback: "block" } });
     const answers = ["accept", "decline"] as const;
     let asked = 0;
     const user = new Client({ name: "demo-agent", version: "1.0.0" }, { capabilities: { elicitation: {} } });
