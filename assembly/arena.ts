@@ -51,6 +51,8 @@ export const R_SLOT_EVICTIONS: i32 = 88; // u32 this record's slot evictions
 export const R_VEPOCH: i32 = 92; // u16 day (after R_FIRST) the value leases count from (values.ts)
 // u8 unusual steps in a row up to the latest call, bit 7: not all one tool (unseen_transition.ts)
 export const R_RUN: i32 = 94;
+// u8 how often this principal's judged, learned steps were unusual: an average over recent ones, 255 = all
+export const R_STEP_RATE: i32 = 95;
 export const R_HEADER: i32 = 96;
 export const R_HOURS: i32 = R_HEADER; // u8[168], local hour of week, Monday 00h first
 export const HOURS: i32 = 168;

@@ -222,7 +222,7 @@ export function check(t: f64, tz: i32): i32 {
     if (noteRecurrence(entity, baseline, tfp)) { flags |= FLAG_LEARNED; bumpHeader(H_LEARNED); }
   }
   pushRing();
-  pushRun();
+  pushRun(learnIt);
   touch();
   bumpHeader(action == ACTION_BLOCK ? H_BLOCKED : action == ACTION_WARN ? H_WARNED : H_ALLOWED);
   store<f64>(RESULT + RES_ENTITY_LEARNED, <f64>load<u32>(entity + R_LEARNED));

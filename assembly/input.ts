@@ -161,9 +161,21 @@ function digitsAt(i: i32, n: i32, max: i32): i32 {
   return k;
 }
 
+// SCRATCH[0, n) is a month of the calendar, yyyy-mm (or /): a reporting period, new every month.
+function monthLike(n: i32): bool {
+  if (n < 6 || n > 7 || digitsAt(0, n, 5) != 4) return false;
+  const s1 = sc(4);
+  if (s1 != 45 && s1 != 47) return false;
+  const b = digitsAt(5, n, 3);
+  if (b < 1 || 5 + b != n) return false;
+  const m = b == 1 ? <i32>sc(5) - 48 : (<i32>sc(5) - 48) * 10 + <i32>sc(6) - 48;
+  return m >= 1 && m <= 12;
+}
+
 // SCRATCH[0, n) starts with a calendar date: yyyy-mm-dd (or / .), dd.mm.yyyy, mm/dd/yyyy, dd-mm-yyyy,
-// and ends there or goes on with a time ("T10:00:00Z", " 10:00").
+// and ends there or goes on with a time ("T10:00:00Z", " 10:00"); or it is a month, yyyy-mm.
 function dateLike(n: i32): bool {
+  if (monthLike(n)) return true;
   if (n < 8 || !isDigit(sc(0))) return false;
   let i: i32;
   const a = digitsAt(0, n, 5);

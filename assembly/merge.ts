@@ -7,8 +7,8 @@ import { cfg, cfgI, C_MAX_TOOLS, C_MAX_SHAPES, C_MAX_VALUES, C_MAX_TRANSITIONS, 
 import {
   countSlotEvictions, R_FIRST, R_LAST, R_LEARNED, R_SEEN, R_PREV, R_LAST_LEARN, R_RATE, R_RING_BASE, R_RING_HEAD,
   R_RING_LEN, R_HOUR_TOTAL, R_OK, R_ERR, R_SLOT_EVICTIONS, R_HOURS, HOURS, ringOff, ringCap, toolsOff, shapesOff,
-  valuesOff, vcandOff, R_VEPOCH, R_RUN, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord, getOrCreate,
-  recSize,
+  valuesOff, vcandOff, R_VEPOCH, R_RUN, R_STEP_RATE, transOff, vkeysOff, R_KEY, R_TENANT_KEY, R_FLAGS, rec, findRecord,
+  getOrCreate, recSize,
 } from "./arena";
 import { CANDIDATE } from "./slots";
 import { sketchMerge } from "./sketch";
@@ -341,6 +341,12 @@ export function mergeRecord(d: usize, s: usize): void {
     store<f64>(d + R_LAST, load<f64>(s + R_LAST));
     store<u32>(d + R_PREV, load<u32>(s + R_PREV));
     store<u8>(d + R_RUN, load<u8>(s + R_RUN));
+  }
+  // the rate of unusual steps: each side's weighed by the calls it learned
+  const ld = <u64>load<u32>(d + R_LEARNED), ls = <u64>load<u32>(s + R_LEARNED);
+  if (ld + ls > 0) {
+    const sum = <u64>load<u8>(d + R_STEP_RATE) * ld + <u64>load<u8>(s + R_STEP_RATE) * ls;
+    store<u8>(d + R_STEP_RATE, <u8>((sum + ((ld + ls) >> 1)) / (ld + ls)));
   }
   store<u32>(d + R_LEARNED, satAdd(load<u32>(d + R_LEARNED), load<u32>(s + R_LEARNED)));
   store<u32>(d + R_SEEN, satAdd(load<u32>(d + R_SEEN), load<u32>(s + R_SEEN)));

@@ -13,12 +13,13 @@ import { scoreBurst } from "./signals/burst";
 import { scoreRateSpike } from "./signals/rate_spike";
 import { scoreRareTool } from "./signals/rare_tool";
 import { scoreOffHours, scoreUnusualHour } from "./signals/hours";
-import { scoreUnseenTransition } from "./signals/unseen_transition";
+import { scoreUnseenTransition, resetStep } from "./signals/unseen_transition";
 
 @inline function on(id: i32): bool { return cfg(C_MODES + id) != 0; }
 
 export function scoreCall(): f64 {
   clearSignals();
+  resetStep();
   if (on(SIG_UNSEEN_TOOL)) scoreUnseenTool();
   if (on(SIG_UNSEEN_SHAPE)) scoreUnseenShape();
   if (on(SIG_UNSEEN_VALUE)) scoreUnseenValue();

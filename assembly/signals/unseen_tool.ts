@@ -16,6 +16,7 @@ import {
   REASON_FLAG_TENANT_KNOWN,
 } from "../layout";
 import { report } from "../result";
+import { newToolsBefore } from "./unseen_transition";
 
 // The tenant has learned the tool (in its tool set, or once and evicted since).
 export function tenantKnowsTool(): bool {
@@ -48,8 +49,10 @@ export function scoreUnseenTool(): void {
   let s = 1.0;
   if (mode == MODE_OWN && tenantKnowsTool()) {
     if (young) return;
-    s = cfg(C_TENANT_KNOWN_TOOL);
     flags |= REASON_FLAG_TENANT_KNOWN;
+    // a person takes up a colleague's tool now and then, one at a time; a second new tool in the same
+    // session is someone else's reach (privilege escalation, an injected plan), tenant-known or not
+    if (newToolsBefore() == 0) s = cfg(C_TENANT_KNOWN_TOOL);
   }
   // actual: uses of this tool (0); typical: distinct tools known; context: calls learned
   report(
