@@ -12,7 +12,11 @@ const signal = z.strictObject({
 });
 
 export const signalsSchema = z.strictObject({
-  unseenTool: signal.optional().describe("a tool this principal never used"),
+  unseenTool: signal
+    .optional()
+    .describe(
+      "a tool this principal never used (0.75 when its tenant uses it, unless it is the second such tool in a session)",
+    ),
   unseenArgShape: signal.optional().describe("a known tool with never-sent argument keys/types"),
   unseenArgValue: signal
     .optional()
@@ -27,7 +31,7 @@ export const signalsSchema = z.strictObject({
   unseenTransition: signal
     .optional()
     .describe(
-      "tool A followed by tool B, never seen for this principal (scores half alone); four unusual steps in a row score near 1",
+      "tool A followed by tool B, never seen for this principal (half alone, less for a principal whose steps are often new); a run of unusual steps scores near 1: four, or longer for such a principal",
     ),
 });
 
