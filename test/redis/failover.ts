@@ -24,6 +24,8 @@ export interface FailoverReport {
   slowestPolicyMs: number;
   /** Of those, calls on tenants the killed master did not serve. */
   policyOnOtherShards: number;
+  /** When (ms after the kill) and why those calls failed. */
+  otherShardErrors: string[];
   /** Calls scored on shared state on the other shards between kill and recovery (they kept working). */
   scoredOnOtherShardsMeanwhile: number;
   /** Calls scored on the failed-over shard after it came back (traffic resumed by itself). */
@@ -59,7 +61,9 @@ export async function runFailover(opts: { dir?: string; waitReplicas?: number } 
             redis: {
               cluster: cluster.urls,
               failurePolicy: "closed",
-              commandTimeoutMs: 1000,
+              // generous: on a loaded 2-core machine (the whole suite in parallel) a healthy shard's round
+              // trip has taken over a second; the killed master's calls fail on its refused connection
+              commandTimeoutMs: 3000,
               waitReplicas: opts.waitReplicas ?? 1,
               waitTimeoutMs: 200,
             },
@@ -163,6 +167,11 @@ export async function runFailover(opts: { dir?: string; waitReplicas?: number } 
       policySpanMs: last - first,
       slowestPolicyMs: Math.max(0, ...policy.map((r) => r.ms)),
       policyOnOtherShards: policy.filter((r) => !onVictim.has(r.tenant)).length,
+      otherShardErrors: [
+        ...new Set(
+          policy.filter((r) => !onVictim.has(r.tenant)).map((r) => `${r.at - killedAt} ms: ${r.d.error!.message}`),
+        ),
+      ],
       scoredOnOtherShardsMeanwhile: rows.filter(
         (r) => r.at > killedAt && r.at < recovered && !onVictim.has(r.tenant) && !r.d.error,
       ).length,
