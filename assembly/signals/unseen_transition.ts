@@ -66,18 +66,18 @@ function run(): u32 {
   return <u32>load<u8>(entity + R_RUN);
 }
 
+let prevBefore: u32 = 0; // previousTool() and run() before this call changed anything (learning moves R_PREV)
+let runBefore: u32 = 0;
+
 // Tools new to the principal it has called in this session before this call (saturating at NEW_MAX),
 // not counting this call's tool when it is the previous call's too.
 export function newToolsBefore(): u32 {
-  const n = (run() >> NEW_SHIFT) & NEW_MAX;
-  return n > 0 && previousTool() == toolFp ? n - 1 : n;
+  const n = (runBefore >> NEW_SHIFT) & NEW_MAX;
+  return n > 0 && prevBefore == toolFp ? n - 1 : n;
 }
 
 // The call's tool is new to the principal (not learned, not even once and evicted since).
 @inline function newTool(): bool { return mode == MODE_OWN && !toolKnown && !toolSketched; }
-
-let prevBefore: u32 = 0; // previousTool() and run() before this call changed anything (learning moves R_PREV)
-let runBefore: u32 = 0;
 
 // Before scoring: nothing carried over from the previous call (the signal may be switched off).
 export function resetStep(): void {
@@ -101,13 +101,33 @@ export function pushRun(learned: bool): void {
   store<u8>(entity + R_STEP_RATE, <u8>((r * ((1 << RATE_SHIFT) - 1) + x + (1 << (RATE_SHIFT - 1))) >> RATE_SHIFT));
 }
 
+// The principal's rate of unusual steps, 0..1.
+@inline function stepRate(): f64 { return <f64>load<u8>(entity + R_STEP_RATE) / 255.0; }
+
 // The run length that alarms for this principal (before the young principal's extra).
 function alarmLength(): i32 {
-  const p = <f64>load<u8>(entity + R_STEP_RATE) / 255.0;
+  const p = stepRate();
   if (p <= 0) return RUN_ALARM;
   if (p >= 1) return RUN_ALARM_MAX;
   const need = <i32>Math.ceil(Math.log(RUN_CHANCE) / Math.log(p));
   return need < RUN_ALARM ? RUN_ALARM : need > RUN_ALARM_MAX ? RUN_ALARM_MAX : need;
+}
+
+// This call is one more unusual step: extends the run (runAfter) and returns its length.
+function extendRun(): i32 {
+  const m = <i32>min<u32>((runBefore & RUN_LEN) + 1, RUN_LEN);
+  const moved = (runBefore & RUN_MOVED) != 0 || prevBefore != toolFp;
+  runAfter = <u32>m | (moved ? RUN_MOVED : 0);
+  return m;
+}
+
+// The score of a run of m unusual steps: 0 under the principal's alarm length (a young principal's own
+// few days hold few of its paths: its run must be longer), and for a run of one tool alone (that is a
+// burst: rate); 0.875 at the alarm length, nearer 1 with each step more.
+function runScore(m: i32): f64 {
+  if ((runAfter & RUN_MOVED) == 0) return 0;
+  const alarm = alarmLength() + (young ? YOUNG_RUN_EXTRA : 0);
+  return m >= alarm ? 1.0 - Math.pow(2.0, -<f64>(m - alarm + 3)) : 0;
 }
 
 // Uses of the previous tool in the judging baseline (0 for START or a tool it does not know).
@@ -137,8 +157,7 @@ export function scoreUnseenTransition(): void {
   if (mode != MODE_OWN) return;
   const n = cfgI(C_MAX_TRANSITIONS);
   const base = baseline + <usize>transOff;
-  const prev = previousTool();
-  const before = run();
+  const prev = prevBefore;
   // a step into a tool the principal never used is unusual whatever came before (the unseen tool signal
   // scores the tool; here it extends the run: several tools new to the principal in a row, a colleague's
   // or an intruder's, leave its paths as surely as unseen steps between its own tools)
@@ -147,15 +166,10 @@ export function scoreUnseenTransition(): void {
     // a young principal trying its team's tools is joining it (the unseen tool signal says the same)
     if (young && teamTool) return;
     step = 2;
-    const mt = <i32>min<u32>((before & RUN_LEN) + 1, RUN_LEN);
-    const mv = (before & RUN_MOVED) != 0 || prev != toolFp;
-    runAfter = <u32>mt | (mv ? RUN_MOVED : 0);
-    const at = alarmLength() + (young ? YOUNG_RUN_EXTRA : 0);
+    const mt = extendRun();
     // a tool nobody in the tenant uses scores in full as an unseen tool already: the run is not said twice
-    if (mt >= at && mv && teamTool) {
-      const sr = 1.0 - Math.pow(2.0, -<f64>(mt - at + 3));
-      report(SIG_UNSEEN_TRANSITION, 0, sr, <f64>mt, <f64>slotUsed(base, n), usesOf(prev));
-    }
+    const sr = teamTool ? runScore(mt) : 0;
+    if (sr > 0) report(SIG_UNSEEN_TRANSITION, 0, sr, <f64>mt, <f64>slotUsed(base, n), usesOf(prev));
     return;
   }
   if (!toolKnown) return; // learned once and evicted since: what followed it is not known any more
@@ -173,17 +187,15 @@ export function scoreUnseenTransition(): void {
     if (judged) step = 1;
     return;
   }
-  if (judged) step = 2;
-  const m = judged ? <i32>min<u32>((before & RUN_LEN) + 1, RUN_LEN) : 0;
-  // a repeated tool counts in a run, but a run of one tool alone never alarms: that is a burst (rate)
-  const moved = judged && ((before & RUN_MOVED) != 0 || prev != toolFp);
-  if (judged) runAfter = <u32>m | (moved ? RUN_MOVED : 0);
+  let m = 0;
+  if (judged) {
+    step = 2;
+    m = extendRun();
+  }
   // one unseen step is news in proportion to how rarely this principal takes one
-  const rate = <f64>load<u8>(entity + R_STEP_RATE) / 255.0;
-  let s: f64 = ti < 0 && prev != START ? 0.5 * max(0.0, 1.0 - 2.0 * rate) : 0;
-  // a young principal's own few days hold few of its paths: its run must be longer to alarm
-  const alarm = alarmLength() + (young ? YOUNG_RUN_EXTRA : 0);
-  if (m >= alarm && moved) s = 1.0 - Math.pow(2.0, -<f64>(m - alarm + 3));
+  let s: f64 = ti < 0 && prev != START ? 0.5 * max(0.0, 1.0 - 2.0 * stepRate()) : 0;
+  const r = runScore(m);
+  if (r > 0) s = r;
   if (s <= 0) return;
   // actual: unusual steps in a row, this one included (0 while the previous tool has too few uses to
   // judge what follows it); typical: transitions known; context: uses of the previous tool

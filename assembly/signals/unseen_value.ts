@@ -54,14 +54,14 @@ export function newDomain(i: i32): bool {
 // How surely a key's values repeat, from its observations t and distinct values d: 0 while it has too few
 // observations or too many distinct values to judge, else 1 down to just above 0 along the configured ramp.
 // Add-one smoothed: a key seen a few times is less surely repetitive than its raw ratio says.
-// `known`: the value is one its tenant has met (not a first contact). Then the full score's ratio
-// tightens as the key's evidence grows past EVIDENCE_CALLS: over a few calls a ratio of 0.3 says the key
-// repeats, over forty it says one call in three or four brings a new value, and one more of the
-// organisation's own values (a colleague, a service, a status, a period) is the key's habit, not news.
+// `tighten` (for a value its tenant has met, not a first contact): the full score's ratio tightens as
+// the key's evidence grows past EVIDENCE_CALLS: over a few calls a ratio of 0.3 says the key repeats,
+// over forty it says one call in three or four brings a new value, and one more of the organisation's
+// own values (a colleague, a service, a status, a period) is the key's habit, not news.
 const EVIDENCE_CALLS: f64 = 10;
-function repeatScore(t: f64, d: f64, known: bool): f64 {
+function repeatScore(t: f64, d: f64, tighten: bool = false): f64 {
   if (t < cfg(C_VALUE_MIN_OBS)) return 0;
-  const full = cfg(C_VALUE_REPEAT_FULL) * (known && t > EVIDENCE_CALLS ? EVIDENCE_CALLS / t : 1.0);
+  const full = cfg(C_VALUE_REPEAT_FULL) * (tighten && t > EVIDENCE_CALLS ? EVIDENCE_CALLS / t : 1.0);
   const none = cfg(C_VALUE_REPEAT_NONE);
   const ratio = (d + 1) / (t + 1);
   if (ratio >= none) return 0;
@@ -99,8 +99,7 @@ export function scoreUnseenValue(): void {
     const k = vkeyFind(kbase, nk, valueKeyFp(i));
     const t = k >= 0 ? <f64>vkeyTotal(kbase, k) : 0;
     const d = k >= 0 ? <f64>vkeyDistinct(kbase, k) : 0;
-    const first = firstContact(i);
-    let s = k >= 0 ? repeatScore(t, d, !first) : 0;
+    let s = k >= 0 ? repeatScore(t, d) : 0;
     // a key whose values are mostly new (free-form) says a new one is no news, contact or not
     const thin = t < minObs;
     if (s == 0 && !(thin && isContact(i))) continue;
@@ -108,6 +107,11 @@ export function scoreUnseenValue(): void {
     // a young principal's value its tenant knows (a colleague's recipient, the team's project)
     if (young && judge != tenant &&
       (valueKnown(tenant, valueFp(i)) || (isContact(i) && sketchHas(tenant, SK_CONTACT, valHash(i))))) continue;
+    const first = firstContact(i);
+    if (!first && t > EVIDENCE_CALLS) {
+      s = repeatScore(t, d, true);
+      if (s == 0) continue;
+    }
     let dk = false;
     if (first) {
       if (thin) s = OTHER_NEW;
@@ -135,7 +139,7 @@ export function scoreUnseenValue(): void {
     if (k < 0) continue;
     const t = <f64>vkeyTotal(kbase, k);
     const d = <f64>vkeyDistinct(kbase, k);
-    const r = repeatScore(t, d, false);
+    const r = repeatScore(t, d);
     if (r == 0) continue;
     const s = r * OTHER_NEW;
     if (s > best || (s == best && s > 0 && kh < bestKey)) {
